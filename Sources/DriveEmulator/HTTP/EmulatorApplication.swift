@@ -1,0 +1,211 @@
+import HTTPTypes
+public import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+public import Logging
+public import NIOCore
+import NIOSSL
+
+/// The request context: Hummingbird's core storage plus the connection, which faults may cut.
+public struct EmulatorRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
+
+/// Answers every request through the emulator's own router, so routing works on the path alone and
+/// `x-http-method-override` can change the method before routing.
+struct EmulatorResponder: HTTPResponder {
+    let emulator: DriveEmulator
+    let scheme: String
+
+    func respond(to request: Request, context: EmulatorRequestContext) async throws -> Response {
+        var method = request.method
+        var query = request.uri.query
+        var body = request.body
+        if let override = request.headers[HTTPField.Name("x-http-method-override")!],
+            let overridden = HTTPRequest.Method(override.uppercased())
+        {
+            method = overridden
+            // The query string travels in a form body (google-api-python-client, long URLs).
+            if request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
+                let form = try await request.body.collect(upTo: 1 << 20)
+                query = [query, String(buffer: form)].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "&")
+                body = RequestBody(buffer: ByteBuffer())
+            }
+        }
+        let emulatorRequest = EmulatorRequest(
+            method: method,
+            path: request.uri.path,
+            query: query,
+            headers: request.headers,
+            body: body,
+            origin: RequestOrigin(scheme: scheme, host: request.head.authority ?? "localhost")
+        )
+        return await emulator.respond(to: emulatorRequest, connection: context.channel)
+    }
+}
+
+/// Builds the emulator's HTTP application (the composition root used by `drivesync emulator` and tests).
+///
+/// - Parameters:
+///   - emulator: the emulator to serve.
+///   - host: address to bind; loopback by default.
+///   - port: port to bind; 0 picks a free one.
+///   - tls: a certificate chain and key (PEM files) to serve HTTPS instead of HTTP.
+///   - onServerRunning: called with the bound port once the server listens.
+public func buildEmulatorApplication(
+    emulator: DriveEmulator,
+    host: String = "127.0.0.1",
+    port: Int = 0,
+    tls: (certificatePath: String, keyPath: String)? = nil,
+    logger: Logger? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let server: HTTPServerBuilder
+    if let tls {
+        let certificates = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: tls.keyPath, format: .pem)
+        let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key))
+        server = try .tls(.http1(), tlsConfiguration: configuration)
+    } else {
+        server = .http1()
+    }
+    return Application(
+        responder: EmulatorResponder(emulator: emulator, scheme: tls == nil ? "http" : "https"),
+        server: server,
+        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "DriveSyncEmulator"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+        logger: logger ?? emulator.logger
+    )
+}
+
+/// Raised after a fault closed the connection on purpose.
+struct ConnectionDropped: Error {}
+
+extension DriveEmulator {
+    /// Handles one request: route, count, inject faults, authenticate, apply limits, dispatch.
+    func respond(to request: EmulatorRequest, connection: (any Channel)?) async -> Response {
+        guard let endpoint = Endpoint.route(method: request.method, segments: request.segments) else {
+            return DriveError(.notFound, reason: "notFound", message: "Not Found").response(pretty: request.pretty)
+        }
+        if case .admin(let path) = endpoint {
+            return await respondToAdmin(path: path, request: request)
+        }
+        let fault = faults.decide(methodId: endpoint.methodId, httpMethod: request.method.rawValue, path: request.path)
+        do {
+            var chunkFault: FaultAction?
+            switch fault {
+            case .status(let code, let reason, let message, let retryAfter, let html):
+                var error = DriveError(
+                    HTTPResponse.Status(code: code),
+                    reason: reason ?? Self.defaultReason(code),
+                    domain: code == 429 || code == 403 ? "usageLimits" : "global",
+                    message: message ?? Self.defaultMessage(code),
+                    retryAfterSeconds: retryAfter
+                )
+                error.html = html ?? false
+                throw error
+            case .latency(let milliseconds):
+                try await Task.sleep(for: .milliseconds(milliseconds))
+            case .dropRequest where !Self.isChunk(request):
+                try await Self.drainHalf(request)
+                throw await drop(connection)
+            case .dropRequest, .partialChunk:
+                chunkFault = fault
+            case .dropResponse, .none:
+                break
+            }
+            let user = try authenticate(request)
+            try limiter.admit(user: user, isWrite: endpoint.isWrite && !Self.isChunk(request), now: store.clock.milliseconds)
+            let response = try await dispatch(endpoint, request: request, user: user, chunkFault: chunkFault, connection: connection)
+            if case .dropResponse = fault, let connection { return Self.truncated(response, connection: connection) }
+            return response
+        } catch let error as DriveError {
+            return error.response(pretty: request.pretty)
+        } catch is ConnectionDropped {
+            return DriveError.backendError.response(pretty: request.pretty)
+        } catch {
+            logger.info("request failed", metadata: ["drive.method": "\(endpoint.methodId)", "error": "\(error)"])
+            return DriveError.backendError.response(pretty: request.pretty)
+        }
+    }
+
+    static func isChunk(_ request: EmulatorRequest) -> Bool { request.parameter("upload_id") != nil }
+
+    /// Closes the connection now; the client sees it drop.
+    func drop(_ connection: (any Channel)?) async -> ConnectionDropped {
+        try? await connection?.close()
+        return ConnectionDropped()
+    }
+
+    private static func drainHalf(_ request: EmulatorRequest) async throws {
+        let length = request.headers[.contentLength].flatMap(Int.init) ?? 0
+        var read = 0
+        for try await buffer in request.body {
+            read += buffer.readableBytes
+            if read >= length / 2 { break }
+        }
+    }
+
+    /// Sends about half of the body, then cuts the connection.
+    private static func truncated(_ response: Response, connection: any Channel) -> Response {
+        var response = response
+        let original = response.body
+        let length = original.contentLength ?? 2
+        response.body = ResponseBody(contentLength: length) { writer in
+            let collector = TruncatingCollector(limit: max(1, length / 2))
+            do { try await original.write(collector) } catch is TruncatingCollector.Enough {}
+            if let head = collector.collected { try await writer.write(head) }
+            try? await connection.close()
+            throw ConnectionDropped()
+        }
+        return response
+    }
+
+    static func defaultReason(_ code: Int) -> String {
+        switch code {
+        case 400: "badRequest"
+        case 401: "authError"
+        case 403: "rateLimitExceeded"
+        case 404: "notFound"
+        case 429: "rateLimitExceeded"
+        case 500: "backendError"
+        default: "backendError"
+        }
+    }
+
+    static func defaultMessage(_ code: Int) -> String {
+        switch code {
+        case 403, 429: "Rate Limit Exceeded"
+        case 404: "Not Found"
+        case 500, 502, 503, 504: "Backend Error"
+        default: "Error"
+        }
+    }
+}
+
+/// Collects the first `limit` bytes of a response body and then stops the writer.
+private final class TruncatingCollector: ResponseBodyWriter, @unchecked Sendable {
+    struct Enough: Error {}
+    let limit: Int
+    var collected: ByteBuffer?
+
+    init(limit: Int) { self.limit = limit }
+
+    func write(_ buffer: ByteBuffer) async throws {
+        var buffer = buffer
+        let have = collected?.readableBytes ?? 0
+        if have + buffer.readableBytes >= limit {
+            buffer = buffer.getSlice(at: buffer.readerIndex, length: limit - have) ?? buffer
+        }
+        if collected == nil { collected = buffer } else { collected?.writeImmutableBuffer(buffer) }
+        if (collected?.readableBytes ?? 0) >= limit { throw Enough() }
+    }
+
+    func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}

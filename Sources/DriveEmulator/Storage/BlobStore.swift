@@ -1,0 +1,201 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Crypto
+import NIOCore
+import _NIOFileSystem
+
+/// What the emulator knows about one stored content blob.
+struct BlobInfo: Sendable, Equatable {
+    var blobId: String
+    var size: Int64
+    var md5: String
+    var sha1: String
+    var sha256: String
+}
+
+/// MD5, SHA-1 and SHA-256 computed together while bytes stream past.
+struct ContentHasher: Sendable {
+    private var md5 = Insecure.MD5()
+    private var sha1 = Insecure.SHA1()
+    private var sha256 = SHA256()
+    private(set) var count: Int64 = 0
+
+    mutating func update(_ buffer: ByteBuffer) {
+        buffer.withUnsafeReadableBytes { bytes in
+            md5.update(bufferPointer: bytes)
+            sha1.update(bufferPointer: bytes)
+            sha256.update(bufferPointer: bytes)
+        }
+        count += Int64(buffer.readableBytes)
+    }
+
+    func finalize(blobId: String) -> BlobInfo {
+        BlobInfo(
+            blobId: blobId,
+            size: count,
+            md5: Self.hex(md5.finalize()),
+            sha1: Self.hex(sha1.finalize()),
+            sha256: Self.hex(sha256.finalize())
+        )
+    }
+
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        for byte in digest {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// File content on disk. Every transfer streams through fixed-size chunks, so memory does not grow with
+/// the size of a file.
+final class BlobStore: Sendable {
+    let root: String
+    private let removeOnDeinit: Bool
+    static let chunkLength = ByteCount.kibibytes(256)
+
+    /// - Parameters:
+    ///   - root: folder holding `blobs/` and `uploads/`.
+    ///   - temporary: remove the folder when the store goes away (the in-memory mode).
+    init(root: String, temporary: Bool) throws {
+        self.root = root
+        self.removeOnDeinit = temporary
+        for folder in ["blobs", "uploads"] {
+            try FileManager.default.createDirectory(atPath: "\(root)/\(folder)", withIntermediateDirectories: true)
+        }
+    }
+
+    deinit {
+        if removeOnDeinit { try? FileManager.default.removeItem(atPath: root) }
+    }
+
+    func blobPath(_ blobId: String) -> String { "\(root)/blobs/\(blobId)" }
+    func uploadPath(_ sessionId: String) -> String { "\(root)/uploads/\(sessionId)" }
+
+    static func newIdentifier() -> String {
+        UUID().uuidString.lowercased().replacing("-", with: "")
+    }
+
+    /// Streams a body into a new blob, hashing as it goes. A partial blob is removed if the body fails.
+    func store(_ body: some AsyncSequence<ByteBuffer, any Error>) async throws -> BlobInfo {
+        let blobId = Self.newIdentifier()
+        let path = blobPath(blobId)
+        do {
+            let hasher = try await FileSystem.shared.withFileHandle(
+                forWritingAt: FilePath(path),
+                options: .newFile(replaceExisting: true)
+            ) { handle in
+                var hasher = ContentHasher()
+                for try await buffer in body {
+                    try await handle.write(contentsOf: buffer.readableBytesView, toAbsoluteOffset: hasher.count)
+                    hasher.update(buffer)
+                }
+                return hasher
+            }
+            return hasher.finalize(blobId: blobId)
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+    }
+
+    func store(bytes: ByteBuffer) async throws -> BlobInfo {
+        try await store(SingleBufferSequence(buffer: bytes))
+    }
+
+    /// Copies a blob (for `files.copy`); a hard link where possible since blobs are never modified.
+    func duplicate(_ blobId: String) throws -> String {
+        let newId = Self.newIdentifier()
+        do {
+            try FileManager.default.linkItem(atPath: blobPath(blobId), toPath: blobPath(newId))
+        } catch {
+            try FileManager.default.copyItem(atPath: blobPath(blobId), toPath: blobPath(newId))
+        }
+        return newId
+    }
+
+    func remove(_ blobId: String) {
+        try? FileManager.default.removeItem(atPath: blobPath(blobId))
+    }
+
+    /// Streams `range` of a blob to `consume`, one chunk at a time.
+    func read(
+        _ blobId: String,
+        range: Range<Int64>,
+        into consume: (ByteBuffer) async throws -> Void
+    ) async throws {
+        try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(blobPath(blobId))) { handle in
+            for try await chunk in handle.readChunks(in: range, chunkLength: Self.chunkLength) {
+                try await consume(chunk)
+            }
+        }
+    }
+
+    /// Reads a small blob whole (Workspace documents for export).
+    func readAll(_ blobId: String, limit: Int) async throws -> ByteBuffer {
+        try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(blobPath(blobId))) { handle in
+            try await handle.readToEnd(maximumSizeAllowed: .bytes(Int64(limit)))
+        }
+    }
+
+    // MARK: Resumable sessions
+
+    /// Writes bytes of a resumable session at `offset`, creating the partial file if needed.
+    func writeUpload(_ sessionId: String, at offset: Int64, _ buffer: ByteBuffer) async throws {
+        try await FileSystem.shared.withFileHandle(
+            forWritingAt: FilePath(uploadPath(sessionId)),
+            options: .modifyFile(createIfNecessary: true)
+        ) { handle in
+            try await handle.write(contentsOf: buffer.readableBytesView, toAbsoluteOffset: offset)
+        }
+    }
+
+    /// Hashes the first `length` bytes of a partial upload: recovers a session's hash state after a restart.
+    func hashUpload(_ sessionId: String, length: Int64) async throws -> ContentHasher {
+        var hasher = ContentHasher()
+        guard length > 0 else { return hasher }
+        try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(uploadPath(sessionId))) { handle in
+            for try await chunk in handle.readChunks(in: 0..<length, chunkLength: Self.chunkLength) {
+                hasher.update(chunk)
+            }
+        }
+        return hasher
+    }
+
+    /// Turns a completed partial upload into a blob.
+    func promoteUpload(_ sessionId: String) throws -> String {
+        let blobId = Self.newIdentifier()
+        let source = uploadPath(sessionId)
+        if !FileManager.default.fileExists(atPath: source) {
+            FileManager.default.createFile(atPath: source, contents: nil)
+        }
+        try FileManager.default.moveItem(atPath: source, toPath: blobPath(blobId))
+        return blobId
+    }
+
+    func removeUpload(_ sessionId: String) {
+        try? FileManager.default.removeItem(atPath: uploadPath(sessionId))
+    }
+}
+
+/// An async sequence of one buffer.
+struct SingleBufferSequence: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let buffer: ByteBuffer
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var buffer: ByteBuffer?
+        mutating func next() async throws -> ByteBuffer? {
+            defer { buffer = nil }
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }
+}

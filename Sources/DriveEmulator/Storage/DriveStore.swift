@@ -1,0 +1,166 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+import Synchronization
+
+/// The time the emulator lives in. Tests advance a manual clock instead of sleeping.
+public struct EmulatorClock: Sendable {
+    private let read: @Sendable () -> Date
+
+    public init(_ now: @escaping @Sendable () -> Date) { self.read = now }
+
+    public static let system = EmulatorClock { Date() }
+
+    /// A clock that only moves when told to.
+    public static func manual(startingAt start: Date = Date(timeIntervalSince1970: 1_767_225_600)) -> (EmulatorClock, ManualClockControl) {
+        let control = ManualClockControl(start)
+        return (EmulatorClock { control.now }, control)
+    }
+
+    public func now() -> Date { read() }
+    var milliseconds: Int64 { Int64((read().timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
+/// Moves a manual `EmulatorClock`.
+public final class ManualClockControl: Sendable {
+    private let current: Mutex<Date>
+    init(_ start: Date) { current = Mutex(start) }
+    public var now: Date { current.withLock { $0 } }
+    public func advance(by seconds: Double) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+/// Everything the emulator knows, held in memory and written through to SQLite on every mutation.
+struct DriveState: Sendable {
+    var users: [String: UserRecord] = [:]
+    var files: [String: FileRecord] = [:]
+    var children: [String: Set<String>] = [:]
+    var revisions: [String: [RevisionRecord]] = [:]
+    var permissions: [String: [PermissionRecord]] = [:]
+    var drives: [String: SharedDriveRecord] = [:]
+    var driveRequests: [String: String] = [:]
+    var changes: [ChangeRecord] = []
+    var uploads: [String: UploadSessionRecord] = [:]
+    var issuedIds: Set<String> = []
+    var accessTokens: [String: AccessTokenRecord] = [:]
+    var refreshTokens: [String: RefreshTokenRecord] = [:]
+    var channels: [String: ChannelRecord] = [:]
+    var now: Int64 = 0
+
+    var nextChangeSequence: Int64 { (changes.last?.sequence ?? 0) + 1 }
+}
+
+/// Writes made by one mutation, persisted together in one transaction.
+struct Journal {
+    private(set) var writes: [EmulatorDatabase.Write] = []
+    /// Blobs no longer referenced once the mutation is durable.
+    var blobsToRemove: [String] = []
+    private(set) var recordedChanges = false
+
+    private static let encoder = JSONEncoder()
+
+    mutating func save(_ collection: EmulatorDatabase.Collection, _ id: String, _ value: some Encodable) {
+        writes.append(.init(collection: collection, id: id, document: try? Self.encoder.encode(value)))
+        if collection == .change { recordedChanges = true }
+    }
+
+    mutating func delete(_ collection: EmulatorDatabase.Collection, _ id: String) {
+        writes.append(.init(collection: collection, id: id, document: nil))
+    }
+}
+
+/// The emulator's storage: in-memory state behind a lock, SQLite for durability, a blob store for content.
+///
+/// Mutations run under the lock and must validate before they change anything: a mutation that throws
+/// must leave the state as it found it.
+final class DriveStore: Sendable {
+    private let state: Mutex<DriveState>
+    private let database: EmulatorDatabase
+    let blobs: BlobStore
+    let clock: EmulatorClock
+    /// Called after a mutation that recorded changes, outside the lock (wakes push delivery).
+    private let onChange: Mutex<(@Sendable () -> Void)?> = Mutex(nil)
+
+    init(database: EmulatorDatabase, blobs: BlobStore, clock: EmulatorClock) throws {
+        self.database = database
+        self.blobs = blobs
+        self.clock = clock
+        self.state = Mutex(try Self.load(from: database))
+    }
+
+    func setChangeObserver(_ observer: @escaping @Sendable () -> Void) {
+        onChange.withLock { $0 = observer }
+    }
+
+    func read<Result: Sendable>(_ body: (DriveState) throws -> Result) rethrows -> Result {
+        let now = clock.milliseconds
+        return try state.withLock { state in
+            state.now = now
+            return try body(state)
+        }
+    }
+
+    func write<Result: Sendable>(_ body: (inout DriveState, inout Journal) throws -> Result) throws -> Result {
+        let now = clock.milliseconds
+        let (result, journal) = try state.withLock { state throws -> (Result, Journal) in
+            state.now = now
+            var journal = Journal()
+            let result = try body(&state, &journal)
+            try database.apply(journal.writes)
+            return (result, journal)
+        }
+        for blob in journal.blobsToRemove { blobs.remove(blob) }
+        if journal.recordedChanges, let observer = onChange.withLock({ $0 }) { observer() }
+        return result
+    }
+
+    private static func load(from database: EmulatorDatabase) throws -> DriveState {
+        let decoder = JSONDecoder()
+        func all<T: Decodable>(_ collection: EmulatorDatabase.Collection, _ type: T.Type) throws -> [T] {
+            try database.loadAll(collection).map { try decoder.decode(T.self, from: $0) }
+        }
+        var state = DriveState()
+        for user in try all(.user, UserRecord.self) { state.users[user.email] = user }
+        for file in try all(.file, FileRecord.self) {
+            state.files[file.id] = file
+            for parent in file.parents { state.children[parent, default: []].insert(file.id) }
+        }
+        for revision in try all(.revision, RevisionRecord.self) { state.revisions[revision.fileId, default: []].append(revision) }
+        for key in state.revisions.keys { state.revisions[key]?.sort { $0.modifiedTime < $1.modifiedTime || ($0.modifiedTime == $1.modifiedTime && $0.id < $1.id) } }
+        for permission in try all(.permission, PermissionRecord.self) {
+            state.permissions[permission.resourceId, default: []].append(permission)
+        }
+        for key in state.permissions.keys { state.permissions[key]?.sort { $0.id < $1.id } }
+        for drive in try all(.drive, SharedDriveRecord.self) {
+            state.drives[drive.id] = drive
+            state.driveRequests[drive.requestId] = drive.id
+        }
+        state.changes = try all(.change, ChangeRecord.self).sorted { $0.sequence < $1.sequence }
+        for upload in try all(.upload, UploadSessionRecord.self) { state.uploads[upload.id] = upload }
+        state.issuedIds = Set(try all(.issuedId, String.self))
+        for token in try all(.accessToken, AccessTokenRecord.self) { state.accessTokens[token.token] = token }
+        for token in try all(.refreshToken, RefreshTokenRecord.self) { state.refreshTokens[token.token] = token }
+        for channel in try all(.channel, ChannelRecord.self) { state.channels[channel.id] = channel }
+        return state
+    }
+}
+
+// MARK: - Identifiers
+
+enum Identifier {
+    private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_")
+
+    /// A Drive-looking file ID: 33 characters of URL-safe base64, starting with `1`.
+    static func fileId() -> String { "1" + random(count: 32) }
+
+    static func random(count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<count).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+    }
+
+    static func numeric(count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<count).map { _ in Character(String(generator.next() % 10)) })
+    }
+}

@@ -1,0 +1,4 @@
+import ArgumentParser
+import DriveSyncCommands
+
+await DriveSyncCommand.main()

@@ -1,0 +1,195 @@
+import DriveEmulator
+import DriveSyncTestSupport
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+
+struct ChangesTests {
+    @Test func changesFeedReportsCreatesEditsAndRemovals() async throws {
+        try await withRunningEmulator { drive in
+            let start = try json(try await drive.send(.GET, "/drive/v3/changes/startPageToken"))["startPageToken"] as! String
+            let id = try await drive.upload("c.txt", content: "1")["id"] as! String
+            _ = try await drive.send(.PATCH, "/drive/v3/files/\(id)", body: ByteBuffer(string: #"{"name":"d.txt"}"#))
+            let other = try await drive.upload("e.txt", content: "2")["id"] as! String
+            _ = try await drive.send(.DELETE, "/drive/v3/files/\(other)")
+
+            var changes: [[String: Any]] = []
+            var token = start
+            var newStart: String?
+            while newStart == nil {
+                let page = try json(try await drive.send(.GET, "/drive/v3/changes?pageToken=\(token)&pageSize=1&fields=nextPageToken,newStartPageToken,changes(fileId,removed,file(name))"))
+                changes += page["changes"] as? [[String: Any]] ?? []
+                if let next = page["nextPageToken"] as? String {
+                    #expect(page["newStartPageToken"] == nil, "only the last page carries newStartPageToken")
+                    token = next
+                }
+                newStart = page["newStartPageToken"] as? String
+            }
+            #expect(changes.count == 2, "one entry per file, latest state")
+            #expect(changes.first { $0["fileId"] as? String == id }.flatMap { ($0["file"] as? [String: Any])?["name"] as? String } == "d.txt")
+            #expect(changes.first { $0["fileId"] as? String == other }?["removed"] as? Bool == true)
+            let empty = try json(try await drive.send(.GET, "/drive/v3/changes?pageToken=\(newStart!)"))
+            #expect((empty["changes"] as? [Any])?.isEmpty == true)
+            #expect(empty["newStartPageToken"] as? String == newStart)
+            #expect(try await drive.send(.GET, "/drive/v3/changes").status == 400)
+        }
+    }
+}
+
+struct PermissionsTests {
+    @Test func otherUsersSeeOnlyWhatIsShared() async throws {
+        let configuration = EmulatorConfiguration(users: [.init(email: "alice@example.com", token: "alice"), .init(email: "bob@example.com", token: "bob")])
+        try await withRunningEmulator(configuration: configuration) { drive in
+            let folder = try await drive.createFolder("Shared")
+            let id = try await drive.upload("in.txt", content: "x", parent: folder)["id"] as! String
+            let asBob = [("Authorization", "Bearer bob")]
+            #expect(try await drive.send(.GET, "/drive/v3/files/\(id)", headers: asBob).status == 404)
+            let share = try await drive.send(.POST, "/drive/v3/files/\(folder)/permissions",
+                body: ByteBuffer(string: #"{"type":"user","role":"reader","emailAddress":"bob@example.com"}"#))
+            #expect(share.status == 200)
+            #expect(try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media", headers: asBob).text == "x")
+            let write = try await drive.send(.PATCH, "/drive/v3/files/\(id)", headers: asBob, body: ByteBuffer(string: #"{"name":"no"}"#))
+            #expect(write.status == 403)
+            #expect(write.text.contains("insufficientFilePermissions"))
+            let permissions = try json(try await drive.send(.GET, "/drive/v3/files/\(folder)/permissions?fields=permissions(id,role,emailAddress)"))
+            let roles = (permissions["permissions"] as? [[String: String]])?.map { $0["role"]! }
+            #expect(roles == ["owner", "reader"])
+            let permissionId = (permissions["permissions"] as? [[String: String]])![1]["id"]!
+            #expect(try await drive.send(.DELETE, "/drive/v3/files/\(folder)/permissions/\(permissionId)").status == 204)
+            #expect(try await drive.send(.GET, "/drive/v3/files/\(id)", headers: asBob).status == 404)
+        }
+    }
+
+    @Test func sharedDrivesNeedSupportsAllDrives() async throws {
+        try await withRunningEmulator { drive in
+            let created = try json(try await drive.send(.POST, "/drive/v3/drives?requestId=r1", body: ByteBuffer(string: #"{"name":"Team"}"#)))
+            let driveId = try #require(created["id"] as? String)
+            #expect(try await drive.send(.POST, "/drive/v3/drives?requestId=r1", body: ByteBuffer(string: #"{"name":"Team"}"#)).status == 409)
+            let file = try await drive.send(.POST, "/drive/v3/files?supportsAllDrives=true&fields=id,driveId",
+                body: ByteBuffer(string: #"{"name":"t.txt","parents":["\#(driveId)"]}"#))
+            let fileId = try #require(try json(file)["id"] as? String)
+            #expect(try json(file)["driveId"] as? String == driveId)
+            #expect(try await drive.send(.GET, "/drive/v3/files/\(fileId)").status == 404)
+            #expect(try await drive.send(.GET, "/drive/v3/files/\(fileId)?supportsAllDrives=TRUE").status == 200)
+            let listed = try json(try await drive.send(.GET, "/drive/v3/files?corpora=drive&driveId=\(driveId)&includeItemsFromAllDrives=true&supportsAllDrives=true"))
+            #expect((listed["files"] as? [[String: Any]])?.count == 1)
+            let drives = try json(try await drive.send(.GET, "/drive/v3/drives"))
+            #expect((drives["drives"] as? [[String: Any]])?.first?["name"] as? String == "Team")
+        }
+    }
+}
+
+struct LimitsTests {
+    @Test func sustainedWritesAreThrottledAndRecover() async throws {
+        let (clock, control) = EmulatorClock.manual()
+        let configuration = EmulatorConfiguration(limits: .init(writesPerSecond: 3, writeBurst: 3), clock: clock)
+        try await withRunningEmulator(configuration: configuration) { drive in
+            for _ in 0..<3 { #expect(try await drive.send(.POST, "/drive/v3/files", body: ByteBuffer(string: "{}")).status == 200) }
+            let refused = try await drive.send(.POST, "/drive/v3/files", body: ByteBuffer(string: "{}"))
+            #expect(refused.status == 403)
+            #expect(refused.text.contains("userRateLimitExceeded"))
+            #expect(try await drive.send(.GET, "/drive/v3/files").status == 200, "reads are not writes")
+            control.advance(by: 0.34)
+            #expect(try await drive.send(.POST, "/drive/v3/files", body: ByteBuffer(string: "{}")).status == 200)
+        }
+    }
+
+    @Test func queryRateAnswers429WithRetryAfter() async throws {
+        let (clock, control) = EmulatorClock.manual()
+        try await withRunningEmulator(configuration: .init(limits: .init(queriesPerMinute: 2), clock: clock)) { drive in
+            #expect(try await drive.send(.GET, "/drive/v3/files").status == 200)
+            #expect(try await drive.send(.GET, "/drive/v3/files").status == 200)
+            let refused = try await drive.send(.GET, "/drive/v3/files")
+            #expect(refused.status == 429)
+            #expect(refused.header("Retry-After") == "60")
+            control.advance(by: 61)
+            #expect(try await drive.send(.GET, "/drive/v3/files").status == 200)
+        }
+    }
+
+    @Test func storageQuotaAndDailyUploadCap() async throws {
+        let configuration = EmulatorConfiguration(users: [.init(email: "q@example.com", token: "t", storageLimit: 10)], limits: .init(dailyUploadBytes: 10))
+        try await withRunningEmulator(configuration: configuration) { drive in
+            _ = try await drive.upload("a", content: "123456")
+            let full = try await drive.send(.POST, "/upload/drive/v3/files?uploadType=media", body: ByteBuffer(string: "123456"))
+            #expect(full.status == 403)
+            #expect(full.text.contains("storageQuotaExceeded"))
+            let about = try json(try await drive.send(.GET, "/drive/v3/about?fields=storageQuota,user"))
+            #expect((about["storageQuota"] as? [String: String])?["usage"] == "6")
+            #expect((about["storageQuota"] as? [String: String])?["limit"] == "10")
+            _ = try await drive.upload("b", content: "1234")
+            let capped = try await drive.send(.POST, "/upload/drive/v3/files?uploadType=media", body: ByteBuffer(string: ""))
+            #expect(capped.status == 403)
+            #expect(capped.text.contains("User rate limit exceeded."))
+        }
+    }
+}
+
+struct FaultTests {
+    @Test func statusFaultsMatchMethodAndCount() async throws {
+        try await withRunningEmulator { drive in
+            drive.emulator.faults.add(FaultRule(method: "files.list", count: 2, action: .status(code: 403, reason: "rateLimitExceeded", message: nil, retryAfter: 7, html: nil)))
+            let first = try await drive.send(.GET, "/drive/v3/files")
+            #expect(first.status == 403)
+            #expect(first.header("Retry-After") == "7")
+            #expect(first.text.contains("rateLimitExceeded"))
+            #expect(try await drive.send(.GET, "/drive/v3/files/root").status == 200, "other methods pass")
+            #expect(try await drive.send(.GET, "/drive/v3/files").status == 403)
+            #expect(try await drive.send(.GET, "/drive/v3/files").status == 200)
+            #expect(drive.emulator.faults.callCounts["files.list"] == 3)
+        }
+    }
+
+    @Test func htmlRateLimitPageAndAdminEndpoint() async throws {
+        try await withRunningEmulator { drive in
+            let rule = #"{"method":"files.create","count":1,"action":{"status":{"code":429,"html":true}}}"#
+            #expect(try await drive.send(.POST, "/emulator/admin/faults", body: ByteBuffer(string: rule)).status == 204)
+            let reply = try await drive.send(.POST, "/upload/drive/v3/files?uploadType=multipart", headers: [("Content-Type", "multipart/related; boundary=BOUNDARY")], body: multipartBody(metadata: "{}", media: "x"))
+            #expect(reply.status == 429)
+            #expect(reply.header("Content-Type")?.hasPrefix("text/html") == true)
+            let calls = try json(try await drive.send(.GET, "/emulator/admin/calls"))
+            #expect(calls["files.create"] as? Int == 1)
+        }
+    }
+
+    @Test func droppedResponseTruncatesDownload() async throws {
+        try await withRunningEmulator { drive in
+            let id = try await drive.upload("big.txt", content: String(repeating: "z", count: 100_000))["id"] as! String
+            drive.emulator.faults.add(FaultRule(method: "files.get", action: .dropResponse))
+            await #expect(throws: (any Error).self) { _ = try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media") }
+            #expect(try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media").body.readableBytes == 100_000)
+        }
+    }
+
+    @Test func randomFailuresAreReproducible() async throws {
+        func run() async throws -> [Int] {
+            try await withRunningEmulator { drive in
+                drive.emulator.faults.setRandomFailures(RandomFaults(rate: 0.5, seed: 42))
+                var statuses: [Int] = []
+                for _ in 0..<12 { statuses.append(try await drive.send(.GET, "/drive/v3/files").status) }
+                return statuses
+            }
+        }
+        let first = try await run()
+        #expect(first == (try await run()))
+        #expect(first.contains(503) && first.contains(200))
+    }
+}
+
+struct PersistenceTests {
+    @Test func metadataAndContentSurviveRestart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let configuration = EmulatorConfiguration(storage: .directory(directory), users: [.init(email: "p@example.com", token: "p")])
+        let (id, cursor) = try await withRunningEmulator(configuration: configuration) { drive in
+            let cursor = try json(try await drive.send(.GET, "/drive/v3/changes/startPageToken"))["startPageToken"] as! String
+            return (try await drive.upload("keep.txt", content: "persisted")["id"] as! String, cursor)
+        }
+        try await withRunningEmulator(configuration: configuration) { drive in
+            #expect(try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media").text == "persisted")
+            let changes = try json(try await drive.send(.GET, "/drive/v3/changes?pageToken=\(cursor)&fields=changes(fileId)"))
+            #expect((changes["changes"] as? [[String: String]])?.map { $0["fileId"]! } == [id])
+        }
+    }
+}
