@@ -1,4 +1,0 @@
-import ArgumentParser
-import DriveSyncCommands
-
-await DriveSyncCommand.main()
