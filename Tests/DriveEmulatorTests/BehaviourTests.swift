@@ -193,3 +193,42 @@ struct PersistenceTests {
         }
     }
 }
+
+struct BatchTests {
+    @Test func batchRunsEachCallWithItsOwnStatusLFOrCRLF() async throws {
+        try await withRunningEmulator { drive in
+            let id = try await drive.upload("b.txt", content: "x")["id"] as! String
+            let parts = [
+                "--batch_foo", "Content-Type: application/http", "Content-ID: <abc + 1>", "",
+                "GET /drive/v3/files/\(id)?fields=id,name HTTP/1.1", "Host: www.googleapis.com", "", "",
+                "--batch_foo", "Content-Type: application/http", "Content-ID: <abc + 2>", "",
+                "PATCH /drive/v3/files/\(id)?fields=name HTTP/1.1", "Content-Type: application/json", "", #"{"name":"renamed"}"#,
+                "--batch_foo", "Content-Type: application/http", "Content-ID: <abc + 3>", "",
+                "GET /drive/v3/files/NOPE HTTP/1.1", "", "",
+                "--batch_foo--", "",
+            ]
+            for newline in ["\n", "\r\n"] {
+                let reply = try await drive.send(.POST, "/batch/drive/v3", headers: [("Content-Type", "multipart/mixed; boundary=\"batch_foo\"")],
+                    body: ByteBuffer(string: parts.joined(separator: newline)))
+                #expect(reply.status == 200)
+                #expect(reply.header("Content-Type")?.hasPrefix("multipart/mixed; boundary=") == true)
+                let text = reply.text
+                #expect(text.contains("Content-ID: <response-abc + 1>"))
+                #expect(text.contains("Content-ID: <response-abc + 3>"))
+                #expect(text.contains("HTTP/1.1 200 OK"))
+                #expect(text.contains(#""name": "renamed""#))
+                #expect(text.contains("HTTP/1.1 404 Not Found"))
+            }
+            #expect(drive.emulator.faults.callCounts["files.update"] == 2, "each inner call counts")
+        }
+    }
+
+    @Test func batchRefusesMoreThanOneHundredCalls() async throws {
+        try await withRunningEmulator { drive in
+            let part = "--b\r\nContent-Type: application/http\r\n\r\nGET /drive/v3/about?fields=user HTTP/1.1\r\n\r\n"
+            let body = String(repeating: part, count: 101) + "--b--\r\n"
+            let reply = try await drive.send(.POST, "/batch/drive/v3", headers: [("Content-Type", "multipart/mixed; boundary=b")], body: ByteBuffer(string: body))
+            #expect(reply.status == 400)
+        }
+    }
+}

@@ -96,6 +96,11 @@ extension DriveEmulator {
         if case .admin(let path) = endpoint {
             return await respondToAdmin(path: path, request: request)
         }
+        if endpoint == .batch {
+            do { return try await respondToBatch(request) } catch let error as DriveError { return error.response(pretty: request.pretty) } catch {
+                return DriveError.badRequest("\(error)").response(pretty: request.pretty)
+            }
+        }
         let fault = faults.decide(methodId: endpoint.methodId, httpMethod: request.method.rawValue, path: request.path)
         do {
             var chunkFault: FaultAction?
@@ -158,9 +163,7 @@ extension DriveEmulator {
         let original = response.body
         let length = original.contentLength ?? 2
         response.body = ResponseBody(contentLength: length) { writer in
-            let collector = TruncatingCollector(limit: max(1, length / 2))
-            do { try await original.write(collector) } catch is TruncatingCollector.Enough {}
-            if let head = collector.collected { try await writer.write(head) }
+            try await writer.write(try await ResponseCollector.collect(original, upTo: max(1, length / 2)))
             try? await connection.close()
             throw ConnectionDropped()
         }
@@ -189,22 +192,26 @@ extension DriveEmulator {
     }
 }
 
-/// Collects the first `limit` bytes of a response body and then stops the writer.
-private final class TruncatingCollector: ResponseBodyWriter, @unchecked Sendable {
-    struct Enough: Error {}
-    let limit: Int
-    var collected: ByteBuffer?
+/// Collects up to `limit` bytes of a response body, then stops the writer (for truncation and batch).
+final class ResponseCollector: ResponseBodyWriter, @unchecked Sendable {
+    private struct Enough: Error {}
+    private let limit: Int
+    private(set) var collected = ByteBuffer()
 
-    init(limit: Int) { self.limit = limit }
+    private init(limit: Int) { self.limit = limit }
+
+    static func collect(_ body: ResponseBody, upTo limit: Int) async throws -> ByteBuffer {
+        let collector = ResponseCollector(limit: limit)
+        do { try await body.write(collector) } catch is Enough {}
+        return collector.collected
+    }
 
     func write(_ buffer: ByteBuffer) async throws {
+        let room = limit - collected.readableBytes
         var buffer = buffer
-        let have = collected?.readableBytes ?? 0
-        if have + buffer.readableBytes >= limit {
-            buffer = buffer.getSlice(at: buffer.readerIndex, length: limit - have) ?? buffer
-        }
-        if collected == nil { collected = buffer } else { collected?.writeImmutableBuffer(buffer) }
-        if (collected?.readableBytes ?? 0) >= limit { throw Enough() }
+        if buffer.readableBytes > room { buffer = buffer.getSlice(at: buffer.readerIndex, length: room) ?? buffer }
+        collected.writeImmutableBuffer(buffer)
+        if collected.readableBytes >= limit { throw Enough() }
     }
 
     func finish(_ trailingHeaders: HTTPFields?) async throws {}

@@ -13,6 +13,7 @@ enum Endpoint: Equatable, Sendable {
     /// `/upload/...` and `/resumable/upload/...`: initiation, simple, multipart, or a session chunk.
     case upload(fileId: String?)
     case exportLink
+    case batch
     case admin([String])
 
     /// The Drive method name, for call counters and fault rules.
@@ -46,6 +47,7 @@ enum Endpoint: Equatable, Sendable {
         case .drivesDelete: "drives.delete"
         case .upload(let fileId): fileId == nil ? "files.create" : "files.update"
         case .admin: "admin"
+        case .batch: "batch"
         }
     }
 
@@ -74,6 +76,8 @@ enum Endpoint: Equatable, Sendable {
             guard segments.count >= 5, segments[1] == "upload", segments[2] == "drive", segments[3] == "v3", segments[4] == "files"
             else { return nil }
             return uploadRoute(m, Array(segments.dropFirst(5)))
+        case "batch":
+            return m == .post && segments == ["batch", "drive", "v3"] ? .batch : nil
         case "feeds":
             return m == .get && segments.last == "Export" ? .exportLink : nil
         case "emulator":
