@@ -19,6 +19,8 @@ public final class DriveEmulator: Sendable {
     let configuration: EmulatorConfiguration
     /// Fault injection and call counters.
     public let faults = FaultInjector()
+    /// Delivers push notifications; run by the emulator application as a service.
+    public let pushNotifier: PushNotifier
     /// Session hash state of resumable uploads (rebuilt from disk after a restart).
     let uploadHashers = Mutex<[String: ContentHasher]>([:])
     let logger: Logger
@@ -40,6 +42,8 @@ public final class DriveEmulator: Sendable {
         }
         store = try DriveStore(database: database, blobs: blobs, clock: configuration.clock)
         limiter = UsageLimiter(limits: configuration.limits)
+        pushNotifier = PushNotifier(store: store, logger: logger)
+        store.setChangeObserver { [weak pushNotifier] in pushNotifier?.signal() }
         for user in configuration.users {
             try addUser(email: user.email, token: user.token, storageLimit: user.storageLimit)
         }

@@ -232,3 +232,73 @@ struct BatchTests {
         }
     }
 }
+
+struct PushNotificationTests {
+    @Test(.timeLimit(.minutes(1))) func changesChannelSendsSyncThenChange() async throws {
+        try await withRunningEmulator { drive in
+            try await withWebhookReceiver { address, notifications in
+                var iterator = notifications.makeAsyncIterator()
+                let token = try json(try await drive.send(.GET, "/drive/v3/changes/startPageToken"))["startPageToken"] as! String
+                let watch = try await drive.send(.POST, "/drive/v3/changes/watch?pageToken=\(token)",
+                    body: ByteBuffer(string: #"{"id":"chan-1","type":"web_hook","address":"\#(address)","token":"target=tests","expiration":99999999999999}"#))
+                #expect(watch.status == 200)
+                let channel = try json(watch)
+                #expect(channel["kind"] as? String == "api#channel")
+                let resourceId = try #require(channel["resourceId"] as? String)
+                let maximum = Int64(Date().timeIntervalSince1970 * 1000) + 7 * 86_400_000
+                #expect(Int64(channel["expiration"] as? String ?? "") ?? .max <= maximum + 60_000, "expiration is capped at a week")
+
+                let sync = try #require(await iterator.next())
+                #expect(sync.state == "sync")
+                #expect(sync.header("X-Goog-Message-Number") == "1")
+                #expect(sync.header("X-Goog-Channel-ID") == "chan-1")
+                #expect(sync.header("X-Goog-Channel-Token") == "target=tests")
+                #expect(sync.header("X-Goog-Resource-ID") == resourceId)
+                #expect(sync.header("X-Goog-Resource-URI")?.hasPrefix(drive.baseURL) == true)
+                #expect(sync.header("X-Goog-Channel-Expiration")?.hasSuffix(" GMT") == true)
+
+                _ = try await drive.upload("new.txt", content: "n")
+                let change = try #require(await iterator.next())
+                #expect(change.state == "change")
+                #expect(Int(change.header("X-Goog-Message-Number") ?? "") ?? 0 > 1)
+
+                let stop = try await drive.send(.POST, "/drive/v3/channels/stop", body: ByteBuffer(string: #"{"id":"chan-1","resourceId":"\#(resourceId)"}"#))
+                #expect(stop.status == 204)
+                #expect(try await drive.send(.POST, "/drive/v3/channels/stop", body: ByteBuffer(string: #"{"id":"chan-1","resourceId":"\#(resourceId)"}"#)).status == 404)
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func fileChannelReportsUpdateTrashAndExpiry() async throws {
+        let (clock, control) = EmulatorClock.manual(startingAt: Date())
+        try await withRunningEmulator(configuration: .init(clock: clock)) { drive in
+            try await withWebhookReceiver { address, notifications in
+                var iterator = notifications.makeAsyncIterator()
+                let id = try await drive.upload("w.txt", content: "1")["id"] as! String
+                let expiration = DriveTimestampMilliseconds.now(clock) + 3_600_000
+                let watch = try await drive.send(.POST, "/drive/v3/files/\(id)/watch",
+                    body: ByteBuffer(string: #"{"id":"file-1","type":"web_hook","address":"\#(address)","expiration":"\#(expiration)"}"#))
+                #expect(watch.status == 200)
+                #expect(await iterator.next()?.state == "sync")
+                _ = try await drive.send(.PATCH, "/drive/v3/files/\(id)", body: ByteBuffer(string: #"{"name":"renamed.txt"}"#))
+                let update = try #require(await iterator.next())
+                #expect(update.state == "update")
+                #expect(update.header("X-Goog-Changed") != nil)
+                _ = try await drive.send(.PATCH, "/drive/v3/files/\(id)", body: ByteBuffer(string: #"{"trashed":true}"#))
+                #expect(await iterator.next()?.state == "trash")
+                control.advance(by: 7200)
+                _ = try await drive.send(.PATCH, "/drive/v3/files/\(id)", body: ByteBuffer(string: #"{"trashed":false}"#))
+                // The channel expired: the next thing received is from a fresh channel, not an untrash.
+                _ = try await drive.send(.POST, "/drive/v3/files/\(id)/watch",
+                    body: ByteBuffer(string: #"{"id":"file-2","type":"web_hook","address":"\#(address)"}"#))
+                let next = try #require(await iterator.next())
+                #expect(next.header("X-Goog-Channel-ID") == "file-2")
+                #expect(next.state == "sync")
+            }
+        }
+    }
+}
+
+enum DriveTimestampMilliseconds {
+    static func now(_ clock: EmulatorClock) -> Int64 { Int64(clock.now().timeIntervalSince1970 * 1000) }
+}

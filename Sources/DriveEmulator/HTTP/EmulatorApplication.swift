@@ -79,6 +79,7 @@ public func buildEmulatorApplication(
         responder: EmulatorResponder(emulator: emulator, scheme: tls == nil ? "http" : "https"),
         server: server,
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "DriveSyncEmulator"),
+        services: [emulator.pushNotifier],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger ?? emulator.logger
     )

@@ -7,7 +7,7 @@ enum Endpoint: Equatable, Sendable {
     case permissionsList(String), permissionsCreate(String)
     case permissionsGet(String, String), permissionsUpdate(String, String), permissionsDelete(String, String)
     case revisionsList(String), revisionsGet(String, String), revisionsUpdate(String, String), revisionsDelete(String, String)
-    case changesList, changesStartPageToken
+    case changesList, changesStartPageToken, changesWatch, filesWatch(String), channelsStop
     case about
     case drivesList, drivesCreate, drivesGet(String), drivesUpdate(String), drivesDelete(String)
     /// `/upload/...` and `/resumable/upload/...`: initiation, simple, multipart, or a session chunk.
@@ -39,6 +39,9 @@ enum Endpoint: Equatable, Sendable {
         case .revisionsDelete: "revisions.delete"
         case .changesList: "changes.list"
         case .changesStartPageToken: "changes.getStartPageToken"
+        case .changesWatch: "changes.watch"
+        case .filesWatch: "files.watch"
+        case .channelsStop: "channels.stop"
         case .about: "about.get"
         case .drivesList: "drives.list"
         case .drivesCreate: "drives.create"
@@ -117,6 +120,9 @@ enum Endpoint: Equatable, Sendable {
         case (.delete, 4, "files") where s[2] == "revisions": return .revisionsDelete(s[1], s[3])
         case (.get, 1, "changes"): return .changesList
         case (.get, 2, "changes") where s[1] == "startPageToken": return .changesStartPageToken
+        case (.post, 2, "changes") where s[1] == "watch": return .changesWatch
+        case (.post, 3, "files") where s[2] == "watch": return .filesWatch(s[1])
+        case (.post, 2, "channels") where s[1] == "stop": return .channelsStop
         case (.get, 1, "about"): return .about
         case (.get, 1, "drives"): return .drivesList
         case (.post, 1, "drives"): return .drivesCreate

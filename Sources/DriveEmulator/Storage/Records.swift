@@ -151,6 +151,12 @@ struct ChannelRecord: Codable, Sendable, Equatable {
     var includeItemsFromAllDrives = false
     var restrictToMyDrive = false
     var nextMessageNumber: Int64 = 1
+    /// The `sync` message has not been delivered yet.
+    var pendingSync = true
+    /// What the last notification of a file channel saw: its version, trash state, existence.
+    var fileVersion: Int64?
+    var fileTrashed: Bool?
+    var fileExists = true
 }
 
 enum MimeType {
