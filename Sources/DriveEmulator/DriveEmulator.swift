@@ -23,6 +23,7 @@ public final class DriveEmulator: Sendable {
     public let pushNotifier: PushNotifier
     /// Session hash state of resumable uploads (rebuilt from disk after a restart).
     let uploadHashers = Mutex<[String: ContentHasher]>([:])
+    let authorizations = Mutex(PendingAuthorizations())
     let logger: Logger
 
     public init(configuration: EmulatorConfiguration = .init(), logger: Logger = Logger(label: "drivesync.emulator")) throws {

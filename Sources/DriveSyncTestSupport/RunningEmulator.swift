@@ -23,6 +23,12 @@ public struct RunningEmulator: Sendable {
         public func header(_ name: String) -> String? { headers.first(name: name) }
     }
 
+    /// A client that never follows redirects, so tests see 302 and 308 answers as they are.
+    static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow)
+    )
+
     /// Sends one request with the default user's token unless `headers` sets `Authorization`.
     public func send(
         _ method: HTTPMethod,
@@ -38,7 +44,7 @@ public struct RunningEmulator: Sendable {
         }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(body) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await Self.client.execute(request, timeout: .seconds(60))
         let collected = try await response.body.collect(upTo: 256 << 20)
         return Reply(status: Int(response.status.code), headers: response.headers, body: collected)
     }

@@ -126,6 +126,7 @@ extension DriveEmulator {
             case .dropResponse, .none:
                 break
             }
+            if endpoint.isOAuth { return await respondToOAuth(endpoint, request: request) }
             let user = try authenticate(request)
             try limiter.admit(user: user, isWrite: endpoint.isWrite && !Self.isChunk(request), now: store.clock.milliseconds)
             let response = try await dispatch(endpoint, request: request, user: user, chunkFault: chunkFault, connection: connection)

@@ -14,6 +14,7 @@ enum Endpoint: Equatable, Sendable {
     case upload(fileId: String?)
     case exportLink
     case batch
+    case oauthAuthorize, oauthToken, oauthDeviceCode, oauthDeviceVerification, oauthRevoke, oauthTokenInfo
     case admin([String])
 
     /// The Drive method name, for call counters and fault rules.
@@ -51,6 +52,12 @@ enum Endpoint: Equatable, Sendable {
         case .upload(let fileId): fileId == nil ? "files.create" : "files.update"
         case .admin: "admin"
         case .batch: "batch"
+        case .oauthAuthorize: "oauth.authorize"
+        case .oauthToken: "oauth.token"
+        case .oauthDeviceCode: "oauth.deviceCode"
+        case .oauthDeviceVerification: "oauth.deviceVerification"
+        case .oauthRevoke: "oauth.revoke"
+        case .oauthTokenInfo: "oauth.tokeninfo"
         }
     }
 
@@ -66,8 +73,29 @@ enum Endpoint: Equatable, Sendable {
         }
     }
 
+    var isOAuth: Bool {
+        switch self {
+        case .oauthAuthorize, .oauthToken, .oauthDeviceCode, .oauthDeviceVerification, .oauthRevoke, .oauthTokenInfo: true
+        default: false
+        }
+    }
+
+    /// Google's OAuth paths (accounts.google.com, oauth2.googleapis.com, www.googleapis.com/oauth2).
+    private static func oauthRoute(_ m: HTTPRequest.Method, _ segments: [String]) -> Endpoint? {
+        switch (m, segments) {
+        case (.get, ["o", "oauth2", "v2", "auth"]), (.get, ["o", "oauth2", "auth"]): .oauthAuthorize
+        case (.post, ["token"]), (.post, ["oauth2", "v4", "token"]), (.post, ["o", "oauth2", "token"]): .oauthToken
+        case (.post, ["device", "code"]), (.post, ["o", "oauth2", "device", "code"]): .oauthDeviceCode
+        case (.get, ["device"]): .oauthDeviceVerification
+        case (.post, ["revoke"]), (.post, ["o", "oauth2", "revoke"]), (.get, ["o", "oauth2", "revoke"]): .oauthRevoke
+        case (.get, ["tokeninfo"]), (.post, ["tokeninfo"]), (.get, ["oauth2", "v3", "tokeninfo"]), (.post, ["oauth2", "v3", "tokeninfo"]): .oauthTokenInfo
+        default: nil
+        }
+    }
+
     static func route(method: HTTPRequest.Method, segments: [String]) -> Endpoint? {
         let m = method
+        if let oauth = oauthRoute(m, segments) { return oauth }
         switch segments.first {
         case "drive":
             guard segments.count >= 3, segments[1] == "v3" else { return nil }

@@ -45,7 +45,8 @@ extension DriveEmulator {
         case .drivesGet(let id): return try getDrive(request, id: id, user: user)
         case .drivesUpdate(let id): return try await updateDrive(request, id: id, user: user)
         case .drivesDelete(let id): return try deleteDrive(request, id: id, user: user)
-        case .admin, .batch: throw DriveError(.notFound, reason: "notFound", message: "Not Found")
+        case .admin, .batch, .oauthAuthorize, .oauthToken, .oauthDeviceCode, .oauthDeviceVerification, .oauthRevoke, .oauthTokenInfo:
+            throw DriveError(.notFound, reason: "notFound", message: "Not Found")
         }
     }
 
