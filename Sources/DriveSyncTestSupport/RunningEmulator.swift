@@ -1,8 +1,8 @@
-public import AsyncHTTPClient
+import AsyncHTTPClient
 public import DriveEmulator
 import Hummingbird
 import HummingbirdTesting
-public import HTTPTypes
+import HTTPTypes
 public import NIOCore
 public import NIOHTTP1
 

@@ -3,7 +3,7 @@ public import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 public import Logging
-public import NIOCore
+import NIOCore
 import NIOSSL
 
 /// The request context: Hummingbird's core storage plus the connection, which faults may cut.

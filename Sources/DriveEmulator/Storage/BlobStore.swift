@@ -148,7 +148,7 @@ final class BlobStore: Sendable {
 
     /// Writes bytes of a resumable session at `offset`, creating the partial file if needed.
     func writeUpload(_ sessionId: String, at offset: Int64, _ buffer: ByteBuffer) async throws {
-        try await FileSystem.shared.withFileHandle(
+        _ = try await FileSystem.shared.withFileHandle(
             forWritingAt: FilePath(uploadPath(sessionId)),
             options: .modifyFile(createIfNecessary: true)
         ) { handle in
@@ -173,7 +173,7 @@ final class BlobStore: Sendable {
         let blobId = Self.newIdentifier()
         let source = uploadPath(sessionId)
         if !FileManager.default.fileExists(atPath: source) {
-            FileManager.default.createFile(atPath: source, contents: nil)
+            _ = FileManager.default.createFile(atPath: source, contents: nil)
         }
         try FileManager.default.moveItem(atPath: source, toPath: blobPath(blobId))
         return blobId
