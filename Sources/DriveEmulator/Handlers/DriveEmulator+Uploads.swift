@@ -276,22 +276,26 @@ extension DriveEmulator {
         }
         var offsetInChunk: Int64 = 0
         let skip = session.received - first
-        for try await buffer in request.body {
-            var buffer = buffer
-            let bufferStart = offsetInChunk
-            offsetInChunk += Int64(buffer.readableBytes)
-            // Bytes before `skip` were already stored; bytes past `keepLimit` are not kept.
-            let from = max(0, skip - bufferStart)
-            let to = min(Int64(buffer.readableBytes), keepLimit - bufferStart)
-            if to > from {
-                buffer.moveReaderIndex(forwardBy: Int(from))
-                let slice = buffer.readSlice(length: Int(to - from))!
-                try await store.blobs.writeUpload(sessionId, at: session.received, slice)
-                hasher.update(slice)
-                session.received += Int64(slice.readableBytes)
+        var received = session.received
+        try await store.blobs.withUploadFile(sessionId) { write in
+            for try await buffer in request.body {
+                var buffer = buffer
+                let bufferStart = offsetInChunk
+                offsetInChunk += Int64(buffer.readableBytes)
+                // Bytes before `skip` were already stored; bytes past `keepLimit` are not kept.
+                let from = max(0, skip - bufferStart)
+                let to = min(Int64(buffer.readableBytes), keepLimit - bufferStart)
+                if to > from {
+                    buffer.moveReaderIndex(forwardBy: Int(from))
+                    let slice = buffer.readSlice(length: Int(to - from))!
+                    try await write(slice, received)
+                    hasher.update(slice)
+                    received += Int64(slice.readableBytes)
+                }
+                if failure != nil, offsetInChunk >= keepLimit { break }
             }
-            if failure != nil, offsetInChunk >= keepLimit { break }
         }
+        session.received = received
         uploadHashers.withLock { $0[sessionId] = hasher }
         if let failure {
             let snapshot = session

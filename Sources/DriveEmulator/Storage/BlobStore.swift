@@ -146,13 +146,19 @@ final class BlobStore: Sendable {
 
     // MARK: Resumable sessions
 
-    /// Writes bytes of a resumable session at `offset`, creating the partial file if needed.
-    func writeUpload(_ sessionId: String, at offset: Int64, _ buffer: ByteBuffer) async throws {
-        _ = try await FileSystem.shared.withFileHandle(
+    /// Opens a resumable session's partial file once for a whole chunk request; `body` gets a function
+    /// that writes a buffer at an absolute offset.
+    func withUploadFile<Result>(
+        _ sessionId: String,
+        _ body: (_ write: (ByteBuffer, Int64) async throws -> Void) async throws -> Result
+    ) async throws -> Result {
+        try await FileSystem.shared.withFileHandle(
             forWritingAt: FilePath(uploadPath(sessionId)),
             options: .modifyFile(createIfNecessary: true)
         ) { handle in
-            try await handle.write(contentsOf: buffer.readableBytesView, toAbsoluteOffset: offset)
+            try await body { buffer, offset in
+                _ = try await handle.write(contentsOf: buffer.readableBytesView, toAbsoluteOffset: offset)
+            }
         }
     }
 
