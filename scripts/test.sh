@@ -3,11 +3,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! dpkg -s libsqlite3-dev >/dev/null 2>&1; then
-    echo "Installing libsqlite3-dev (GRDB links the system SQLite)..."
+# libsqlite3-dev: GRDB links the system SQLite. openssl: the TLS test makes a certificate.
+# python3: the export test checks archives with Python's zipfile.
+missing=()
+for package in libsqlite3-dev openssl python3; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing ${missing[*]}..."
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libsqlite3-dev
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
 swift build --build-tests
