@@ -218,3 +218,43 @@ struct FilesTests {
         }
     }
 }
+
+struct QuirkTests {
+    @Test func chunkedMultipartWithoutUploadTypeOrLength() async throws {
+        try await withRunningEmulator { drive in
+            // aiogoogle: no uploadType; rclone: Transfer-Encoding chunked, no Content-Length; bare boundary, LF.
+            let body = multipartBody(metadata: #"{"name":"chunked.txt"}"#, media: "streamed", boundary: "===15==", newline: "\n")
+            var request = HTTPClientRequest(url: drive.baseURL + "/upload/drive/v3/files?fields=name,size")
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(drive.token)")
+            request.headers.add(name: "Content-Type", value: #"multipart/related; boundary="===15==""#)
+            let halves = [body.getSlice(at: 0, length: 10)!, body.getSlice(at: 10, length: body.readableBytes - 10)!]
+            request.body = .stream(halves.async, length: .unknown)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let reply = try JSONSerialization.jsonObject(with: Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)) as? [String: String]
+            #expect(response.status.code == 200)
+            #expect(reply == ["name": "chunked.txt", "size": "8"])
+        }
+    }
+
+    @Test func latencyFaultDelaysWithoutFailing() async throws {
+        try await withRunningEmulator { drive in
+            drive.emulator.faults.add(FaultRule(method: "files.list", action: .latency(milliseconds: 50)))
+            let clock = ContinuousClock()
+            let start = clock.now
+            let reply = try await drive.send(.GET, "/drive/v3/files")
+            #expect(reply.status == 200)
+            #expect(clock.now - start >= .milliseconds(50))
+        }
+    }
+}
+
+extension Array where Element: Sendable {
+    /// The elements as an async sequence, for streamed request bodies in tests.
+    var async: AsyncStream<Element> {
+        AsyncStream { continuation in
+            for element in self { continuation.yield(element) }
+            continuation.finish()
+        }
+    }
+}
