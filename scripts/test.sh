@@ -4,9 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libsqlite3-dev: GRDB links the system SQLite. openssl: the TLS test makes a certificate.
-# python3: the export test checks archives with Python's zipfile.
+# python3: the export test checks archives with Python's zipfile. rclone: the interop check.
 missing=()
-for package in libsqlite3-dev openssl python3; do
+for package in libsqlite3-dev openssl python3 rclone; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -19,4 +19,6 @@ fi
 swift build --build-tests
 # Google's own Python client against the emulator, unchanged (skipped when PyPI is out of reach).
 bash Interop/run-python-client.sh
+# rclone's drive backend against the emulator, through a CONNECT proxy to its TLS listener.
+bash Interop/run-rclone.sh
 swift test "$@"
