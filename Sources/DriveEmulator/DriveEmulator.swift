@@ -122,11 +122,13 @@ extension DriveState {
             return
         }
         let rootId = "0A" + Identifier.random(count: 17)
+        let appDataId = "1" + Identifier.random(count: 32)
         let user = UserRecord(
             email: email,
             displayName: displayName ?? String(email.split(separator: "@").first ?? Substring(email)),
             permissionId: Identifier.numeric(count: 20),
             rootFolderId: rootId,
+            appDataFolderId: appDataId,
             storageLimit: storageLimit
         )
         users[email] = user
@@ -142,5 +144,10 @@ extension DriveState {
         )
         files[rootId] = root
         journal.save(.file, rootId, root)
+        var appData = root
+        appData.id = appDataId
+        appData.name = "Application Data"
+        files[appDataId] = appData
+        journal.save(.file, appDataId, appData)
     }
 }

@@ -258,3 +258,18 @@ extension Array where Element: Sendable {
         }
     }
 }
+
+struct AppDataTests {
+    @Test func appDataFolderIsItsOwnSpace() async throws {
+        try await withRunningEmulator { drive in
+            let hidden = try json(try await drive.send(.POST, "/drive/v3/files?fields=id,spaces", body: ByteBuffer(string: #"{"name":"settings.json","parents":["appDataFolder"]}"#)))
+            #expect(hidden["spaces"] as? [String] == ["appDataFolder"])
+            _ = try await drive.upload("visible.txt", content: "v")
+            let normal = try json(try await drive.send(.GET, "/drive/v3/files?fields=files(name)"))
+            #expect((normal["files"] as? [[String: String]])?.map { $0["name"]! } == ["visible.txt"])
+            let appData = try json(try await drive.send(.GET, "/drive/v3/files?spaces=appDataFolder&fields=files(name)"))
+            #expect((appData["files"] as? [[String: String]])?.map { $0["name"]! } == ["settings.json"])
+            #expect(try await drive.send(.GET, "/drive/v3/files?spaces=photos").status == 400)
+        }
+    }
+}

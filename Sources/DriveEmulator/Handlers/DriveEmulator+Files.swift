@@ -27,8 +27,9 @@ extension DriveEmulator {
                 throw DriveError.notFound("Shared drive not found: \(driveId)", location: "driveId")
             }
         }
-        if let spaces = request.parameter("spaces"), !spaces.split(separator: ",").allSatisfy({ $0 == "drive" || $0 == "appDataFolder" }) {
-            throw DriveError.invalidParameter("spaces")
+        if let spaces = request.parameter("spaces") {
+            scope.spaces = Set(spaces.split(separator: ",").map { $0.trimmingSpaces })
+            guard !scope.spaces.isEmpty, scope.spaces.isSubset(of: ["drive", "appDataFolder"]) else { throw DriveError.invalidParameter("spaces") }
         }
         let query: DriveQuery?
         if let q = request.parameter("q"), !q.trimmingSpaces.isEmpty {

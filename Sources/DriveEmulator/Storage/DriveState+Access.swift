@@ -5,7 +5,17 @@ extension DriveState {
 
     /// Resolves the `root` alias for a user.
     func resolve(_ id: String, for user: String) -> String {
-        id == "root" ? (users[user]?.rootFolderId ?? id) : id
+        switch id {
+        case "root": users[user]?.rootFolderId ?? id
+        case "appDataFolder": users[user]?.appDataFolderId ?? id
+        default: id
+        }
+    }
+
+    /// `appDataFolder` for files below the user's application data folder, `drive` otherwise.
+    func space(of file: FileRecord) -> String {
+        guard let owner = file.owner, let appData = users[owner]?.appDataFolderId else { return "drive" }
+        return ancestry(of: file.id).contains(appData) ? "appDataFolder" : "drive"
     }
 
     /// The ids from a file up to its top-level folder, the file first.

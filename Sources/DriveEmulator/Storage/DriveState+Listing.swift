@@ -8,6 +8,7 @@ struct ListScope: Sendable {
     var driveId: String?
     var includeItemsFromAllDrives = false
     var supportsAllDrives = false
+    var spaces: Set<String> = ["drive"]
 }
 
 /// One `orderBy` key.
@@ -34,7 +35,7 @@ struct SortKey: Sendable, Equatable {
 extension DriveState {
     /// Runs a search; returns every match in order (the handler pages through it).
     func search(user: String, query: DriveQuery?, scope: ListScope, orderBy: [SortKey]) throws(DriveError) -> [FileRecord] {
-        let aliases = ["root": users[user]?.rootFolderId ?? "root"]
+        let aliases = ["root": resolve("root", for: user), "appDataFolder": resolve("appDataFolder", for: user)]
         var candidates: [FileRecord]
         if let query, let parent = Self.requiredParent(in: query) {
             candidates = (children[aliases[parent] ?? parent] ?? []).compactMap { files[$0] }
@@ -44,7 +45,7 @@ extension DriveState {
         var results: [FileRecord] = []
         for file in candidates {
             // Roots (My Drive, a shared drive's top) are never listed, as on Drive.
-            guard !file.parents.isEmpty, role(of: user, on: file) != nil else { continue }
+            guard !file.parents.isEmpty, role(of: user, on: file) != nil, scope.spaces.contains(space(of: file)) else { continue }
             if let driveId = file.driveId {
                 switch scope.corpora {
                 case .drive: guard driveId == scope.driveId else { continue }

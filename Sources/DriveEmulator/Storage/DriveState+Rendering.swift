@@ -38,7 +38,7 @@ extension DriveState {
         object.add("parents", JSONValue.array(file.parents.map(JSONValue.string)))
         if !file.properties.isEmpty { object.add("properties", map: file.properties) }
         if !file.appProperties.isEmpty { object.add("appProperties", map: file.appProperties) }
-        object.add("spaces", JSONValue.array([.string("drive")]))
+        object.add("spaces", JSONValue.array([.string(space(of: file))]))
         object.addInt64("version", file.version)
         if !file.isFolder && !file.isWorkspaceDocument {
             object.add("webContentLink", "\(origin.base)/uc?id=\(file.id)&export=download")

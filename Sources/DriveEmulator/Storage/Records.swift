@@ -5,6 +5,8 @@ struct UserRecord: Codable, Sendable, Equatable {
     var displayName: String
     var permissionId: String
     var rootFolderId: String
+    /// The hidden `appDataFolder` of the `appDataFolder` space.
+    var appDataFolderId: String?
     /// Bytes the user may store; `nil` is unlimited.
     var storageLimit: Int64?
     /// A service account's registered public key (PEM), for the JWT bearer grant.
