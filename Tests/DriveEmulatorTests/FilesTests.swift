@@ -270,6 +270,8 @@ struct AppDataTests {
             let appData = try json(try await drive.send(.GET, "/drive/v3/files?spaces=appDataFolder&fields=files(name)"))
             #expect((appData["files"] as? [[String: String]])?.map { $0["name"]! } == ["settings.json"])
             #expect(try await drive.send(.GET, "/drive/v3/files?spaces=photos").status == 400)
+            let changes = try json(try await drive.send(.GET, "/drive/v3/changes?pageToken=1&spaces=appDataFolder&fields=changes(file(name))"))
+            #expect((changes["changes"] as? [[String: [String: String]]])?.compactMap { $0["file"]?["name"] } == ["settings.json"])
         }
     }
 }

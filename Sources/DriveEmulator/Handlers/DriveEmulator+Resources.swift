@@ -20,6 +20,8 @@ extension DriveEmulator {
         guard let start = Int64(tokenText), start >= 1 else { throw DriveError.invalidParameter("pageToken") }
         let size = try pageSize(request, default: 100, maximum: 1000)
         let driveId = request.parameter("driveId") ?? request.parameter("teamDriveId")
+        let spaces = Set((request.parameter("spaces") ?? "drive").split(separator: ",").map { $0.trimmingSpaces })
+        guard !spaces.isEmpty, spaces.isSubset(of: ["drive", "appDataFolder"]) else { throw DriveError.invalidParameter("spaces") }
         if driveId != nil, !request.supportsAllDrives { throw DriveError.invalidParameter("driveId", message: "supportsAllDrives must be true with driveId.") }
         let mask = try DriveResponse.fieldMask(
             request,
@@ -34,7 +36,8 @@ extension DriveEmulator {
                 driveId: driveId,
                 includeItemsFromAllDrives: request.includeItemsFromAllDrives,
                 restrictToMyDrive: request.flag("restrictToMyDrive"),
-                includeRemoved: request.flag("includeRemoved", default: true)
+                includeRemoved: request.flag("includeRemoved", default: true),
+                spaces: spaces
             )
             var object = JSONObjectBuilder()
             object.add("kind", "drive#changeList")

@@ -145,7 +145,8 @@ extension DriveState {
         driveId: String?,
         includeItemsFromAllDrives: Bool,
         restrictToMyDrive: Bool,
-        includeRemoved: Bool
+        includeRemoved: Bool,
+        spaces: Set<String> = ["drive"]
     ) -> ChangePage {
         let firstIndex = changes.firstIndex { $0.sequence >= start } ?? changes.endIndex
         var latest: [String: Int64] = [:]
@@ -165,6 +166,7 @@ extension DriveState {
             }
             let current = files[fileId]
             if let current, role(of: user, on: current) != nil {
+                guard spaces.contains(space(of: current)) else { continue }
                 page.append(ChangeView(change: change, file: current))
             } else if change.audience.contains(user), includeRemoved {
                 page.append(ChangeView(change: change, file: nil))
