@@ -62,6 +62,9 @@ struct FilesTests {
             #expect(partial.header("Content-Range") == "bytes 6-10/11")
             let unsatisfiable = try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media", headers: [("Range", "bytes=50-")])
             #expect(unsatisfiable.status == 416)
+            let link = try #require(try json(try await drive.send(.GET, "/drive/v3/files/\(id)?fields=webContentLink"))["webContentLink"] as? String)
+            #expect(link.hasPrefix(drive.baseURL))
+            #expect(try await drive.send(.GET, link).text == "hello world")
         }
     }
 

@@ -13,6 +13,8 @@ enum Endpoint: Equatable, Sendable {
     /// `/upload/...` and `/resumable/upload/...`: initiation, simple, multipart, or a session chunk.
     case upload(fileId: String?)
     case exportLink
+    /// `webContentLink` downloads (`/uc?id=ID&export=download`).
+    case webContentLink
     case batch
     case oauthAuthorize, oauthToken, oauthDeviceCode, oauthDeviceVerification, oauthRevoke, oauthTokenInfo
     case admin([String])
@@ -29,6 +31,7 @@ enum Endpoint: Equatable, Sendable {
         case .filesDelete: "files.delete"
         case .filesCopy: "files.copy"
         case .filesExport, .exportLink: "files.export"
+        case .webContentLink: "files.get"
         case .permissionsList: "permissions.list"
         case .permissionsCreate: "permissions.create"
         case .permissionsGet: "permissions.get"
@@ -109,6 +112,8 @@ enum Endpoint: Equatable, Sendable {
             return uploadRoute(m, Array(segments.dropFirst(5)))
         case "batch":
             return m == .post && segments == ["batch", "drive", "v3"] ? .batch : nil
+        case "uc":
+            return m == .get && segments.count == 1 ? .webContentLink : nil
         case "feeds":
             return m == .get && segments.last == "Export" ? .exportLink : nil
         case "emulator":

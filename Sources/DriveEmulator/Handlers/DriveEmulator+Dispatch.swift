@@ -23,6 +23,11 @@ extension DriveEmulator {
         case .exportLink:
             guard let id = request.parameter("id") else { throw DriveError.requiredParameter("id") }
             return try await export(request, id: id, user: user, enforceSizeLimit: false)
+        case .webContentLink:
+            guard let id = request.parameter("id") else { throw DriveError.requiredParameter("id") }
+            var download = request
+            download.parameters["alt"] = "media"
+            return try await getFile(download, id: id, user: user)
         case .upload(let fileId):
             return try await handleUpload(request, fileId: fileId, user: user, chunkFault: chunkFault, connection: connection)
         case .changesList: return try listChanges(request, user: user)
