@@ -1,3 +1,4 @@
+import DriveSyncCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,3 +1,4 @@
+import DriveSyncCore
 import HTTPTypes
 import Hummingbird
 import NIOCore

@@ -1,16 +1,16 @@
-import NIOCore
+public import NIOCore
 
 /// An incremental `multipart/*` parser: bytes go in as they arrive, parts come out, and a part's body is
 /// streamed rather than held. Accepts LF or CRLF line endings, as real clients send both.
-struct MultipartParser {
-    enum Event: Equatable {
+public struct MultipartParser: Sendable {
+    public enum Event: Equatable, Sendable {
         case headers([String: String])
         case body(ByteBuffer)
         case partEnd
         case end
     }
 
-    struct MalformedBody: Error {}
+    public struct MalformedBody: Error {}
 
     private enum State {
         case preamble
@@ -23,12 +23,12 @@ struct MultipartParser {
     private var pending: [UInt8] = Array("\n".utf8)
     private var state = State.preamble
 
-    init(boundary: String) {
+    public init(boundary: String) {
         delimiter = Array("\n--\(boundary)".utf8)
     }
 
     /// The boundary of a `multipart/...; boundary=X` content type (quoted or bare).
-    static func boundary(fromContentType contentType: String) -> String? {
+    public static func boundary(fromContentType contentType: String) -> String? {
         for parameter in contentType.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1)
             guard pair.count == 2, pair[0].trimmingSpaces.lowercased() == "boundary" else { continue }
@@ -39,15 +39,15 @@ struct MultipartParser {
         return nil
     }
 
-    var isFinished: Bool { state == .epilogue }
+    public var isFinished: Bool { state == .epilogue }
 
-    mutating func feed(_ buffer: ByteBuffer) throws -> [Event] {
+    public mutating func feed(_ buffer: ByteBuffer) throws -> [Event] {
         pending.append(contentsOf: buffer.readableBytesView)
         return try drain(atEnd: false)
     }
 
     /// Call at the end of the input; throws if the closing boundary never came.
-    mutating func finish() throws -> [Event] {
+    public mutating func finish() throws -> [Event] {
         let events = try drain(atEnd: true)
         guard state == .epilogue else { throw MalformedBody() }
         return events
@@ -147,7 +147,8 @@ struct MultipartParser {
 }
 
 extension StringProtocol {
-    var trimmingSpaces: String {
+    /// The text without leading and trailing spaces and tabs.
+    package var trimmingSpaces: String {
         let scalars = unicodeScalars
         guard let start = scalars.firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
         let end = scalars.lastIndex(where: { $0 != " " && $0 != "\t" })!

@@ -1,0 +1,130 @@
+import DriveSyncCore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A failed Drive call: the HTTP status, Drive's `reason` and `domain`, the message, `Retry-After`, and
+/// the underlying cause for transport failures.
+public struct DriveAPIError: Error, CustomStringConvertible, Sendable {
+    /// An extensible code: new codes can be added without breaking anyone.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        public var description: String { name }
+
+        /// An HTTP error answer from Drive.
+        public static let http = Code(name: "http")
+        /// No answer: connection refused or dropped, timeout.
+        public static let transport = Code(name: "transport")
+        /// A downloaded or uploaded file's MD5 does not match Drive's.
+        public static let checksumMismatch = Code(name: "checksumMismatch")
+        /// The answer could not be understood.
+        public static let invalidResponse = Code(name: "invalidResponse")
+        /// The caller asked for something impossible (a bad chunk size, a missing file).
+        public static let invalidRequest = Code(name: "invalidRequest")
+        /// A file changed while it was being read (its revision moved).
+        public static let changedDuringRead = Code(name: "changedDuringRead")
+    }
+
+    public var code: Code
+    public var status: Int?
+    public var reason: String?
+    public var domain: String?
+    public var message: String
+    public var retryAfter: Duration?
+    /// The Drive method that failed (`files.create`).
+    public var method: String?
+    public var cause: (any Error & Sendable)?
+
+    public init(
+        code: Code,
+        status: Int? = nil,
+        reason: String? = nil,
+        domain: String? = nil,
+        message: String,
+        retryAfter: Duration? = nil,
+        method: String? = nil,
+        cause: (any Error & Sendable)? = nil
+    ) {
+        self.code = code
+        self.status = status
+        self.reason = reason
+        self.domain = domain
+        self.message = message
+        self.retryAfter = retryAfter
+        self.method = method
+        self.cause = cause
+    }
+
+    public var description: String {
+        var text = "Drive \(method ?? "call") failed"
+        if let status { text += " (\(status)\(reason.map { " \($0)" } ?? ""))" }
+        text += ": \(message)"
+        if let cause { text += " [\(cause)]" }
+        return text
+    }
+
+    /// A bounded, value-free label for metrics.
+    public var shortDescription: String {
+        if let reason { return reason }
+        if let status { return String(status) }
+        return code.name
+    }
+
+    var retryFacts: RetryClassification.Failure {
+        RetryClassification.Failure(status: code == .transport ? nil : status, reason: reason, retryAfter: retryAfter)
+    }
+
+    /// Parses an error answer: Google's JSON (`{"error": {"code", "message", "errors": [{"reason", "domain"}]}}`),
+    /// its newer `details` form, the OAuth shape, or anything else (Drive can answer 429 with HTML).
+    static func from(status: Int, headers: [(String, String)], body: [UInt8], method: String?) -> DriveAPIError {
+        let retryAfter = headers.first { $0.0.lowercased() == "retry-after" }.flatMap { Int($0.1.filter { !$0.isWhitespace }) }
+            .map { Duration.seconds($0) }
+        var error = DriveAPIError(code: .http, status: status, message: "HTTP \(status)", retryAfter: retryAfter, method: method)
+        if let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(body)) {
+            if let detail = envelope.error.value {
+                error.message = detail.message ?? error.message
+                error.reason = detail.errors?.first?.reason ?? detail.details?.first?.reason
+                error.domain = detail.errors?.first?.domain ?? detail.details?.first?.domain
+            } else if let oauth = envelope.error.oauth {
+                error.reason = oauth
+                error.message = envelope.error_description ?? oauth
+            }
+        } else if !body.isEmpty {
+            let text = String(decoding: body.prefix(200), as: UTF8.self)
+            error.message = "HTTP \(status): \(text.contains("<html") ? "non-JSON (HTML) error page" : text)"
+        }
+        return error
+    }
+
+    private struct Envelope: Decodable {
+        struct Detail: Decodable {
+            struct Item: Decodable {
+                var reason: String?
+                var domain: String?
+            }
+            var code: Int?
+            var message: String?
+            var errors: [Item]?
+            var details: [Item]?
+        }
+
+        /// Drive nests an object under `error`; OAuth endpoints put a string there.
+        enum ErrorField: Decodable {
+            case detail(Detail)
+            case oauth(String)
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let text = try? container.decode(String.self) { self = .oauth(text) } else { self = .detail(try container.decode(Detail.self)) }
+            }
+
+            var value: Detail? { if case .detail(let detail) = self { detail } else { nil } }
+            var oauth: String? { if case .oauth(let text) = self { text } else { nil } }
+        }
+
+        var error: ErrorField
+        var error_description: String?
+    }
+}
