@@ -2,6 +2,7 @@ import AsyncHTTPClient
 public import DriveEmulator
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import HTTPTypes
 public import NIOCore
 public import NIOHTTP1
@@ -60,7 +61,9 @@ public func withRunningEmulator<Result: Sendable>(
 ) async throws -> Result {
     var configuration = configuration
     if configuration.users.isEmpty { configuration.users = [.init(email: "tester@example.com", token: "test-token")] }
-    let emulator = try existing ?? DriveEmulator(configuration: configuration)
+    var logger = Logger(label: "drivesync.emulator.test")
+    logger.logLevel = .warning
+    let emulator = try existing ?? DriveEmulator(configuration: configuration, logger: logger)
     let token = configuration.users.first?.token ?? "test-token"
     let app = try buildEmulatorApplication(emulator: emulator)
     return try await app.test(.live) { client in

@@ -67,16 +67,18 @@ public struct DownloadStream: AsyncSequence, Sendable {
                         return buffer
                     }
                     if let end, offset < end { throw DriveAPIError(code: .transport, message: "the body ended at \(offset) of \(end)", method: name) }
-                    finished = true
-                    try verify()
-                    return nil
                 } catch let error as DriveAPIError {
                     try await recover(from: error)
+                    continue
                 } catch let error as CancellationError {
                     throw error
                 } catch {
                     try await recover(from: DriveAPIError(code: .transport, message: "connection dropped at byte \(offset)", method: name, cause: SendableError(error)))
+                    continue
                 }
+                finished = true
+                try verify()
+                return nil
             }
         }
 
@@ -84,7 +86,8 @@ public struct DownloadStream: AsyncSequence, Sendable {
         private mutating func recover(from error: DriveAPIError) async throws {
             body = nil
             let policy = stream.client.configuration.retry
-            guard case .retry(let retryAfter) = RetryClassification.classify(error.retryFacts, replayable: true, alreadyRefreshedToken: true),
+            guard error.code == .http || error.code == .transport,
+                case .retry(let retryAfter) = RetryClassification.classify(error.retryFacts, replayable: true, alreadyRefreshedToken: true),
                 attempt + 1 < policy.maxAttempts
             else {
                 finished = true

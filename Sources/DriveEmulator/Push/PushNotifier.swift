@@ -119,10 +119,13 @@ public final class PushNotifier: Service, Sendable {
         request.headers.add(name: "Content-Length", value: "0")
         // Google retries 500, 502, 503 and 504 with exponential backoff; anything else is final.
         for attempt in 0..<4 {
+            if Task.isCancelled { return }
             do {
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
                 _ = try? await response.body.collect(upTo: 64 << 10)
                 guard [500, 502, 503, 504].contains(response.status.code) else { return }
+            } catch is CancellationError {
+                return
             } catch {
                 logger.info("push delivery failed", metadata: ["channel.id": "\(channel.id)", "error": "\(error)"])
             }

@@ -1,0 +1,120 @@
+import DriveAPI
+import DriveEmulator
+import DriveSyncTestSupport
+import Foundation
+import NIOCore
+import Testing
+
+struct UploadTests {
+    static let size = 5 * 256 * 1024 + 1234
+
+    @Test func resumableUploadInChunks() async throws {
+        try await withRunningEmulator { emulator in
+            let drive = makeClient(emulator)
+            let (url, data) = try temporaryFile(size: Self.size)
+            defer { try? FileManager.default.removeItem(at: url) }
+            let file = try await drive.uploadFile(at: url.path, metadata: File(name: "big.bin"))
+            #expect(file.size == Int64(Self.size))
+            #expect(file.md5Checksum == md5Hex(data))
+            #expect(emulator.emulator.faults.callCounts["files.create"] == 7, "one initiation and six chunks")
+            #expect(try await collect(drive.download(file)) == data)
+        }
+    }
+
+    @Test(arguments: [
+        FaultAction.partialChunk(persistBytes: 100_000, status: 503),
+        FaultAction.dropRequest,
+        FaultAction.status(code: 429, reason: "rateLimitExceeded", message: nil, retryAfter: nil, html: true),
+    ])
+    func resumesAfterAFailureMidChunk(fault: FaultAction) async throws {
+        try await withRunningEmulator { emulator in
+            let drive = makeClient(emulator)
+            let (url, data) = try temporaryFile(size: Self.size, seed: 3)
+            defer { try? FileManager.default.removeItem(at: url) }
+            // The third request on the session fails: chunk two.
+            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 1, action: .latency(milliseconds: 0)))
+            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 1, action: fault))
+            let file = try await drive.uploadFile(at: url.path, metadata: File(name: "resumed.bin"))
+            #expect(file.md5Checksum == md5Hex(data))
+            #expect(try await collect(drive.download(file)) == data)
+        }
+    }
+
+    @Test func expiredSessionStartsOver() async throws {
+        try await withRunningEmulator { emulator in
+            let drive = makeClient(emulator)
+            let (url, data) = try temporaryFile(size: Self.size, seed: 5)
+            defer { try? FileManager.default.removeItem(at: url) }
+            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 2, action: .latency(milliseconds: 0)))
+            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 1, action: .status(code: 404, reason: "notFound", message: nil, retryAfter: nil, html: nil)))
+            let file = try await drive.uploadFile(at: url.path, metadata: File(name: "restarted.bin"))
+            #expect(file.md5Checksum == md5Hex(data))
+            let names = try await drive.allFiles(query: .name(is: "restarted.bin"))
+            #expect(names.count == 1, "starting over must not leave a second file")
+        }
+    }
+
+    @Test func persistedSessionContinuesInANewClient() async throws {
+        try await withRunningEmulator { emulator in
+            let store = InMemorySessionStore()
+            let options = UploadOptions(sessionStore: store, sessionKey: "big.bin")
+            let (url, data) = try temporaryFile(size: Self.size, seed: 9)
+            defer { try? FileManager.default.removeItem(at: url) }
+            // The first process dies after three chunks: a fatal answer stands in for the kill.
+            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 3, action: .latency(milliseconds: 0)))
+            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 1, action: .status(code: 400, reason: "badRequest", message: "killed", retryAfter: nil, html: nil)))
+            await #expect(throws: DriveAPIError.self) {
+                _ = try await makeClient(emulator).uploadFile(at: url.path, metadata: File(name: "big.bin"), options: options)
+            }
+            let saved = try #require(await store.session(for: "big.bin"))
+            #expect(saved.confirmedOffset == 3 * 256 * 1024)
+            emulator.emulator.faults.resetCallCounts()
+            let file = try await makeClient(emulator).uploadFile(at: url.path, metadata: File(name: "big.bin"), options: options)
+            #expect(file.md5Checksum == md5Hex(data))
+            // One status query and the three remaining chunks; no new initiation.
+            #expect(emulator.emulator.faults.callCounts["files.create"] == 4)
+            #expect(await store.session(for: "big.bin") == nil)
+        }
+    }
+
+    @Test func replacesContentOfAnExistingFile() async throws {
+        try await withRunningEmulator { emulator in
+            let drive = makeClient(emulator)
+            let original = try await drive.upload(ByteBuffer(string: "old"), metadata: File(name: "r.bin"))
+            let (url, data) = try temporaryFile(size: Self.size, seed: 11)
+            defer { try? FileManager.default.removeItem(at: url) }
+            let updated = try await drive.uploadFile(at: url.path, metadata: File(), replacing: original.id)
+            #expect(updated.id == original.id)
+            #expect(updated.md5Checksum == md5Hex(data))
+        }
+    }
+}
+
+struct DownloadTests {
+    @Test func rangedDownloadResumesAfterADroppedConnection() async throws {
+        try await withRunningEmulator { emulator in
+            let drive = makeClient(emulator)
+            let (url, data) = try temporaryFile(size: 3 << 20, seed: 2)
+            defer { try? FileManager.default.removeItem(at: url) }
+            let file = try await drive.uploadFile(at: url.path, metadata: File(name: "d.bin"))
+            emulator.emulator.faults.add(FaultRule(method: "files.get", path: file.id!, count: 1, action: .dropResponse))
+            #expect(try await collect(drive.download(file)) == data)
+            #expect(emulator.emulator.faults.callCounts["files.get"] == 2, "the second request resumed with Range")
+            let middle = try await collect(drive.download(fileId: file.id!, range: 1000..<5000))
+            #expect(middle == data[1000..<5000])
+        }
+    }
+
+    @Test func detectsAnMD5Mismatch() async throws {
+        try await withRunningEmulator { emulator in
+            let drive = makeClient(emulator)
+            let file = try await drive.upload(ByteBuffer(string: "genuine"), metadata: File(name: "m.txt"))
+            do {
+                _ = try await collect(drive.download(fileId: file.id!, expectedMD5: "00000000000000000000000000000000"))
+                Issue.record("a mismatched MD5 must fail the download")
+            } catch let error as DriveAPIError {
+                #expect(error.code == .checksumMismatch, "\(error)")
+            }
+        }
+    }
+}
