@@ -143,6 +143,7 @@ let package = Package(
             name: "DriveAPITests",
             dependencies: [
                 "DriveAPI",
+                "DriveSyncCore",
                 "DriveEmulator",
                 "DriveSyncTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
