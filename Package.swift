@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "drivesync", targets: ["drivesync"]),
+        .executable(name: "DriveAPIBenchmark", targets: ["DriveAPIBenchmark"]),
         .library(name: "DriveSyncCore", targets: ["DriveSyncCore"]),
         .library(name: "DriveEmulator", targets: ["DriveEmulator"]),
         .library(name: "DriveAPI", targets: ["DriveAPI"]),
@@ -98,6 +99,17 @@ let package = Package(
                 "DriveSyncCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Throughput, memory and call-rate figures for the client (Benchmarks/README.md).
+        .executableTarget(
+            name: "DriveAPIBenchmark",
+            dependencies: [
+                "DriveAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/DriveAPIBenchmark",
             swiftSettings: swiftSettings
         ),
         // Fixtures shared by the test targets: emulator harness, temporary folders, HTTP helpers.
