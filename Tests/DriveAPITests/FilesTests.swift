@@ -125,3 +125,32 @@ struct ClientFilesTests {
         }
     }
 }
+
+struct ExportFallbackTests {
+    @Test func largeExportsFallBackToExportLinks() async throws {
+        try await withRunningEmulator { emulator in
+            let drive = makeClient(emulator, chunkSize: 4 << 20, multipartCutoff: 1 << 20)
+            let line = String(repeating: "lorem ipsum ", count: 10) + "\n"
+            let text = String(repeating: line, count: 11_000_000 / line.utf8.count + 1)
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("doc-\(UUID().uuidString).txt")
+            try Data(text.utf8).write(to: url)
+            defer { try? FileManager.default.removeItem(at: url) }
+            let doc = try await drive.uploadFile(at: url.path, metadata: File(name: "Big doc", mimeType: "application/vnd.google-apps.document"), options: .init(contentType: "text/plain"))
+            let exported = try await collect(drive.export(fileId: doc.id!, mimeType: "text/plain"))
+            #expect(exported.count == text.utf8.count)
+            #expect(emulator.emulator.faults.callCounts["files.export"] == 2, "files.export refused, then the export link")
+        }
+    }
+}
+
+struct QueryBuilderTests {
+    @Test func buildsEscapedExpressions() {
+        let query: Query = .inParents("F1") && .name(is: #"it's "x" \ y"#) && .notTrashed
+        #expect(query.description == #"(('F1' in parents) and (name = 'it\'s "x" \\ y')) and (trashed = false)"#)
+        #expect((!Query.isFolder).description == "not (mimeType = 'application/vnd.google-apps.folder')")
+        #expect(Query.appProperty("k", is: "v").description == "appProperties has { key='k' and value='v' }")
+        #expect(Query.inAnyParent(["a", "b"]).description == "'a' in parents or 'b' in parents")
+        #expect(Query.modified(after: Date(timeIntervalSince1970: 0)).description == "modifiedTime > '1970-01-01T00:00:00.000Z'")
+        #expect(Fields("id,name").inFileList().description == "nextPageToken,incompleteSearch,files(id,name)")
+    }
+}
