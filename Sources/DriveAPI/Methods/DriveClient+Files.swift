@@ -71,9 +71,7 @@ extension DriveClient {
 
     /// A folder, created in `parent`.
     public func createFolder(named name: String, in parent: String, id: String? = nil, fields: Fields = .syncFile) async throws -> File {
-        var metadata = File(id: id, name: name, mimeType: File.folderMimeType, parents: [parent])
-        metadata.id = id
-        return try await createFile(metadata, fields: fields)
+        try await createFile(File(id: id, name: name, mimeType: File.folderMimeType, parents: [parent]), fields: fields)
     }
 
     /// `files.update` of metadata; moves with `addParents`/`removeParents`.
