@@ -80,6 +80,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A local folder as a Remote.
+        .target(
+            name: "LocalRemote",
+            dependencies: [
+                "DriveSyncCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // argument-parser commands, a library so tests can parse them.
         .target(
             name: "DriveSyncCommands",
@@ -163,6 +173,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LocalRemoteTests",
+            dependencies: [
+                "LocalRemote",
+                "DriveSyncCore",
+                "DriveSyncTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

@@ -1,0 +1,59 @@
+/// A path inside a remote, relative to its root: `Notes/2024/a.txt`. Each component is a real name
+/// (never empty, `.` or `..`, never holding `/` or NUL), so a path can never climb out of its root.
+public struct RemotePath: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let components: [String]
+
+    public struct InvalidPath: Error, Equatable, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "invalid path '\(path)': \(reason)" }
+    }
+
+    /// The root of the remote.
+    public static let root = RemotePath(validated: [])
+
+    private init(validated components: [String]) { self.components = components }
+
+    /// Parses `a/b/c` (leading, trailing and doubled slashes are ignored).
+    public init(_ text: String) throws(InvalidPath) {
+        var components: [String] = []
+        for component in text.split(separator: "/", omittingEmptySubsequences: true) {
+            try Self.validate(String(component), in: text)
+            components.append(String(component))
+        }
+        self.components = components
+    }
+
+    /// Checks one name: what no path component may be.
+    public static func validate(_ name: String, in path: String? = nil) throws(InvalidPath) {
+        let shown = path ?? name
+        if name.isEmpty { throw InvalidPath(path: shown, reason: "empty name") }
+        if name == "." || name == ".." { throw InvalidPath(path: shown, reason: "'\(name)' is not a name") }
+        if name.contains("/") { throw InvalidPath(path: shown, reason: "a name cannot contain '/'") }
+        if name.unicodeScalars.contains("\0") { throw InvalidPath(path: shown, reason: "a name cannot contain NUL") }
+    }
+
+    public var isRoot: Bool { components.isEmpty }
+    public var name: String { components.last ?? "" }
+    public var parent: RemotePath? { isRoot ? nil : RemotePath(validated: Array(components.dropLast())) }
+    public var description: String { components.joined(separator: "/") }
+
+    /// The path of a child named `name`.
+    public func appending(_ name: String) throws(InvalidPath) -> RemotePath {
+        try Self.validate(name, in: description + "/" + name)
+        return RemotePath(validated: components + [name])
+    }
+
+    /// True for this path and everything below it.
+    public func contains(_ other: RemotePath) -> Bool {
+        other.components.count >= components.count && Array(other.components.prefix(components.count)) == components
+    }
+
+    /// Compares component by component, by Unicode scalars, so a folder sorts right before its contents.
+    public static func < (lhs: RemotePath, rhs: RemotePath) -> Bool {
+        for (left, right) in zip(lhs.components, rhs.components) where left != right {
+            return left.unicodeScalars.lexicographicallyPrecedes(right.unicodeScalars)
+        }
+        return lhs.components.count < rhs.components.count
+    }
+}

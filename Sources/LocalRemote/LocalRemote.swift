@@ -1,0 +1,130 @@
+public import DriveSyncCore
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+import Foundation
+public import NIOCore
+import _NIOFileSystem
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A folder on this machine as a `Remote`. Paths resolve below `root` only; symbolic links are not
+/// followed out of it. Files are written to a temporary name and renamed into place.
+public struct LocalFolderRemote: Remote {
+    public let root: String
+
+    /// - Parameter root: the folder; created if missing.
+    public init(root: String) throws {
+        self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        try FileManager.default.createDirectory(atPath: self.root, withIntermediateDirectories: true)
+    }
+
+    public var capabilities: RemoteCapabilities {
+        RemoteCapabilities(isCaseInsensitive: false, allowsDuplicateNames: false, modificationTimePrecision: .nanoseconds(1), providesMD5: false, hasTrash: false)
+    }
+
+    func fullPath(_ path: RemotePath) -> String {
+        path.isRoot ? root : root + "/" + path.description
+    }
+
+    private func attributes(_ path: RemotePath) -> [FileAttributeKey: Any]? {
+        try? FileManager.default.attributesOfItem(atPath: fullPath(path))
+    }
+
+    private func makeEntry(_ path: RemotePath, _ attributes: [FileAttributeKey: Any]) -> RemoteEntry? {
+        let type = attributes[.type] as? FileAttributeType
+        let kind: RemoteEntry.Kind
+        switch type {
+        case .typeDirectory: kind = .folder
+        case .typeRegular: kind = .file
+        default: return nil  // links, devices, sockets are not synced
+        }
+        return RemoteEntry(
+            path: path,
+            kind: kind,
+            size: kind == .file ? (attributes[.size] as? NSNumber)?.int64Value ?? 0 : 0,
+            modified: attributes[.modificationDate] as? Date ?? Date(timeIntervalSince1970: 0)
+        )
+    }
+
+    public func entry(at path: RemotePath) async throws -> RemoteEntry? {
+        attributes(path).flatMap { makeEntry(path, $0) }
+    }
+
+    public func list(_ folder: RemotePath) async throws -> [RemoteEntry] {
+        guard let entry = try await entry(at: folder) else { throw RemoteError(.notFound, folder) }
+        guard entry.isFolder else { throw RemoteError(.notAFolder, folder) }
+        let names = try FileManager.default.contentsOfDirectory(atPath: fullPath(folder))
+        return try names.compactMap { name -> RemoteEntry? in
+            guard (try? RemotePath.validate(name)) != nil else { return nil }
+            let child = try folder.appending(name)
+            return attributes(child).flatMap { makeEntry(child, $0) }
+        }.sorted { $0.path < $1.path }
+    }
+
+    public func makeFolder(_ path: RemotePath) async throws -> RemoteEntry {
+        var current = RemotePath.root
+        for component in path.components {
+            current = try current.appending(component)
+            if let existing = try await entry(at: current) {
+                guard existing.isFolder else { throw RemoteError(.notAFolder, current, "a file is in the way") }
+                continue
+            }
+            try FileManager.default.createDirectory(atPath: fullPath(current), withIntermediateDirectories: false)
+        }
+        guard let entry = try await entry(at: path) else { throw RemoteError(.io, path, "the folder vanished") }
+        return entry
+    }
+
+    public func upload(from localFile: String, to path: RemotePath, modified: Date) async throws -> RemoteEntry {
+        guard let parent = path.parent, !path.isRoot else { throw RemoteError(.isAFolder, path, "cannot write the root") }
+        _ = try await makeFolder(parent)
+        if let existing = try await entry(at: path), existing.isFolder { throw RemoteError(.isAFolder, path) }
+        let temporary = fullPath(parent) + "/.drivesync-\(UUID().uuidString).partial"
+        do {
+            try await FileSystem.shared.copyItem(at: FilePath(localFile), to: FilePath(temporary))
+            try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: temporary)
+            // rename(2) replaces the destination atomically: readers see the old file or the new one.
+            guard rename(temporary, fullPath(path)) == 0 else { throw RemoteError(.io, path, "rename failed: errno \(errno)") }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw RemoteError(.io, path, "\(error)")
+        }
+        guard let entry = try await entry(at: path) else { throw RemoteError(.io, path, "the file vanished") }
+        return entry
+    }
+
+    public func read<Result: Sendable>(
+        _ path: RemotePath,
+        range: Range<Int64>?,
+        _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
+    ) async throws -> Result {
+        guard let entry = try await entry(at: path) else { throw RemoteError(.notFound, path) }
+        guard !entry.isFolder else { throw RemoteError(.isAFolder, path) }
+        return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(fullPath(path))) { handle in
+            try await body(handle.readChunks(in: range ?? 0..<entry.size, chunkLength: .kibibytes(256)))
+        }
+    }
+
+    public func move(_ path: RemotePath, to destination: RemotePath) async throws -> RemoteEntry {
+        guard try await entry(at: path) != nil else { throw RemoteError(.notFound, path) }
+        guard try await entry(at: destination) == nil else { throw RemoteError(.alreadyExists, destination) }
+        guard let parent = destination.parent, try await entry(at: parent)?.isFolder == true else {
+            throw RemoteError(.notFound, destination.parent ?? .root, "the destination folder does not exist")
+        }
+        try FileManager.default.moveItem(atPath: fullPath(path), toPath: fullPath(destination))
+        guard let moved = try await entry(at: destination) else { throw RemoteError(.io, destination, "the moved entry vanished") }
+        return moved
+    }
+
+    public func remove(_ path: RemotePath, toTrash: Bool) async throws {
+        guard !path.isRoot else { throw RemoteError(.permissionDenied, path, "the root cannot be removed") }
+        guard try await entry(at: path) != nil else { throw RemoteError(.notFound, path) }
+        try FileManager.default.removeItem(atPath: fullPath(path))
+    }
+}
