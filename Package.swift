@@ -80,6 +80,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Google Drive (or the emulator) as a Remote, over DriveAPI.
+        .target(
+            name: "DriveRemote",
+            dependencies: [
+                "DriveAPI",
+                "DriveSyncCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // A local folder as a Remote.
         .target(
             name: "LocalRemote",
@@ -174,6 +184,17 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DriveRemoteTests",
+            dependencies: [
+                "DriveRemote",
+                "DriveAPI",
+                "DriveSyncCore",
+                "DriveSyncTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

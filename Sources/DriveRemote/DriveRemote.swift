@@ -1,0 +1,167 @@
+public import DriveAPI
+public import DriveSyncCore
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+public import NIOCore
+
+/// A folder on Google Drive (or the emulator) as a `Remote`, over `DriveClient`.
+///
+/// Paths resolve to IDs by name below `rootId`; folder IDs are cached and their creation is joined, so
+/// concurrent transfers never make duplicate folders. Creates use IDs from `files.generateIds`, so a
+/// retried create cannot duplicate a file.
+public struct DriveFolderRemote: Remote {
+    public let drive: DriveClient
+    public let rootId: String
+    private let folders: DirectoryIDCache
+    private static let fields: Fields = "id,name,mimeType,size,md5Checksum,modifiedTime,createdTime,parents"
+
+    /// - Parameters:
+    ///   - drive: the client.
+    ///   - rootId: the Drive folder that is this remote's root (`root` is My Drive).
+    public init(drive: DriveClient, rootId: String) {
+        self.drive = drive
+        self.rootId = rootId
+        self.folders = DirectoryIDCache(rootId: rootId)
+    }
+
+    /// A remote rooted at `path` below My Drive, creating the folders on the way.
+    public static func atPath(_ path: RemotePath, drive: DriveClient) async throws -> DriveFolderRemote {
+        let myDrive = try await drive.getFile("root", fields: "id")
+        let top = DriveFolderRemote(drive: drive, rootId: myDrive.id ?? "root")
+        guard !path.isRoot else { return top }
+        let folder = try await top.makeFolder(path)
+        return DriveFolderRemote(drive: drive, rootId: folder.id ?? "root")
+    }
+
+    public var capabilities: RemoteCapabilities {
+        RemoteCapabilities(isCaseInsensitive: false, allowsDuplicateNames: true, modificationTimePrecision: .milliseconds(1), providesMD5: true, hasTrash: true)
+    }
+
+    private func entry(for file: File, at path: RemotePath) -> RemoteEntry {
+        RemoteEntry(
+            path: path,
+            kind: file.isFolder ? .folder : .file,
+            size: file.size ?? 0,
+            modified: file.modifiedTime ?? Date(timeIntervalSince1970: 0),
+            md5: file.md5Checksum,
+            id: file.id,
+            mimeType: file.mimeType
+        )
+    }
+
+    /// The children of a folder ID named `name` (oldest first: Drive allows duplicates).
+    private func children(of parentId: String, named name: String? = nil) async throws -> [File] {
+        var query: Query = .inParents(parentId) && .notTrashed
+        if let name { query = query && .name(is: name) }
+        return try await drive.allFiles(query: query, fields: Self.fields, orderBy: "createdTime")
+    }
+
+    /// The file at a path, or `nil`.
+    private func file(at path: RemotePath) async throws -> File? {
+        if path.isRoot { return try await drive.getFile(rootId, fields: Self.fields) }
+        guard let parent = path.parent, let parentId = try await folderID(parent, create: false) else { return nil }
+        return try await children(of: parentId, named: path.name).first
+    }
+
+    /// A folder's ID; with `create`, missing folders on the way are made.
+    private func folderID(_ path: RemotePath, create: Bool) async throws -> String? {
+        if let id = await folders.cachedID(path) { return id }
+        guard let parent = path.parent else { return rootId }
+        guard let parentId = try await folderID(parent, create: create) else { return nil }
+        let drive = self.drive
+        let fields = Self.fields
+        return try await folders.id(for: path) {
+            let existing = try await drive.allFiles(query: .inParents(parentId) && .name(is: path.name) && .notTrashed, fields: fields, orderBy: "createdTime")
+            if let found = existing.first {
+                guard found.isFolder else { throw RemoteError(.notAFolder, path, "a file is in the way") }
+                return found.id
+            }
+            guard create else { return nil }
+            let id = try await drive.generateIds(count: 1).first
+            do {
+                return try await drive.createFolder(named: path.name, in: parentId, id: id, fields: "id").id
+            } catch let error as DriveAPIError where error.status == 409 {
+                return id  // an earlier attempt of this create succeeded
+            }
+        }
+    }
+
+    public func entry(at path: RemotePath) async throws -> RemoteEntry? {
+        try await file(at: path).map { entry(for: $0, at: path) }
+    }
+
+    public func list(_ folder: RemotePath) async throws -> [RemoteEntry] {
+        guard let id = try await folderID(folder, create: false) else {
+            if let blocking = try await file(at: folder), !blocking.isFolder { throw RemoteError(.notAFolder, folder) }
+            throw RemoteError(.notFound, folder)
+        }
+        var seen: Set<String> = []
+        var entries: [RemoteEntry] = []
+        for file in try await children(of: id) {
+            guard let name = file.name, (try? RemotePath.validate(name)) != nil, seen.insert(name).inserted else { continue }
+            let child = try folder.appending(name)
+            if file.isFolder, let childId = file.id { await folders.store(childId, for: child) }
+            entries.append(entry(for: file, at: child))
+        }
+        return entries.sorted { $0.path < $1.path }
+    }
+
+    public func makeFolder(_ path: RemotePath) async throws -> RemoteEntry {
+        guard let id = try await folderID(path, create: true) else { throw RemoteError(.io, path, "the folder could not be made") }
+        return entry(for: try await drive.getFile(id, fields: Self.fields), at: path)
+    }
+
+    public func upload(from localFile: String, to path: RemotePath, modified: Date) async throws -> RemoteEntry {
+        guard let parent = path.parent else { throw RemoteError(.isAFolder, path, "cannot write the root") }
+        guard let parentId = try await folderID(parent, create: true) else { throw RemoteError(.notFound, parent) }
+        var metadata = File(modifiedTime: modified)
+        if let existing = try await children(of: parentId, named: path.name).first {
+            guard !existing.isFolder, let id = existing.id else { throw RemoteError(.isAFolder, path) }
+            return entry(for: try await drive.uploadFile(at: localFile, metadata: metadata, replacing: id, options: .init(fields: Self.fields)), at: path)
+        }
+        metadata.id = try await drive.generateIds(count: 1).first
+        metadata.name = path.name
+        metadata.parents = [parentId]
+        return entry(for: try await drive.uploadFile(at: localFile, metadata: metadata, options: .init(fields: Self.fields)), at: path)
+    }
+
+    public func read<Result: Sendable>(
+        _ path: RemotePath,
+        range: Range<Int64>?,
+        _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
+    ) async throws -> Result {
+        guard let file = try await file(at: path) else { throw RemoteError(.notFound, path) }
+        guard !file.isFolder else { throw RemoteError(.isAFolder, path) }
+        return try await body(drive.download(file, range: range))
+    }
+
+    public func move(_ path: RemotePath, to destination: RemotePath) async throws -> RemoteEntry {
+        guard let source = try await file(at: path), let id = source.id else { throw RemoteError(.notFound, path) }
+        guard try await file(at: destination) == nil else { throw RemoteError(.alreadyExists, destination) }
+        guard let parent = destination.parent, let parentId = try await folderID(parent, create: false) else {
+            throw RemoteError(.notFound, destination.parent ?? .root, "the destination folder does not exist")
+        }
+        var rename = File()
+        rename.name = destination.name
+        let oldParents = source.parents ?? []
+        let moved = try await drive.updateFile(
+            id, rename,
+            addParents: oldParents.contains(parentId) ? [] : [parentId],
+            removeParents: oldParents.contains(parentId) ? [] : oldParents,
+            fields: Self.fields
+        )
+        await folders.invalidate(path)
+        if moved.isFolder { await folders.store(id, for: destination) }
+        return entry(for: moved, at: destination)
+    }
+
+    public func remove(_ path: RemotePath, toTrash: Bool) async throws {
+        guard !path.isRoot else { throw RemoteError(.permissionDenied, path, "the root cannot be removed") }
+        guard let file = try await file(at: path), let id = file.id else { throw RemoteError(.notFound, path) }
+        if toTrash { _ = try await drive.trashFile(id, fields: "id") } else { try await drive.deleteFile(id) }
+        await folders.invalidate(path)
+    }
+}
