@@ -90,6 +90,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The sync engine: the pure planner (and, as it grows, scanner, executor and state).
+        .target(
+            name: "SyncEngine",
+            dependencies: ["DriveSyncCore"],
+            swiftSettings: swiftSettings
+        ),
         // A local folder as a Remote.
         .target(
             name: "LocalRemote",
@@ -196,6 +202,11 @@ let package = Package(
                 "DriveSyncTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SyncEngineTests",
+            dependencies: ["SyncEngine", "DriveSyncCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,230 @@
+public import DriveSyncCore
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// A local file or folder as the scanner found it.
+public struct LocalItem: Hashable, Sendable {
+    public var path: RemotePath
+    public var kind: RemoteEntry.Kind
+    public var size: Int64
+    /// Modification time in milliseconds since the epoch.
+    public var modified: Int64
+    /// Lower-case hex MD5, when it was computed.
+    public var md5: String?
+
+    public init(path: RemotePath, kind: RemoteEntry.Kind, size: Int64 = 0, modified: Int64 = 0, md5: String? = nil) {
+        self.path = path
+        self.kind = kind
+        self.size = size
+        self.modified = modified
+        self.md5 = md5
+    }
+}
+
+/// What the last successful sync recorded for a file.
+public struct SyncedItem: Hashable, Sendable {
+    public var path: RemotePath
+    public var size: Int64
+    public var modified: Int64
+    public var md5: String?
+    public var remoteId: String?
+    public var remoteMD5: String?
+    public var remoteModified: Int64?
+
+    public init(path: RemotePath, size: Int64, modified: Int64, md5: String?, remoteId: String?, remoteMD5: String?, remoteModified: Int64?) {
+        self.path = path
+        self.size = size
+        self.modified = modified
+        self.md5 = md5
+        self.remoteId = remoteId
+        self.remoteMD5 = remoteMD5
+        self.remoteModified = remoteModified
+    }
+}
+
+/// One step of a sync, local folder to remote.
+public enum SyncAction: Hashable, Sendable {
+    public enum UploadReason: String, Hashable, Sendable {
+        /// Nothing was at the remote path.
+        case new
+        /// The remote copy was deleted since the last sync; the local file puts it back.
+        case restore
+    }
+
+    case makeFolder(RemotePath)
+    case upload(RemotePath, reason: UploadReason)
+    /// The local file changed: the remote copy is archived first, never overwritten blindly.
+    case replace(RemotePath)
+    /// Both sides changed since the last sync: the remote copy is kept under a conflict name, then the
+    /// local file is uploaded.
+    case resolveConflict(RemotePath)
+    /// The remote already holds this exact content: record it without uploading.
+    case adopt(RemotePath)
+    /// Only metadata (time) changed locally; the content is the same: refresh the state only.
+    case refreshState(RemotePath)
+    /// The local file is gone (with `--delete`): move the remote copy to the trash or archive.
+    case removeRemote(RemotePath)
+    /// Neither side has it any more: drop the state row.
+    case forget(RemotePath)
+}
+
+/// Why nothing was done for a path, for reports.
+public enum SyncNotice: Hashable, Sendable {
+    /// The remote copy changed and the local one did not: left as it is.
+    case remoteChangedOnly(RemotePath)
+    /// The local file is gone but `--delete` was not given.
+    case deletionNotMirrored(RemotePath)
+    /// A file on one side is a folder on the other.
+    case kindMismatch(RemotePath)
+}
+
+/// The outcome of planning.
+public struct SyncPlan: Hashable, Sendable {
+    public var actions: [SyncAction]
+    public var notices: [SyncNotice]
+
+    public var isEmpty: Bool { actions.isEmpty }
+}
+
+/// Turns what is on each side, and what the last sync recorded, into a list of actions. Pure: no I/O,
+/// so every rule is a table test.
+public struct SyncPlanner: Sendable {
+    public struct Options: Sendable, Hashable {
+        /// Mirror local deletions to the remote.
+        public var delete: Bool
+        /// Refuse to plan more removals than this.
+        public var maxDelete: Int?
+        /// Refuse to remove more than this fraction (0...1) of the remote files.
+        public var maxDeleteFraction: Double?
+        /// Compare content hashes even when size and time match.
+        public var alwaysChecksum: Bool
+        /// Times closer than this are equal (the coarser of the two sides' precision).
+        public var timeTolerance: Int64
+
+        public init(delete: Bool = false, maxDelete: Int? = nil, maxDeleteFraction: Double? = nil, alwaysChecksum: Bool = false, timeTolerance: Int64 = 1) {
+            self.delete = delete
+            self.maxDelete = maxDelete
+            self.maxDeleteFraction = maxDeleteFraction
+            self.alwaysChecksum = alwaysChecksum
+            self.timeTolerance = timeTolerance
+        }
+    }
+
+    /// Raised instead of a plan that would remove more than the limits allow.
+    public struct TooManyDeletions: Error, Hashable, CustomStringConvertible {
+        public var planned: Int
+        public var limit: String
+        public var description: String {
+            "refusing to remove \(planned) remote files (limit \(limit)); check the source folder, or raise --max-delete"
+        }
+    }
+
+    public var options: Options
+
+    public init(options: Options = .init()) { self.options = options }
+
+    private func sameTime(_ a: Int64, _ b: Int64) -> Bool { abs(a - b) <= options.timeTolerance }
+
+    private func localChanged(_ local: LocalItem, _ synced: SyncedItem) -> Bool {
+        local.size != synced.size || !sameTime(local.modified, synced.modified)
+    }
+
+    private func remoteChanged(_ remote: RemoteEntry, _ synced: SyncedItem) -> Bool {
+        if let id = synced.remoteId, let remoteId = remote.id, id != remoteId { return true }
+        if let md5 = synced.remoteMD5, let remoteMD5 = remote.md5 { return md5 != remoteMD5 }
+        if let modified = synced.remoteModified { return !sameTime(DriveTimestamp.milliseconds(of: remote.modified), modified) }
+        return false
+    }
+
+    /// Local files whose MD5 the plan needs: those whose size and time changed since the last sync (was
+    /// it only a touch?), those facing an unknown remote file of the same size (is it already there?),
+    /// and every file with `alwaysChecksum`.
+    public func hashesNeeded(local: [LocalItem], state: [SyncedItem], remote: [RemoteEntry]) -> Set<RemotePath> {
+        let synced = Dictionary(state.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let remoteByPath = Dictionary(remote.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        var needed: Set<RemotePath> = []
+        for item in local where item.kind == .file && item.md5 == nil {
+            if options.alwaysChecksum {
+                needed.insert(item.path)
+            } else if let record = synced[item.path] {
+                if localChanged(item, record), item.size == record.size, record.md5 != nil { needed.insert(item.path) }
+            } else if let other = remoteByPath[item.path], other.kind == .file, other.size == item.size, other.md5 != nil {
+                needed.insert(item.path)
+            }
+        }
+        return needed
+    }
+
+    /// Plans a sync of `local` onto `remote`, given what the last sync recorded in `state`.
+    /// - Parameter scanComplete: false when the scan or listing was partial: nothing is removed then.
+    public func plan(local: [LocalItem], state: [SyncedItem], remote: [RemoteEntry], scanComplete: Bool = true) throws -> SyncPlan {
+        let localByPath = Dictionary(local.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let synced = Dictionary(state.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let remoteByPath = Dictionary(remote.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        var actions: [SyncAction] = []
+        var notices: [SyncNotice] = []
+        var removals = 0
+
+        let paths = Set(localByPath.keys).union(synced.keys).union(remoteByPath.keys).filter { !$0.isRoot }.sorted()
+        for path in paths {
+            let item = localByPath[path]
+            let record = synced[path]
+            let other = remoteByPath[path]
+            switch (item, other) {
+            case (let item?, let other?) where item.kind != other.kind:
+                notices.append(.kindMismatch(path))
+            case (let item?, _) where item.kind == .folder:
+                if other == nil { actions.append(.makeFolder(path)) }
+            case (let item?, nil):
+                actions.append(.upload(path, reason: record == nil ? .new : .restore))
+            case (let item?, let other?):
+                if let record {
+                    let contentSame = item.md5 != nil && item.md5 == record.md5
+                    let changedHere = localChanged(item, record) && !contentSame
+                    let changedThere = remoteChanged(other, record)
+                    switch (changedHere, changedThere) {
+                    case (false, false):
+                        if localChanged(item, record) {
+                            actions.append(.refreshState(path))  // touched: same content, new time
+                        } else if options.alwaysChecksum, let md5 = item.md5, let remoteMD5 = other.md5, md5 != remoteMD5 {
+                            actions.append(.replace(path))  // the checksum saw what size and time missed
+                        }
+                    case (true, false): actions.append(.replace(path))
+                    case (false, true): notices.append(.remoteChangedOnly(path))
+                    case (true, true): actions.append(.resolveConflict(path))
+                    }
+                } else if let md5 = item.md5, md5 == other.md5 {
+                    actions.append(.adopt(path))
+                } else {
+                    // Something we never synced is in the way: keep it under a conflict name.
+                    actions.append(.resolveConflict(path))
+                }
+            case (nil, let other?):
+                // Only what an earlier sync put there is ours to remove; other remote files are left alone.
+                guard record != nil, other.kind == .file else { continue }
+                if options.delete && scanComplete {
+                    actions.append(.removeRemote(path))
+                    removals += 1
+                } else {
+                    notices.append(.deletionNotMirrored(path))
+                }
+            case (nil, nil):
+                if record != nil { actions.append(.forget(path)) }
+            }
+        }
+
+        if let limit = options.maxDelete, removals > limit {
+            throw TooManyDeletions(planned: removals, limit: String(limit))
+        }
+        if let fraction = options.maxDeleteFraction {
+            let files = remote.filter { $0.kind == .file }.count
+            if files > 0, Double(removals) / Double(files) > fraction {
+                throw TooManyDeletions(planned: removals, limit: "\(Int(fraction * 100))% of \(files) files")
+            }
+        }
+        return SyncPlan(actions: actions, notices: notices)
+    }
+}
