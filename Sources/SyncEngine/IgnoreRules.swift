@@ -1,0 +1,139 @@
+/// gitignore-style rules: `*`, `?`, `[...]`, `**`, a trailing `/` for folders only, a leading or inner
+/// `/` to anchor a pattern to its file's folder, `!` to re-include, `#` comments, `\` escapes.
+/// Later rules win. Rules from a `.drivesyncignore` apply below the folder that holds it.
+public struct IgnoreRules: Sendable {
+    struct Rule: Sendable {
+        var base: [String]
+        var pattern: [String]
+        var anchored: Bool
+        var foldersOnly: Bool
+        var negated: Bool
+        var source: String
+    }
+
+    private(set) var rules: [Rule] = []
+
+    public init() {}
+
+    /// The ignore file's name.
+    public static let fileName = ".drivesyncignore"
+
+    /// Always ignored unless a rule re-includes them: OS litter, editor and partial files, VCS folders,
+    /// DriveSync's own state.
+    public static let builtInDefaults = """
+        .DS_Store
+        Thumbs.db
+        desktop.ini
+        .git/
+        .hg/
+        .svn/
+        *.swp
+        *~
+        ~$*
+        .~lock.*#
+        *.partial
+        .drivesync/
+        """
+
+    public static var defaults: IgnoreRules {
+        var rules = IgnoreRules()
+        rules.add(contentsOf: builtInDefaults, in: [], source: "built-in defaults")
+        return rules
+    }
+
+    /// Adds the rules of an ignore file found in folder `base` (its path components).
+    public mutating func add(contentsOf text: String, in base: [String], source: String) {
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+            var line = String(rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine)
+            // Trailing spaces are trimmed unless escaped.
+            while line.hasSuffix(" "), !line.hasSuffix("\\ ") { line.removeLast() }
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            var negated = false
+            if line.hasPrefix("!") {
+                negated = true
+                line.removeFirst()
+            } else if line.hasPrefix("\\!") || line.hasPrefix("\\#") {
+                line.removeFirst()
+            }
+            var foldersOnly = false
+            if line.hasSuffix("/") {
+                foldersOnly = true
+                line.removeLast()
+            }
+            let anchored = line.contains("/")
+            let parts = line.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+            guard !parts.isEmpty else { continue }
+            rules.append(Rule(base: base, pattern: parts, anchored: anchored, foldersOnly: foldersOnly, negated: negated, source: source))
+        }
+    }
+
+    /// Whether a path (its components from the sync root) is ignored.
+    public func isIgnored(_ components: [String], isFolder: Bool) -> Bool {
+        var ignored = false
+        // Only a rule of the other polarity can change the verdict so far.
+        for rule in rules where rule.negated == ignored {
+            guard components.count > rule.base.count, Array(components.prefix(rule.base.count)) == rule.base else { continue }
+            if rule.foldersOnly && !isFolder { continue }
+            let relative = Array(components.dropFirst(rule.base.count))
+            let matches = rule.anchored
+                ? Self.match(rule.pattern[...], relative[...])
+                : Self.matchName(rule.pattern[0], relative.last ?? "")
+            if matches { ignored = !rule.negated }
+        }
+        return ignored
+    }
+
+    /// Path components against pattern components, with `**` matching any number of components.
+    static func match(_ pattern: ArraySlice<String>, _ path: ArraySlice<String>) -> Bool {
+        guard let first = pattern.first else { return path.isEmpty }
+        if first == "**" {
+            let rest = pattern.dropFirst()
+            for start in path.startIndex...path.endIndex where match(rest, path[start...]) { return true }
+            return false
+        }
+        guard let name = path.first, matchName(first, name) else { return false }
+        return match(pattern.dropFirst(), path.dropFirst())
+    }
+
+    /// One name against a glob: `*`, `?`, `[abc]`, `[a-z]`, `[!x]`, `\` escapes.
+    static func matchName(_ pattern: String, _ name: String) -> Bool {
+        matchGlob(Array(pattern)[...], Array(name)[...])
+    }
+
+    private static func matchGlob(_ pattern: ArraySlice<Character>, _ name: ArraySlice<Character>) -> Bool {
+        guard let token = pattern.first else { return name.isEmpty }
+        switch token {
+        case "*":
+            let rest = pattern.dropFirst()
+            for start in name.startIndex...name.endIndex where matchGlob(rest, name[start...]) { return true }
+            return false
+        case "?":
+            return !name.isEmpty && matchGlob(pattern.dropFirst(), name.dropFirst())
+        case "[":
+            guard let character = name.first, let close = pattern.dropFirst(2).firstIndex(of: "]") else {
+                return name.first == "[" && matchGlob(pattern.dropFirst(), name.dropFirst())
+            }
+            var set = pattern[pattern.index(after: pattern.startIndex)..<close]
+            let negate = set.first == "!" || set.first == "^"
+            if negate { set = set.dropFirst() }
+            var matched = false
+            var index = set.startIndex
+            while index < set.endIndex {
+                let low = set[index]
+                if index + 2 < set.endIndex, set[index + 1] == "-" {
+                    if low <= character && character <= set[index + 2] { matched = true }
+                    index += 3
+                } else {
+                    if low == character { matched = true }
+                    index += 1
+                }
+            }
+            return matched != negate && matchGlob(pattern[(close + 1)...], name.dropFirst())
+        case "\\" where pattern.count > 1:
+            let literal = pattern[pattern.index(after: pattern.startIndex)]
+            return name.first == literal && matchGlob(pattern.dropFirst(2), name.dropFirst())
+        default:
+            return name.first == token && matchGlob(pattern.dropFirst(), name.dropFirst())
+        }
+    }
+}

@@ -1,0 +1,128 @@
+public import DriveSyncCore
+import Foundation
+
+/// Walks a local folder into `LocalItem`s, honouring ignore rules. Symbolic links are skipped with a
+/// warning unless followed on request; unreadable files and folders are reported and skipped, and mark
+/// the scan incomplete so that nothing is deleted on its strength.
+public struct LocalScanner: Sendable {
+    public struct Options: Sendable {
+        public var followSymlinks: Bool
+        public var useDefaultIgnores: Bool
+
+        public init(followSymlinks: Bool = false, useDefaultIgnores: Bool = true) {
+            self.followSymlinks = followSymlinks
+            self.useDefaultIgnores = useDefaultIgnores
+        }
+    }
+
+    public enum Warning: Hashable, Sendable, CustomStringConvertible {
+        case symlinkSkipped(String)
+        case unreadable(String, reason: String)
+        case unsupportedName(String)
+
+        public var description: String {
+            switch self {
+            case .symlinkSkipped(let path): "skipped symbolic link \(path) (use --follow-symlinks to follow links)"
+            case .unreadable(let path, let reason): "could not read \(path): \(reason)"
+            case .unsupportedName(let path): "skipped \(path): the name cannot be synced"
+            }
+        }
+    }
+
+    public struct Result: Sendable {
+        /// Files and folders, sorted by path.
+        public var items: [LocalItem]
+        public var warnings: [Warning]
+        /// False when something could not be read: the sync must not delete on this scan.
+        public var isComplete: Bool
+    }
+
+    public var options: Options
+
+    public init(options: Options = .init()) { self.options = options }
+
+    public func scan(root: String) throws -> Result {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ScanError(path: root, message: "the source folder does not exist or is not a folder")
+        }
+        var rules = options.useDefaultIgnores ? IgnoreRules.defaults : IgnoreRules()
+        var items: [LocalItem] = []
+        var warnings: [Warning] = []
+        var complete = true
+        // Each folder carries the real paths of the folders above it, so a followed link that loops back
+        // to one of them is not walked forever.
+        var pending: [(folder: RemotePath, ancestors: Set<String>)] = [(.root, [])]
+        while let (folder, above) = pending.popLast() {
+            let folderPath = folder.isRoot ? root : root + "/" + folder.description
+            var ancestors = above
+            if options.followSymlinks {
+                let resolved = URL(fileURLWithPath: folderPath).resolvingSymlinksInPath().path
+                guard ancestors.insert(resolved).inserted else {
+                    warnings.append(.symlinkSkipped(folder.description))
+                    continue
+                }
+            }
+            if let text = try? String(contentsOfFile: folderPath + "/" + IgnoreRules.fileName, encoding: .utf8) {
+                rules.add(contentsOf: text, in: folder.components, source: folderPath + "/" + IgnoreRules.fileName)
+            }
+            let names: [String]
+            do {
+                names = try manager.contentsOfDirectory(atPath: folderPath)
+            } catch {
+                warnings.append(.unreadable(folder.description, reason: "\(error.localizedDescription)"))
+                complete = false
+                continue
+            }
+            for name in names.sorted() {
+                guard let path = try? folder.appending(name) else {
+                    warnings.append(.unsupportedName(folder.isRoot ? name : folder.description + "/" + name))
+                    continue
+                }
+                let fullPath = folderPath + "/" + name
+                guard var attributes = try? manager.attributesOfItem(atPath: fullPath) else {
+                    warnings.append(.unreadable(path.description, reason: "no attributes"))
+                    complete = false
+                    continue
+                }
+                if attributes[.type] as? FileAttributeType == .typeSymbolicLink {
+                    guard options.followSymlinks, let target = try? manager.attributesOfItem(atPath: URL(fileURLWithPath: fullPath).resolvingSymlinksInPath().path) else {
+                        warnings.append(.symlinkSkipped(path.description))
+                        continue
+                    }
+                    attributes = target
+                }
+                let type = attributes[.type] as? FileAttributeType
+                let isFolder = type == .typeDirectory
+                guard isFolder || type == .typeRegular else { continue }
+                if rules.isIgnored(path.components, isFolder: isFolder) { continue }
+                if isFolder {
+                    items.append(LocalItem(path: path, kind: .folder))
+                    pending.append((path, ancestors))
+                } else {
+                    guard manager.isReadableFile(atPath: fullPath) else {
+                        warnings.append(.unreadable(path.description, reason: "permission denied"))
+                        complete = false
+                        continue
+                    }
+                    let modified = attributes[.modificationDate] as? Date ?? Date(timeIntervalSince1970: 0)
+                    items.append(LocalItem(
+                        path: path,
+                        kind: .file,
+                        size: (attributes[.size] as? NSNumber)?.int64Value ?? 0,
+                        modified: DriveTimestamp.milliseconds(of: modified)
+                    ))
+                }
+            }
+        }
+        return Result(items: items.sorted { $0.path < $1.path }, warnings: warnings, isComplete: complete)
+    }
+}
+
+/// The source cannot be scanned at all.
+public struct ScanError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var message: String
+    public var description: String { "\(path): \(message)" }
+}
