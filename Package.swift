@@ -90,10 +90,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The sync engine: the pure planner (and, as it grows, scanner, executor and state).
+        // The sync state in SQLite (GRDB): synced items, the changes cursor, create intents, upload sessions.
+        .target(
+            name: "SyncState",
+            dependencies: [
+                "DriveSyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The sync engine: the pure planner, the scanner and ignore rules (executor to come).
         .target(
             name: "SyncEngine",
-            dependencies: ["DriveSyncCore"],
+            dependencies: ["DriveSyncCore", "SyncState"],
             swiftSettings: swiftSettings
         ),
         // A local folder as a Remote.
@@ -206,7 +215,12 @@ let package = Package(
         ),
         .testTarget(
             name: "SyncEngineTests",
-            dependencies: ["SyncEngine", "DriveSyncCore"],
+            dependencies: ["SyncEngine", "SyncState", "DriveSyncCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SyncStateTests",
+            dependencies: ["SyncState", "DriveSyncCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

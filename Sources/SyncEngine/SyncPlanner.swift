@@ -1,4 +1,5 @@
 public import DriveSyncCore
+public import SyncState
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -21,27 +22,6 @@ public struct LocalItem: Hashable, Sendable {
         self.size = size
         self.modified = modified
         self.md5 = md5
-    }
-}
-
-/// What the last successful sync recorded for a file.
-public struct SyncedItem: Hashable, Sendable {
-    public var path: RemotePath
-    public var size: Int64
-    public var modified: Int64
-    public var md5: String?
-    public var remoteId: String?
-    public var remoteMD5: String?
-    public var remoteModified: Int64?
-
-    public init(path: RemotePath, size: Int64, modified: Int64, md5: String?, remoteId: String?, remoteMD5: String?, remoteModified: Int64?) {
-        self.path = path
-        self.size = size
-        self.modified = modified
-        self.md5 = md5
-        self.remoteId = remoteId
-        self.remoteMD5 = remoteMD5
-        self.remoteModified = remoteModified
     }
 }
 

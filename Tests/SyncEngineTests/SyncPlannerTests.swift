@@ -1,6 +1,7 @@
 import DriveSyncCore
 import Foundation
 import SyncEngine
+import SyncState
 import Testing
 
 /// Table tests of the planner: local item, state record, remote entry → actions.
