@@ -215,7 +215,13 @@ let package = Package(
         ),
         .testTarget(
             name: "SyncEngineTests",
-            dependencies: ["SyncEngine", "SyncState", "DriveSyncCore"],
+            dependencies: [
+                "SyncEngine",
+                "SyncState",
+                "DriveSyncCore",
+                "DriveSyncTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,35 @@
+public import DriveSyncCore
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// Where replaced and conflicting remote copies go. Pure, so names are predictable and tested.
+public enum ArchiveNaming {
+    /// `20240501T123456Z`: sortable, no characters any file system refuses.
+    public static func stamp(_ date: Date) -> String {
+        let iso = DriveTimestamp.format(date)  // 2024-05-01T12:34:56.789Z
+        let digits = iso.prefix(19).filter { $0 != "-" && $0 != ":" }
+        return digits + "Z"
+    }
+
+    /// `name_STAMP.ext` (the extension kept last so the file still opens with the right program).
+    public static func stamped(_ name: String, _ date: Date, label: String = "") -> String {
+        let suffix = (label.isEmpty ? "_" : "_\(label)_") + stamp(date)
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name + suffix }
+        return String(name[..<dot]) + suffix + String(name[dot...])
+    }
+
+    /// `Archive/<same folders>/<name>_<STAMP>.<ext>` below `archiveRoot`.
+    public static func archivedPath(for path: RemotePath, at date: Date, archiveRoot: RemotePath) throws -> RemotePath {
+        var result = archiveRoot
+        for component in path.components.dropLast() { result = try result.appending(component) }
+        return try result.appending(stamped(path.name, date))
+    }
+
+    /// `<name>_conflict_<STAMP>.<ext>` beside the original.
+    public static func conflictPath(for path: RemotePath, at date: Date) throws -> RemotePath {
+        try (path.parent ?? .root).appending(stamped(path.name, date, label: "conflict"))
+    }
+}
