@@ -102,7 +102,11 @@ let package = Package(
         // The sync engine: the pure planner, the scanner and ignore rules (executor to come).
         .target(
             name: "SyncEngine",
-            dependencies: ["DriveSyncCore", "SyncState"],
+            dependencies: [
+                "DriveSyncCore",
+                "SyncState",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // A local folder as a Remote.

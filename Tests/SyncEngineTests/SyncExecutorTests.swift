@@ -19,22 +19,12 @@ struct SyncExecutorTests {
             if let modified { try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: modified)], ofItemAtPath: full) }
         }
 
-        /// Scan, list the remote, plan, execute: one sync run.
+        /// One sync run through `SyncSession`.
         func sync(delete: Bool = false, at time: TimeInterval = 1_800_000_000) async throws -> (SyncPlan, SyncReport) {
-            let scan = try LocalScanner().scan(root: root)
-            var remoteEntries: [RemoteEntry] = []
-            var folders: [RemotePath] = [.root]
-            while let folder = folders.popLast() {
-                for entry in try await remote.list(folder) {
-                    remoteEntries.append(entry)
-                    if entry.isFolder { folders.append(entry.path) }
-                }
-            }
-            let plan = try SyncPlanner(options: .init(delete: delete)).plan(
-                local: scan.items, state: try await state.syncedItems(), remote: remoteEntries, scanComplete: scan.isComplete
-            )
-            let report = await SyncExecutor(remote: remote, state: state, localRoot: root, now: { Date(timeIntervalSince1970: time) }).run(plan, local: scan.items)
-            return (plan, report)
+            var session = SyncSession(localRoot: root, remote: remote, state: state, planner: SyncPlanner(options: .init(delete: delete)))
+            session.executorOptions = .init()
+            let outcome = try await session.run(now: { Date(timeIntervalSince1970: time) })
+            return (outcome.plan, outcome.report!)
         }
 
         func read(_ path: String) async throws -> String {
