@@ -125,6 +125,12 @@ let package = Package(
             dependencies: [
                 "DriveSyncCore",
                 "DriveEmulator",
+                "DriveAPI",
+                "DriveRemote",
+                "SyncEngine",
+                "SyncState",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -249,6 +255,7 @@ let package = Package(
                 "DriveSyncCommands",
                 "DriveSyncTestSupport",
                 "DriveEmulator",
+                "SyncEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

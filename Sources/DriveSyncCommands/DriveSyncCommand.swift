@@ -6,10 +6,10 @@ public struct DriveSyncCommand: AsyncParsableCommand {
         commandName: "drivesync",
         abstract: "Keep local folders and Google Drive in step.",
         discussion: """
-            Exit codes: 0 success, 1 failure, 2 usage error.
+            Exit codes: 0 success, 1 failure, 2 usage error, 3 sync finished with failed files.
             """,
         version: "0.1.0",
-        subcommands: [EmulatorCommand.self]
+        subcommands: [SyncCommand.self, EmulatorCommand.self]
     )
 
     public init() {}
