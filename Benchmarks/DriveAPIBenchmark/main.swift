@@ -29,7 +29,7 @@ let sizeMiB = arguments.count > 3 ? Int(arguments[3]) ?? 1024 : 1024
 let chunkSizes = arguments.count > 4 ? arguments[4...].compactMap { Int($0) } : [8]
 
 let path = FileManager.default.temporaryDirectory.appendingPathComponent("driveapi-benchmark-\(getpid()).bin").path
-FileManager.default.createFile(atPath: path, contents: nil)
+_ = FileManager.default.createFile(atPath: path, contents: nil)
 let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
 let block = Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) })
 for _ in 0..<sizeMiB { handle.write(block) }

@@ -246,18 +246,12 @@ public struct DriveClient: Sendable {
         kind: RequestKind,
         as type: T.Type
     ) async throws -> T {
-        let answer = try await perform(Call(
-            method: method,
-            url: url(path, parameters),
-            headers: body == nil ? [:] : Self.jsonHeaders,
-            body: try body.map(json),
-            name: name,
-            kind: kind
-        ))
+        let answer = try await callWithoutResult(name, method, path, parameters, body: body, kind: kind)
         return try decode(T.self, from: answer, method: name)
     }
 
-    /// A call with an empty answer (204).
+    /// A JSON call whose answer body is not needed (204, or ignored).
+    @discardableResult
     func callWithoutResult(
         _ name: String,
         _ method: HTTPMethod,
@@ -265,8 +259,8 @@ public struct DriveClient: Sendable {
         _ parameters: [(String, String?)] = [],
         body: (some Encodable)? = Optional<Empty>.none,
         kind: RequestKind
-    ) async throws {
-        _ = try await perform(Call(
+    ) async throws -> Answer {
+        try await perform(Call(
             method: method,
             url: url(path, parameters),
             headers: body == nil ? [:] : Self.jsonHeaders,
