@@ -256,6 +256,7 @@ let package = Package(
                 "DriveSyncTestSupport",
                 "DriveEmulator",
                 "SyncEngine",
+                "SyncState",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -67,6 +67,13 @@ struct SyncCommand: AsyncParsableCommand {
         let target = try remotePath
         try FileManager.default.createDirectory(atPath: home + "/state", withIntermediateDirectories: true)
         let key = SHA256.hash(data: Data("\(sourcePath)\n\(target)".utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let lock: SyncLock
+        do {
+            lock = try SyncLock.acquire(at: home + "/state/\(key).lock")
+        } catch let held as SyncLock.Held {
+            throw CommandError(held.description)
+        }
+        defer { lock.release() }
         let state = try StateStore(path: home + "/state/\(key).sqlite")
         let planner = SyncPlanner(options: .init(delete: delete, maxDelete: maxDelete))
         let options = SyncExecutor.Options(transfers: transfers)

@@ -2,6 +2,7 @@ import ArgumentParser
 @testable import DriveSyncCommands
 import Foundation
 import SyncEngine
+import SyncState
 import Testing
 
 struct SyncCommandTests {
@@ -27,6 +28,13 @@ struct SyncCommandTests {
         #expect(dry.report == nil)
         #expect(dry.plan.actions.count == 1)
         #expect(try await command.perform(home: home).report?.archived.count == 1, "the old remote copy was archived")
+
+        // While another sync holds the state, a second one is refused with a clear message.
+        let lockPath = try #require(try FileManager.default.contentsOfDirectory(atPath: home + "/state").first { $0.hasSuffix(".sqlite") })
+        let lock = try SyncLock.acquire(at: home + "/state/" + lockPath.replacingOccurrences(of: ".sqlite", with: ".lock"))
+        defer { lock.release() }
+        let refused = await #expect(throws: CommandError.self) { _ = try await command.perform(home: home) }
+        #expect(refused?.description.contains("another sync") == true)
     }
 
     @Test func badInputIsRefusedWithNothingChanged() async throws {
