@@ -216,6 +216,7 @@ let package = Package(
             name: "DriveRemoteTests",
             dependencies: [
                 "DriveRemote",
+                "DriveEmulator",
                 "DriveAPI",
                 "DriveSyncCore",
                 "DriveSyncTestSupport",

@@ -15,25 +15,33 @@ public import NIOCore
 public struct DriveFolderRemote: Remote {
     public let drive: DriveClient
     public let rootId: String
+    /// Where resumable upload sessions are kept, so an interrupted upload continues on the next run.
+    public let sessionStore: (any ResumableSessionStore)?
     private let folders: DirectoryIDCache
     private static let fields: Fields = "id,name,mimeType,size,md5Checksum,modifiedTime,createdTime,parents"
 
     /// - Parameters:
     ///   - drive: the client.
     ///   - rootId: the Drive folder that is this remote's root (`root` is My Drive).
-    public init(drive: DriveClient, rootId: String) {
+    public init(drive: DriveClient, rootId: String, sessionStore: (any ResumableSessionStore)? = nil) {
         self.drive = drive
         self.rootId = rootId
+        self.sessionStore = sessionStore
         self.folders = DirectoryIDCache(rootId: rootId)
     }
 
     /// A remote rooted at `path` below My Drive, creating the folders on the way.
-    public static func atPath(_ path: RemotePath, drive: DriveClient) async throws -> DriveFolderRemote {
+    public static func atPath(_ path: RemotePath, drive: DriveClient, sessionStore: (any ResumableSessionStore)? = nil) async throws -> DriveFolderRemote {
         let myDrive = try await drive.getFile("root", fields: "id")
-        let top = DriveFolderRemote(drive: drive, rootId: myDrive.id ?? "root")
+        let top = DriveFolderRemote(drive: drive, rootId: myDrive.id ?? "root", sessionStore: sessionStore)
         guard !path.isRoot else { return top }
         let folder = try await top.makeFolder(path)
-        return DriveFolderRemote(drive: drive, rootId: folder.id ?? "root")
+        return DriveFolderRemote(drive: drive, rootId: folder.id ?? "root", sessionStore: sessionStore)
+    }
+
+    /// Upload options: a resumable session is kept per remote path.
+    private func uploadOptions(_ path: RemotePath) -> UploadOptions {
+        UploadOptions(fields: Self.fields, sessionStore: sessionStore, sessionKey: "\(rootId):\(path)")
     }
 
     public var capabilities: RemoteCapabilities {
@@ -120,12 +128,12 @@ public struct DriveFolderRemote: Remote {
         var metadata = File(modifiedTime: modified)
         if let existing = try await children(of: parentId, named: path.name).first {
             guard !existing.isFolder, let id = existing.id else { throw RemoteError(.isAFolder, path) }
-            return entry(for: try await drive.uploadFile(at: localFile, metadata: metadata, replacing: id, options: .init(fields: Self.fields)), at: path)
+            return entry(for: try await drive.uploadFile(at: localFile, metadata: metadata, replacing: id, options: uploadOptions(path)), at: path)
         }
         metadata.id = try await drive.generateIds(count: 1).first
         metadata.name = path.name
         metadata.parents = [parentId]
-        return entry(for: try await drive.uploadFile(at: localFile, metadata: metadata, options: .init(fields: Self.fields)), at: path)
+        return entry(for: try await drive.uploadFile(at: localFile, metadata: metadata, options: uploadOptions(path)), at: path)
     }
 
     public func read<Result: Sendable>(

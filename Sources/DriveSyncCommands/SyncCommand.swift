@@ -79,7 +79,7 @@ struct SyncCommand: AsyncParsableCommand {
         let options = SyncExecutor.Options(transfers: transfers)
         let dryRun = self.dryRun
         return try await EmbeddedDrive.with(dataDirectory: home + "/drive") { drive in
-            let remote = try await DriveFolderRemote.atPath(target, drive: drive)
+            let remote = try await DriveFolderRemote.atPath(target, drive: drive, sessionStore: StateSessionStore(state: state))
             let session = SyncSession(localRoot: sourcePath, remote: remote, state: state, planner: planner, executorOptions: options)
             return try await session.run(dryRun: dryRun)
         }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import DriveAPI
 import DriveRemote
 import DriveSyncCore
+import DriveEmulator
 import DriveSyncTestSupport
 import Foundation
 import Testing
@@ -38,6 +39,36 @@ struct DriveRemoteTests {
             let folders = try await drive.allFiles(query: .isFolder && .notTrashed, fields: "id,name")
             #expect(folders.compactMap(\.name).sorted() == ["deep", "new"])
             #expect(try await remote.list(try RemotePath("new/deep")).count == 8)
+        }
+    }
+}
+
+struct InterruptedUploadTests {
+    @Test func anInterruptedUploadContinuesOnTheNextRun() async throws {
+        try await withRunningEmulator { emulator in
+            let drive = DriveClient(
+                httpClient: .shared, tokens: FixedAccessToken(emulator.token),
+                configuration: .init(baseURL: emulator.baseURL, multipartCutoff: 256 * 1024, chunkSize: 256 * 1024,
+                                     retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(2), jitter: .zero)),
+                pacer: RequestPacer(configuration: .unlimited)
+            )
+            let store = InMemorySessionStore()
+            let local = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString)")
+            try Data((0..<(6 * 256 * 1024)).map { UInt8(truncatingIfNeeded: $0) }).write(to: local)
+            defer { try? FileManager.default.removeItem(at: local) }
+            let path = try RemotePath("big.bin")
+            let modified = Date(timeIntervalSince1970: 1_700_000_000)
+            // The first run dies after two chunks (a fatal answer stands in for the kill).
+            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 2, action: .latency(milliseconds: 0)))
+            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 1, action: .status(code: 400, reason: "badRequest", message: "killed", retryAfter: nil, html: nil)))
+            let first = try await DriveFolderRemote.atPath(.root, drive: drive, sessionStore: store)
+            await #expect(throws: (any Error).self) { _ = try await first.upload(from: local.path, to: path, modified: modified) }
+            emulator.emulator.faults.resetCallCounts()
+            let second = try await DriveFolderRemote.atPath(.root, drive: drive, sessionStore: store)
+            let entry = try await second.upload(from: local.path, to: path, modified: modified)
+            #expect(entry.size == 6 * 256 * 1024)
+            #expect(emulator.emulator.faults.callCounts["files.create"] == 5, "a status query and the four remaining chunks")
+            #expect(try await drive.allFiles(query: .name(is: "big.bin")).count == 1)
         }
     }
 }
