@@ -6,7 +6,7 @@ public struct DriveSyncCommand: AsyncParsableCommand {
         commandName: "drivesync",
         abstract: "Keep local folders and Google Drive in step.",
         discussion: """
-            Exit codes: 0 success, 1 failure, 2 usage error, 3 sync finished with failed files.
+            Exit codes: 0 success, 1 failure, 3 sync finished with failed files, 64 usage error.
             """,
         version: "0.1.0",
         subcommands: [SyncCommand.self, EmulatorCommand.self]
