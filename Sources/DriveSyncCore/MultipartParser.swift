@@ -39,8 +39,6 @@ public struct MultipartParser: Sendable {
         return nil
     }
 
-    public var isFinished: Bool { state == .epilogue }
-
     public mutating func feed(_ buffer: ByteBuffer) throws -> [Event] {
         pending.append(contentsOf: buffer.readableBytesView)
         return try drain(atEnd: false)

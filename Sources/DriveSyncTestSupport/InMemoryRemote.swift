@@ -57,8 +57,8 @@ public final class InMemoryRemote: Remote {
         let content = Array(try Data(contentsOf: URL(fileURLWithPath: localFile)))
         return try nodes.withLock { nodes in
             if nodes[path]?.entry.isFolder == true { throw RemoteError(.isAFolder, path) }
-            let millis = (modified.timeIntervalSince1970 * 1000).rounded(.down) / 1000
-            let entry = RemoteEntry(path: path, kind: .file, size: Int64(content.count), modified: Date(timeIntervalSince1970: millis))
+            let millis = DriveTimestamp.milliseconds(of: modified)
+            let entry = RemoteEntry(path: path, kind: .file, size: Int64(content.count), modified: Date(timeIntervalSince1970: Double(millis) / 1000))
             nodes[path] = Node(entry: entry, content: content)
             return entry
         }

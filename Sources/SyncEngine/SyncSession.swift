@@ -68,6 +68,6 @@ public struct SyncSession: Sendable {
         defer { try? handle.close() }
         var hasher = Insecure.MD5()
         while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty { hasher.update(data: data) }
-        return hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return Hex.lowercase(hasher.finalize())
     }
 }

@@ -23,8 +23,6 @@ public struct DriveAPIError: Error, CustomStringConvertible, Sendable {
         public static let invalidResponse = Code(name: "invalidResponse")
         /// The caller asked for something impossible (a bad chunk size, a missing file).
         public static let invalidRequest = Code(name: "invalidRequest")
-        /// A file changed while it was being read (its revision moved).
-        public static let changedDuringRead = Code(name: "changedDuringRead")
     }
 
     public var code: Code

@@ -131,7 +131,7 @@ public struct DownloadStream: AsyncSequence, Sendable {
 
         private func verify() throws {
             guard let hasher, let expected = stream.expectedMD5 else { return }
-            let actual = hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            let actual = Hex.lowercase(hasher.finalize())
             guard actual == expected else {
                 throw DriveAPIError(code: .checksumMismatch, message: "downloaded MD5 \(actual), Drive says \(expected)", method: name)
             }

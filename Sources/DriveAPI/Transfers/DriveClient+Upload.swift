@@ -74,7 +74,7 @@ extension DriveClient {
 
     static func verify(md5 hasher: Insecure.MD5, against file: File, method: String) throws {
         guard let remote = file.md5Checksum else { return }
-        let local = hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let local = Hex.lowercase(hasher.finalize())
         guard local == remote else {
             throw DriveAPIError(code: .checksumMismatch, message: "uploaded MD5 \(local) but Drive stored \(remote)", method: method)
         }
@@ -98,9 +98,14 @@ extension DriveClient {
             if let store, let saved = try await store.store.session(for: store.key), saved.size == size, saved.sourceModified == modified,
                 let committed = try await committedOffset(of: saved.uri, size: size, name: name)
             {
-                if case .finished(let file) = committed { try await store.store.removeSession(for: store.key); return file }
-                session = saved
-                session.confirmedOffset = committed.offset
+                switch committed {
+                case .finished(let file):
+                    try await store.store.removeSession(for: store.key)
+                    return file
+                case .committed(let offset):
+                    session = saved
+                    session.confirmedOffset = offset
+                }
             } else {
                 session = ResumableSession(
                     uri: try await initiateSession(metadata: metadata, fileId: fileId, size: size, options: options, name: name),
@@ -151,11 +156,7 @@ extension DriveClient {
                         guard restarts <= 2 else { throw error }
                         continue restart
                     }
-                    if case .finished(let file) = committed {
-                        outcome = .finished(file)
-                    } else {
-                        outcome = .committed(committed.offset)
-                    }
+                    outcome = committed
                 }
                 switch outcome {
                 case .finished(let file):
@@ -186,11 +187,6 @@ extension DriveClient {
     enum ChunkOutcome {
         case committed(Int64)
         case finished(File)
-
-        var offset: Int64 {
-            if case .committed(let offset) = self { return offset }
-            return 0
-        }
     }
 
     /// Starts a session: the metadata now, the bytes later at the returned URI.

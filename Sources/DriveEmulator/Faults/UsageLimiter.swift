@@ -21,11 +21,6 @@ final class UsageLimiter: Sendable {
         state = Mutex(State(limits: limits))
     }
 
-    var limits: EmulatorConfiguration.Limits {
-        get { state.withLock { $0.limits } }
-        set { state.withLock { $0.limits = newValue } }
-    }
-
     func setLimits(_ limits: EmulatorConfiguration.Limits) {
         state.withLock {
             $0.limits = limits

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Crypto
+import DriveSyncCore
 import NIOCore
 import _NIOFileSystem
 
@@ -36,20 +37,10 @@ struct ContentHasher: Sendable {
         BlobInfo(
             blobId: blobId,
             size: count,
-            md5: Self.hex(md5.finalize()),
-            sha1: Self.hex(sha1.finalize()),
-            sha256: Self.hex(sha256.finalize())
+            md5: Hex.lowercase(md5.finalize()),
+            sha1: Hex.lowercase(sha1.finalize()),
+            sha256: Hex.lowercase(sha256.finalize())
         )
-    }
-
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        for byte in digest {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

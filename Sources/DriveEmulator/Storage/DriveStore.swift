@@ -1,3 +1,4 @@
+import DriveSyncCore
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -20,7 +21,7 @@ public struct EmulatorClock: Sendable {
     }
 
     public func now() -> Date { read() }
-    var milliseconds: Int64 { Int64((read().timeIntervalSince1970 * 1000).rounded(.down)) }
+    var milliseconds: Int64 { DriveTimestamp.milliseconds(of: read()) }
 }
 
 /// Moves a manual `EmulatorClock`.

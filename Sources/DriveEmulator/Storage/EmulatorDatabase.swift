@@ -12,7 +12,7 @@ import GRDB
 struct EmulatorDatabase: Sendable {
     enum Collection: String, CaseIterable, Sendable {
         case user, file, revision, permission, drive, change, upload, issuedId, accessToken, refreshToken, channel
-        case driveRequest, meta
+        case driveRequest
     }
 
     /// One pending write: a document to store, or `nil` to delete it.
