@@ -54,3 +54,16 @@ extension String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
+
+struct HTTPMessageTests {
+    @Test func splitsAtTheFirstBlankLineLFOrCRLF() {
+        let lf = HTTPMessage.split(Array("GET /x HTTP/1.1\nA: b\n\n{\"k\":1}\n\nmore".utf8))
+        #expect(String(decoding: lf.head, as: UTF8.self) == "GET /x HTTP/1.1\nA: b")
+        #expect(String(decoding: lf.body, as: UTF8.self) == "{\"k\":1}\n\nmore")
+        let crlf = HTTPMessage.split(Array("HTTP/1.1 204 No Content\r\n\r\n".utf8))
+        #expect(String(decoding: crlf.head, as: UTF8.self) == "HTTP/1.1 204 No Content\r")
+        #expect(crlf.body.isEmpty)
+        let noBlank = HTTPMessage.split(Array("GET / HTTP/1.1".utf8))
+        #expect(noBlank.head.count == 14 && noBlank.body.isEmpty)
+    }
+}

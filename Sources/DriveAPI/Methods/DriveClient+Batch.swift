@@ -164,19 +164,8 @@ extension DriveClient {
     /// `HTTP/1.1 200 OK`, headers, a blank line, the body.
     private static func parsePart(_ content: ByteBuffer) throws -> BatchResponse {
         let bytes = Array(content.readableBytesView)
-        var headerEnd = bytes.count
-        var bodyStart = bytes.count
-        for index in bytes.indices where bytes[index] == UInt8(ascii: "\n") {
-            if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\n") {
-                (headerEnd, bodyStart) = (index, index + 2)
-                break
-            }
-            if index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "\r"), bytes[index + 2] == UInt8(ascii: "\n") {
-                (headerEnd, bodyStart) = (index, index + 3)
-                break
-            }
-        }
-        let head = String(decoding: bytes[0..<headerEnd], as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        let (headBytes, bodyBytes) = HTTPMessage.split(bytes)
+        let head = String(decoding: headBytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         guard let statusLine = head.first(where: { $0.hasPrefix("HTTP/") }), let status = statusLine.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else {
             throw DriveAPIError(code: .invalidResponse, message: "batch part without a status line", method: "batch")
         }
@@ -184,7 +173,7 @@ extension DriveClient {
             guard let colon = line.firstIndex(of: ":") else { return nil }
             return (String(line[..<colon]), line[line.index(after: colon)...].trimmingSpaces)
         }
-        let body = Array(bytes[min(bodyStart, bytes.count)...])
+        let body = Array(bodyBytes)
         let error = (200..<300).contains(status) ? nil : DriveAPIError.from(status: status, headers: headers, body: body, method: "batch")
         return BatchResponse(status: status, body: ByteBuffer(bytes: body), error: error)
     }

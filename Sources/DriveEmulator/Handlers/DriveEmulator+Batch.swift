@@ -86,25 +86,8 @@ extension DriveEmulator {
     /// Parses `METHOD /path?query HTTP/1.1`, header lines, a blank line and an optional body.
     private static func innerRequest(_ content: ByteBuffer, outer: EmulatorRequest) throws -> EmulatorRequest {
         let bytes = Array(content.readableBytesView)
-        var headerEnd = bytes.count
-        var bodyStart = bytes.count
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "\n") {
-                if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\n") {
-                    headerEnd = index
-                    bodyStart = index + 2
-                    break
-                }
-                if index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "\r"), bytes[index + 2] == UInt8(ascii: "\n") {
-                    headerEnd = index
-                    bodyStart = index + 3
-                    break
-                }
-            }
-            index += 1
-        }
-        let lines = String(decoding: bytes[0..<headerEnd], as: UTF8.self)
+        let (head, bodyBytes) = HTTPMessage.split(bytes)
+        let lines = String(decoding: head, as: UTF8.self)
             .split(separator: "\n").map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
             .drop { $0.trimmingSpaces.isEmpty }
         guard let requestLine = lines.first else { throw DriveError.badRequest("Empty batch part.") }
@@ -125,7 +108,7 @@ extension DriveEmulator {
             guard let colon = line.firstIndex(of: ":"), let name = HTTPField.Name(line[..<colon].trimmingSpaces) else { continue }
             headers[name] = line[line.index(after: colon)...].trimmingSpaces
         }
-        let innerBody = bodyStart < bytes.count ? ByteBuffer(bytes: bytes[bodyStart...]) : ByteBuffer()
+        let innerBody = ByteBuffer(bytes: bodyBytes)
         return EmulatorRequest(
             method: method,
             path: pathAndQuery.first.map(String.init) ?? "/",
