@@ -212,6 +212,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The engine against the emulator: first sync, changes feed, faults, kills, awkward names, large trees.
+        .testTarget(
+            name: "SyncEndToEndTests",
+            dependencies: [
+                "DriveAPI",
+                "DriveEmulator",
+                "DriveRemote",
+                "DriveSyncCore",
+                "DriveSyncTestSupport",
+                "SyncEngine",
+                "SyncState",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "DriveRemoteTests",
             dependencies: [

@@ -17,26 +17,66 @@ public struct DriveFolderRemote: Remote {
     public let rootId: String
     /// Where resumable upload sessions are kept, so an interrupted upload continues on the next run.
     public let sessionStore: (any ResumableSessionStore)?
+    /// Where creates note their pre-generated IDs first, so a create repeated after a crash cannot
+    /// duplicate.
+    public let journal: (any CreateJournal)?
     private let folders: DirectoryIDCache
     private static let fields: Fields = "id,name,mimeType,size,md5Checksum,modifiedTime,createdTime,parents"
 
     /// - Parameters:
     ///   - drive: the client.
     ///   - rootId: the Drive folder that is this remote's root (`root` is My Drive).
-    public init(drive: DriveClient, rootId: String, sessionStore: (any ResumableSessionStore)? = nil) {
+    public init(drive: DriveClient, rootId: String, sessionStore: (any ResumableSessionStore)? = nil, journal: (any CreateJournal)? = nil) {
         self.drive = drive
         self.rootId = rootId
         self.sessionStore = sessionStore
+        self.journal = journal
         self.folders = DirectoryIDCache(rootId: rootId)
     }
 
     /// A remote rooted at `path` below My Drive, creating the folders on the way.
-    public static func atPath(_ path: RemotePath, drive: DriveClient, sessionStore: (any ResumableSessionStore)? = nil) async throws -> DriveFolderRemote {
+    public static func atPath(
+        _ path: RemotePath,
+        drive: DriveClient,
+        sessionStore: (any ResumableSessionStore)? = nil,
+        journal: (any CreateJournal)? = nil,
+        create: Bool = true
+    ) async throws -> DriveFolderRemote {
         let myDrive = try await drive.getFile("root", fields: "id")
         let top = DriveFolderRemote(drive: drive, rootId: myDrive.id ?? "root", sessionStore: sessionStore)
-        guard !path.isRoot else { return top }
-        let folder = try await top.makeFolder(path)
-        return DriveFolderRemote(drive: drive, rootId: folder.id ?? "root", sessionStore: sessionStore)
+        guard !path.isRoot else { return DriveFolderRemote(drive: drive, rootId: top.rootId, sessionStore: sessionStore, journal: journal) }
+        let id: String
+        if create {
+            id = try await top.makeFolder(path).id ?? "root"
+        } else {
+            guard let found = try await top.entry(at: path) else { throw RemoteError(.notFound, path, "no such folder on Drive") }
+            guard found.isFolder, let foundId = found.id else { throw RemoteError(.notAFolder, path) }
+            id = foundId
+        }
+        return DriveFolderRemote(drive: drive, rootId: id, sessionStore: sessionStore, journal: journal)
+    }
+
+    /// Creates something new at `path` with a pre-generated ID noted in the journal first; a repeat of a
+    /// create that already landed (409: the ID is taken) hands the ID to `existing` instead.
+    private func create(_ path: RemotePath, _ make: (String) async throws -> File, existing: (String) async throws -> File) async throws -> File {
+        let id: String
+        if let intended = try await journal?.intendedID(for: path) {
+            id = intended
+        } else {
+            guard let generated = try await drive.generateIds(count: 1).first else {
+                throw RemoteError(.io, path, "Drive generated no file ID")
+            }
+            id = generated
+            try await journal?.recordIntent(id, for: path)
+        }
+        let file: File
+        do {
+            file = try await make(id)
+        } catch let error as DriveAPIError where error.status == 409 {
+            file = try await existing(id)
+        }
+        try await journal?.clearIntent(for: path)
+        return file
     }
 
     /// Upload options: a resumable session is kept per remote path.
@@ -88,12 +128,11 @@ public struct DriveFolderRemote: Remote {
                 return found.id
             }
             guard create else { return nil }
-            let id = try await drive.generateIds(count: 1).first
-            do {
-                return try await drive.createFolder(named: path.name, in: parentId, id: id, fields: "id").id
-            } catch let error as DriveAPIError where error.status == 409 {
-                return id  // an earlier attempt of this create succeeded
-            }
+            return try await self.create(path) { id in
+                try await drive.createFolder(named: path.name, in: parentId, id: id, fields: "id")
+            } existing: { id in
+                File(id: id)  // an earlier attempt of this create succeeded
+            }.id
         }
     }
 
@@ -106,11 +145,11 @@ public struct DriveFolderRemote: Remote {
             if let blocking = try await file(at: folder), !blocking.isFolder { throw RemoteError(.notAFolder, folder) }
             throw RemoteError(.notFound, folder)
         }
-        var seen: Set<String> = []
+        var seen: Set<RemotePath> = []
         var entries: [RemoteEntry] = []
         for file in try await children(of: id) {
-            guard let name = file.name, (try? RemotePath.validate(name)) != nil, seen.insert(name).inserted else { continue }
-            let child = try folder.appending(name)
+            // Drive allows duplicate names; the oldest wins, as in `file(at:)`.
+            guard let name = file.name, let child = try? folder.appending(name), seen.insert(child).inserted else { continue }
             if file.isFolder, let childId = file.id { await folders.store(childId, for: child) }
             entries.append(entry(for: file, at: child))
         }
@@ -130,10 +169,17 @@ public struct DriveFolderRemote: Remote {
             guard !existing.isFolder, let id = existing.id else { throw RemoteError(.isAFolder, path) }
             return entry(for: try await drive.uploadFile(at: localFile, metadata: metadata, replacing: id, options: uploadOptions(path)), at: path)
         }
-        metadata.id = try await drive.generateIds(count: 1).first
         metadata.name = path.name
         metadata.parents = [parentId]
-        return entry(for: try await drive.uploadFile(at: localFile, metadata: metadata, options: uploadOptions(path)), at: path)
+        let options = uploadOptions(path)
+        let file = try await create(path) { id in
+            metadata.id = id
+            return try await drive.uploadFile(at: localFile, metadata: metadata, options: options)
+        } existing: { id in
+            // An earlier run's create landed: its content may be stale, so write this one over it.
+            try await drive.uploadFile(at: localFile, metadata: File(modifiedTime: modified), replacing: id, options: options)
+        }
+        return entry(for: file, at: path)
     }
 
     public func read<Result: Sendable>(
@@ -171,5 +217,28 @@ public struct DriveFolderRemote: Remote {
         guard let file = try await file(at: path), let id = file.id else { throw RemoteError(.notFound, path) }
         if toTrash { _ = try await drive.trashFile(id, fields: "id") } else { try await drive.deleteFile(id) }
         await folders.invalidate(path)
+    }
+}
+
+extension DriveFolderRemote: ChangeTrackingRemote {
+    public var rootID: String { rootId }
+
+    public func changeCursor() async throws -> String { try await drive.startPageToken() }
+
+    public func changes(since cursor: String) async throws -> (changes: [RemoteChange], next: String) {
+        let (changes, next) = try await drive.changes(since: cursor)
+        let remoteChanges = changes.compactMap { change -> RemoteChange? in
+            guard let id = change.fileId ?? change.file?.id else { return nil }  // shared-drive changes
+            let file = change.file
+            return RemoteChange(
+                id: id,
+                removed: change.removed == true || file?.trashed == true,
+                name: file?.name,
+                parentIDs: file?.parents ?? [],
+                isFolder: file?.isFolder ?? false,
+                md5: file?.md5Checksum
+            )
+        }
+        return (remoteChanges, next)
     }
 }

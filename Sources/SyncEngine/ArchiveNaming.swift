@@ -32,4 +32,16 @@ public enum ArchiveNaming {
     public static func conflictPath(for path: RemotePath, at date: Date) throws -> RemotePath {
         try (path.parent ?? .root).appending(stamped(path.name, date, label: "conflict"))
     }
+
+    /// `name-N.ext`: the `N`th variant of a taken name.
+    public static func numbered(_ path: RemotePath, _ number: Int) throws -> RemotePath {
+        let name = path.name
+        let numbered: String
+        if let dot = name.lastIndex(of: "."), dot != name.startIndex {
+            numbered = String(name[..<dot]) + "-\(number)" + String(name[dot...])
+        } else {
+            numbered = name + "-\(number)"
+        }
+        return try (path.parent ?? .root).appending(numbered)
+    }
 }

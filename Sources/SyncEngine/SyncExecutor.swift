@@ -26,11 +26,16 @@ public struct SyncReport: Sendable {
     public var failures: [Failure] = []
     public var archived: [Archived] = []
     public var uploadedBytes: Int64 = 0
+    /// Set when credentials failed: the run stopped starting new actions.
+    public var credentialProblem: CredentialProblem?
+    /// Planned actions never started because the run stopped.
+    public var notStarted = 0
 }
 
 /// Carries out a plan against a remote with bounded parallelism, recording each completed file in the
-/// state store as it finishes. Replaced and conflicting remote copies are moved aside first, never
-/// overwritten. A failed action is reported and does not stop the others.
+/// state store as it finishes and each upload attempt in the upload log. Replaced and conflicting remote
+/// copies are moved aside first, never overwritten. A failed action is recorded and does not stop the
+/// others, except a credential failure, after which nothing new is started.
 public struct SyncExecutor: Sendable {
     public struct Options: Sendable {
         /// Transfers at once (rclone's --transfers).
@@ -39,11 +44,25 @@ public struct SyncExecutor: Sendable {
         public var archiveRoot: RemotePath
         /// Removals go to the remote's trash instead of the archive.
         public var removeToTrash: Bool
+        /// Written into every upload log entry.
+        public var tags: [String]
+        public var note: String?
+        public var logs: SyncLogs
 
-        public init(transfers: Int = 4, archiveRoot: RemotePath = try! RemotePath("Archive"), removeToTrash: Bool = false) {
+        public init(
+            transfers: Int = 4,
+            archiveRoot: RemotePath = try! RemotePath("Archive"),
+            removeToTrash: Bool = false,
+            tags: [String] = [],
+            note: String? = nil,
+            logs: SyncLogs = .init()
+        ) {
             self.transfers = max(1, transfers)
             self.archiveRoot = archiveRoot
             self.removeToTrash = removeToTrash
+            self.tags = tags
+            self.note = note
+            self.logs = logs
         }
     }
 
@@ -63,7 +82,7 @@ public struct SyncExecutor: Sendable {
 
     private enum Outcome: Sendable {
         case done(SyncAction, archived: SyncReport.Archived?, bytes: Int64)
-        case failed(SyncReport.Failure)
+        case failed(SyncReport.Failure, CredentialProblem?)
     }
 
     public func run(_ plan: SyncPlan, local: [LocalItem]) async -> SyncReport {
@@ -75,26 +94,48 @@ public struct SyncExecutor: Sendable {
                 report.completed.append(action)
                 if let archived { report.archived.append(archived) }
                 report.uploadedBytes += bytes
-            case .failed(let failure):
+            case .failed(let failure, let problem):
                 report.failures.append(failure)
+                report.credentialProblem = report.credentialProblem ?? problem
             }
         }
-        // Folders first, in order, so files always have a parent.
+        // Folders first, parents before children, so files always have a parent; emptied folders last,
+        // children before parents.
+        var folders: [SyncAction] = []
+        var transfers: [SyncAction] = []
+        var folderRemovals: [SyncAction] = []
         for action in plan.actions {
-            if case .makeFolder = action { absorb(await perform(action, items: items)) }
+            switch action {
+            case .makeFolder, .adoptFolder: folders.append(action)
+            case .removeRemoteFolder: folderRemovals.insert(action, at: 0)
+            default: transfers.append(action)
+            }
         }
-        let transfers = plan.actions.filter { if case .makeFolder = $0 { false } else { true } }
+        for action in folders {
+            guard report.credentialProblem == nil else { break }
+            absorb(await perform(action, items: items))
+        }
         await withTaskGroup(of: Outcome.self) { group in
-            for (index, action) in transfers.enumerated() {
-                if index >= options.transfers, let outcome = await group.next() { absorb(outcome) }
+            var started = 0
+            for action in transfers {
+                if started >= options.transfers, let outcome = await group.next() { absorb(outcome) }
+                guard report.credentialProblem == nil else { break }
                 group.addTask { await perform(action, items: items) }
+                started += 1
             }
             for await outcome in group { absorb(outcome) }
         }
+        for action in folderRemovals {
+            guard report.credentialProblem == nil else { break }
+            absorb(await perform(action, items: items))
+        }
+        report.notStarted = plan.actions.count - report.completed.count - report.failures.count
         return report
     }
 
     private func localPath(_ path: RemotePath) -> String { localRoot + "/" + path.description }
+
+    private func timestamp() -> String { DriveTimestamp.format(now()) }
 
     private func perform(_ action: SyncAction, items: [RemotePath: LocalItem]) async -> Outcome {
         let path = Self.path(of: action)
@@ -102,8 +143,12 @@ public struct SyncExecutor: Sendable {
             var archived: SyncReport.Archived?
             var bytes: Int64 = 0
             switch action {
-            case .makeFolder:
-                _ = try await remote.makeFolder(path)
+            case .makeFolder, .adoptFolder:
+                let folder = try await remote.makeFolder(path)
+                try await state.recordSynced(SyncedItem(
+                    path: path, kind: .folder, size: 0, modified: 0, md5: nil, remoteId: folder.id, remoteMD5: nil,
+                    remoteModified: DriveTimestamp.milliseconds(of: folder.modified), lastSynced: DriveTimestamp.milliseconds(of: now())
+                ))
             case .upload:
                 bytes = try await upload(path, items: items)
             case .replace:
@@ -115,6 +160,7 @@ public struct SyncExecutor: Sendable {
             case .adopt, .refreshState:
                 guard let item = items[path], let entry = try await remote.entry(at: path) else { throw RemoteError(.notFound, path) }
                 try await record(item, entry)
+                if case .adopt = action { try logUpload(item, status: .skipped, attempts: 0, entry: entry, note: "the remote already holds this content") }
             case .removeRemote:
                 if options.removeToTrash, remote.capabilities.hasTrash {
                     try await remote.remove(path, toTrash: true)
@@ -122,20 +168,63 @@ public struct SyncExecutor: Sendable {
                     archived = try await moveAside(path, to: ArchiveNaming.archivedPath(for: path, at: now(), archiveRoot: options.archiveRoot), reason: "deleted locally")
                 }
                 try await state.forget(path)
+            case .removeRemoteFolder:
+                // Its files went to the archive or trash one by one; anything else in it keeps it alive.
+                if try await remote.list(path).isEmpty {
+                    try await remote.remove(path, toTrash: remote.capabilities.hasTrash)
+                    try await state.forget(path)
+                } else {
+                    throw RemoteError(.io, path, "the remote folder is not empty; it was kept")
+                }
             case .forget:
                 try await state.forget(path)
             }
             return .done(action, archived: archived, bytes: bytes)
         } catch {
-            return .failed(.init(path: path, action: action, message: "\(error)"))
+            let problem = (error as? any CredentialAwareError)?.credentialProblem
+            if Self.isUpload(action), let item = items[path] {
+                let attempts = (try? await state.recordFailure(path, error: "\(error)", at: DriveTimestamp.milliseconds(of: now()), tags: options.tags, note: options.note)) ?? 1
+                let status: UploadLogEntry.Status = switch problem {
+                case .missing: .tokenMissing
+                case .rejected: .authFailed
+                case nil: .fail
+                }
+                try? logUpload(item, status: status, attempts: attempts, entry: nil, error: "\(error)")
+            }
+            return .failed(.init(path: path, action: action, message: "\(error)"), problem)
+        }
+    }
+
+    private static func isUpload(_ action: SyncAction) -> Bool {
+        switch action {
+        case .upload, .replace, .resolveConflict: true
+        default: false
         }
     }
 
     private func upload(_ path: RemotePath, items: [RemotePath: LocalItem]) async throws -> Int64 {
         guard let item = items[path] else { throw RemoteError(.notFound, path, "not in the local scan") }
+        let earlierAttempts = try await state.failedAttempts(path)
         let entry = try await remote.upload(from: localPath(path), to: path, modified: Date(timeIntervalSince1970: Double(item.modified) / 1000))
         try await record(item, entry)
+        try logUpload(item, status: .success, attempts: earlierAttempts + 1, entry: entry)
         return entry.size
+    }
+
+    private func logUpload(_ item: LocalItem, status: UploadLogEntry.Status, attempts: Int, entry: RemoteEntry?, note: String? = nil, error: String? = nil) throws {
+        try options.logs.uploads?.append(UploadLogEntry(
+            timestamp: timestamp(),
+            file: localPath(item.path),
+            status: status,
+            attempts: attempts,
+            tags: options.tags,
+            note: [options.note, note].compactMap { $0 }.joined(separator: "; ").nilIfEmpty,
+            remote_path: item.path.description,
+            remote_id: entry?.id,
+            bytes: entry?.size ?? 0,
+            md5: entry?.md5 ?? item.md5,
+            error: error
+        ))
     }
 
     private func record(_ item: LocalItem, _ entry: RemoteEntry) async throws {
@@ -151,17 +240,34 @@ public struct SyncExecutor: Sendable {
         ))
     }
 
+    /// Moves a remote copy aside (numbering the name when two land in the same second) and logs it.
     private func moveAside(_ path: RemotePath, to destination: RemotePath, reason: String) async throws -> SyncReport.Archived {
         if let parent = destination.parent { _ = try await remote.makeFolder(parent) }
-        _ = try await remote.move(path, to: destination)
-        return SyncReport.Archived(path: path, archivedAs: destination, reason: reason)
+        var target = destination
+        var moved: RemoteEntry?
+        for number in 2...100 where moved == nil {
+            do {
+                moved = try await remote.move(path, to: target)
+            } catch let error as RemoteError where error.code == .alreadyExists {
+                target = try ArchiveNaming.numbered(destination, number)
+            }
+        }
+        guard let moved else { throw RemoteError(.alreadyExists, destination, "no free archive name") }
+        try options.logs.archives?.append(ArchiveLogEntry(
+            timestamp: timestamp(), file: path.description, archived_as: target.description, input_hash: moved.md5, reason: reason
+        ))
+        return SyncReport.Archived(path: path, archivedAs: target, reason: reason)
     }
 
     static func path(of action: SyncAction) -> RemotePath {
         switch action {
         case .makeFolder(let path), .upload(let path, _), .replace(let path), .resolveConflict(let path), .adopt(let path),
-            .refreshState(let path), .removeRemote(let path), .forget(let path):
+            .refreshState(let path), .removeRemote(let path), .removeRemoteFolder(let path), .adoptFolder(let path), .forget(let path):
             path
         }
     }
+}
+
+extension String {
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }

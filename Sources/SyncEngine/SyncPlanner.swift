@@ -47,6 +47,11 @@ public enum SyncAction: Hashable, Sendable {
     case refreshState(RemotePath)
     /// The local file is gone (with `--delete`): move the remote copy to the trash or archive.
     case removeRemote(RemotePath)
+    /// The local folder is gone (with `--delete`) and everything below it on the remote is being removed
+    /// too: remove the emptied folder.
+    case removeRemoteFolder(RemotePath)
+    /// A remote folder matching a local one that the state did not know yet: record it.
+    case adoptFolder(RemotePath)
     /// Neither side has it any more: drop the state row.
     case forget(RemotePath)
 }
@@ -138,6 +143,18 @@ public struct SyncPlanner: Sendable {
         return needed
     }
 
+    /// Remote folders that a mirrored deletion empties: recorded, gone locally, and holding only entries
+    /// that are themselves removed. A folder holding anything DriveSync did not put there stays.
+    private func removableFolders(local: [RemotePath: LocalItem], state: [RemotePath: SyncedItem], remote: [RemoteEntry]) -> Set<RemotePath> {
+        var blocked: Set<RemotePath> = []
+        for entry in remote where local[entry.path] != nil || state[entry.path] == nil {
+            // This entry stays: none of its ancestors can go.
+            var ancestor = entry.path.parent
+            while let folder = ancestor, !folder.isRoot, blocked.insert(folder).inserted { ancestor = folder.parent }
+        }
+        return Set(remote.filter { $0.isFolder && local[$0.path] == nil && state[$0.path] != nil && !blocked.contains($0.path) }.map(\.path))
+    }
+
     /// Plans a sync of `local` onto `remote`, given what the last sync recorded in `state`.
     /// - Parameter scanComplete: false when the scan or listing was partial: nothing is removed then.
     public func plan(local: [LocalItem], state: [SyncedItem], remote: [RemoteEntry], scanComplete: Bool = true) throws -> SyncPlan {
@@ -147,6 +164,7 @@ public struct SyncPlanner: Sendable {
         var actions: [SyncAction] = []
         var notices: [SyncNotice] = []
         var removals = 0
+        let removable = options.delete && scanComplete ? removableFolders(local: localByPath, state: synced, remote: remote) : []
 
         let paths = Set(localByPath.keys).union(synced.keys).union(remoteByPath.keys).filter { !$0.isRoot }.sorted()
         for path in paths {
@@ -157,7 +175,11 @@ public struct SyncPlanner: Sendable {
             case (let item?, let other?) where item.kind != other.kind:
                 notices.append(.kindMismatch(path))
             case (let item?, _) where item.kind == .folder:
-                if other == nil { actions.append(.makeFolder(path)) }
+                if other == nil {
+                    actions.append(.makeFolder(path))
+                } else if record == nil || record?.remoteId != other?.id {
+                    actions.append(.adoptFolder(path))
+                }
             case (let item?, nil):
                 actions.append(.upload(path, reason: record == nil ? .new : .restore))
             case (let item?, let other?):
@@ -184,12 +206,14 @@ public struct SyncPlanner: Sendable {
                 }
             case (nil, let other?):
                 // Only what an earlier sync put there is ours to remove; other remote files are left alone.
-                guard record != nil, other.kind == .file else { continue }
-                if options.delete && scanComplete {
+                guard record != nil else { continue }
+                if !(options.delete && scanComplete) {
+                    if other.kind == .file { notices.append(.deletionNotMirrored(path)) }
+                } else if other.kind == .file {
                     actions.append(.removeRemote(path))
                     removals += 1
-                } else {
-                    notices.append(.deletionNotMirrored(path))
+                } else if removable.contains(path) {
+                    actions.append(.removeRemoteFolder(path))
                 }
             case (nil, nil):
                 if record != nil { actions.append(.forget(path)) }

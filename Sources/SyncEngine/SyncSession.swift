@@ -3,7 +3,9 @@ public import DriveSyncCore
 public import Foundation
 public import SyncState
 
-/// One sync run, local folder onto a remote: scan, list, hash what the plan needs, plan, execute.
+/// One sync run, local folder onto a remote: scan, learn what changed remotely (from the changes feed
+/// when the remote has one and the state can be trusted, else by listing), hash what the plan needs,
+/// plan, execute.
 public struct SyncSession: Sendable {
     public let localRoot: String
     public let remote: any Remote
@@ -11,43 +13,81 @@ public struct SyncSession: Sendable {
     public var planner: SyncPlanner
     public var executorOptions: SyncExecutor.Options
     public var scanner: LocalScanner
+    /// Files hashed at once (rclone's --checkers).
+    public var checkers: Int
 
-    public init(localRoot: String, remote: any Remote, state: StateStore, planner: SyncPlanner = .init(), executorOptions: SyncExecutor.Options = .init(), scanner: LocalScanner = .init()) {
+    public init(
+        localRoot: String, remote: any Remote, state: StateStore, planner: SyncPlanner = .init(),
+        executorOptions: SyncExecutor.Options = .init(), scanner: LocalScanner = .init(), checkers: Int = 8
+    ) {
         self.localRoot = localRoot
         self.remote = remote
         self.state = state
         self.planner = planner
         self.executorOptions = executorOptions
         self.scanner = scanner
+        self.checkers = max(1, checkers)
     }
 
     public struct Outcome: Sendable {
         public var plan: SyncPlan
         public var report: SyncReport?
         public var warnings: [LocalScanner.Warning]
+        /// How the remote side was learned.
+        public var remoteView: RemoteView
+    }
+
+    public enum RemoteView: Sendable, Hashable {
+        /// Listed folder by folder.
+        case listed
+        /// The changes feed held nothing for this tree: the state stood in for a listing.
+        case fromChangesFeed
     }
 
     /// Runs the sync; with `dryRun`, returns the plan and changes nothing.
-    public func run(dryRun: Bool = false, now: @escaping @Sendable () -> Date = { Date() }) async throws -> Outcome {
+    /// - Parameter only: when given, only actions for these paths (and the folders they need) are run:
+    ///   how `drivesync retry` re-sends failed uploads.
+    public func run(dryRun: Bool = false, only: Set<RemotePath>? = nil, now: @escaping @Sendable () -> Date = { Date() }) async throws -> Outcome {
         let scan = try scanner.scan(root: localRoot)
         let archive = executorOptions.archiveRoot
-        let remoteEntries = try await listRecursively(skipping: archive)
         let synced = try await state.syncedItems()
-        var items = scan.items
+        let (remoteEntries, view, nextCursor) = try await remoteSide(state: synced, skipping: archive)
+        var items = scan.items.filter { !archive.contains($0.path) }  // the remote archive is DriveSync's own
         let needed = planner.hashesNeeded(local: items, state: synced, remote: remoteEntries)
-        for index in items.indices where needed.contains(items[index].path) {
-            items[index].md5 = try Self.md5(ofFile: localRoot + "/" + items[index].path.description)
-        }
-        // The archive folder on the remote is DriveSync's own: never planned against.
-        let plan = try planner.plan(
-            local: items.filter { !archive.contains($0.path) },
-            state: synced,
-            remote: remoteEntries,
-            scanComplete: scan.isComplete
-        )
-        guard !dryRun else { return Outcome(plan: plan, report: nil, warnings: scan.warnings) }
+        try await hash(&items, needed)
+        var plan = try planner.plan(local: items, state: synced, remote: remoteEntries, scanComplete: scan.isComplete)
+        if let only { plan.actions = plan.actions.filter { Self.path(of: $0, isNeededBy: only) } }
+        guard !dryRun else { return Outcome(plan: plan, report: nil, warnings: scan.warnings, remoteView: view) }
         let report = await SyncExecutor(remote: remote, state: state, localRoot: localRoot, options: executorOptions, now: now).run(plan, local: items)
-        return Outcome(plan: plan, report: report, warnings: scan.warnings)
+        // Changes this run made match the state, so the feed can continue from where this run began.
+        if let nextCursor, report.credentialProblem == nil { try await state.setCursor(nextCursor) }
+        return Outcome(plan: plan, report: report, warnings: scan.warnings, remoteView: view)
+    }
+
+    private static func path(of action: SyncAction, isNeededBy paths: Set<RemotePath>) -> Bool {
+        let path = SyncExecutor.path(of: action)
+        switch action {
+        case .makeFolder, .adoptFolder: return paths.contains { path.contains($0) }
+        default: return paths.contains(path)
+        }
+    }
+
+    /// The remote entries, how they were learned, and the changes cursor to store after the run.
+    private func remoteSide(state synced: [SyncedItem], skipping archive: RemotePath) async throws -> ([RemoteEntry], RemoteView, String?) {
+        guard let tracking = remote as? any ChangeTrackingRemote else {
+            return (try await listRecursively(skipping: archive), .listed, nil)
+        }
+        if let cursor = try await state.cursor(), !synced.isEmpty, ChangeFeedFilter.coversTree(synced),
+            let (changes, next) = try? await tracking.changes(since: cursor)
+        {
+            if ChangeFeedFilter.relevant(changes, state: synced, rootID: tracking.rootID).isEmpty {
+                return (ChangeFeedFilter.remoteView(from: synced), .fromChangesFeed, next)
+            }
+            return (try await listRecursively(skipping: archive), .listed, next)
+        }
+        // No usable cursor: take one before listing, so nothing that happens meanwhile is missed.
+        let cursor = try await tracking.changeCursor()
+        return (try await listRecursively(skipping: archive), .listed, cursor)
     }
 
     private func listRecursively(skipping archive: RemotePath) async throws -> [RemoteEntry] {
@@ -60,6 +100,29 @@ public struct SyncSession: Sendable {
             }
         }
         return entries
+    }
+
+    /// Fills in the MD5 of the `needed` items, `checkers` files at a time.
+    private func hash(_ items: inout [LocalItem], _ needed: Set<RemotePath>) async throws {
+        let indices = items.indices.filter { needed.contains(items[$0].path) }
+        let root = localRoot
+        let paths = indices.map { root + "/" + items[$0].path.description }
+        var digests = [String?](repeating: nil, count: indices.count)
+        try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            var next = 0
+            func start() {
+                let position = next
+                let path = paths[position]
+                group.addTask { (position, try Self.md5(ofFile: path)) }
+                next += 1
+            }
+            while next < min(checkers, paths.count) { start() }
+            while let (position, digest) = try await group.next() {
+                digests[position] = digest
+                if next < paths.count { start() }
+            }
+        }
+        for (position, index) in indices.enumerated() { items[index].md5 = digests[position] }
     }
 
     /// MD5 of a file, read in 1 MiB pieces.

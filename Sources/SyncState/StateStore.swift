@@ -1,5 +1,10 @@
 public import DriveSyncCore
 import GRDB
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// The sync state of one sync pair in SQLite: what was synced, the remote changes cursor, pending
 /// create intents and upload sessions. Each method keeps one invariant in one transaction.
@@ -49,12 +54,31 @@ public struct StateStore: Sendable {
                 table.column("body", .blob).notNull()
             }
         }
+        migrator.registerMigration("v2") { db in
+            try db.alter(table: "syncedItem") { table in
+                table.add(column: "kind", .text).notNull().defaults(to: RemoteEntry.Kind.file.rawValue)
+            }
+            try db.create(table: "failedUpload") { table in
+                table.primaryKey("path", .text)
+                table.column("attempts", .integer).notNull()
+                table.column("lastError", .text).notNull()
+                table.column("lastAttempt", .integer).notNull()
+                table.column("tags", .text).notNull()
+                table.column("note", .text)
+            }
+            try db.create(table: "syncPair") { table in
+                table.primaryKey("id", .integer, onConflict: .replace).check { $0 == 1 }
+                table.column("source", .text).notNull()
+                table.column("destination", .text).notNull()
+            }
+        }
         return migrator
     }
 
     struct SyncedItemRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
         static let databaseTableName = "syncedItem"
         var path: String
+        var kind: String
         var size: Int64
         var modified: Int64
         var md5: String?
@@ -65,6 +89,7 @@ public struct StateStore: Sendable {
 
         init(_ item: SyncedItem) {
             path = item.path.description
+            kind = item.kind.rawValue
             size = item.size
             modified = item.modified
             md5 = item.md5
@@ -76,7 +101,7 @@ public struct StateStore: Sendable {
 
         var item: SyncedItem? {
             guard let path = try? RemotePath(path) else { return nil }
-            return SyncedItem(path: path, size: size, modified: modified, md5: md5, remoteId: remoteId, remoteMD5: remoteMD5, remoteModified: remoteModified, lastSynced: lastSynced)
+            return SyncedItem(path: path, kind: RemoteEntry.Kind(rawValue: kind) ?? .file, size: size, modified: modified, md5: md5, remoteId: remoteId, remoteMD5: remoteMD5, remoteModified: remoteModified, lastSynced: lastSynced)
         }
     }
 
@@ -91,6 +116,24 @@ public struct StateStore: Sendable {
         var path: String
         var remoteId: String
         var recorded: Int64
+    }
+
+    struct FailureRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+        static let databaseTableName = "failedUpload"
+        var path: String
+        var attempts: Int
+        var lastError: String
+        var lastAttempt: Int64
+        /// Tags joined by newlines (a tag never holds one).
+        var tags: String
+        var note: String?
+    }
+
+    struct PairRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+        static let databaseTableName = "syncPair"
+        var id = 1
+        var source: String
+        var destination: String
     }
 
     struct SessionRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
@@ -109,16 +152,70 @@ public struct StateStore: Sendable {
         try await writer.read { db in try SyncedItemRecord.fetchOne(db, key: path.description)?.item }
     }
 
-    /// Records a completed transfer and clears its create intent, together.
+    /// Records a completed transfer and clears its create intent and any failure, together.
     public func recordSynced(_ item: SyncedItem) async throws {
         try await writer.write { db in
             try SyncedItemRecord(item).upsert(db)
             _ = try IntentRecord.deleteOne(db, key: item.path.description)
+            _ = try FailureRecord.deleteOne(db, key: item.path.description)
         }
     }
 
     public func forget(_ path: RemotePath) async throws {
-        _ = try await writer.write { db in try SyncedItemRecord.deleteOne(db, key: path.description) }
+        _ = try await writer.write { db in
+            try SyncedItemRecord.deleteOne(db, key: path.description)
+            try FailureRecord.deleteOne(db, key: path.description)
+        }
+    }
+
+    /// Forgets everything synced (`drivesync tracker clear`): the next sync compares both sides in full.
+    /// Failures, intents and upload sessions are kept: they are still true.
+    public func clearSynced() async throws {
+        try await writer.write { db in
+            _ = try SyncedItemRecord.deleteAll(db)
+            _ = try CursorRecord.deleteAll(db)
+        }
+    }
+
+    // MARK: Failed uploads
+
+    /// Records a failed attempt, counting attempts across runs; returns how many there have been.
+    @discardableResult
+    public func recordFailure(_ path: RemotePath, error: String, at time: Int64, tags: [String], note: String?) async throws -> Int {
+        try await writer.write { db in
+            let attempts = (try FailureRecord.fetchOne(db, key: path.description)?.attempts ?? 0) + 1
+            try FailureRecord(path: path.description, attempts: attempts, lastError: error, lastAttempt: time, tags: tags.joined(separator: "\n"), note: note).upsert(db)
+            return attempts
+        }
+    }
+
+    /// Attempts already made for a path (0 when it never failed).
+    public func failedAttempts(_ path: RemotePath) async throws -> Int {
+        try await writer.read { db in try FailureRecord.fetchOne(db, key: path.description)?.attempts ?? 0 }
+    }
+
+    public func failedUploads() async throws -> [FailedUpload] {
+        try await writer.read { db in
+            try FailureRecord.order(Column("path")).fetchAll(db).compactMap { record in
+                guard let path = try? RemotePath(record.path) else { return nil }
+                let tags = record.tags.isEmpty ? [] : record.tags.components(separatedBy: "\n")
+                return FailedUpload(path: path, attempts: record.attempts, lastError: record.lastError, lastAttempt: record.lastAttempt, tags: tags, note: record.note)
+            }
+        }
+    }
+
+    public func clearFailure(_ path: RemotePath) async throws {
+        _ = try await writer.write { db in try FailureRecord.deleteOne(db, key: path.description) }
+    }
+
+    // MARK: The pair
+
+    public func pair() async throws -> SyncPair? {
+        try await writer.read { db in try PairRecord.fetchOne(db).map { SyncPair(source: $0.source, destination: $0.destination) } }
+    }
+
+    public func setPair(_ pair: SyncPair) async throws {
+        try await writer.write { db in try PairRecord(source: pair.source, destination: pair.destination).upsert(db) }
     }
 
     // MARK: Changes cursor
@@ -133,11 +230,6 @@ public struct StateStore: Sendable {
 
     // MARK: Create intents
 
-    /// Records that `path` is about to be created remotely as `remoteId` (a pre-generated ID).
-    public func recordIntent(path: RemotePath, remoteId: String, at time: Int64) async throws {
-        try await writer.write { db in try IntentRecord(path: path.description, remoteId: remoteId, recorded: time).upsert(db) }
-    }
-
     /// Intents a killed run left behind: path to the ID it was creating.
     public func pendingIntents() async throws -> [RemotePath: String] {
         try await writer.read { db in
@@ -147,10 +239,6 @@ public struct StateStore: Sendable {
             }
             return intents
         }
-    }
-
-    public func clearIntent(_ path: RemotePath) async throws {
-        _ = try await writer.write { db in try IntentRecord.deleteOne(db, key: path.description) }
     }
 
     // MARK: Upload sessions (opaque bodies, stored for the Drive client's session store)
@@ -165,5 +253,20 @@ public struct StateStore: Sendable {
 
     public func removeSessionBody(for key: String) async throws {
         _ = try await writer.write { db in try SessionRecord.deleteOne(db, key: key) }
+    }
+}
+
+extension StateStore: CreateJournal {
+    public func intendedID(for path: RemotePath) async throws -> String? {
+        try await writer.read { db in try IntentRecord.fetchOne(db, key: path.description)?.remoteId }
+    }
+
+    public func recordIntent(_ id: String, for path: RemotePath) async throws {
+        let now = DriveTimestamp.milliseconds(of: Date())
+        try await writer.write { db in try IntentRecord(path: path.description, remoteId: id, recorded: now).upsert(db) }
+    }
+
+    public func clearIntent(for path: RemotePath) async throws {
+        _ = try await writer.write { db in try IntentRecord.deleteOne(db, key: path.description) }
     }
 }

@@ -23,10 +23,34 @@ struct StateStoreTests {
     @Test func intentsClearWhenTheTransferIsRecorded() async throws {
         let store = try StateStore(path: nil)
         let path = try RemotePath("new.txt")
-        try await store.recordIntent(path: path, remoteId: "pre-generated", at: 1)
+        try await store.recordIntent("pre-generated", for: path)
+        #expect(try await store.intendedID(for: path) == "pre-generated")
         #expect(try await store.pendingIntents() == [path: "pre-generated"])
         try await store.recordSynced(item("new.txt", remoteId: "pre-generated"))
         #expect(try await store.pendingIntents().isEmpty)
+    }
+
+    @Test func failuresCountAttemptsAndClearOnSuccess() async throws {
+        let store = try StateStore(path: nil)
+        let path = try RemotePath("flaky.txt")
+        #expect(try await store.recordFailure(path, error: "503", at: 1, tags: ["a", "b"], note: "n") == 1)
+        #expect(try await store.recordFailure(path, error: "429", at: 2, tags: ["a", "b"], note: "n") == 2)
+        let failed = try #require(try await store.failedUploads().first)
+        #expect(failed.attempts == 2 && failed.lastError == "429" && failed.tags == ["a", "b"] && failed.note == "n")
+        try await store.recordSynced(item("flaky.txt"))
+        #expect(try await store.failedUploads().isEmpty)
+    }
+
+    @Test func folderRecordsAndThePairPersist() async throws {
+        let store = try StateStore(path: nil)
+        try await store.recordSynced(SyncedItem(path: try RemotePath("Notes"), kind: .folder, size: 0, modified: 0, md5: nil, remoteId: "f1", remoteMD5: nil, remoteModified: nil))
+        #expect(try await store.syncedItems().first?.kind == .folder)
+        try await store.setPair(SyncPair(source: "/src", destination: "drive:X"))
+        #expect(try await store.pair() == SyncPair(source: "/src", destination: "drive:X"))
+        try await store.setCursor("7")
+        try await store.clearSynced()
+        #expect(try await store.syncedItems().isEmpty)
+        #expect(try await store.cursor() == nil)
     }
 
     @Test func stateSurvivesReopening() async throws {

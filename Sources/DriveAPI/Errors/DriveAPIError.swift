@@ -1,4 +1,4 @@
-import DriveSyncCore
+public import DriveSyncCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -125,4 +125,9 @@ public struct DriveAPIError: Error, CustomStringConvertible, Sendable {
         var error: ErrorField
         var error_description: String?
     }
+}
+
+extension DriveAPIError: CredentialAwareError {
+    /// Drive answers 401 when the token is missing, expired beyond refresh or revoked.
+    public var credentialProblem: CredentialProblem? { status == 401 ? .rejected : nil }
 }

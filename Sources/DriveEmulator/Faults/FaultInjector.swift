@@ -42,12 +42,27 @@ public struct RandomFaults: Sendable, Codable, Equatable {
     public var seed: UInt64
     public var status: Int
     public var reason: String
+    /// When set, each fault is drawn from these instead of `status` (a mix of 5xx, 429 and drops).
+    public var actions: [FaultAction]?
 
-    public init(rate: Double, seed: UInt64, status: Int = 503, reason: String = "backendError") {
+    public init(rate: Double, seed: UInt64, status: Int = 503, reason: String = "backendError", actions: [FaultAction]? = nil) {
         self.rate = rate
         self.seed = seed
         self.status = status
         self.reason = reason
+        self.actions = actions
+    }
+
+    /// Server errors, rate limits of both kinds, and connections dropped either way.
+    public static func mixed(rate: Double, seed: UInt64) -> RandomFaults {
+        RandomFaults(rate: rate, seed: seed, actions: [
+            .status(code: 503, reason: "backendError", message: nil, retryAfter: nil, html: nil),
+            .status(code: 500, reason: "internalError", message: nil, retryAfter: nil, html: nil),
+            .status(code: 429, reason: "rateLimitExceeded", message: nil, retryAfter: nil, html: nil),
+            .status(code: 403, reason: "userRateLimitExceeded", message: nil, retryAfter: nil, html: nil),
+            .dropRequest,
+            .dropResponse,
+        ])
     }
 }
 
@@ -104,6 +119,9 @@ public final class FaultInjector: Sendable {
             if let random = state.random {
                 let draw = Double(state.generator.next() >> 11) / Double(1 << 53)
                 if draw < random.rate {
+                    if let actions = random.actions, !actions.isEmpty {
+                        return actions[Int(state.generator.next() % UInt64(actions.count))]
+                    }
                     return .status(code: random.status, reason: random.reason, message: nil, retryAfter: nil, html: nil)
                 }
             }

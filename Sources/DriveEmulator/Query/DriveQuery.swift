@@ -346,8 +346,9 @@ extension DriveQuery {
     ) throws(SyntaxError) -> Bool {
         guard case .string(let expected) = literal else { throw SyntaxError(message: "expected a string") }
         switch op {
-        case .equal: return actual == expected
-        case .notEqual: return actual != expected
+        // Drive compares names exactly: an NFD name is not its NFC twin (Swift's == would say it is).
+        case .equal: return actual.utf8.elementsEqual(expected.utf8)
+        case .notEqual: return !actual.utf8.elementsEqual(expected.utf8)
         case .contains:
             guard let contains else { throw SyntaxError(message: "contains is not supported here") }
             return contains(actual, expected)

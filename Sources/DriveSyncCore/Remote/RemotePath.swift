@@ -33,6 +33,19 @@ public struct RemotePath: Hashable, Sendable, Comparable, CustomStringConvertibl
         if name.unicodeScalars.contains("\0") { throw InvalidPath(path: shown, reason: "a name cannot contain NUL") }
     }
 
+    /// Names are equal when their bytes are: `é` composed (NFC) and decomposed (NFD) are two files on
+    /// Linux and on Drive, though Swift's `String ==` calls them equal.
+    public static func == (lhs: RemotePath, rhs: RemotePath) -> Bool {
+        lhs.components.count == rhs.components.count && zip(lhs.components, rhs.components).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for component in components {
+            hasher.combine(component.utf8.count)
+            for byte in component.utf8 { hasher.combine(byte) }
+        }
+    }
+
     public var isRoot: Bool { components.isEmpty }
     public var name: String { components.last ?? "" }
     public var parent: RemotePath? { isRoot ? nil : RemotePath(validated: Array(components.dropLast())) }
@@ -46,12 +59,12 @@ public struct RemotePath: Hashable, Sendable, Comparable, CustomStringConvertibl
 
     /// True for this path and everything below it.
     public func contains(_ other: RemotePath) -> Bool {
-        other.components.count >= components.count && Array(other.components.prefix(components.count)) == components
+        other.components.count >= components.count && zip(components, other.components).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
     }
 
     /// Compares component by component, by Unicode scalars, so a folder sorts right before its contents.
     public static func < (lhs: RemotePath, rhs: RemotePath) -> Bool {
-        for (left, right) in zip(lhs.components, rhs.components) where left != right {
+        for (left, right) in zip(lhs.components, rhs.components) where !left.utf8.elementsEqual(right.utf8) {
             return left.unicodeScalars.lexicographicallyPrecedes(right.unicodeScalars)
         }
         return lhs.components.count < rhs.components.count

@@ -1,0 +1,36 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// A remote that can say what changed since a cursor (Drive's changes feed), so a sync need not list
+/// the whole tree to learn that nothing did.
+public protocol ChangeTrackingRemote: Remote {
+    /// The ID of the remote's root folder: changes name their parents by ID.
+    var rootID: String { get }
+    /// A cursor for changes made from now on.
+    func changeCursor() async throws -> String
+    /// Every change after `cursor` that the account can see, and the cursor to read from next time.
+    func changes(since cursor: String) async throws -> (changes: [RemoteChange], next: String)
+}
+
+/// One entry of a changes feed, by ID.
+public struct RemoteChange: Hashable, Sendable {
+    public var id: String
+    /// Deleted, trashed, or no longer visible.
+    public var removed: Bool
+    public var name: String?
+    public var parentIDs: [String]
+    public var isFolder: Bool
+    public var md5: String?
+
+    public init(id: String, removed: Bool, name: String? = nil, parentIDs: [String] = [], isFolder: Bool = false, md5: String? = nil) {
+        self.id = id
+        self.removed = removed
+        self.name = name
+        self.parentIDs = parentIDs
+        self.isFolder = isFolder
+        self.md5 = md5
+    }
+}

@@ -1,0 +1,21 @@
+/// Where a remote notes the ID of a create before making it. A create repeated after a crash reuses the
+/// ID, so the server refuses a second copy instead of making a duplicate.
+public protocol CreateJournal: Sendable {
+    /// The ID an unfinished create of `path` was using.
+    func intendedID(for path: RemotePath) async throws -> String?
+    func recordIntent(_ id: String, for path: RemotePath) async throws
+    func clearIntent(for path: RemotePath) async throws
+}
+
+/// What is wrong with the credentials behind a failure: retrying will not help until the user signs in.
+public enum CredentialProblem: String, Sendable {
+    /// There were no credentials (upload log status `token_missing`).
+    case missing = "token_missing"
+    /// They were refused or could not be refreshed (`auth_failed`).
+    case rejected = "auth_failed"
+}
+
+/// An error that can tell whether credentials caused it.
+public protocol CredentialAwareError: Error {
+    var credentialProblem: CredentialProblem? { get }
+}

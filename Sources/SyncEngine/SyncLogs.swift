@@ -1,0 +1,118 @@
+public import DriveSyncCore
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One upload attempt, as a line of the upload log.
+public struct UploadLogEntry: Codable, Hashable, Sendable {
+    public enum Status: String, Codable, Hashable, Sendable {
+        case success
+        case fail
+        /// Nothing to send: the remote already had this content.
+        case skipped
+        case tokenMissing = "token_missing"
+        case authFailed = "auth_failed"
+    }
+
+    public var timestamp: String
+    public var file: String
+    public var status: Status
+    /// Attempts so far for this file, counting earlier failed runs.
+    public var attempts: Int
+    public var tags: [String]
+    public var note: String?
+    public var remote_path: String
+    public var remote_id: String?
+    public var bytes: Int64
+    public var md5: String?
+    public var error: String?
+
+    public init(
+        timestamp: String, file: String, status: Status, attempts: Int, tags: [String] = [], note: String? = nil,
+        remote_path: String, remote_id: String? = nil, bytes: Int64 = 0, md5: String? = nil, error: String? = nil
+    ) {
+        self.timestamp = timestamp
+        self.file = file
+        self.status = status
+        self.attempts = attempts
+        self.tags = tags
+        self.note = note
+        self.remote_path = remote_path
+        self.remote_id = remote_id
+        self.bytes = bytes
+        self.md5 = md5
+        self.error = error
+    }
+}
+
+/// A remote copy kept aside before it was replaced or removed, as a line of the archive log.
+public struct ArchiveLogEntry: Codable, Hashable, Sendable {
+    public var timestamp: String
+    public var file: String
+    public var archived_as: String
+    /// MD5 of the copy that was kept aside.
+    public var input_hash: String?
+    public var reason: String
+
+    public init(timestamp: String, file: String, archived_as: String, input_hash: String?, reason: String) {
+        self.timestamp = timestamp
+        self.file = file
+        self.archived_as = archived_as
+        self.input_hash = input_hash
+        self.reason = reason
+    }
+}
+
+/// An append-only JSON Lines file. Each entry is one `write` to a file opened with `O_APPEND`, so lines
+/// from concurrent tasks and processes never interleave, and a crash loses at most the line being written.
+public struct JSONLinesLog: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    public func append(_ entry: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var line = try encoder.encode(entry)
+        line.append(UInt8(ascii: "\n"))
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: directory) { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw LogError(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == line.count else { throw LogError(path: path, reason: "short write") }
+    }
+
+    /// Every entry in the log, oldest first (lines that do not decode are skipped).
+    public func entries<Entry: Decodable>(as type: Entry.Type) throws -> [Entry] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let decoder = JSONDecoder()
+        return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(Entry.self, from: Data($0)) }
+    }
+
+    public struct LogError: Error, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "cannot write the log \(path): \(reason)" }
+    }
+}
+
+/// Where a sync writes its upload and archive logs; either may be off.
+public struct SyncLogs: Sendable {
+    public var uploads: JSONLinesLog?
+    public var archives: JSONLinesLog?
+
+    public init(uploads: JSONLinesLog? = nil, archives: JSONLinesLog? = nil) {
+        self.uploads = uploads
+        self.archives = archives
+    }
+}

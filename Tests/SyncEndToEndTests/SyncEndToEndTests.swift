@@ -1,0 +1,175 @@
+import DriveAPI
+import DriveEmulator
+import DriveRemote
+import DriveSyncCore
+import DriveSyncTestSupport
+import Foundation
+import NIOCore
+import SyncEngine
+import SyncState
+import Testing
+
+struct SyncEndToEndTests {
+    @Test func firstSyncThenAReRunReadsOnlyTheChangesFeed() async throws {
+        try await withRunningEmulator { emulator in
+            let pair = try DrivePair(emulator)
+            defer { pair.cleanUp() }
+            try writeTree(in: pair, files: 40, folders: 4)
+            try pair.write("empty.txt", "")
+            try FileManager.default.createDirectory(atPath: pair.root + "/empty folder", withIntermediateDirectories: true)
+            let first = try await pair.sync()
+            #expect(first.report?.failures.isEmpty == true)
+            #expect(try await pair.remoteDigests() == (try pair.localTree()))
+
+            emulator.emulator.faults.resetCallCounts()
+            let again = try await pair.sync()
+            #expect(again.plan.isEmpty)
+            #expect(again.remoteView == .fromChangesFeed)
+            let calls = emulator.emulator.faults.callCounts
+            // Finding the target folder (3 calls) and one page of changes, whatever the tree's size.
+            #expect(calls["changes.list"] == 1)
+            #expect(calls.values.reduce(0, +) <= 5, "calls: \(calls)")
+        }
+    }
+
+    @Test func localEditsRenamesAndDeletesAreMirrored() async throws {
+        try await withRunningEmulator { emulator in
+            let pair = try DrivePair(emulator)
+            defer { pair.cleanUp() }
+            try pair.write("notes/a.md", "a", modified: 1_700_000_000)
+            try pair.write("notes/b.md", "b", modified: 1_700_000_000)
+            try pair.write("old/c.md", "c", modified: 1_700_000_000)
+            _ = try await pair.sync()
+            try pair.write("notes/a.md", "a edited", modified: 1_700_000_100)
+            try FileManager.default.moveItem(atPath: pair.root + "/notes/b.md", toPath: pair.root + "/notes/b renamed.md")
+            try FileManager.default.removeItem(atPath: pair.root + "/old")
+            let outcome = try await pair.sync(delete: true, at: 1_714_566_896)
+            #expect(outcome.report?.failures.isEmpty == true)
+            #expect(try await pair.remoteDigests() == (try pair.localTree()))
+            let archived = try #require(outcome.report?.archived).map(\.archivedAs.description).sorted()
+            #expect(archived == ["Archive/notes/a_20240501T123456Z.md", "Archive/notes/b_20240501T123456Z.md", "Archive/old/c_20240501T123456Z.md"])
+            let remote = try await pair.remote()
+            let kept = try await remote.read(try RemotePath("Archive/notes/a_20240501T123456Z.md"), range: nil) { stream in
+                var text = ""
+                for try await buffer in stream { text += String(buffer: buffer) }
+                return text
+            }
+            #expect(kept == "a", "the replaced version is in the archive")
+        }
+    }
+
+    @Test func remoteChangesAreSeenThroughTheFeedAndConflictsKeepBothCopies() async throws {
+        try await withRunningEmulator { emulator in
+            let pair = try DrivePair(emulator)
+            defer { pair.cleanUp() }
+            try pair.write("doc.txt", "base", modified: 1_700_000_000)
+            try pair.write("theirs.txt", "base", modified: 1_700_000_000)
+            _ = try await pair.sync()
+            // Another client edits both on Drive; only doc.txt also changes locally.
+            let remote = try await pair.remote()
+            let edit = pair.root + "-edit"
+            try Data("remote edit".utf8).write(to: URL(fileURLWithPath: edit))
+            defer { try? FileManager.default.removeItem(atPath: edit) }
+            for name in ["doc.txt", "theirs.txt"] {
+                let id = try #require(try await remote.entry(at: try RemotePath(name))?.id)
+                _ = try await pair.drive.uploadFile(at: edit, metadata: File(modifiedTime: Date(timeIntervalSince1970: 1_700_000_500)), replacing: id)
+            }
+            try pair.write("doc.txt", "local edit", modified: 1_700_000_600)
+            let outcome = try await pair.sync(at: 1_714_566_896)
+            #expect(outcome.remoteView == .listed, "the feed showed changes in the tree")
+            #expect(outcome.plan.actions == [.resolveConflict(try RemotePath("doc.txt"))])
+            #expect(outcome.plan.notices == [.remoteChangedOnly(try RemotePath("theirs.txt"))])
+            let tree = try await pair.remoteDigests()
+            #expect(tree[try RemotePath("doc_conflict_20240501T123456Z.txt")] == (try md5(edit)))
+            #expect(tree[try RemotePath("doc.txt")] == (try md5(pair.root + "/doc.txt")))
+            #expect(tree[try RemotePath("theirs.txt")] == (try md5(edit)), "a remote-only change is left alone")
+        }
+    }
+
+    @Test func awkwardNamesRoundTrip() async throws {
+        try await withRunningEmulator { emulator in
+            let pair = try DrivePair(emulator)
+            defer { pair.cleanUp() }
+            let names = [
+                "it's \"quoted\".txt", #"back\slash.txt"#, "caf\u{E9}.txt", "cafe\u{301}.txt", "  spaces  .txt", "-leading-dash.txt",
+                "--double", "日本語/ファイル.md", "emoji 🎉.txt", "percent %20 and + plus.txt", "#hash?.txt", "a'b\\c/d'e.txt",
+            ]
+            for name in names { try pair.write(name, "content of \(name)") }
+            let outcome = try await pair.sync()
+            #expect(outcome.report?.failures.isEmpty == true, "\(outcome.report?.failures ?? [])")
+            let local = try pair.localTree()
+            #expect(local.count == names.count + 2, "NFC and NFD names are two files (+ 2 folders)")
+            #expect(try await pair.remoteDigests() == local)
+            #expect(try await pair.sync().plan.isEmpty)
+        }
+    }
+
+    @Test func injectedFaultsLeaveAnIdenticalTreeWithoutDuplicates() async throws {
+        try await withRunningEmulator { emulator in
+            let pair = try DrivePair(emulator, maxAttempts: 4)
+            defer { pair.cleanUp() }
+            try writeTree(in: pair, files: 300, folders: 12)
+            try pair.write("big.bin", String(repeating: "0123456789abcdef", count: 400_000))  // 6.4 MB: resumable
+            emulator.emulator.faults.setRandomFailures(.mixed(rate: 0.10, seed: 42))
+            var runs = 0
+            var outcome = try await pair.sync(transfers: 8)
+            runs += 1
+            while outcome.report?.failures.isEmpty == false, runs < 10 {
+                outcome = try await pair.sync(transfers: 8)
+                runs += 1
+            }
+            emulator.emulator.faults.setRandomFailures(nil)
+            #expect(outcome.report?.failures.isEmpty == true)
+            #expect(try await pair.remoteDigests() == (try pair.localTree()), "identical after \(runs) runs")
+            #expect(try await pair.sync().plan.isEmpty)
+        }
+    }
+
+    @Test func runsKilledAtRandomPointsEndIdenticalWithoutDuplicates() async throws {
+        try await withRunningEmulator { emulator in
+            let pair = try DrivePair(emulator)
+            defer { pair.cleanUp() }
+            try writeTree(in: pair, files: 200, folders: 10)
+            var generator = SystemRandomNumberGenerator()
+            for _ in 0..<6 {
+                let run = Task { try await pair.sync(transfers: 8) }
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...300, using: &generator)))
+                run.cancel()
+                _ = try? await run.value
+                // Local changes between kills, so every run has something to do.
+                try pair.write("d0/f0.txt", "changed \(UUID())")
+            }
+            let final = try await pair.sync()
+            #expect(final.report?.failures.isEmpty == true, "\(final.report?.failures ?? [])")
+            #expect(try await pair.remoteDigests() == (try pair.localTree()))
+            #expect(try await pair.state.pendingIntents().isEmpty)
+        }
+    }
+
+    @Test func aCreateThatLandedBeforeAKillIsNotRepeated() async throws {
+        try await withRunningEmulator { emulator in
+            let pair = try DrivePair(emulator)
+            defer { pair.cleanUp() }
+            try pair.write("a.txt", "first")
+            // Every create's answer is lost: the client cannot know the file was made.
+            emulator.emulator.faults.add(FaultRule(method: "POST", path: "/upload/drive/v3/files", count: 3, action: .dropResponse))
+            _ = try await pair.sync()
+            let tree = try await pair.remoteTree()
+            #expect(tree.keys.map(\.description) == ["a.txt"])
+            #expect(try await pair.remoteDigests() == (try pair.localTree()))
+        }
+    }
+
+    @Test func tenThousandFiles() async throws {
+        try await withRunningEmulator { emulator in
+            let pair = try DrivePair(emulator)
+            defer { pair.cleanUp() }
+            try writeTree(in: pair, files: 10_000, folders: 100)
+            let first = try await pair.sync(transfers: 16)
+            #expect(first.report?.failures.isEmpty == true)
+            #expect(try await pair.remoteDigests() == (try pair.localTree()))
+            let again = try await pair.sync()
+            #expect(again.plan.isEmpty && again.remoteView == .fromChangesFeed)
+        }
+    }
+}
