@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "DriveSyncCore", targets: ["DriveSyncCore"]),
         .library(name: "DriveEmulator", targets: ["DriveEmulator"]),
         .library(name: "DriveAPI", targets: ["DriveAPI"]),
+        .library(name: "DriveSyncKit", targets: ["DriveSyncKit"]),
         .library(name: "DriveSyncCommands", targets: ["DriveSyncCommands"]),
     ],
     dependencies: [
@@ -119,21 +120,39 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // argument-parser commands, a library so tests can parse them.
+        // DriveSync as a library: configuration, accounts, locations, and the operations the CLI runs.
         .target(
-            name: "DriveSyncCommands",
+            name: "DriveSyncKit",
             dependencies: [
-                "DriveSyncCore",
-                "DriveEmulator",
                 "DriveAPI",
+                "DriveEmulator",
                 "DriveRemote",
+                "DriveSyncCore",
+                "LocalRemote",
                 "SyncEngine",
                 "SyncState",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // argument-parser commands, a library so tests can parse them.
+        .target(
+            name: "DriveSyncCommands",
+            dependencies: [
+                "DriveAPI",
+                "DriveEmulator",
+                "DriveSyncCore",
+                "DriveSyncKit",
+                "SyncEngine",
+                "SyncState",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -269,14 +288,28 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "DriveSyncKitTests",
+            dependencies: [
+                "DriveSyncCore",
+                "DriveSyncKit",
+                "DriveSyncTestSupport",
+                "SyncEngine",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "DriveSyncCommandsTests",
             dependencies: [
                 "DriveSyncCommands",
+                "DriveSyncCore",
+                "DriveSyncKit",
                 "DriveSyncTestSupport",
                 "DriveEmulator",
                 "SyncEngine",
                 "SyncState",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

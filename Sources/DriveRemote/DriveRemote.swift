@@ -242,3 +242,13 @@ extension DriveFolderRemote: ChangeTrackingRemote {
         return (remoteChanges, next)
     }
 }
+
+extension DriveFolderRemote: RevisionKeepingRemote {
+    public func pinCurrentRevision(of path: RemotePath) async throws -> String {
+        guard let file = try await file(at: path), let id = file.id else { throw RemoteError(.notFound, path) }
+        let head = try await drive.getFile(id, fields: "headRevisionId")
+        guard let revision = head.headRevisionId else { throw RemoteError(.io, path, "Drive keeps no revisions of this file") }
+        _ = try await drive.keepRevisionForever(fileId: id, id: revision)
+        return revision
+    }
+}

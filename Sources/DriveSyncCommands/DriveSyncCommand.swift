@@ -6,10 +6,20 @@ public struct DriveSyncCommand: AsyncParsableCommand {
         commandName: "drivesync",
         abstract: "Keep local folders and Google Drive in step.",
         discussion: """
-            Exit codes: 0 success, 1 failure, 3 sync finished with failed files, 64 usage error.
+            Locations: drive:PATH (the default account; with no account configured, the embedded local drive),
+            NAME:PATH (an [account NAME] of the configuration file), or a local folder.
+
+            Exit codes: 0 success; 1 failure (nothing or not everything was done); 3 the run finished but some
+            files failed (recorded for drivesync retry); 4 check found differences; 5 credentials missing or
+            refused; 64 usage error.
             """,
         version: "0.1.0",
-        subcommands: [SyncCommand.self, EmulatorCommand.self]
+        subcommands: [
+            SyncCommand.self, CopyCommand.self, CheckCommand.self, RetryCommand.self,
+            ListCommand.self, ListJSONCommand.self, MakeFolderCommand.self, CatCommand.self,
+            AboutCommand.self, TestCommand.self, StatsCommand.self, TrackerCommand.self,
+            EmulatorCommand.self,
+        ]
     )
 
     public init() {}

@@ -1,112 +1,186 @@
 import ArgumentParser
-import Crypto
-import DriveAPI
-import DriveRemote
 import DriveSyncCore
+import DriveSyncKit
 import Foundation
 import SyncEngine
-import SyncState
 
-/// `drivesync sync SOURCE [drive:PATH]`: mirror a local folder under a Drive folder.
+/// `drivesync sync SOURCE [DESTINATION]`: mirror a local folder under a Drive folder.
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
-        abstract: "Mirror a local folder under a Drive folder, safely and incrementally.",
+        abstract: "Mirror a local folder under a Drive folder (or another local folder), safely and incrementally.",
         discussion: """
-            Without a Google account configured, drive: is the embedded local drive kept in
-            $DRIVESYNC_HOME/drive (default ~/.local/share/drivesync).
-            Nothing is overwritten blindly: a replaced remote file is first moved to Archive/ on the
-            remote, a file changed on both sides keeps the remote copy as NAME_conflict_TIME.EXT, and
-            deletions are mirrored only with --delete (into Archive/).
+            DESTINATION is drive:PATH (the default account; with none configured, the embedded local drive
+            in $DRIVESYNC_HOME/drive), NAME:PATH for a configured account, or a local folder. Without it,
+            drive:<source folder name>.
+            Nothing is overwritten blindly: a replaced remote file is first moved to Archive/ on the remote
+            (or kept as a pinned revision with replaced = revision), a file changed on both sides keeps the
+            remote copy as NAME_conflict_TIME.EXT, and deletions are mirrored only with --delete.
 
             Examples:
               drivesync sync Examples/Data drive:MemoryVDB
-              drivesync sync ~/notes drive:Notes --delete --dry-run
+              drivesync sync ~/notes work:Notes --delete --max-delete 10% --dry-run
             """
     )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var transfer: TransferOptions
 
     @Argument(help: "The local folder to mirror.")
     var source: String
 
-    @Argument(help: "Where on Drive: drive:PATH (default drive:<source folder name>).")
+    @Argument(help: "Where: drive:PATH, NAME:PATH or a local folder (default drive:<source folder name>).")
     var destination: String?
 
-    @Flag(help: "Mirror local deletions (the remote copies go to Archive/).")
+    @Flag(help: "Mirror local deletions (the remote copies go to Archive/, or the trash with removals = trash).")
     var delete = false
 
-    @Option(help: "Refuse to remove more than this many remote files.")
-    var maxDelete: Int?
-
-    @Flag(help: "Show what would be done and change nothing.")
-    var dryRun = false
-
-    @Option(help: "Files transferred at once.")
-    var transfers = 4
+    @Option(help: "Refuse to remove more than this many remote files, or this share of them (10%).")
+    var maxDelete: String?
 
     func validate() throws {
-        if transfers < 1 { throw ValidationError("--transfers must be at least 1.") }
-        if let destination, !destination.hasPrefix("drive:") {
-            throw ValidationError("The destination must look like drive:PATH (got '\(destination)').")
+        if let maxDelete, DeletionLimit(parsing: maxDelete) == nil {
+            throw ValidationError("--max-delete takes a count (100) or a percentage (10%), not '\(maxDelete)'.")
         }
     }
 
-    var remotePath: RemotePath {
-        get throws {
-            let text = destination.map { String($0.dropFirst("drive:".count)) } ?? URL(fileURLWithPath: source).lastPathComponent
-            do { return try RemotePath(text) } catch { throw CommandError("\(error); use a path like drive:Folder/Sub") }
-        }
-    }
-
-    /// Runs the sync and returns what happened (the command prints it).
-    func perform(home: String) async throws -> SyncSession.Outcome {
-        let sourcePath = URL(fileURLWithPath: source).standardizedFileURL.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: sourcePath, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CommandError("\(source) is not a folder; give the folder to mirror")
-        }
-        let target = try remotePath
-        try FileManager.default.createDirectory(atPath: home + "/state", withIntermediateDirectories: true)
-        let key = SHA256.hash(data: Data("\(sourcePath)\n\(target)".utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
-        let lock: SyncLock
-        do {
-            lock = try SyncLock.acquire(at: home + "/state/\(key).lock")
-        } catch let held as SyncLock.Held {
-            throw CommandError(held.description)
-        }
-        defer { lock.release() }
-        let state = try StateStore(path: home + "/state/\(key).sqlite")
-        let planner = SyncPlanner(options: .init(delete: delete, maxDelete: maxDelete))
-        let options = SyncExecutor.Options(transfers: transfers)
-        let dryRun = self.dryRun
-        return try await EmbeddedDrive.with(dataDirectory: home + "/drive") { drive in
-            let remote = try await DriveFolderRemote.atPath(target, drive: drive, sessionStore: StateSessionStore(state: state))
-            let session = SyncSession(localRoot: sourcePath, remote: remote, state: state, planner: planner, executorOptions: options)
-            return try await session.run(dryRun: dryRun)
-        }
+    /// Runs the sync and returns what happened (`run` prints it).
+    func perform(home: String = DriveSyncHome.resolve(), progress: ProgressDisplay? = nil) async throws -> SyncSession.Outcome {
+        let driveSync = try global.driveSync(projectFolder: source, home: home)
+        let target = try global.location(destination ?? "drive:" + URL(fileURLWithPath: source).standardizedFileURL.lastPathComponent, in: driveSync)
+        var request = DriveSync.SyncRequest(source: source, destination: target)
+        transfer.apply(to: &request)
+        request.delete = delete
+        request.deletionLimit = maxDelete.flatMap(DeletionLimit.init(parsing:))
+        if let progress { request.progress = progress.handle }
+        return try await driveSync.sync(request)
     }
 
     func run() async throws {
-        let outcome: SyncSession.Outcome
-        do {
-            outcome = try await perform(home: DriveSyncHome.resolve())
-        } catch let error as CommandError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-        for warning in outcome.warnings { print("warning: \(warning)") }
-        for notice in outcome.plan.notices { print("note: \(notice)") }
-        if outcome.plan.isEmpty {
-            print("Nothing to do: \(destination ?? "drive:") is up to date.")
-            return
-        }
+        let progress = ProgressDisplay(verbose: global.verbose)
+        let outcome = try await reportingErrors { try await perform(progress: progress) }
+        progress.finish()
+        try TransferSummary(outcome: outcome, json: transfer.json, destination: destination ?? "drive:").print()
+    }
+}
+
+/// `drivesync copy SOURCE DESTINATION`: like sync, but never removes anything on the destination.
+struct CopyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy",
+        abstract: "Copy new and changed files from a local folder to a destination; never deletes.",
+        discussion: """
+            The same engine, state, archive and logs as sync, without deletions.
+
+            Example:
+              drivesync copy ~/photos drive:Photos
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var transfer: TransferOptions
+
+    @Argument(help: "The local folder to copy from.")
+    var source: String
+
+    @Argument(help: "Where: drive:PATH, NAME:PATH or a local folder.")
+    var destination: String
+
+    func perform(home: String = DriveSyncHome.resolve(), progress: ProgressDisplay? = nil) async throws -> SyncSession.Outcome {
+        let driveSync = try global.driveSync(projectFolder: source, home: home)
+        var request = DriveSync.SyncRequest(source: source, destination: try global.location(destination, in: driveSync))
+        transfer.apply(to: &request)
+        if let progress { request.progress = progress.handle }
+        return try await driveSync.sync(request)
+    }
+
+    func run() async throws {
+        let progress = ProgressDisplay(verbose: global.verbose)
+        let outcome = try await reportingErrors { try await perform(progress: progress) }
+        progress.finish()
+        try TransferSummary(outcome: outcome, json: transfer.json, destination: destination).print()
+    }
+}
+
+/// What sync, copy and retry print at the end, and their exit status.
+struct TransferSummary {
+    var outcome: SyncSession.Outcome
+    var json: Bool
+    var destination: String
+
+    func print() throws {
+        for warning in outcome.warnings { Swift.print("warning: \(warning)") }
         guard let report = outcome.report else {
-            for action in outcome.plan.actions { print("would \(action)") }
-            print("Dry run: \(outcome.plan.actions.count) actions, nothing changed.")
+            if json {
+                Swift.print(String(decoding: try PlanJSON(outcome.plan).encoded(), as: UTF8.self))
+                return
+            }
+            for notice in outcome.plan.notices { Swift.print("note: \(notice)") }
+            for action in outcome.plan.actions { Swift.print("would \(action)") }
+            Swift.print("Dry run: \(outcome.plan.actions.count) actions, nothing changed.")
             return
         }
-        for archived in report.archived { print("kept \(archived.path) as \(archived.archivedAs) (\(archived.reason))") }
-        for failure in report.failures { print("failed: \(failure)") }
-        print("Synced: \(report.completed.count) actions done, \(report.failures.count) failed, \(report.uploadedBytes) bytes uploaded.")
-        if !report.failures.isEmpty { throw ExitCode(3) }
+        for notice in outcome.plan.notices { Swift.print("note: \(notice)") }
+        if outcome.plan.isEmpty {
+            Swift.print("Nothing to do: \(destination) is up to date.")
+            return
+        }
+        for archived in report.archived { Swift.print("kept \(archived.path) as \(archived.archivedAs) (\(archived.reason))") }
+        for failure in report.failures { Swift.print("failed: \(failure)") }
+        var line = "Synced: \(report.completed.count) actions done, \(report.failures.count) failed, \(ProgressDisplay.bytes(report.uploadedBytes)) uploaded."
+        if report.notStarted > 0 { line += " \(report.notStarted) not started." }
+        Swift.print(line)
+        if let problem = report.credentialProblem {
+            printError("stopped: the credentials were \(problem == .missing ? "missing" : "refused"); run drivesync auth login, then drivesync retry")
+            throw ExitStatus.credentials
+        }
+        if !report.failures.isEmpty {
+            Swift.print("Failed files are recorded; run drivesync retry to send them again.")
+            throw ExitStatus.someFilesFailed
+        }
+    }
+}
+
+/// A plan as JSON (`--dry-run --json`).
+struct PlanJSON: Encodable {
+    struct Step: Encodable {
+        var action: String
+        var path: String
+        var reason: String?
+
+        init(_ action: SyncAction) {
+            switch action {
+            case .makeFolder(let path): self.init("make_folder", path)
+            case .adoptFolder(let path): self.init("record_folder", path)
+            case .upload(let path, let reason): self.init("upload", path, reason.rawValue)
+            case .replace(let path): self.init("replace", path, "changed locally; the remote copy is archived first")
+            case .resolveConflict(let path): self.init("resolve_conflict", path, "changed on both sides; the remote copy is kept under a conflict name")
+            case .adopt(let path): self.init("record", path, "the remote already holds this content")
+            case .refreshState(let path): self.init("refresh_state", path, "only the modification time changed")
+            case .removeRemote(let path): self.init("remove", path, "deleted locally")
+            case .removeRemoteFolder(let path): self.init("remove_folder", path, "deleted locally")
+            case .forget(let path): self.init("forget", path, "gone on both sides")
+            }
+        }
+
+        private init(_ action: String, _ path: RemotePath, _ reason: String? = nil) {
+            self.action = action
+            self.path = path.description
+            self.reason = reason
+        }
+    }
+
+    var actions: [Step]
+    var notices: [String]
+
+    init(_ plan: SyncPlan) {
+        actions = plan.actions.map(Step.init)
+        notices = plan.notices.map { "\($0)" }
+    }
+
+    func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
     }
 }

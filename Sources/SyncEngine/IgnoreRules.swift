@@ -33,6 +33,7 @@ public struct IgnoreRules: Sendable {
         .~lock.*#
         *.partial
         .drivesync/
+        .drivesync.ini
         """
 
     public static var defaults: IgnoreRules {

@@ -8,10 +8,13 @@ public struct LocalScanner: Sendable {
     public struct Options: Sendable {
         public var followSymlinks: Bool
         public var useDefaultIgnores: Bool
+        /// Patterns from the configuration, applied from the root like a top-level `.drivesyncignore`.
+        public var extraIgnores: [String]
 
-        public init(followSymlinks: Bool = false, useDefaultIgnores: Bool = true) {
+        public init(followSymlinks: Bool = false, useDefaultIgnores: Bool = true, extraIgnores: [String] = []) {
             self.followSymlinks = followSymlinks
             self.useDefaultIgnores = useDefaultIgnores
+            self.extraIgnores = extraIgnores
         }
     }
 
@@ -48,6 +51,7 @@ public struct LocalScanner: Sendable {
             throw ScanError(path: root, message: "the source folder does not exist or is not a folder")
         }
         var rules = options.useDefaultIgnores ? IgnoreRules.defaults : IgnoreRules()
+        if !options.extraIgnores.isEmpty { rules.add(contentsOf: options.extraIgnores.joined(separator: "\n"), in: [], source: "configuration") }
         var items: [LocalItem] = []
         var warnings: [Warning] = []
         var complete = true

@@ -18,7 +18,8 @@ public struct SyncReport: Sendable {
     /// An old remote copy kept aside (archive log material).
     public struct Archived: Sendable, Hashable {
         public var path: RemotePath
-        public var archivedAs: RemotePath
+        /// The archive path, or `path@revision:ID` for a pinned revision.
+        public var archivedAs: String
         public var reason: String
     }
 
@@ -30,6 +31,14 @@ public struct SyncReport: Sendable {
     public var credentialProblem: CredentialProblem?
     /// Planned actions never started because the run stopped.
     public var notStarted = 0
+}
+
+/// What a progress display is told while a plan runs.
+public enum SyncProgress: Sendable {
+    /// Before the first action: how much there is to do.
+    case planned(actions: Int, bytes: Int64)
+    /// An action ended (`bytes` uploaded).
+    case finished(SyncAction, bytes: Int64, failed: Bool)
 }
 
 /// Carries out a plan against a remote with bounded parallelism, recording each completed file in the
@@ -44,6 +53,11 @@ public struct SyncExecutor: Sendable {
         public var archiveRoot: RemotePath
         /// Removals go to the remote's trash instead of the archive.
         public var removeToTrash: Bool
+        /// A replaced copy stays as a pinned revision of the same file (on remotes that keep revisions)
+        /// instead of moving to the archive.
+        public var keepReplacedAsRevision: Bool
+        /// Called as each action ends, for progress displays.
+        public var progress: (@Sendable (SyncProgress) -> Void)?
         /// Written into every upload log entry.
         public var tags: [String]
         public var note: String?
@@ -53,13 +67,17 @@ public struct SyncExecutor: Sendable {
             transfers: Int = 4,
             archiveRoot: RemotePath = try! RemotePath("Archive"),
             removeToTrash: Bool = false,
+            keepReplacedAsRevision: Bool = false,
             tags: [String] = [],
             note: String? = nil,
-            logs: SyncLogs = .init()
+            logs: SyncLogs = .init(),
+            progress: (@Sendable (SyncProgress) -> Void)? = nil
         ) {
+            self.progress = progress
             self.transfers = max(1, transfers)
             self.archiveRoot = archiveRoot
             self.removeToTrash = removeToTrash
+            self.keepReplacedAsRevision = keepReplacedAsRevision
             self.tags = tags
             self.note = note
             self.logs = logs
@@ -87,6 +105,10 @@ public struct SyncExecutor: Sendable {
 
     public func run(_ plan: SyncPlan, local: [LocalItem]) async -> SyncReport {
         let items = Dictionary(local.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        if let progress = options.progress {
+            let bytes = plan.actions.reduce(Int64(0)) { total, action in Self.isUpload(action) ? total + (items[Self.path(of: action)]?.size ?? 0) : total }
+            progress(.planned(actions: plan.actions.count, bytes: bytes))
+        }
         var report = SyncReport()
         func absorb(_ outcome: Outcome) {
             switch outcome {
@@ -152,7 +174,11 @@ public struct SyncExecutor: Sendable {
             case .upload:
                 bytes = try await upload(path, items: items)
             case .replace:
-                archived = try await moveAside(path, to: ArchiveNaming.archivedPath(for: path, at: now(), archiveRoot: options.archiveRoot), reason: "replaced")
+                if options.keepReplacedAsRevision, let versioned = remote as? any RevisionKeepingRemote {
+                    archived = try await pinRevision(path, on: versioned)
+                } else {
+                    archived = try await moveAside(path, to: ArchiveNaming.archivedPath(for: path, at: now(), archiveRoot: options.archiveRoot), reason: "replaced")
+                }
                 bytes = try await upload(path, items: items)
             case .resolveConflict:
                 archived = try await moveAside(path, to: ArchiveNaming.conflictPath(for: path, at: now()), reason: "conflict")
@@ -179,8 +205,10 @@ public struct SyncExecutor: Sendable {
             case .forget:
                 try await state.forget(path)
             }
+            options.progress?(.finished(action, bytes: bytes, failed: false))
             return .done(action, archived: archived, bytes: bytes)
         } catch {
+            options.progress?(.finished(action, bytes: 0, failed: true))
             let problem = (error as? any CredentialAwareError)?.credentialProblem
             if Self.isUpload(action), let item = items[path] {
                 let attempts = (try? await state.recordFailure(path, error: "\(error)", at: DriveTimestamp.milliseconds(of: now()), tags: options.tags, note: options.note)) ?? 1
@@ -256,7 +284,19 @@ public struct SyncExecutor: Sendable {
         try options.logs.archives?.append(ArchiveLogEntry(
             timestamp: timestamp(), file: path.description, archived_as: target.description, input_hash: moved.md5, reason: reason
         ))
-        return SyncReport.Archived(path: path, archivedAs: target, reason: reason)
+        return SyncReport.Archived(path: path, archivedAs: target.description, reason: reason)
+    }
+
+    /// Keeps the current remote content as a pinned revision of the same file, which the upload then
+    /// replaces in place.
+    private func pinRevision(_ path: RemotePath, on remote: any RevisionKeepingRemote) async throws -> SyncReport.Archived {
+        let current = try await remote.entry(at: path)
+        let revision = try await remote.pinCurrentRevision(of: path)
+        let archivedAs = "\(path)@revision:\(revision)"
+        try options.logs.archives?.append(ArchiveLogEntry(
+            timestamp: timestamp(), file: path.description, archived_as: archivedAs, input_hash: current?.md5, reason: "replaced"
+        ))
+        return SyncReport.Archived(path: path, archivedAs: archivedAs, reason: "replaced (pinned revision)")
     }
 
     static func path(of action: SyncAction) -> RemotePath {

@@ -88,8 +88,14 @@ public struct SyncPlanner: Sendable {
         public var alwaysChecksum: Bool
         /// Times closer than this are equal (the coarser of the two sides' precision).
         public var timeTolerance: Int64
+        /// Upload files that look unchanged too (the remote copy is still kept aside first).
+        public var force: Bool
 
-        public init(delete: Bool = false, maxDelete: Int? = nil, maxDeleteFraction: Double? = nil, alwaysChecksum: Bool = false, timeTolerance: Int64 = 1) {
+        public init(
+            delete: Bool = false, maxDelete: Int? = nil, maxDeleteFraction: Double? = nil, alwaysChecksum: Bool = false,
+            force: Bool = false, timeTolerance: Int64 = 1
+        ) {
+            self.force = force
             self.delete = delete
             self.maxDelete = maxDelete
             self.maxDeleteFraction = maxDeleteFraction
@@ -189,7 +195,9 @@ public struct SyncPlanner: Sendable {
                     let changedThere = remoteChanged(other, record)
                     switch (changedHere, changedThere) {
                     case (false, false):
-                        if localChanged(item, record) {
+                        if options.force {
+                            actions.append(.replace(path))
+                        } else if localChanged(item, record) {
                             actions.append(.refreshState(path))  // touched: same content, new time
                         } else if options.alwaysChecksum, let md5 = item.md5, let remoteMD5 = other.md5, md5 != remoteMD5 {
                             actions.append(.replace(path))  // the checksum saw what size and time missed
@@ -230,5 +238,33 @@ public struct SyncPlanner: Sendable {
             }
         }
         return SyncPlan(actions: actions, notices: notices)
+    }
+}
+
+extension SyncAction: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .makeFolder(let path): "make folder \(path)"
+        case .adoptFolder(let path): "record folder \(path)"
+        case .upload(let path, .new): "upload \(path)"
+        case .upload(let path, .restore): "upload \(path) (deleted on the remote)"
+        case .replace(let path): "replace \(path) (the remote copy is archived first)"
+        case .resolveConflict(let path): "upload \(path) (changed on both sides: the remote copy is kept under a conflict name)"
+        case .adopt(let path): "record \(path) (already on the remote)"
+        case .refreshState(let path): "refresh \(path) (only its time changed)"
+        case .removeRemote(let path): "remove \(path) (deleted locally)"
+        case .removeRemoteFolder(let path): "remove folder \(path) (deleted locally)"
+        case .forget(let path): "forget \(path) (gone on both sides)"
+        }
+    }
+}
+
+extension SyncNotice: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .remoteChangedOnly(let path): "\(path) changed on the remote only; left as it is"
+        case .deletionNotMirrored(let path): "\(path) was deleted locally; the remote copy stays (use --delete to mirror deletions)"
+        case .kindMismatch(let path): "\(path) is a file on one side and a folder on the other; left alone"
+        }
     }
 }

@@ -75,7 +75,7 @@ public struct SyncSession: Sendable {
     /// The remote entries, how they were learned, and the changes cursor to store after the run.
     private func remoteSide(state synced: [SyncedItem], skipping archive: RemotePath) async throws -> ([RemoteEntry], RemoteView, String?) {
         guard let tracking = remote as? any ChangeTrackingRemote else {
-            return (try await listRecursively(skipping: archive), .listed, nil)
+            return (try await remote.listRecursively(skipping: archive), .listed, nil)
         }
         if let cursor = try await state.cursor(), !synced.isEmpty, ChangeFeedFilter.coversTree(synced),
             let (changes, next) = try? await tracking.changes(since: cursor)
@@ -83,23 +83,11 @@ public struct SyncSession: Sendable {
             if ChangeFeedFilter.relevant(changes, state: synced, rootID: tracking.rootID).isEmpty {
                 return (ChangeFeedFilter.remoteView(from: synced), .fromChangesFeed, next)
             }
-            return (try await listRecursively(skipping: archive), .listed, next)
+            return (try await remote.listRecursively(skipping: archive), .listed, next)
         }
         // No usable cursor: take one before listing, so nothing that happens meanwhile is missed.
         let cursor = try await tracking.changeCursor()
-        return (try await listRecursively(skipping: archive), .listed, cursor)
-    }
-
-    private func listRecursively(skipping archive: RemotePath) async throws -> [RemoteEntry] {
-        var entries: [RemoteEntry] = []
-        var folders: [RemotePath] = [.root]
-        while let folder = folders.popLast() {
-            for entry in try await remote.list(folder) where !archive.contains(entry.path) {
-                entries.append(entry)
-                if entry.isFolder { folders.append(entry.path) }
-            }
-        }
-        return entries
+        return (try await remote.listRecursively(skipping: archive), .listed, cursor)
     }
 
     /// Fills in the MD5 of the `needed` items, `checkers` files at a time.
@@ -126,11 +114,26 @@ public struct SyncSession: Sendable {
     }
 
     /// MD5 of a file, read in 1 MiB pieces.
-    static func md5(ofFile path: String) throws -> String {
+    public static func md5(ofFile path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ScanError(path: path, message: "cannot be read") }
         defer { try? handle.close() }
         var hasher = Insecure.MD5()
         while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty { hasher.update(data: data) }
         return Hex.lowercase(hasher.finalize())
+    }
+}
+
+extension Remote {
+    /// Every entry below `start`, folders included, leaving out `archive` and what is in it; sorted.
+    public func listRecursively(under start: RemotePath = .root, skipping archive: RemotePath? = nil) async throws -> [RemoteEntry] {
+        var entries: [RemoteEntry] = []
+        var folders: [RemotePath] = [start]
+        while let folder = folders.popLast() {
+            for entry in try await list(folder) where !(archive?.contains(entry.path) ?? false) {
+                entries.append(entry)
+                if entry.isFolder { folders.append(entry.path) }
+            }
+        }
+        return entries.sorted { $0.path < $1.path }
     }
 }

@@ -34,3 +34,10 @@ public struct RemoteChange: Hashable, Sendable {
         self.md5 = md5
     }
 }
+
+/// A remote that keeps versions of a file (Drive revisions): a replaced copy can be kept as a pinned
+/// revision of the same file instead of a copy in the archive folder.
+public protocol RevisionKeepingRemote: Remote {
+    /// Pins the current content of `path` so it is never pruned; returns the revision's ID.
+    func pinCurrentRevision(of path: RemotePath) async throws -> String
+}

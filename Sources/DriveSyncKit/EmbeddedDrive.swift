@@ -1,12 +1,13 @@
+public import DriveSyncCore
 import AsyncHTTPClient
 import DriveAPI
 import DriveEmulator
-import Foundation
+public import Foundation
 import Hummingbird
 import Logging
 
 /// The local drive used when no Google account is configured: the emulator, served in-process on a
-/// loopback port for the length of one command, keeping its data in DriveSync's data folder.
+/// loopback port for the length of one operation, keeping its data in DriveSync's data folder.
 enum EmbeddedDrive {
     static let user = "me@drivesync.local"
 
@@ -32,12 +33,13 @@ enum EmbeddedDrive {
                 return nil
             }
             var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CommandError("the embedded drive did not start") }
+            guard let port = await iterator.next() else { throw DriveSyncError("the embedded drive did not start; check that \(dataDirectory) is writable") }
             let client = DriveClient(
                 httpClient: .shared,
                 tokens: FixedAccessToken(token),
                 configuration: .init(baseURL: "http://127.0.0.1:\(port)"),
-                pacer: RequestPacer(configuration: .unlimited)
+                pacer: RequestPacer(configuration: .unlimited),
+                logger: logger
             )
             do {
                 let result = try await body(client)
@@ -52,15 +54,25 @@ enum EmbeddedDrive {
 }
 
 /// A one-line error for the user, saying what to do.
-struct CommandError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct DriveSyncError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// No credentials for an account: nothing can be done until the user signs in.
+public struct MissingCredentials: CredentialAwareError, CustomStringConvertible, Sendable {
+    public var account: String
+    public var configuration: String
+    public var credentialProblem: CredentialProblem? { .missing }
+    public var description: String {
+        "no credentials for account '\(account)'; run drivesync auth login \(account), or set access_token in [account \(account)] of \(configuration)"
+    }
 }
 
 /// Where DriveSync keeps its data: `$DRIVESYNC_HOME`, else `$XDG_DATA_HOME/drivesync`, else
 /// `~/.local/share/drivesync`.
-enum DriveSyncHome {
-    static func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+public enum DriveSyncHome {
+    public static func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let home = environment["DRIVESYNC_HOME"], !home.isEmpty { return home }
         if let data = environment["XDG_DATA_HOME"], !data.isEmpty { return data + "/drivesync" }
         return (environment["HOME"] ?? NSTemporaryDirectory()) + "/.local/share/drivesync"

@@ -1,0 +1,186 @@
+public import DriveSyncCore
+public import Foundation
+
+/// DriveSync's settings: accounts and defaults, from a hand-editable INI file in the user's config folder
+/// (`--config` or `DRIVESYNC_CONFIG` choose another), with a project's `.drivesync.ini` over it.
+///
+/// ```
+/// [defaults]
+/// transfers = 8
+/// checkers = 8
+/// upload_log = ~/logs/uploads.jsonl
+/// archive_log = ~/logs/archive.jsonl
+/// ignore = *.tmp, build/
+/// removals = archive          # or trash
+/// replaced = archive          # or revision: keep the old version as a pinned Drive revision
+/// archive_folder = Archive
+///
+/// [account work]
+/// endpoint = http://127.0.0.1:8080   # any Drive-compatible API base URL
+/// access_token = ...                  # a fixed token (scripts, an emulator started separately)
+/// remote_root = Team/Notes            # drive paths start here (default: My Drive)
+/// default = true
+/// ```
+public struct Configuration: Sendable, Hashable {
+    public struct Account: Sendable, Hashable {
+        public var name: String
+        public var endpoint: String?
+        public var uploadEndpoint: String?
+        public var accessToken: String?
+        public var remoteRoot: RemotePath
+        public var isDefault: Bool
+
+        public init(name: String, endpoint: String? = nil, uploadEndpoint: String? = nil, accessToken: String? = nil, remoteRoot: RemotePath = .root, isDefault: Bool = false) {
+            self.name = name
+            self.endpoint = endpoint
+            self.uploadEndpoint = uploadEndpoint
+            self.accessToken = accessToken
+            self.remoteRoot = remoteRoot
+            self.isDefault = isDefault
+        }
+    }
+
+    /// What happens to a remote copy that a sync replaces.
+    public enum ReplacedCopies: String, Sendable, Hashable {
+        /// Moved to the archive folder with a timestamped name.
+        case archive
+        /// Kept as a pinned ("keep forever") revision of the same Drive file.
+        case revision
+    }
+
+    /// Where mirrored deletions go.
+    public enum Removals: String, Sendable, Hashable {
+        case archive
+        case trash
+    }
+
+    public var accounts: [Account] = []
+    public var transfers = 4
+    public var checkers = 8
+    public var uploadLog: String?
+    public var archiveLog: String?
+    public var ignore: [String] = []
+    public var removals = Removals.archive
+    public var replaced = ReplacedCopies.archive
+    public var archiveFolder = try! RemotePath("Archive")
+    /// The files read, in order (later ones override).
+    public var sources: [String] = []
+
+    public init() {}
+
+    public struct Invalid: Error, CustomStringConvertible, Hashable {
+        public var file: String
+        public var message: String
+        public var description: String { "invalid configuration \(file): \(message); fix or remove that line" }
+    }
+
+    /// Applies one file's settings over these.
+    public mutating func apply(_ text: String, from file: String) throws(Invalid) {
+        let ini: INIFile
+        do { ini = try INIFile(parsing: text) } catch { throw Invalid(file: file, message: error.description) }
+        for section in ini.sections {
+            func fail(_ key: String, _ message: String) -> Invalid {
+                Invalid(file: file, message: "line \(section.lines[key] ?? section.line): \(message)")
+            }
+            switch (section.kind, section.name) {
+            case ("defaults", nil):
+                for (key, value) in section.values {
+                    switch key {
+                    case "transfers", "checkers":
+                        guard let number = Int(value), number >= 1 else { throw fail(key, "\(key) must be a whole number of at least 1") }
+                        if key == "transfers" { transfers = number } else { checkers = number }
+                    case "upload_log": uploadLog = Self.expandingTilde(value)
+                    case "archive_log": archiveLog = Self.expandingTilde(value)
+                    case "ignore": ignore += value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                    case "removals":
+                        guard let mode = Removals(rawValue: value) else { throw fail(key, "removals is archive or trash") }
+                        removals = mode
+                    case "replaced":
+                        guard let mode = ReplacedCopies(rawValue: value) else { throw fail(key, "replaced is archive or revision") }
+                        replaced = mode
+                    case "archive_folder":
+                        guard let path = try? RemotePath(value), !path.isRoot else { throw fail(key, "archive_folder must be a folder path like Archive") }
+                        archiveFolder = path
+                    default: throw fail(key, "unknown setting '\(key)' in [defaults]")
+                    }
+                }
+            case ("account", let name?):
+                guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }), name != "drive" else {
+                    throw fail("", "an account name uses letters, digits, - and _ and is not 'drive'")
+                }
+                var account = accounts.first { $0.name == name } ?? Account(name: name)
+                for (key, value) in section.values {
+                    switch key {
+                    case "endpoint", "upload_endpoint":
+                        guard let url = URL(string: value), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                            throw fail(key, "\(key) must be an http(s) URL")
+                        }
+                        let trimmed = value.hasSuffix("/") ? String(value.dropLast()) : value
+                        if key == "endpoint" { account.endpoint = trimmed } else { account.uploadEndpoint = trimmed }
+                    case "access_token": account.accessToken = value
+                    case "remote_root":
+                        guard let path = try? RemotePath(value) else { throw fail(key, "remote_root must be a folder path") }
+                        account.remoteRoot = path
+                    case "default":
+                        guard let flag = Bool(value) else { throw fail(key, "default is true or false") }
+                        account.isDefault = flag
+                    default: throw fail(key, "unknown setting '\(key)' in [account \(name)]")
+                    }
+                }
+                accounts.removeAll { $0.name == name }
+                accounts.append(account)
+            default:
+                throw Invalid(file: file, message: "line \(section.line): unknown section; use [defaults] or [account NAME]")
+            }
+        }
+        if accounts.filter(\.isDefault).count > 1 { throw Invalid(file: file, message: "more than one account has default = true") }
+        sources.append(file)
+    }
+
+    /// The account `drive:` means: the default one, or the only one; `nil` means the embedded local drive.
+    public func defaultAccount() throws(Invalid) -> Account? {
+        if let chosen = accounts.first(where: \.isDefault) { return chosen }
+        if accounts.count <= 1 { return accounts.first }
+        throw Invalid(
+            file: sources.last ?? "configuration",
+            message: "several accounts and none is the default; write NAME:path or set default = true on one"
+        )
+    }
+
+    public func account(named name: String) -> Account? { accounts.first { $0.name == name } }
+
+    static func expandingTilde(_ path: String) -> String {
+        guard path.hasPrefix("~/") else { return path }
+        return (ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + path.dropFirst()
+    }
+
+    /// The user's configuration file: `--config`, else `$DRIVESYNC_CONFIG`, else
+    /// `$XDG_CONFIG_HOME/drivesync/config.ini`, else `~/.config/drivesync/config.ini`.
+    public static func userFile(explicit: String?, environment: [String: String]) -> (path: String, required: Bool) {
+        if let explicit { return (explicit, true) }
+        if let path = environment["DRIVESYNC_CONFIG"], !path.isEmpty { return (path, true) }
+        if let config = environment["XDG_CONFIG_HOME"], !config.isEmpty { return (config + "/drivesync/config.ini", false) }
+        return ((environment["HOME"] ?? NSHomeDirectory()) + "/.config/drivesync/config.ini", false)
+    }
+
+    /// The name of a project's own settings file, read from the source folder.
+    public static let projectFileName = ".drivesync.ini"
+
+    /// Loads the user's file (missing is fine unless named explicitly) and then `projectFolder`'s
+    /// `.drivesync.ini` when there is one.
+    public static func load(explicit: String?, projectFolder: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws(Invalid) -> Configuration {
+        var configuration = Configuration()
+        let (path, required) = userFile(explicit: explicit, environment: environment)
+        if FileManager.default.fileExists(atPath: path) {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw Invalid(file: path, message: "cannot be read as UTF-8 text") }
+            try configuration.apply(text, from: path)
+        } else if required {
+            throw Invalid(file: path, message: "no such file")
+        }
+        if let projectFolder {
+            let project = projectFolder + "/" + projectFileName
+            if let text = try? String(contentsOfFile: project, encoding: .utf8) { try configuration.apply(text, from: project) }
+        }
+        return configuration
+    }
+}

@@ -1,0 +1,191 @@
+import AsyncHTTPClient
+import Crypto
+public import DriveAPI
+public import DriveSyncCore
+import DriveRemote
+import Foundation
+import LocalRemote
+public import Logging
+public import SyncEngine
+public import SyncState
+
+/// DriveSync as a library: the configured accounts and data folder, and the operations the `drivesync`
+/// command runs — sync, one-file upload, check, listings — with the same state, locking, archive and
+/// logging rules everywhere.
+public struct DriveSync: Sendable {
+    public var configuration: Configuration
+    /// The data folder: states, logs, the embedded drive.
+    public var home: String
+    /// Told things the user should know once (which drive is used).
+    public var notice: @Sendable (String) -> Void
+    public var logger: Logger
+
+    public init(
+        configuration: Configuration = .init(),
+        home: String = DriveSyncHome.resolve(),
+        logger: Logger = Logger(label: "drivesync"),
+        notice: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.home = home
+        self.logger = logger
+        self.notice = notice
+    }
+
+    // MARK: Drive connections
+
+    /// A client for one account (or the embedded drive) and the folder its paths start from.
+    public struct Connection: Sendable {
+        public let client: DriveClient
+        /// `nil` for the embedded local drive.
+        public let account: Configuration.Account?
+        public var root: RemotePath { account?.remoteRoot ?? .root }
+    }
+
+    /// Runs `body` with a connection to the named account, the default account, or — with no account
+    /// configured — the embedded local drive.
+    public func withDrive<Result: Sendable>(account name: String?, _ body: @escaping @Sendable (Connection) async throws -> Result) async throws -> Result {
+        let account: Configuration.Account?
+        if let name {
+            guard let found = configuration.account(named: name) else { throw DriveSyncError("unknown account '\(name)'; add [account \(name)] to the configuration") }
+            account = found
+        } else {
+            account = try configuration.defaultAccount()
+        }
+        guard let account else {
+            notice("Using the embedded local drive in \(home)/drive (no Google account is configured).")
+            return try await EmbeddedDrive.with(dataDirectory: home + "/drive") { client in
+                try await body(Connection(client: client, account: nil))
+            }
+        }
+        guard let token = account.accessToken, !token.isEmpty else {
+            throw MissingCredentials(account: account.name, configuration: configuration.sources.last ?? "the configuration file")
+        }
+        let isGoogle = account.endpoint == nil
+        let client = DriveClient(
+            httpClient: .shared,
+            tokens: FixedAccessToken(token),
+            configuration: .init(baseURL: account.endpoint ?? "https://www.googleapis.com", uploadBaseURL: account.uploadEndpoint),
+            pacer: RequestPacer(configuration: isGoogle ? .drive : .unlimited),
+            logger: logger
+        )
+        return try await body(Connection(client: client, account: account))
+    }
+
+    /// Runs `body` with a `Remote` for a location. With `create`, a missing folder is made; with a
+    /// `state`, resumable sessions and create intents are kept in it.
+    public func withRemote<Result: Sendable>(
+        _ location: Location,
+        create: Bool = false,
+        state: StateStore? = nil,
+        _ body: @escaping @Sendable (any Remote) async throws -> Result
+    ) async throws -> Result {
+        switch location {
+        case .local(let path):
+            var isFolder: ObjCBool = false
+            if !create, !(FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue) {
+                throw DriveSyncError("\(path) is not a folder")
+            }
+            return try await body(try LocalFolderRemote(root: path))
+        case .drive(let account, let path):
+            return try await withDrive(account: account) { connection in
+                var full = connection.root
+                for component in path.components { full = try full.appending(component) }
+                let remote: DriveFolderRemote
+                do {
+                    remote = try await DriveFolderRemote.atPath(
+                        full, drive: connection.client, sessionStore: state.map(StateSessionStore.init), journal: state, create: create
+                    )
+                } catch let error as RemoteError where error.code == .notFound || error.code == .notAFolder {
+                    throw DriveSyncError("\(location) is not a folder on Drive (\(error.message)); check the path, or create it with drivesync mkdir \(location)")
+                }
+                return try await body(remote)
+            }
+        }
+    }
+
+    // MARK: Sync pairs
+
+    /// The state file of a pair (without its `.sqlite`/`.lock` extension).
+    public func stateLocation(source: String, destination: Location) -> String {
+        let key = SHA256.hash(data: Data("\(source)\n\(destination)".utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        return home + "/state/" + key
+    }
+
+    /// Runs `body` holding the pair's lock, with its state open.
+    public func withPair<Result: Sendable>(source: String, destination: Location, _ body: (StateStore) async throws -> Result) async throws -> Result {
+        let location = stateLocation(source: source, destination: destination)
+        try FileManager.default.createDirectory(atPath: home + "/state", withIntermediateDirectories: true)
+        let lock: SyncLock
+        do {
+            lock = try SyncLock.acquire(at: location + ".lock")
+        } catch let held as SyncLock.Held {
+            throw DriveSyncError(held.description)
+        }
+        defer { lock.release() }
+        let state = try StateStore(path: location + ".sqlite")
+        try await state.setPair(SyncPair(source: source, destination: destination.description))
+        return try await body(state)
+    }
+
+    /// Every pair with a state in the data folder: its state file and what it syncs.
+    public func knownPairs() async throws -> [(state: String, pair: SyncPair)] {
+        let folder = home + "/state"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        var pairs: [(String, SyncPair)] = []
+        for name in names.sorted() where name.hasSuffix(".sqlite") {
+            let path = folder + "/" + name
+            if let pair = try await StateStore(path: path).pair() { pairs.append((path, pair)) }
+        }
+        return pairs
+    }
+
+    public var logs: SyncLogs {
+        SyncLogs(
+            uploads: JSONLinesLog(path: configuration.uploadLog ?? home + "/logs/uploads.jsonl"),
+            archives: JSONLinesLog(path: configuration.archiveLog ?? home + "/logs/archive.jsonl")
+        )
+    }
+
+    /// Records that a run could not start for want of credentials (`token_missing`, `auth_failed`).
+    func logCredentialFailure(_ error: any Error, file: String, destination: Location, tags: [String], note: String?) {
+        guard let problem = (error as? any CredentialAwareError)?.credentialProblem else { return }
+        let status: UploadLogEntry.Status = problem == .missing ? .tokenMissing : .authFailed
+        try? logs.uploads?.append(UploadLogEntry(
+            timestamp: DriveTimestamp.format(Date()), file: file, status: status, attempts: 0, tags: tags, note: note,
+            remote_path: destination.description, error: "\(error)"
+        ))
+    }
+}
+
+/// A limit on mirrored deletions: a count (`--max-delete 100`) or a share of the remote files (`10%`).
+public enum DeletionLimit: Sendable, Hashable {
+    case count(Int)
+    case fraction(Double)
+
+    public init?(parsing text: String) {
+        if text.hasSuffix("%"), let percent = Double(text.dropLast()), (0...100).contains(percent) {
+            self = .fraction(percent / 100)
+        } else if let count = Int(text), count >= 0 {
+            self = .count(count)
+        } else {
+            return nil
+        }
+    }
+}
+
+extension DriveSync {
+    /// Runs `body` with the remote holding a file location and the file's path on it.
+    public func withFile<Result: Sendable>(_ location: Location, _ body: @escaping @Sendable (any Remote, RemotePath) async throws -> Result) async throws -> Result {
+        switch location {
+        case .drive(let account, let path):
+            guard let parent = path.parent else { throw DriveSyncError("\(location) is a folder; name a file") }
+            let name = try RemotePath(path.name)
+            return try await withRemote(.drive(account: account, path: parent)) { remote in try await body(remote, name) }
+        case .local(let path):
+            let url = URL(fileURLWithPath: path)
+            let name = try RemotePath(url.lastPathComponent)
+            return try await withRemote(.local(url.deletingLastPathComponent().path)) { remote in try await body(remote, name) }
+        }
+    }
+}

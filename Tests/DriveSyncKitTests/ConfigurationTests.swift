@@ -1,0 +1,87 @@
+import DriveSyncCore
+import DriveSyncKit
+import Foundation
+import Testing
+
+struct ConfigurationTests {
+    @Test func readsDefaultsAndAccounts() throws {
+        var configuration = Configuration()
+        try configuration.apply("""
+            [defaults]
+            transfers = 8
+            checkers = 2
+            ignore = *.tmp, build/
+            removals = trash
+            replaced = revision
+            archive_folder = Old/Versions
+
+            [account work]
+            endpoint = http://127.0.0.1:8080/
+            access_token = abc
+            remote_root = Team/Notes
+            default = true
+
+            [account home]
+            """, from: "user.ini")
+        #expect(configuration.transfers == 8 && configuration.checkers == 2)
+        #expect(configuration.ignore == ["*.tmp", "build/"])
+        #expect(configuration.removals == .trash && configuration.replaced == .revision)
+        #expect(configuration.archiveFolder.description == "Old/Versions")
+        let work = try #require(try configuration.defaultAccount())
+        #expect(work.name == "work" && work.endpoint == "http://127.0.0.1:8080" && work.accessToken == "abc" && work.remoteRoot.description == "Team/Notes")
+        // A project's file overrides the user's.
+        try configuration.apply("[defaults]\ntransfers = 1\n", from: "project/.drivesync.ini")
+        #expect(configuration.transfers == 1 && configuration.sources == ["user.ini", "project/.drivesync.ini"])
+    }
+
+    @Test(arguments: [
+        ("[defaults]\ntransfers = 0", "at least 1"),
+        ("[defaults]\ncolour = blue", "unknown setting 'colour'"),
+        ("[defaults]\nremovals = shred", "archive or trash"),
+        ("[account a]\nendpoint = ftp://x", "http(s) URL"),
+        ("[account drive]", "not 'drive'"),
+        ("[servers]", "unknown section"),
+        ("[account a]\ndefault = true\n[account b]\ndefault = true", "more than one"),
+    ])
+    func refusesMistakesWithTheLine(text: String, message: String) {
+        var configuration = Configuration()
+        #expect {
+            try configuration.apply(text, from: "c.ini")
+        } throws: { error in
+            (error as? Configuration.Invalid)?.description.contains(message) == true
+        }
+    }
+
+    @Test func severalAccountsNeedADefault() throws {
+        var configuration = Configuration()
+        try configuration.apply("[account a]\n[account b]\n", from: "c.ini")
+        #expect(throws: Configuration.Invalid.self) { try configuration.defaultAccount() }
+        #expect(try Configuration().defaultAccount() == nil, "no account: the embedded drive")
+    }
+
+    @Test func findsTheUserFile() {
+        #expect(Configuration.userFile(explicit: "x.ini", environment: [:]) == ("x.ini", true))
+        #expect(Configuration.userFile(explicit: nil, environment: ["DRIVESYNC_CONFIG": "/c.ini"]) == ("/c.ini", true))
+        #expect(Configuration.userFile(explicit: nil, environment: ["XDG_CONFIG_HOME": "/x"]) == ("/x/drivesync/config.ini", false))
+        #expect(Configuration.userFile(explicit: nil, environment: ["HOME": "/h"]) == ("/h/.config/drivesync/config.ini", false))
+        #expect(throws: Configuration.Invalid.self) { try Configuration.load(explicit: "/nonexistent/drivesync.ini") }
+    }
+
+    @Test func parsesLocations() throws {
+        #expect(try Location(parsing: "drive:A/B") == .drive(account: nil, path: try RemotePath("A/B")))
+        #expect(try Location(parsing: "drive:") == .drive(account: nil, path: .root))
+        #expect(try Location(parsing: "work:Notes", accounts: ["work"]) == .drive(account: "work", path: try RemotePath("Notes")))
+        #expect(try Location(parsing: "/tmp/a:b") == .local("/tmp/a:b"))
+        #expect(try Location(parsing: "./x:y") == .local(FileManager.default.currentDirectoryPath + "/x:y"))
+        #expect(throws: Location.Invalid.self) { try Location(parsing: "s3:bucket") }
+        #expect(throws: Location.Invalid.self) { try Location(parsing: "drive:../etc") }
+        #expect(throws: Location.Invalid.self) { try Location(parsing: "") }
+    }
+
+    @Test func parsesDeletionLimits() {
+        #expect(DeletionLimit(parsing: "10") == .count(10))
+        #expect(DeletionLimit(parsing: "25%") == .fraction(0.25))
+        #expect(DeletionLimit(parsing: "150%") == nil)
+        #expect(DeletionLimit(parsing: "-1") == nil)
+    }
+}
