@@ -21,6 +21,7 @@ public struct DriveFolderRemote: Remote {
     /// duplicate.
     public let journal: (any CreateJournal)?
     private let folders: DirectoryIDCache
+    private let ids: FileIDPool
     private static let fields: Fields = "id,name,mimeType,size,md5Checksum,modifiedTime,createdTime,parents"
 
     /// - Parameters:
@@ -32,6 +33,7 @@ public struct DriveFolderRemote: Remote {
         self.sessionStore = sessionStore
         self.journal = journal
         self.folders = DirectoryIDCache(rootId: rootId)
+        self.ids = FileIDPool(drive: drive)
     }
 
     /// A remote rooted at `path` below My Drive, creating the folders on the way.
@@ -56,26 +58,35 @@ public struct DriveFolderRemote: Remote {
         return DriveFolderRemote(drive: drive, rootId: id, sessionStore: sessionStore, journal: journal)
     }
 
-    /// Creates something new at `path` with a pre-generated ID noted in the journal first; a repeat of a
-    /// create that already landed (409: the ID is taken) hands the ID to `existing` instead.
-    private func create(_ path: RemotePath, _ make: (String) async throws -> File, existing: (String) async throws -> File) async throws -> File {
-        let id: String
+    /// Creates something new at `path` in `parentId` with a pre-generated ID noted in the journal first.
+    /// A repeat of a create that already landed (409: the ID is taken) hands the ID to `existing` when
+    /// the file is still where the create put it; an intent whose file has since moved away is stale and
+    /// a fresh ID is used.
+    private func create(
+        _ path: RemotePath, in parentId: String, _ make: (String) async throws -> File, existing: (String) async throws -> File
+    ) async throws -> File {
+        var id: String
         if let intended = try await journal?.intendedID(for: path) {
             id = intended
         } else {
-            guard let generated = try await drive.generateIds(count: 1).first else {
-                throw RemoteError(.io, path, "Drive generated no file ID")
-            }
-            id = generated
+            id = try await ids.next()
             try await journal?.recordIntent(id, for: path)
         }
         let file: File
         do {
             file = try await make(id)
         } catch let error as DriveAPIError where error.status == 409 {
-            file = try await existing(id)
+            let landed = try await drive.getFile(id, fields: "id,name,parents,trashed")
+            if landed.trashed != true, landed.parents?.contains(parentId) == true, landed.name?.utf8.elementsEqual(path.name.utf8) == true {
+                file = try await existing(id)
+            } else {
+                id = try await ids.next()
+                try await journal?.recordIntent(id, for: path)
+                file = try await make(id)
+            }
         }
-        try await journal?.clearIntent(for: path)
+        // The intent stays until the caller records the file (the sync state clears it then): a kill
+        // in between leaves the ID, by which the next run knows the file as its own.
         return file
     }
 
@@ -128,7 +139,7 @@ public struct DriveFolderRemote: Remote {
                 return found.id
             }
             guard create else { return nil }
-            return try await self.create(path) { id in
+            return try await self.create(path, in: parentId) { id in
                 try await drive.createFolder(named: path.name, in: parentId, id: id, fields: "id")
             } existing: { id in
                 File(id: id)  // an earlier attempt of this create succeeded
@@ -162,17 +173,21 @@ public struct DriveFolderRemote: Remote {
     }
 
     public func upload(from localFile: String, to path: RemotePath, modified: Date) async throws -> RemoteEntry {
+        try await upload(from: localFile, to: path, modified: modified, expecting: .unknown)
+    }
+
+    public func upload(from localFile: String, to path: RemotePath, modified: Date, expecting: UploadExpectation) async throws -> RemoteEntry {
         guard let parent = path.parent else { throw RemoteError(.isAFolder, path, "cannot write the root") }
         guard let parentId = try await folderID(parent, create: true) else { throw RemoteError(.notFound, parent) }
         var metadata = File(modifiedTime: modified)
-        if let existing = try await children(of: parentId, named: path.name).first {
+        if expecting == .unknown, let existing = try await children(of: parentId, named: path.name).first {
             guard !existing.isFolder, let id = existing.id else { throw RemoteError(.isAFolder, path) }
             return entry(for: try await drive.uploadFile(at: localFile, metadata: metadata, replacing: id, options: uploadOptions(path)), at: path)
         }
         metadata.name = path.name
         metadata.parents = [parentId]
         let options = uploadOptions(path)
-        let file = try await create(path) { id in
+        let file = try await create(path, in: parentId) { id in
             metadata.id = id
             return try await drive.uploadFile(at: localFile, metadata: metadata, options: options)
         } existing: { id in

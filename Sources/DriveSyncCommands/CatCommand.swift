@@ -41,7 +41,11 @@ struct CatCommand: AsyncParsableCommand {
         let bytes = range.flatMap(Self.parseRange)
         try await reportingErrors {
             let driveSync = try global.driveSync()
-            try await driveSync.withFile(try global.location(location, in: driveSync)) { remote, path in
+            let target = try global.location(location, in: driveSync)
+            try await driveSync.withFile(target) { remote, path in
+                guard let entry = try await remote.entry(at: path), !entry.isFolder else {
+                    throw DriveSyncError("\(target) is not a file; see what is there with drivesync ls")
+                }
                 try await remote.read(path, range: bytes) { stream in
                     for try await buffer in stream {
                         buffer.withUnsafeReadableBytes { FileHandle.standardOutput.write(Data($0)) }

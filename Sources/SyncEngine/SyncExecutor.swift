@@ -152,6 +152,9 @@ public struct SyncExecutor: Sendable {
             absorb(await perform(action, items: items))
         }
         report.notStarted = plan.actions.count - report.completed.count - report.failures.count
+        // A run that ran to its end needs no create intents but those of failed files (whose creates may
+        // have landed); a killed run leaves them all for the next one.
+        if !Task.isCancelled { try? await state.clearIntents(except: Set(report.failures.map(\.path))) }
         return report
     }
 
@@ -172,17 +175,18 @@ public struct SyncExecutor: Sendable {
                     remoteModified: DriveTimestamp.milliseconds(of: folder.modified), lastSynced: DriveTimestamp.milliseconds(of: now())
                 ))
             case .upload:
-                bytes = try await upload(path, items: items)
+                bytes = try await upload(path, items: items, expecting: .absent)
             case .replace:
                 if options.keepReplacedAsRevision, let versioned = remote as? any RevisionKeepingRemote {
                     archived = try await pinRevision(path, on: versioned)
+                    bytes = try await upload(path, items: items, expecting: .unknown)  // a new revision of the same file
                 } else {
                     archived = try await moveAside(path, to: ArchiveNaming.archivedPath(for: path, at: now(), archiveRoot: options.archiveRoot), reason: "replaced")
+                    bytes = try await upload(path, items: items, expecting: .absent)
                 }
-                bytes = try await upload(path, items: items)
             case .resolveConflict:
                 archived = try await moveAside(path, to: ArchiveNaming.conflictPath(for: path, at: now()), reason: "conflict")
-                bytes = try await upload(path, items: items)
+                bytes = try await upload(path, items: items, expecting: .absent)
             case .adopt, .refreshState:
                 guard let item = items[path], let entry = try await remote.entry(at: path) else { throw RemoteError(.notFound, path) }
                 try await record(item, entry)
@@ -230,10 +234,12 @@ public struct SyncExecutor: Sendable {
         }
     }
 
-    private func upload(_ path: RemotePath, items: [RemotePath: LocalItem]) async throws -> Int64 {
+    /// Uploads a planned file; `expecting` is what the plan saw at its path.
+    private func upload(_ path: RemotePath, items: [RemotePath: LocalItem], expecting: UploadExpectation) async throws -> Int64 {
         guard let item = items[path] else { throw RemoteError(.notFound, path, "not in the local scan") }
         let earlierAttempts = try await state.failedAttempts(path)
-        let entry = try await remote.upload(from: localPath(path), to: path, modified: Date(timeIntervalSince1970: Double(item.modified) / 1000))
+        let modified = Date(timeIntervalSince1970: Double(item.modified) / 1000)
+        let entry = try await remote.upload(from: localPath(path), to: path, modified: modified, expecting: expecting)
         try await record(item, entry)
         try logUpload(item, status: .success, attempts: earlierAttempts + 1, entry: entry)
         return entry.size

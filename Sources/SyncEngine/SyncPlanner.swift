@@ -133,12 +133,12 @@ public struct SyncPlanner: Sendable {
     /// Local files whose MD5 the plan needs: those whose size and time changed since the last sync (was
     /// it only a touch?), those facing an unknown remote file of the same size (is it already there?),
     /// and every file with `alwaysChecksum`.
-    public func hashesNeeded(local: [LocalItem], state: [SyncedItem], remote: [RemoteEntry]) -> Set<RemotePath> {
+    public func hashesNeeded(local: [LocalItem], state: [SyncedItem], remote: [RemoteEntry], intents: [RemotePath: String] = [:]) -> Set<RemotePath> {
         let synced = Dictionary(state.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let remoteByPath = Dictionary(remote.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         var needed: Set<RemotePath> = []
         for item in local where item.kind == .file && item.md5 == nil {
-            if options.alwaysChecksum {
+            if options.alwaysChecksum || intents[item.path] != nil {
                 needed.insert(item.path)
             } else if let record = synced[item.path] {
                 if localChanged(item, record), item.size == record.size, record.md5 != nil { needed.insert(item.path) }
@@ -162,8 +162,13 @@ public struct SyncPlanner: Sendable {
     }
 
     /// Plans a sync of `local` onto `remote`, given what the last sync recorded in `state`.
-    /// - Parameter scanComplete: false when the scan or listing was partial: nothing is removed then.
-    public func plan(local: [LocalItem], state: [SyncedItem], remote: [RemoteEntry], scanComplete: Bool = true) throws -> SyncPlan {
+    /// - Parameters:
+    ///   - scanComplete: false when the scan or listing was partial: nothing is removed then.
+    ///   - intents: creates a killed run left unrecorded (path to the ID it used): a remote file with that
+    ///     ID is the sync's own, not someone else's change.
+    public func plan(
+        local: [LocalItem], state: [SyncedItem], remote: [RemoteEntry], scanComplete: Bool = true, intents: [RemotePath: String] = [:]
+    ) throws -> SyncPlan {
         let localByPath = Dictionary(local.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let synced = Dictionary(state.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let remoteByPath = Dictionary(remote.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
@@ -188,6 +193,9 @@ public struct SyncPlanner: Sendable {
                 }
             case (let item?, nil):
                 actions.append(.upload(path, reason: record == nil ? .new : .restore))
+            case (let item?, let other?) where other.id != nil && other.id == intents[path]:
+                // Created by a run killed before recording it: ours, whatever the state says.
+                actions.append(item.md5 != nil && item.md5 == other.md5 ? .adopt(path) : .replace(path))
             case (let item?, let other?):
                 if let record {
                     let contentSame = item.md5 != nil && item.md5 == record.md5

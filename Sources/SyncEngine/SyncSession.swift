@@ -53,9 +53,10 @@ public struct SyncSession: Sendable {
         let synced = try await state.syncedItems()
         let (remoteEntries, view, nextCursor) = try await remoteSide(state: synced, skipping: archive)
         var items = scan.items.filter { !archive.contains($0.path) }  // the remote archive is DriveSync's own
-        let needed = planner.hashesNeeded(local: items, state: synced, remote: remoteEntries)
+        let intents = try await state.pendingIntents()
+        let needed = planner.hashesNeeded(local: items, state: synced, remote: remoteEntries, intents: intents)
         try await hash(&items, needed)
-        var plan = try planner.plan(local: items, state: synced, remote: remoteEntries, scanComplete: scan.isComplete)
+        var plan = try planner.plan(local: items, state: synced, remote: remoteEntries, scanComplete: scan.isComplete, intents: intents)
         if let only { plan.actions = plan.actions.filter { Self.path(of: $0, isNeededBy: only) } }
         guard !dryRun else { return Outcome(plan: plan, report: nil, warnings: scan.warnings, remoteView: view) }
         let report = await SyncExecutor(remote: remote, state: state, localRoot: localRoot, options: executorOptions, now: now).run(plan, local: items)

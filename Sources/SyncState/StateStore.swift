@@ -241,6 +241,12 @@ public struct StateStore: Sendable {
         }
     }
 
+    /// Clears the intents a finished run no longer needs: all but those of `kept` paths.
+    public func clearIntents(except kept: Set<RemotePath>) async throws {
+        let keptKeys = kept.map(\.description)
+        _ = try await writer.write { db in try IntentRecord.filter(!keptKeys.contains(Column("path"))).deleteAll(db) }
+    }
+
     // MARK: Upload sessions (opaque bodies, stored for the Drive client's session store)
 
     public func sessionBody(for key: String) async throws -> [UInt8]? {

@@ -55,10 +55,10 @@ struct DrivePair: Sendable {
         try await DriveFolderRemote.atPath(target, drive: drive, journal: state)
     }
 
-    func sync(delete: Bool = false, transfers: Int = 4, at time: TimeInterval? = nil) async throws -> SyncSession.Outcome {
+    func sync(delete: Bool = false, transfers: Int = 4, at time: TimeInterval? = nil, options: SyncExecutor.Options? = nil) async throws -> SyncSession.Outcome {
         let session = SyncSession(
             localRoot: root, remote: try await remote(), state: state,
-            planner: SyncPlanner(options: .init(delete: delete)), executorOptions: .init(transfers: transfers)
+            planner: SyncPlanner(options: .init(delete: delete)), executorOptions: options ?? .init(transfers: transfers)
         )
         if let time { return try await session.run(now: { Date(timeIntervalSince1970: time) }) }
         return try await session.run()
@@ -111,4 +111,12 @@ func writeTree(in pair: DrivePair, files count: Int, folders: Int) throws {
     for index in 0..<count {
         try pair.write("d\(index % folders)/f\(index).txt", "file \(index)\n")
     }
+}
+
+/// What differs between two trees, for failure messages.
+func difference(_ a: [RemotePath: String], _ b: [RemotePath: String]) -> String {
+    var lines: [String] = []
+    for (path, value) in a where b[path] != value { lines.append("\(path): \(value) vs \(b[path] ?? "absent")") }
+    for path in b.keys where a[path] == nil { lines.append("\(path): absent vs \(b[path]!)") }
+    return lines.sorted().joined(separator: "; ")
 }

@@ -25,6 +25,21 @@ struct SyncPlannerTests {
         #expect(plan.actions == [.makeFolder(Self.p("a")), .upload(Self.p("a/x.txt"), reason: .new), .upload(Self.p("b.txt"), reason: .new)])
     }
 
+    @Test func aFileAKilledRunCreatedIsOursNotAConflict() throws {
+        let intents = [Self.p("a.txt"): "new-id"]
+        let planner = SyncPlanner()
+        // The state still has the old copy (id); the killed run's upload landed as new-id.
+        let landed = Self.remote("a.txt", md5: "m2", id: "new-id")
+        #expect(planner.hashesNeeded(local: [Self.file("a.txt", modified: 2000)], state: [Self.synced("a.txt")], remote: [landed], intents: intents) == [Self.p("a.txt")])
+        let same = try planner.plan(local: [Self.file("a.txt", modified: 2000, md5: "m2")], state: [Self.synced("a.txt")], remote: [landed], intents: intents)
+        #expect(same.actions == [.adopt(Self.p("a.txt"))])
+        let newer = try planner.plan(local: [Self.file("a.txt", modified: 3000, md5: "m3")], state: [], remote: [landed], intents: intents)
+        #expect(newer.actions == [.replace(Self.p("a.txt"))])
+        // Someone else's file at the path is still a conflict.
+        let theirs = try planner.plan(local: [Self.file("a.txt", md5: "m3")], state: [], remote: [Self.remote("a.txt", id: "other")], intents: intents)
+        #expect(theirs.actions == [.resolveConflict(Self.p("a.txt"))])
+    }
+
     @Test func unchangedMeansNothingToDo() throws {
         let plan = try SyncPlanner().plan(local: [Self.file("a.txt")], state: [Self.synced("a.txt")], remote: [Self.remote("a.txt")])
         #expect(plan.isEmpty)

@@ -25,6 +25,10 @@ public protocol Remote: Sendable {
     /// A reader never sees a half-written file.
     func upload(from localFile: String, to path: RemotePath, modified: Date) async throws -> RemoteEntry
 
+    /// The same, told what the caller's listing showed at `path`, so a remote that must otherwise look
+    /// first (Drive, where names are not keys) can skip the lookup.
+    func upload(from localFile: String, to path: RemotePath, modified: Date, expecting: UploadExpectation) async throws -> RemoteEntry
+
     /// Reads a file (or `range` of it), handing the bytes to `body` as a stream that is consumed or
     /// abandoned before the call returns.
     func read<Result: Sendable>(
@@ -40,17 +44,37 @@ public protocol Remote: Sendable {
     func remove(_ path: RemotePath, toTrash: Bool) async throws
 }
 
+/// What a caller believes is at a path it uploads to.
+public enum UploadExpectation: Sendable, Hashable {
+    /// Nothing: the remote may create without looking.
+    case absent
+    /// Not known: the remote looks first.
+    case unknown
+}
+
+extension Remote {
+    /// Remotes whose paths are keys need no hint.
+    public func upload(from localFile: String, to path: RemotePath, modified: Date, expecting: UploadExpectation) async throws -> RemoteEntry {
+        try await upload(from: localFile, to: path, modified: modified)
+    }
+}
+
 /// A failed remote operation.
 public struct RemoteError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
+        /// What the code means, for messages that give no more detail.
+        let meaning: String
         public var description: String { name }
-        public static let notFound = Code(name: "notFound")
-        public static let alreadyExists = Code(name: "alreadyExists")
-        public static let notAFolder = Code(name: "notAFolder")
-        public static let isAFolder = Code(name: "isAFolder")
-        public static let permissionDenied = Code(name: "permissionDenied")
-        public static let io = Code(name: "io")
+        public static let notFound = Code(name: "notFound", meaning: "no such file or folder")
+        public static let alreadyExists = Code(name: "alreadyExists", meaning: "something already has this name")
+        public static let notAFolder = Code(name: "notAFolder", meaning: "a file is where a folder should be")
+        public static let isAFolder = Code(name: "isAFolder", meaning: "this is a folder, not a file")
+        public static let permissionDenied = Code(name: "permissionDenied", meaning: "permission denied")
+        public static let io = Code(name: "io", meaning: "input/output error")
+
+        public static func == (lhs: Code, rhs: Code) -> Bool { lhs.name == rhs.name }
+        public func hash(into hasher: inout Hasher) { hasher.combine(name) }
     }
 
     public var code: Code
@@ -60,7 +84,7 @@ public struct RemoteError: Error, CustomStringConvertible, Sendable {
     public init(_ code: Code, _ path: RemotePath, _ message: String? = nil) {
         self.code = code
         self.path = path
-        self.message = message ?? code.name
+        self.message = message ?? code.meaning
     }
 
     public var description: String { "\(path.isRoot ? "/" : path.description): \(message)" }
