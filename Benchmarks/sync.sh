@@ -49,11 +49,16 @@ first_calls=$(calls)
 curl -sS -X DELETE "$url/emulator/admin/calls" >/dev/null
 read -r again_seconds again_rss < <(timed_sync)
 again_calls=$(calls)
+curl -sS -X DELETE "$url/emulator/admin/calls" >/dev/null
+read -r steady_seconds steady_rss < <(timed_sync)
+steady_calls=$(calls)
 rsync_first=$(timed rsync -a "$work/tree/" "$work/rsync/")
 rsync_again=$(timed rsync -a "$work/tree/" "$work/rsync/")
 
 printf 'build: %s, tree: %d files in %d folders, %d MiB\n' "$configuration" "$files" "$folders" $((bytes / 1048576))
 printf 'first sync:     %6.1f s  %6d API calls (%.2f per file)  peak RSS %d MiB\n' "$first_seconds" "$first_calls" \
     "$(echo "$first_calls / $files" | bc -l)" $((first_rss / 1024))
-printf 'no-change sync: %6.1f s  %6d API calls  peak RSS %d MiB\n' "$again_seconds" "$again_calls" $((again_rss / 1024))
+printf 'no-change sync: %6.1f s  %6d API calls  peak RSS %d MiB  (right after the first: its own changes are in the feed)\n' \
+    "$again_seconds" "$again_calls" $((again_rss / 1024))
+printf 'no-change sync: %6.1f s  %6d API calls  peak RSS %d MiB  (steady state)\n' "$steady_seconds" "$steady_calls" $((steady_rss / 1024))
 printf 'rsync -a:       %6.1f s first, %.1f s no change (local disk to local disk)\n' "$rsync_first" "$rsync_again"

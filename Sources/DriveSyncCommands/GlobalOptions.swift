@@ -119,3 +119,7 @@ func reportingErrors<Result>(_ body: () async throws -> Result) async throws -> 
 func printError(_ message: String) {
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
 }
+
+func printNote(_ message: String) {
+    FileHandle.standardError.write(Data("\(message)\n".utf8))
+}

@@ -60,7 +60,7 @@ struct SyncCommand: AsyncParsableCommand {
         let progress = ProgressDisplay(verbose: global.verbose)
         let outcome = try await reportingErrors { try await perform(progress: progress) }
         progress.finish()
-        try TransferSummary(outcome: outcome, json: transfer.json, destination: destination ?? "drive:").print()
+        try TransferSummary(outcome: outcome, json: transfer.json, destination: destination ?? "drive:", verbose: global.verbose).print()
     }
 }
 
@@ -98,7 +98,7 @@ struct CopyCommand: AsyncParsableCommand {
         let progress = ProgressDisplay(verbose: global.verbose)
         let outcome = try await reportingErrors { try await perform(progress: progress) }
         progress.finish()
-        try TransferSummary(outcome: outcome, json: transfer.json, destination: destination).print()
+        try TransferSummary(outcome: outcome, json: transfer.json, destination: destination, verbose: global.verbose).print()
     }
 }
 
@@ -107,8 +107,13 @@ struct TransferSummary {
     var outcome: SyncSession.Outcome
     var json: Bool
     var destination: String
+    var verbose = false
 
     func print() throws {
+        if verbose {
+            let phases = outcome.phases.map { "\($0.name) \($0.duration.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))" }
+            printNote("phases: " + phases.joined(separator: ", "))
+        }
         for warning in outcome.warnings { Swift.print("warning: \(warning)") }
         guard let report = outcome.report else {
             if json {

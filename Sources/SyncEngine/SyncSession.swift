@@ -35,6 +35,8 @@ public struct SyncSession: Sendable {
         public var warnings: [LocalScanner.Warning]
         /// How the remote side was learned.
         public var remoteView: RemoteView
+        /// How long each phase took (scan, state, remote, hash, plan, execute), for --verbose.
+        public var phases: [(name: String, duration: Duration)] = []
     }
 
     public enum RemoteView: Sendable, Hashable {
@@ -48,21 +50,34 @@ public struct SyncSession: Sendable {
     /// - Parameter only: when given, only actions for these paths (and the folders they need) are run:
     ///   how `drivesync retry` re-sends failed uploads.
     public func run(dryRun: Bool = false, only: Set<RemotePath>? = nil, now: @escaping @Sendable () -> Date = { Date() }) async throws -> Outcome {
+        let clock = ContinuousClock()
+        var phases: [(name: String, duration: Duration)] = []
+        var phaseStart = clock.now
+        func endPhase(_ name: String) {
+            phases.append((name, clock.now - phaseStart))
+            phaseStart = clock.now
+        }
         let scan = try scanner.scan(root: localRoot)
+        endPhase("scan")
         let archive = executorOptions.archiveRoot
         let synced = try await state.syncedItems()
-        let (remoteEntries, view, nextCursor) = try await remoteSide(state: synced, skipping: archive)
-        var items = scan.items.filter { !archive.contains($0.path) }  // the remote archive is DriveSync's own
         let intents = try await state.pendingIntents()
+        endPhase("state")
+        let (remoteEntries, view, nextCursor) = try await remoteSide(state: synced, skipping: archive)
+        endPhase(view == .listed ? "remote listing" : "changes feed")
+        var items = scan.items.filter { !archive.contains($0.path) }  // the remote archive is DriveSync's own
         let needed = planner.hashesNeeded(local: items, state: synced, remote: remoteEntries, intents: intents)
         try await hash(&items, needed)
+        endPhase("hash (\(needed.count) files)")
         var plan = try planner.plan(local: items, state: synced, remote: remoteEntries, scanComplete: scan.isComplete, intents: intents)
         if let only { plan.actions = plan.actions.filter { Self.path(of: $0, isNeededBy: only) } }
-        guard !dryRun else { return Outcome(plan: plan, report: nil, warnings: scan.warnings, remoteView: view) }
+        endPhase("plan")
+        guard !dryRun else { return Outcome(plan: plan, report: nil, warnings: scan.warnings, remoteView: view, phases: phases) }
         let report = await SyncExecutor(remote: remote, state: state, localRoot: localRoot, options: executorOptions, now: now).run(plan, local: items)
+        endPhase("execute")
         // Changes this run made match the state, so the feed can continue from where this run began.
         if let nextCursor, report.credentialProblem == nil { try await state.setCursor(nextCursor) }
-        return Outcome(plan: plan, report: report, warnings: scan.warnings, remoteView: view)
+        return Outcome(plan: plan, report: report, warnings: scan.warnings, remoteView: view, phases: phases)
     }
 
     private static func path(of action: SyncAction, isNeededBy paths: Set<RemotePath>) -> Bool {

@@ -41,8 +41,9 @@ public struct RemotePath: Hashable, Sendable, Comparable, CustomStringConvertibl
 
     public func hash(into hasher: inout Hasher) {
         for component in components {
-            hasher.combine(component.utf8.count)
-            for byte in component.utf8 { hasher.combine(byte) }
+            var bytes = component
+            bytes.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            hasher.combine(0xFF as UInt8)  // never in UTF-8: separates components
         }
     }
 
@@ -62,10 +63,11 @@ public struct RemotePath: Hashable, Sendable, Comparable, CustomStringConvertibl
         other.components.count >= components.count && zip(components, other.components).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
     }
 
-    /// Compares component by component, by Unicode scalars, so a folder sorts right before its contents.
+    /// Compares component by component, by Unicode scalars (UTF-8 byte order is scalar order), so a
+    /// folder sorts right before its contents.
     public static func < (lhs: RemotePath, rhs: RemotePath) -> Bool {
         for (left, right) in zip(lhs.components, rhs.components) where !left.utf8.elementsEqual(right.utf8) {
-            return left.unicodeScalars.lexicographicallyPrecedes(right.unicodeScalars)
+            return left.utf8.lexicographicallyPrecedes(right.utf8)
         }
         return lhs.components.count < rhs.components.count
     }
