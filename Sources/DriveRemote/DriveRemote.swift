@@ -22,7 +22,7 @@ public struct DriveFolderRemote: Remote {
     public let journal: (any CreateJournal)?
     private let folders: DirectoryIDCache
     private let ids: FileIDPool
-    private static let fields: Fields = "id,name,mimeType,size,md5Checksum,modifiedTime,createdTime,parents"
+    private static let fields: Fields = "id,name,mimeType,size,md5Checksum,modifiedTime,createdTime,parents,headRevisionId"
 
     /// - Parameters:
     ///   - drive: the client.
@@ -107,7 +107,8 @@ public struct DriveFolderRemote: Remote {
             modified: file.modifiedTime ?? Date(timeIntervalSince1970: 0),
             md5: file.md5Checksum,
             id: file.id,
-            mimeType: file.mimeType
+            mimeType: file.mimeType,
+            revision: file.headRevisionId
         )
     }
 

@@ -47,7 +47,8 @@ public enum ChangeFeedFilter {
                 size: item.size,
                 modified: Date(timeIntervalSince1970: Double(item.remoteModified ?? item.modified) / 1000),
                 md5: item.remoteMD5,
-                id: item.remoteId
+                id: item.remoteId,
+                revision: item.headRevision
             )
         }
     }

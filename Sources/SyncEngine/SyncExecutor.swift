@@ -270,6 +270,7 @@ public struct SyncExecutor: Sendable {
             remoteId: entry.id,
             remoteMD5: entry.md5,
             remoteModified: DriveTimestamp.milliseconds(of: entry.modified),
+            headRevision: entry.revision,
             lastSynced: DriveTimestamp.milliseconds(of: now())
         ))
     }

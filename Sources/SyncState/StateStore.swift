@@ -72,6 +72,9 @@ public struct StateStore: Sendable {
                 table.column("destination", .text).notNull()
             }
         }
+        migrator.registerMigration("v3") { db in
+            try db.alter(table: "syncedItem") { table in table.add(column: "headRevision", .text) }
+        }
         return migrator
     }
 
@@ -85,6 +88,7 @@ public struct StateStore: Sendable {
         var remoteId: String?
         var remoteMD5: String?
         var remoteModified: Int64?
+        var headRevision: String?
         var lastSynced: Int64?
 
         init(_ item: SyncedItem) {
@@ -96,12 +100,13 @@ public struct StateStore: Sendable {
             remoteId = item.remoteId
             remoteMD5 = item.remoteMD5
             remoteModified = item.remoteModified
+            headRevision = item.headRevision
             lastSynced = item.lastSynced
         }
 
         var item: SyncedItem? {
             guard let path = try? RemotePath(path) else { return nil }
-            return SyncedItem(path: path, kind: RemoteEntry.Kind(rawValue: kind) ?? .file, size: size, modified: modified, md5: md5, remoteId: remoteId, remoteMD5: remoteMD5, remoteModified: remoteModified, lastSynced: lastSynced)
+            return SyncedItem(path: path, kind: RemoteEntry.Kind(rawValue: kind) ?? .file, size: size, modified: modified, md5: md5, remoteId: remoteId, remoteMD5: remoteMD5, remoteModified: remoteModified, headRevision: headRevision, lastSynced: lastSynced)
         }
     }
 

@@ -11,6 +11,8 @@ public struct SyncedItem: Hashable, Sendable {
     public var remoteId: String?
     public var remoteMD5: String?
     public var remoteModified: Int64?
+    /// The remote content version that was synced (Drive's head revision).
+    public var headRevision: String?
     /// When this file was last synced, in epoch milliseconds.
     public var lastSynced: Int64?
 
@@ -23,6 +25,7 @@ public struct SyncedItem: Hashable, Sendable {
         remoteId: String?,
         remoteMD5: String?,
         remoteModified: Int64?,
+        headRevision: String? = nil,
         lastSynced: Int64? = nil
     ) {
         self.path = path
@@ -33,6 +36,7 @@ public struct SyncedItem: Hashable, Sendable {
         self.remoteId = remoteId
         self.remoteMD5 = remoteMD5
         self.remoteModified = remoteModified
+        self.headRevision = headRevision
         self.lastSynced = lastSynced
     }
 }

@@ -20,6 +20,8 @@ struct SyncEndToEndTests {
             let first = try await pair.sync()
             #expect(first.report?.failures.isEmpty == true)
             #expect(try await pair.remoteDigests() == (try pair.localTree()))
+            let files = try await pair.state.syncedItems().filter { $0.kind == .file }
+            #expect(files.count == 41 && files.allSatisfy { $0.headRevision != nil && $0.remoteId != nil && $0.md5 == $0.remoteMD5 })
 
             emulator.emulator.faults.resetCallCounts()
             let again = try await pair.sync()

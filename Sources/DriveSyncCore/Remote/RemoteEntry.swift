@@ -21,8 +21,13 @@ public struct RemoteEntry: Hashable, Sendable {
     /// The remote's own identifier (a Drive file ID), when it has one.
     public var id: String?
     public var mimeType: String?
+    /// The remote's identifier of this content version (Drive's `headRevisionId`), when it keeps versions.
+    public var revision: String?
 
-    public init(path: RemotePath, kind: Kind, size: Int64 = 0, modified: Date, md5: String? = nil, id: String? = nil, mimeType: String? = nil) {
+    public init(
+        path: RemotePath, kind: Kind, size: Int64 = 0, modified: Date, md5: String? = nil, id: String? = nil, mimeType: String? = nil,
+        revision: String? = nil
+    ) {
         self.path = path
         self.kind = kind
         self.size = size
@@ -30,6 +35,7 @@ public struct RemoteEntry: Hashable, Sendable {
         self.md5 = md5
         self.id = id
         self.mimeType = mimeType
+        self.revision = revision
     }
 
     public var isFolder: Bool { kind == .folder }
