@@ -44,7 +44,10 @@ final class ProgressDisplay: Sendable {
                     let now = ContinuousClock.now
                     if let last = counts.lastDraw, now - last < .milliseconds(100), counts.doneActions < counts.actions { return nil }
                     counts.lastDraw = now
-                    return "\r\u{1B}[K" + status(counts, elapsed: now - start)
+                    return "\r\u{1B}[K" + Self.status(
+                        done: counts.doneActions, of: counts.actions, bytes: counts.doneBytes, of: counts.bytes,
+                        failed: counts.failed, elapsed: now - start
+                    )
                 }
                 return verbose ? "\(failed ? "failed" : "done"): \(action)\n" : nil
             }
@@ -57,15 +60,16 @@ final class ProgressDisplay: Sendable {
         if isTerminal, counts.withLock({ $0.lastDraw != nil }) { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
-    private func status(_ counts: Counts, elapsed: Duration) -> String {
+    /// `files 3/10  1.0 MiB/4.0 MiB  512.0 KiB/s  ETA 0:06`.
+    static func status(done: Int, of actions: Int, bytes doneBytes: Int64, of totalBytes: Int64, failed: Int, elapsed: Duration) -> String {
         let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 0.001)
-        let rate = Double(counts.doneBytes) / seconds
-        var text = "files \(counts.doneActions)/\(counts.actions)  \(Self.bytes(counts.doneBytes))/\(Self.bytes(counts.bytes))  \(Self.bytes(Int64(rate)))/s"
-        if rate > 0, counts.bytes > counts.doneBytes {
-            let remaining = Int(Double(counts.bytes - counts.doneBytes) / rate)
+        let rate = Double(doneBytes) / seconds
+        var text = "files \(done)/\(actions)  \(bytes(doneBytes))/\(bytes(totalBytes))  \(bytes(Int64(rate)))/s"
+        if rate > 0, totalBytes > doneBytes {
+            let remaining = Int(Double(totalBytes - doneBytes) / rate)
             text += "  ETA \(remaining / 60):" + String(format: "%02d", remaining % 60)
         }
-        if counts.failed > 0 { text += "  \(counts.failed) failed" }
+        if failed > 0 { text += "  \(failed) failed" }
         return text
     }
 
