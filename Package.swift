@@ -120,11 +120,29 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Accounts and credentials: PKCE, the OAuth flows, service-account JWTs, refreshing token providers,
+        // credentials encrypted at rest.
+        .target(
+            name: "DriveAuth",
+            dependencies: [
+                "DriveAPI",
+                "DriveSyncCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // DriveSync as a library: configuration, accounts, locations, and the operations the CLI runs.
         .target(
             name: "DriveSyncKit",
             dependencies: [
                 "DriveAPI",
+                "DriveAuth",
                 "DriveEmulator",
                 "DriveRemote",
                 "DriveSyncCore",
@@ -144,6 +162,7 @@ let package = Package(
             name: "DriveSyncCommands",
             dependencies: [
                 "DriveAPI",
+                "DriveAuth",
                 "DriveEmulator",
                 "DriveSyncCore",
                 "DriveSyncKit",
@@ -288,8 +307,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "DriveAuthTests",
+            dependencies: [
+                "DriveAPI",
+                "DriveAuth",
+                "DriveEmulator",
+                "DriveSyncCore",
+                "DriveSyncTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "DriveSyncKitTests",
             dependencies: [
+                "DriveAuth",
                 "DriveSyncCore",
                 "DriveSyncKit",
                 "DriveSyncTestSupport",

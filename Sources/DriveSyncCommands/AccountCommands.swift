@@ -59,7 +59,7 @@ struct TestCommand: AsyncParsableCommand {
 
 /// `drive:` or `NAME:` (a trailing path is ignored) to an account name; `nil` is the default account.
 func accountName(_ text: String, in driveSync: DriveSync) throws -> String? {
-    guard case .drive(let account, _) = try Location(parsing: text.hasSuffix(":") ? text : text + ":", accounts: driveSync.configuration.accounts.map(\.name)) else {
+    guard case .drive(let account, _) = try Location(parsing: text.hasSuffix(":") ? text : text + ":", accounts: driveSync.accountNames) else {
         throw DriveSyncError("'\(text)' is not an account; write drive: or NAME:")
     }
     return account

@@ -17,7 +17,7 @@ public struct DriveSyncCommand: AsyncParsableCommand {
         subcommands: [
             SyncCommand.self, CopyCommand.self, CheckCommand.self, RetryCommand.self,
             ListCommand.self, ListJSONCommand.self, MakeFolderCommand.self, CatCommand.self,
-            AboutCommand.self, TestCommand.self, StatsCommand.self, TrackerCommand.self,
+            AboutCommand.self, TestCommand.self, StatsCommand.self, TrackerCommand.self, AuthCommand.self,
             EmulatorCommand.self,
         ]
     )

@@ -25,7 +25,7 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func location(_ text: String, in driveSync: DriveSync) throws -> Location {
-        try Location(parsing: text, accounts: driveSync.configuration.accounts.map(\.name))
+        try Location(parsing: text, accounts: driveSync.accountNames)
     }
 }
 

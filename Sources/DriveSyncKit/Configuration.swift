@@ -18,6 +18,8 @@ public import Foundation
 /// [account work]
 /// endpoint = http://127.0.0.1:8080   # any Drive-compatible API base URL
 /// access_token = ...                  # a fixed token (scripts, an emulator started separately)
+/// client_id = ...                     # the OAuth client for drivesync auth login
+/// client_secret = ...
 /// remote_root = Team/Notes            # drive paths start here (default: My Drive)
 /// default = true
 /// ```
@@ -27,6 +29,9 @@ public struct Configuration: Sendable, Hashable {
         public var endpoint: String?
         public var uploadEndpoint: String?
         public var accessToken: String?
+        /// The OAuth client for `drivesync auth login` (or DRIVESYNC_CLIENT_ID / DRIVESYNC_CLIENT_SECRET).
+        public var clientID: String?
+        public var clientSecret: String?
         public var remoteRoot: RemotePath
         public var isDefault: Bool
 
@@ -118,6 +123,8 @@ public struct Configuration: Sendable, Hashable {
                         let trimmed = value.hasSuffix("/") ? String(value.dropLast()) : value
                         if key == "endpoint" { account.endpoint = trimmed } else { account.uploadEndpoint = trimmed }
                     case "access_token": account.accessToken = value
+                    case "client_id": account.clientID = value
+                    case "client_secret": account.clientSecret = value
                     case "remote_root":
                         guard let path = try? RemotePath(value) else { throw fail(key, "remote_root must be a folder path") }
                         account.remoteRoot = path
@@ -135,16 +142,6 @@ public struct Configuration: Sendable, Hashable {
         }
         if accounts.filter(\.isDefault).count > 1 { throw Invalid(file: file, message: "more than one account has default = true") }
         sources.append(file)
-    }
-
-    /// The account `drive:` means: the default one, or the only one; `nil` means the embedded local drive.
-    public func defaultAccount() throws(Invalid) -> Account? {
-        if let chosen = accounts.first(where: \.isDefault) { return chosen }
-        if accounts.count <= 1 { return accounts.first }
-        throw Invalid(
-            file: sources.last ?? "configuration",
-            message: "several accounts and none is the default; write NAME:path or set default = true on one"
-        )
     }
 
     public func account(named name: String) -> Account? { accounts.first { $0.name == name } }

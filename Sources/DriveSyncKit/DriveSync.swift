@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 public import DriveAPI
+public import DriveAuth
 public import DriveSyncCore
 import DriveRemote
 import Foundation
@@ -42,31 +43,72 @@ public struct DriveSync: Sendable {
         public var root: RemotePath { account?.remoteRoot ?? .root }
     }
 
-    /// Runs `body` with a connection to the named account, the default account, or — with no account
-    /// configured — the embedded local drive.
-    public func withDrive<Result: Sendable>(account name: String?, _ body: @escaping @Sendable (Connection) async throws -> Result) async throws -> Result {
-        let account: Configuration.Account?
-        if let name {
-            guard let found = configuration.account(named: name) else { throw DriveSyncError("unknown account '\(name)'; add [account \(name)] to the configuration") }
-            account = found
-        } else {
-            account = try configuration.defaultAccount()
+    /// Where signed-in accounts keep their credentials, encrypted.
+    public var credentialStore: CredentialStore {
+        CredentialStore(folder: home + "/credentials", keyFile: home + "/credentials.key")
+    }
+
+    /// Every account `NAME:` can name: configured or signed in.
+    public var accountNames: [String] {
+        Array(Set(configuration.accounts.map(\.name)).union(credentialStore.accounts())).sorted()
+    }
+
+    /// The account `drive:` means: the configured default, the signed-in default (`auth default`), or the
+    /// only account; `nil` is the embedded local drive.
+    public func defaultAccountName() throws -> String? {
+        if let flagged = configuration.accounts.first(where: \.isDefault) { return flagged.name }
+        let names = accountNames
+        if let stored = credentialStore.defaultAccount(), names.contains(stored) { return stored }
+        if names.count <= 1 { return names.first }
+        throw DriveSyncError("several accounts (\(names.joined(separator: ", "))) and none is the default; write NAME:path or run drivesync auth default NAME")
+    }
+
+    /// Environment overrides for the OAuth client of accounts that do not name one.
+    var environmentClient: (id: String?, secret: String?) {
+        let environment = ProcessInfo.processInfo.environment
+        return (environment["DRIVESYNC_CLIENT_ID"], environment["DRIVESYNC_CLIENT_SECRET"])
+    }
+
+    /// The token provider of an account: its fixed token, or its stored credential refreshed as needed.
+    public func tokens(for name: String) throws -> (any AccessTokenProvider, endpoint: String?) {
+        let configured = configuration.account(named: name)
+        if let token = configured?.accessToken, !token.isEmpty { return (FixedAccessToken(token), configured?.endpoint) }
+        guard let credential = try credentialStore.load(name) else {
+            throw MissingCredentials(account: name, configuration: configuration.sources.last ?? "the configuration file")
         }
-        guard let account else {
+        let client = OAuthClient(
+            endpoints: credential.oauthEndpoints,
+            clientID: credential.clientID ?? configured?.clientID ?? environmentClient.id,
+            clientSecret: credential.clientSecret ?? configured?.clientSecret ?? environmentClient.secret
+        )
+        return (RefreshingTokenProvider(credential: credential, store: credentialStore, client: client), configured?.endpoint ?? credential.endpoint)
+    }
+
+    /// Runs `body` with a connection to the named account, the default account, or — with no account
+    /// configured or signed in — the embedded local drive.
+    public func withDrive<Result: Sendable>(account requested: String?, _ body: @escaping @Sendable (Connection) async throws -> Result) async throws -> Result {
+        let name: String?
+        if let requested {
+            guard accountNames.contains(requested) else {
+                throw DriveSyncError("unknown account '\(requested)'; add [account \(requested)] to the configuration or run drivesync auth login \(requested)")
+            }
+            name = requested
+        } else {
+            name = try defaultAccountName()
+        }
+        guard let name else {
             notice("Using the embedded local drive in \(home)/drive (no Google account is configured).")
             return try await EmbeddedDrive.with(dataDirectory: home + "/drive") { client in
                 try await body(Connection(client: client, account: nil))
             }
         }
-        guard let token = account.accessToken, !token.isEmpty else {
-            throw MissingCredentials(account: account.name, configuration: configuration.sources.last ?? "the configuration file")
-        }
-        let isGoogle = account.endpoint == nil
+        let account = configuration.account(named: name) ?? Configuration.Account(name: name)
+        let (tokens, endpoint) = try self.tokens(for: name)
         let client = DriveClient(
             httpClient: .shared,
-            tokens: FixedAccessToken(token),
-            configuration: .init(baseURL: account.endpoint ?? "https://www.googleapis.com", uploadBaseURL: account.uploadEndpoint),
-            pacer: RequestPacer(configuration: isGoogle ? .drive : .unlimited),
+            tokens: tokens,
+            configuration: .init(baseURL: endpoint ?? "https://www.googleapis.com", uploadBaseURL: account.uploadEndpoint),
+            pacer: RequestPacer(configuration: endpoint == nil ? .drive : .unlimited),
             logger: logger
         )
         return try await body(Connection(client: client, account: account))

@@ -1,3 +1,4 @@
+import DriveAuth
 import DriveSyncCore
 import DriveSyncKit
 import Foundation
@@ -27,7 +28,7 @@ struct ConfigurationTests {
         #expect(configuration.ignore == ["*.tmp", "build/"])
         #expect(configuration.removals == .trash && configuration.replaced == .revision)
         #expect(configuration.archiveFolder.description == "Old/Versions")
-        let work = try #require(try configuration.defaultAccount())
+        let work = try #require(configuration.accounts.first { $0.isDefault })
         #expect(work.name == "work" && work.endpoint == "http://127.0.0.1:8080" && work.accessToken == "abc" && work.remoteRoot.description == "Team/Notes")
         // A project's file overrides the user's.
         try configuration.apply("[defaults]\ntransfers = 1\n", from: "project/.drivesync.ini")
@@ -53,10 +54,17 @@ struct ConfigurationTests {
     }
 
     @Test func severalAccountsNeedADefault() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: home) }
         var configuration = Configuration()
-        try configuration.apply("[account a]\n[account b]\n", from: "c.ini")
-        #expect(throws: Configuration.Invalid.self) { try configuration.defaultAccount() }
-        #expect(try Configuration().defaultAccount() == nil, "no account: the embedded drive")
+        #expect(try DriveSync(configuration: configuration, home: home).defaultAccountName() == nil, "no account: the embedded drive")
+        try configuration.apply("[account a]\n", from: "c.ini")
+        #expect(try DriveSync(configuration: configuration, home: home).defaultAccountName() == "a", "the only account")
+        try configuration.apply("[account b]\n", from: "c.ini")
+        let driveSync = DriveSync(configuration: configuration, home: home)
+        #expect(throws: DriveSyncError.self) { try driveSync.defaultAccountName() }
+        try driveSync.credentialStore.setDefault("b")
+        #expect(try driveSync.defaultAccountName() == "b", "auth default picks one")
     }
 
     @Test func findsTheUserFile() {

@@ -1,0 +1,157 @@
+public import DriveSyncCore
+import Crypto
+public import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What DriveSync keeps for one signed-in account. Held only encrypted on disk.
+public struct StoredCredential: Codable, Sendable, Hashable {
+    public enum Kind: String, Codable, Sendable { case user, serviceAccount }
+
+    public var account: String
+    public var kind: Kind
+    /// The Drive API base URL; `nil` is Google.
+    public var endpoint: String?
+    public var clientID: String?
+    public var clientSecret: String?
+    public var scopes: [String]
+    public var accessToken: String?
+    public var accessTokenExpiry: Date?
+    public var refreshToken: String?
+    public var serviceAccount: ServiceAccountKey?
+    /// The user a service account acts for (domain-wide delegation).
+    public var subject: String?
+    /// Who signed in, for `auth status`.
+    public var email: String?
+
+    public init(account: String, kind: Kind, endpoint: String? = nil, clientID: String? = nil, clientSecret: String? = nil, scopes: [String]) {
+        self.account = account
+        self.kind = kind
+        self.endpoint = endpoint
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.scopes = scopes
+    }
+
+    public var oauthEndpoints: OAuthEndpoints { endpoint.map(OAuthEndpoints.served(at:)) ?? .google }
+}
+
+/// Credentials encrypted at rest with AES-GCM (authenticated: a changed byte or another key is
+/// detected, never decrypted into garbage). The key is 32 random bytes in a separate 0600 file, or
+/// base64 in `DRIVESYNC_TOKEN_KEY`. Files are 0600 in a 0700 folder, written to a temporary name and
+/// renamed, so a crash never leaves half a file.
+public struct CredentialStore: Sendable {
+    public let folder: String
+    public let keyFile: String
+    let environmentKey: String?
+
+    public struct Failure: Error, CustomStringConvertible, CredentialAwareError, Sendable {
+        public var description: String
+        public var credentialProblem: CredentialProblem? { .rejected }
+    }
+
+    /// - Parameters:
+    ///   - folder: where credential files live (`$DRIVESYNC_HOME/credentials`).
+    ///   - keyFile: the key's file (`$DRIVESYNC_HOME/credentials.key`), used unless `DRIVESYNC_TOKEN_KEY` is set.
+    public init(folder: String, keyFile: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.folder = folder
+        self.keyFile = keyFile
+        self.environmentKey = environment["DRIVESYNC_TOKEN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static let fileExtension = ".credential"
+
+    private func path(_ account: String) -> String { folder + "/" + account + Self.fileExtension }
+
+    /// The key, created on first use when neither the environment nor the key file has one.
+    private func key(creating: Bool) throws -> SymmetricKey {
+        if let environmentKey {
+            guard let bytes = Data(base64Encoded: environmentKey), bytes.count == 32 else {
+                throw Failure(description: "DRIVESYNC_TOKEN_KEY must be 32 bytes in base64 (for example: head -c32 /dev/urandom | base64)")
+            }
+            return SymmetricKey(data: bytes)
+        }
+        if let text = try? String(contentsOfFile: keyFile, encoding: .utf8) {
+            guard let bytes = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 else {
+                throw Failure(description: "the key file \(keyFile) is damaged; remove it and the files in \(folder), then sign in again")
+            }
+            return SymmetricKey(data: bytes)
+        }
+        guard creating else { throw Failure(description: "no key to read the stored credentials (\(keyFile) is missing); sign in again") }
+        let key = SymmetricKey(size: .bits256)
+        let text = key.withUnsafeBytes { Data($0).base64EncodedString() } + "\n"
+        try Self.writeAtomically(Data(text.utf8), to: keyFile)
+        return key
+    }
+
+    public func save(_ credential: StoredCredential) throws {
+        try Self.makePrivateFolder(folder)
+        let plain = try JSONEncoder().encode(credential)
+        // The account name is authenticated too: a file renamed to another account does not open.
+        let sealed = try AES.GCM.seal(plain, using: key(creating: true), authenticating: Data(credential.account.utf8))
+        guard let combined = sealed.combined else { throw Failure(description: "encryption failed") }
+        try Self.writeAtomically(combined, to: path(credential.account))
+    }
+
+    /// The account's credential, or `nil` when it never signed in.
+    public func load(_ account: String) throws -> StoredCredential? {
+        guard let combined = FileManager.default.contents(atPath: path(account)) else { return nil }
+        do {
+            let box = try AES.GCM.SealedBox(combined: combined)
+            let plain = try AES.GCM.open(box, using: key(creating: false), authenticating: Data(account.utf8))
+            return try JSONDecoder().decode(StoredCredential.self, from: plain)
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure(description: "the stored credentials of '\(account)' cannot be read: the file was changed or the key is not the one they were saved with; run drivesync auth login \(account)")
+        }
+    }
+
+    public func remove(_ account: String) throws {
+        if FileManager.default.fileExists(atPath: path(account)) { try FileManager.default.removeItem(atPath: path(account)) }
+        if defaultAccount() == account { try? FileManager.default.removeItem(atPath: folder + "/default") }
+    }
+
+    /// Accounts with stored credentials, sorted.
+    public func accounts() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasSuffix(Self.fileExtension) }.map { String($0.dropLast(Self.fileExtension.count)) }.sorted()
+    }
+
+    public func defaultAccount() -> String? {
+        (try? String(contentsOfFile: folder + "/default", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+    }
+
+    public func setDefault(_ account: String) throws {
+        try Self.makePrivateFolder(folder)
+        try Self.writeAtomically(Data((account + "\n").utf8), to: folder + "/default")
+    }
+
+    static func makePrivateFolder(_ path: String) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        chmod(path, 0o700)
+    }
+
+    /// Writes `data` to a 0600 temporary file beside `path`, flushes it, and renames it into place.
+    static func writeAtomically(_ data: Data, to path: String) throws {
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let temporary = path + ".tmp-\(UUID().uuidString)"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw Failure(description: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor)
+        close(descriptor)
+        guard written == data.count, synced == 0, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+extension String {
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
+}
