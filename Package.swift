@@ -329,6 +329,7 @@ let package = Package(
                 "DriveSyncKit",
                 "DriveSyncTestSupport",
                 "SyncEngine",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
