@@ -93,8 +93,9 @@ public final class DriveEmulator: Sendable {
 
     // MARK: Authentication
 
-    /// The user a request acts for: a Bearer token (or `access_token` parameter), or the anonymous user.
-    func authenticate(_ request: EmulatorRequest) throws(DriveError) -> String {
+    /// The user a request acts for and the scopes its token grants (`nil`: all): a Bearer token (or
+    /// `access_token` parameter), or the anonymous user.
+    func authenticate(_ request: EmulatorRequest) throws(DriveError) -> (user: String, scopes: [String]?) {
         var token: String?
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
@@ -103,13 +104,25 @@ public final class DriveEmulator: Sendable {
         token = token ?? request.parameter("access_token") ?? request.parameter("oauth_token")
         guard let token else {
             if configuration.allowAnonymous, let user = store.read({ $0.users.values.filter { !$0.isServiceAccount }.map(\.email).sorted().first }) {
-                return user
+                return (user, nil)
             }
             throw .authError
         }
         let record = store.read { $0.accessTokens[token] }
         guard let record, record.expiresAt.map({ $0 > store.clock.milliseconds }) ?? true else { throw .authError }
-        return record.user
+        return (record.user, record.scopes)
+    }
+
+    /// Drive answers 403 `insufficientPermissions` when a token's scopes do not cover the call: any Drive
+    /// scope reads, only `drive`, `drive.file` and `drive.appdata` write.
+    static func checkScopes(_ scopes: [String]?, isWrite: Bool) throws(DriveError) {
+        guard let scopes else { return }
+        let prefix = "https://www.googleapis.com/auth/"
+        let writing: Set<String> = ["drive", "drive.file", "drive.appdata"].reduce(into: []) { $0.insert(prefix + $1) }
+        let reading = writing.union(["drive.readonly", "drive.metadata.readonly", "drive.metadata", "drive.photos.readonly"].map { prefix + $0 })
+        guard scopes.contains(where: (isWrite ? writing : reading).contains) else {
+            throw DriveError(.forbidden, reason: "insufficientPermissions", message: "Request had insufficient authentication scopes.")
+        }
     }
 }
 

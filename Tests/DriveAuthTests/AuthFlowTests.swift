@@ -61,6 +61,20 @@ struct AuthFlowTests {
         }
     }
 
+    @Test func aReadOnlyScopeReadsButCannotWrite() async throws {
+        try await withRunningEmulator { emulator in
+            let (store, home) = makeStore()
+            defer { try? FileManager.default.removeItem(atPath: home) }
+            let request = LoginFlows.Request(account: "viewer", endpoint: emulator.baseURL, clientID: "cid", clientSecret: "s", scope: .readonly)
+            let credential = try await LoginFlows(store: store).loginWithBrowser(request) { url in try await follow(emulator, url) }
+            #expect(credential.scopes == [DriveScope.readonly.url], "the granted scope is stored")
+            let client = drive(emulator, FixedAccessToken(credential.accessToken!))
+            #expect(try await client.about(fields: "user").user != nil)
+            let refused = await #expect(throws: DriveAPIError.self) { _ = try await client.createFolder(named: "x", in: "root") }
+            #expect(refused?.status == 403 && refused?.reason == "insufficientPermissions")
+        }
+    }
+
     @Test func aWrongPKCEVerifierIsRefused() async throws {
         try await withRunningEmulator { emulator in
             let endpoints = OAuthEndpoints.served(at: emulator.baseURL)

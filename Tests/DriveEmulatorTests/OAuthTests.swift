@@ -43,7 +43,7 @@ struct OAuthTests {
             #expect(wrongVerifier.status == 400)
             #expect(wrongVerifier.text.contains("invalid_grant"))
             // A code is single-use, even after a failed exchange: start over.
-            let second = try await drive.send(.GET, "/o/oauth2/v2/auth?client_id=cid&redirect_uri=\(redirectURI.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&response_type=code&scope=drive&code_challenge=\(challenge)&code_challenge_method=S256&state=n2&access_type=offline", authorized: false)
+            let second = try await drive.send(.GET, "/o/oauth2/v2/auth?client_id=cid&redirect_uri=\(redirectURI.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&response_type=code&scope=\(Self.scope.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&code_challenge=\(challenge)&code_challenge_method=S256&state=n2&access_type=offline", authorized: false)
             let secondCode = try #require(URLComponents(string: second.header("Location")!)?.queryItems?.first { $0.name == "code" }?.value)
             let exchanged = try json(try await drive.postForm("/token", ["grant_type": "authorization_code", "code": secondCode, "redirect_uri": redirectURI, "client_id": "cid", "client_secret": "s", "code_verifier": verifier]))
             let access = try #require(exchanged["access_token"] as? String)

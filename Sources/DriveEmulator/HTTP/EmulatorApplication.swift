@@ -127,7 +127,8 @@ extension DriveEmulator {
                 break
             }
             if endpoint.isOAuth { return await respondToOAuth(endpoint, request: request) }
-            let user = try authenticate(request)
+            let (user, scopes) = try authenticate(request)
+            try Self.checkScopes(scopes, isWrite: endpoint.isWrite)
             try limiter.admit(user: user, isWrite: endpoint.isWrite && !Self.isChunk(request), now: store.clock.milliseconds)
             let response = try await dispatch(endpoint, request: request, user: user, chunkFault: chunkFault, connection: connection)
             if case .dropResponse = fault, let connection { return Self.truncated(response, connection: connection) }
