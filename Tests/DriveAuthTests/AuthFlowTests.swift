@@ -96,19 +96,23 @@ struct AuthFlowTests {
             defer { try? FileManager.default.removeItem(atPath: home) }
             let shown = Mutex<DeviceAuthorization?>(nil)
             let polls = Mutex(0)
+            let waits = Mutex<[Duration]>([])
             let credential = try await LoginFlows(store: store).loginWithDevice(
                 .init(account: "tv", endpoint: emulator.baseURL, clientID: "cid", clientSecret: "s"),
                 show: { authorization in shown.withLock { $0 = authorization } },
                 sleep: { duration in
-                    // Time passes on the emulator's clock; the user approves on the third poll.
-                    control.advance(by: Double(duration.components.seconds))
-                    if polls.withLock({ $0 += 1; return $0 }) == 3, let code = shown.withLock({ $0?.userCode }) {
+                    // The first waits pass no time on the emulator's clock, so the second poll comes too
+                    // soon and is told to slow down; the user approves before the third.
+                    let poll = polls.withLock { $0 += 1; return $0 }
+                    waits.withLock { $0.append(duration) }
+                    if poll >= 3 { control.advance(by: Double(duration.components.seconds)) }
+                    if poll == 3, let code = shown.withLock({ $0?.userCode }) {
                         _ = try await emulator.send(.GET, "/device?user_code=\(code)", authorized: false)
                     }
                 }
             )
             #expect(credential.refreshToken != nil)
-            #expect(polls.withLock { $0 } == 3)
+            #expect(waits.withLock { $0 } == [.seconds(5), .seconds(5), .seconds(10)], "slow_down adds five seconds")
             #expect(shown.withLock { $0?.verificationURL.hasPrefix(emulator.baseURL) } == true)
         }
     }
