@@ -95,7 +95,7 @@ public final class DriveEmulator: Sendable {
 
     /// The user a request acts for and the scopes its token grants (`nil`: all): a Bearer token (or
     /// `access_token` parameter), or the anonymous user.
-    func authenticate(_ request: EmulatorRequest) throws(DriveError) -> (user: String, scopes: [String]?) {
+    func authenticate(_ request: EmulatorRequest) throws(DriveError) -> (user: String, scopes: [String]?, clientId: String?) {
         var token: String?
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
@@ -104,13 +104,13 @@ public final class DriveEmulator: Sendable {
         token = token ?? request.parameter("access_token") ?? request.parameter("oauth_token")
         guard let token else {
             if configuration.allowAnonymous, let user = store.read({ $0.users.values.filter { !$0.isServiceAccount }.map(\.email).sorted().first }) {
-                return (user, nil)
+                return (user, nil, nil)
             }
             throw .authError
         }
         let record = store.read { $0.accessTokens[token] }
         guard let record, record.expiresAt.map({ $0 > store.clock.milliseconds }) ?? true else { throw .authError }
-        return (record.user, record.scopes)
+        return (record.user, record.scopes, record.clientId)
     }
 
     /// Drive answers 403 `insufficientPermissions` when a token's scopes do not cover the call: any Drive

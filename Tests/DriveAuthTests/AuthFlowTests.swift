@@ -75,6 +75,28 @@ struct AuthFlowTests {
         }
     }
 
+    @Test func theFileScopeSeesOnlyWhatItsAppCreated() async throws {
+        try await withRunningEmulator { emulator in
+            let (store, home) = makeStore()
+            defer { try? FileManager.default.removeItem(atPath: home) }
+            let everything = drive(emulator, FixedAccessToken(emulator.token))
+            let theirs = try await everything.createFolder(named: "Theirs", in: "root")
+            func signIn(_ client: String) async throws -> DriveClient {
+                let request = LoginFlows.Request(account: client, endpoint: emulator.baseURL, clientID: client, clientSecret: "s")
+                let credential = try await LoginFlows(store: store).loginWithBrowser(request) { url in try await follow(emulator, url) }
+                return drive(emulator, FixedAccessToken(credential.accessToken!))
+            }
+            let mine = try await signIn("drivesync")
+            let ours = try await mine.createFolder(named: "MemoryVDB", in: "root")
+            #expect(try await mine.allFiles(query: .notTrashed, fields: "id,name").compactMap(\.name) == ["MemoryVDB"])
+            await #expect(throws: DriveAPIError.self) { _ = try await mine.getFile(theirs.id!, fields: "id") }
+            #expect(try await everything.allFiles(query: .notTrashed, fields: "id,name").compactMap(\.name).sorted() == ["MemoryVDB", "Theirs"])
+            let otherApp = try await signIn("another-app")
+            #expect(try await otherApp.allFiles(query: .notTrashed, fields: "id").isEmpty)
+            await #expect(throws: DriveAPIError.self) { _ = try await otherApp.getFile(ours.id!, fields: "id") }
+        }
+    }
+
     @Test func aWrongPKCEVerifierIsRefused() async throws {
         try await withRunningEmulator { emulator in
             let endpoints = OAuthEndpoints.served(at: emulator.baseURL)

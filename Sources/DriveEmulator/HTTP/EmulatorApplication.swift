@@ -127,10 +127,14 @@ extension DriveEmulator {
                 break
             }
             if endpoint.isOAuth { return await respondToOAuth(endpoint, request: request) }
-            let (user, scopes) = try authenticate(request)
+            let (user, scopes, clientId) = try authenticate(request)
             try Self.checkScopes(scopes, isWrite: endpoint.isWrite)
             try limiter.admit(user: user, isWrite: endpoint.isWrite && !Self.isChunk(request), now: store.clock.milliseconds)
-            let response = try await dispatch(endpoint, request: request, user: user, chunkFault: chunkFault, connection: connection)
+            let response = try await RequestApp.$creator.withValue(clientId) {
+                try await RequestApp.$restriction.withValue(RequestApp.restriction(scopes: scopes, clientId: clientId)) {
+                    try await dispatch(endpoint, request: request, user: user, chunkFault: chunkFault, connection: connection)
+                }
+            }
             if case .dropResponse = fault, let connection { return Self.truncated(response, connection: connection) }
             return response
         } catch let error as DriveError {

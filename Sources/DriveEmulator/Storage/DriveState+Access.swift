@@ -33,6 +33,8 @@ extension DriveState {
 
     /// The strongest role a user holds on a file, or `nil` for no access.
     func role(of user: String, on file: FileRecord) -> Role? {
+        // A drive.file token sees the user's root (to create in it) and its own app's files only.
+        if let app = RequestApp.restriction, file.id != users[user]?.rootFolderId, !(file.appIds ?? []).contains(app) { return nil }
         if file.owner == user { return .owner }
         let domain = user.split(separator: "@").last.map(String.init)
         var best: Role?

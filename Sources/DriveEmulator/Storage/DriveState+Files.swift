@@ -111,6 +111,7 @@ extension DriveState {
             modifiedByMeTime: input.modifiedTime ?? now,
             viewedByMeTime: now
         )
+        file.appIds = RequestApp.creator.map { [$0] }
         file.description = input.description
         file.starred = input.starred ?? false
         file.appProperties = Self.merged([:], input.appProperties)

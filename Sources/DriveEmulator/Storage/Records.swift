@@ -45,6 +45,8 @@ struct FileRecord: Codable, Sendable, Equatable {
     var originalFilename: String?
     var shortcutTargetId: String?
     var shortcutTargetMimeType: String?
+    /// OAuth clients that created the file: what a `drive.file` token of theirs may see.
+    var appIds: [String]?
     var lastModifyingUser: String?
     var writersCanShare = true
 
