@@ -120,6 +120,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Snapshot and versioned backups of local folders, retention, restore.
+        .target(
+            name: "Backup",
+            dependencies: [
+                "DriveSyncCore",
+                "SyncEngine",
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Accounts and credentials: PKCE, the OAuth flows, service-account JWTs, refreshing token providers,
         // credentials encrypted at rest.
         .target(
@@ -161,6 +170,7 @@ let package = Package(
         .target(
             name: "DriveSyncCommands",
             dependencies: [
+                "Backup",
                 "DriveAPI",
                 "DriveAuth",
                 "DriveEmulator",
@@ -304,6 +314,11 @@ let package = Package(
                 "DriveSyncTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BackupTests",
+            dependencies: ["Backup", "DriveSyncCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backup
 import DriveAPI
 import DriveSyncCore
 import DriveSyncKit
@@ -108,6 +109,9 @@ func reportingErrors<Result>(_ body: () async throws -> Result) async throws -> 
         printError(error.description)
         throw ExitStatus.failure
     } catch let error as ScanError {
+        printError(error.description)
+        throw ExitStatus.failure
+    } catch let error as BackupRunner.Failure {
         printError(error.description)
         throw ExitStatus.failure
     } catch let error as DriveAPIError {

@@ -14,6 +14,14 @@ public enum ArchiveNaming {
         return digits + "Z"
     }
 
+    /// The time a `stamp` names, or `nil` for text that is not one.
+    public static func date(fromStamp stamp: String) -> Date? {
+        let digits = Array(stamp)
+        guard digits.count == 16, digits[8] == "T", digits[15] == "Z" else { return nil }
+        let text = "\(String(digits[0..<4]))-\(String(digits[4..<6]))-\(String(digits[6..<8]))T\(String(digits[9..<11])):\(String(digits[11..<13])):\(String(digits[13..<15]))Z"
+        return DriveTimestamp.parseMilliseconds(text).map { Date(timeIntervalSince1970: Double($0) / 1000) }
+    }
+
     /// `name_STAMP.ext` (the extension kept last so the file still opens with the right program).
     public static func stamped(_ name: String, _ date: Date, label: String = "") -> String {
         let suffix = (label.isEmpty ? "_" : "_\(label)_") + stamp(date)

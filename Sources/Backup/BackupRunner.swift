@@ -1,0 +1,249 @@
+public import DriveSyncCore
+public import Foundation
+public import SyncEngine
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs snapshot and versioned backups of a local folder into a backup folder.
+///
+/// Layout: a snapshot keeps `TO/mirror/` (the mirror), `TO/deleted/STAMP/` (what each run removed)
+/// and `TO/records/STAMP.json`; versioned backups keep `TO/STAMP/` (a complete tree per version,
+/// unchanged files hard-linked to the previous one) and `TO/STAMP.json`. A version is built as
+/// `TO/STAMP.partial` and renamed when complete, so a killed run never leaves a half version.
+public struct BackupRunner: Sendable {
+    public var source: String
+    public var destination: String
+    public var note: String?
+    public var checksum: Bool
+    public var extraIgnores: [String]
+    let now: @Sendable () -> Date
+
+    /// Build outputs, caches and virtual environments: not worth keeping.
+    public static let defaultIgnores = [
+        ".build/", "build/", "dist/", "target/", "DerivedData/", "node_modules/", "__pycache__/", "*.pyc",
+        ".venv/", "venv/", ".tox/", ".mypy_cache/", ".pytest_cache/", ".cache/", ".gradle/",
+    ]
+
+    public init(source: String, destination: String, note: String? = nil, checksum: Bool = false, extraIgnores: [String] = [], now: @escaping @Sendable () -> Date = { Date() }) {
+        self.source = URL(fileURLWithPath: source).standardizedFileURL.path
+        self.destination = URL(fileURLWithPath: destination).standardizedFileURL.path
+        self.note = note
+        self.checksum = checksum
+        self.extraIgnores = extraIgnores
+        self.now = now
+    }
+
+    public struct Outcome: Sendable {
+        public var record: BackupRecord
+        public var steps: [BackupStep]
+        public var warnings: [String]
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The source's files, leaving out the defaults and the backup folder when it lies inside the source.
+    func scanSource() throws -> LocalScanner.Result {
+        var ignores = Self.defaultIgnores + extraIgnores
+        if destination.hasPrefix(source + "/") {
+            let inside = String(destination.dropFirst(source.count + 1))
+            ignores.append("/" + inside.map { "*?[\\\\".contains($0) ? "\\\\\\($0)" : String($0) }.joined() + "/")
+        }
+        guard source != destination else { throw Failure(description: "the backup folder cannot be the source itself; choose another --to") }
+        var result = try LocalScanner(options: .init(extraIgnores: ignores)).scan(root: source)
+        if checksum { try hash(&result.items, root: source) }
+        return result
+    }
+
+    private func hash(_ items: inout [LocalItem], root: String) throws {
+        for index in items.indices where items[index].kind == .file {
+            items[index].md5 = try SyncSession.md5(ofFile: root + "/" + items[index].path.description)
+        }
+    }
+
+    /// Everything in a backed-up tree, as it is (no ignore rules).
+    func scanTree(_ root: String) throws -> [LocalItem] {
+        guard FileManager.default.fileExists(atPath: root) else { return [] }
+        var items = try LocalScanner(options: .init(useDefaultIgnores: false)).scan(root: root).items
+        if checksum { try hash(&items, root: root) }
+        return items
+    }
+
+    // MARK: Snapshot
+
+    public func snapshot(dryRun: Bool = false) throws -> Outcome {
+        let started = Date()
+        let stamp = freeStamp { destination + "/records/\($0).json" }
+        let scan = try scanSource()
+        let mirror = destination + "/mirror"
+        let steps = BackupPlanner.snapshot(source: scan.items, mirror: try scanTree(mirror))
+        var record = BackupRecord(version: stamp, time: now(), source: source, mode: .snapshot, note: note)
+        let sizes = Dictionary(scan.items.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let deleted = destination + "/deleted/" + stamp
+        if !dryRun { try FileManager.default.createDirectory(atPath: mirror, withIntermediateDirectories: true) }
+        for step in steps {
+            switch step {
+            case .makeFolder(let path):
+                if !dryRun { try FileManager.default.createDirectory(atPath: mirror + "/" + path.description, withIntermediateDirectories: true) }
+            case .copy(let path, let change):
+                if !dryRun { try Self.copy(from: source + "/" + path.description, to: mirror + "/" + path.description) }
+                record.copied += 1
+                record.copiedBytes += sizes[path]?.size ?? 0
+                record.changelog.append(.init(path: path.description, change: change))
+            case .keep:
+                record.unchanged += 1
+            case .remove(let path, let isFolder):
+                let from = mirror + "/" + path.description
+                if isFolder {
+                    if !dryRun { _ = rmdir(from) }  // emptied by the moves before it; anything left keeps it
+                    continue
+                }
+                let size = (try? FileManager.default.attributesOfItem(atPath: from)[.size] as? NSNumber)??.int64Value ?? 0
+                if !dryRun {
+                    let to = deleted + "/" + path.description
+                    try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: to).deletingLastPathComponent().path, withIntermediateDirectories: true)
+                    try Self.move(from: from, to: to)
+                }
+                record.removed += 1
+                record.removedBytes += size
+                record.changelog.append(.init(path: path.description, change: .removed))
+            case .link:
+                break
+            }
+        }
+        record.durationSeconds = Date().timeIntervalSince(started)
+        if !dryRun { try write(record, to: destination + "/records/\(stamp).json") }
+        return Outcome(record: record, steps: steps, warnings: scan.warnings.map(\.description))
+    }
+
+    // MARK: Versioned
+
+    /// Versions in the backup folder, oldest first (their stamps).
+    public func versions() throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: destination)) ?? []
+        return names.filter { name in
+            name.count == 16 && name.hasSuffix("Z") && !name.contains(".")
+                && FileManager.default.fileExists(atPath: destination + "/" + name + ".json")
+        }.sorted()
+    }
+
+    public func versioned(dryRun: Bool = false) throws -> Outcome {
+        let started = Date()
+        let existing = try versions()
+        let stamp = freeStamp { destination + "/" + $0 }
+        let scan = try scanSource()
+        let previousRoot = existing.last.map { destination + "/" + $0 }
+        let previous = try previousRoot.map(scanTree) ?? []
+        let steps = BackupPlanner.versioned(source: scan.items, previous: previous)
+        var record = BackupRecord(version: stamp, time: now(), source: source, mode: .versioned, note: note)
+        var warnings = scan.warnings.map(\.description)
+        let sizes = Dictionary(scan.items.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let building = destination + "/" + stamp + ".partial"
+        if !dryRun {
+            try? FileManager.default.removeItem(atPath: building)  // a killed run's leftovers
+            try FileManager.default.createDirectory(atPath: building, withIntermediateDirectories: true)
+        }
+        for step in steps {
+            switch step {
+            case .makeFolder(let path):
+                if !dryRun { try FileManager.default.createDirectory(atPath: building + "/" + path.description, withIntermediateDirectories: true) }
+            case .copy(let path, let change):
+                if !dryRun { try Self.copy(from: source + "/" + path.description, to: building + "/" + path.description) }
+                record.copied += 1
+                record.copiedBytes += sizes[path]?.size ?? 0
+                record.changelog.append(.init(path: path.description, change: change))
+            case .link(let path):
+                let size = sizes[path]?.size ?? 0
+                if !dryRun, let previousRoot {
+                    if link(previousRoot + "/" + path.description, building + "/" + path.description) != 0 {
+                        // Another file system, or too many links: a copy keeps the version complete.
+                        if !record.linksFellBackToCopies { warnings.append("hard links are impossible in \(destination) (\(String(cString: strerror(errno)))); unchanged files are copied") }
+                        record.linksFellBackToCopies = true
+                        try Self.copy(from: source + "/" + path.description, to: building + "/" + path.description)
+                    }
+                }
+                record.linked += 1
+                record.linkedBytes += size
+            case .keep, .remove:
+                break
+            }
+        }
+        for path in BackupPlanner.removedSince(previous, source: scan.items) {
+            record.removed += 1
+            record.changelog.append(.init(path: path.description, change: .removed))
+        }
+        record.durationSeconds = Date().timeIntervalSince(started)
+        if !dryRun {
+            try write(record, to: destination + "/" + stamp + ".json")
+            try Self.move(from: building, to: destination + "/" + stamp)
+        }
+        return Outcome(record: record, steps: steps, warnings: warnings)
+    }
+
+    /// The stamp of now, or of the next second whose `path` is free: two runs in one second never share one.
+    private func freeStamp(_ path: (String) -> String) -> String {
+        var time = now()
+        while FileManager.default.fileExists(atPath: path(ArchiveNaming.stamp(time))) { time.addTimeInterval(1) }
+        return ArchiveNaming.stamp(time)
+    }
+
+    // MARK: File operations
+
+    private func write(_ record: BackupRecord, to path: String) throws {
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try record.encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// Copies a file to a temporary name beside the target, keeps its modification time, and renames it
+    /// into place: a reader never sees half a file.
+    static func copy(from source: String, to target: String) throws {
+        let temporary = target + ".drivesync-partial"
+        try? FileManager.default.removeItem(atPath: temporary)
+        try FileManager.default.copyItem(atPath: source, toPath: temporary)
+        var info = stat()
+        guard stat(source, &info) == 0 else { throw Failure(description: "\(source): \(String(cString: strerror(errno)))") }
+        #if canImport(Darwin)
+        var times = [info.st_atimespec, info.st_mtimespec]
+        #else
+        var times = [info.st_atim, info.st_mtim]
+        #endif
+        guard utimensat(AT_FDCWD, temporary, &times, 0) == 0 else { throw Failure(description: "\(temporary): \(String(cString: strerror(errno)))") }
+        try move(from: temporary, to: target)
+    }
+
+    static func move(from source: String, to target: String) throws {
+        guard rename(source, target) == 0 else { throw Failure(description: "cannot move \(source) to \(target): \(String(cString: strerror(errno)))") }
+    }
+}
+
+extension BackupRunner {
+    /// Applies a retention policy to the versions in the backup folder; returns each version's decision.
+    /// Removed versions go with their records; hard links keep files still used by newer versions.
+    public func prune(_ policy: RetentionPolicy, dryRun: Bool = false) throws -> [(version: String, decision: RetentionPolicy.Decision)] {
+        let stamps = try versions()
+        let dated = stamps.compactMap { stamp in ArchiveNaming.date(fromStamp: stamp).map { (stamp, $0) } }
+        let byDate = Dictionary(dated.map { ($0.1, $0.0) }, uniquingKeysWith: { first, _ in first })
+        let decisions = policy.apply(to: dated.map(\.1))
+        var result: [(String, RetentionPolicy.Decision)] = []
+        for decision in decisions {
+            guard let stamp = byDate[decision.version] else { continue }
+            if !decision.keep, !dryRun {
+                try FileManager.default.removeItem(atPath: destination + "/" + stamp)
+                try FileManager.default.removeItem(atPath: destination + "/" + stamp + ".json")
+            }
+            result.append((stamp, decision))
+        }
+        return result
+    }
+
+    /// The record of a version.
+    public func record(of version: String) throws -> BackupRecord {
+        let path = destination + "/" + version + ".json"
+        guard FileManager.default.fileExists(atPath: path) else { throw Failure(description: "no version \(version) in \(destination); see drivesync backup list") }
+        return try BackupRecord.read(from: path)
+    }
+}

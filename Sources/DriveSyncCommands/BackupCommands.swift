@@ -1,0 +1,172 @@
+import ArgumentParser
+import Backup
+import DriveSyncKit
+import Foundation
+
+/// `drivesync backup`: snapshot and versioned backups of a local folder, and their history.
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Snapshot and versioned backups of a local folder, with history and retention.",
+        discussion: """
+            Ignore rules are the sync's (.drivesyncignore, ignore = in the configuration) plus defaults for
+            build outputs, caches and virtual environments; a backup folder inside the source is never
+            backed up into itself.
+            """,
+        subcommands: [Snapshot.self, Versioned.self, List.self, Show.self, Prune.self]
+    )
+
+    /// Options of the two backup modes.
+    struct RunOptions: ParsableArguments {
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The folder to back up.")
+        var source: String
+
+        @Option(help: "The backup folder.")
+        var to: String?
+
+        @Option(help: "A note kept in the backup's record.")
+        var note: String?
+
+        @Flag(help: "Compare files by MD5, not only by size and modification time.")
+        var checksum = false
+
+        @Flag(help: "Show what would be copied, linked and removed; change nothing.")
+        var dryRun = false
+
+        func runner(defaultFolder: String) throws -> BackupRunner {
+            let configuration = try Configuration.load(explicit: global.config, projectFolder: source)
+            return BackupRunner(source: source, destination: to ?? defaultFolder, note: note, checksum: checksum, extraIgnores: configuration.ignore)
+        }
+
+        func report(_ outcome: BackupRunner.Outcome) {
+            for warning in outcome.warnings { print("warning: \(warning)") }
+            let record = outcome.record
+            if global.verbose || dryRun {
+                for step in outcome.steps {
+                    switch step {
+                    case .copy(let path, let change): print("\(dryRun ? "would copy" : "copied") \(path) (\(change.rawValue))")
+                    case .link(let path) where global.verbose: print("\(dryRun ? "would link" : "linked") \(path)")
+                    case .remove(let path, false): print("\(dryRun ? "would remove" : "removed") \(path) (kept in deleted/)")
+                    default: break
+                    }
+                }
+            }
+            print("\(dryRun ? "Dry run: " : "")\(record.mode.rawValue) \(record.version): \(record.copied) copied (\(ProgressDisplay.bytes(record.copiedBytes))), \(record.linked) linked, \(record.unchanged) unchanged, \(record.removed) removed\(dryRun ? "; nothing changed" : "").")
+        }
+    }
+
+    struct Snapshot: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "snapshot",
+            abstract: "Mirror the source into the backup folder (default ./backups/system_snapshot), copying only changes.",
+            discussion: "Files gone from the source leave the mirror for deleted/<time>/, never lost; records/<time>.json says what each run did."
+        )
+
+        @OptionGroup var options: RunOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                options.report(try options.runner(defaultFolder: "backups/system_snapshot").snapshot(dryRun: options.dryRun))
+            }
+        }
+    }
+
+    struct Versioned: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "versioned",
+            abstract: "A new timestamped version of the source (default in ./backups/versions); unchanged files are hard links.",
+            discussion: "Every version is a complete, browsable tree and costs only what changed. Example: drivesync backup versioned . --note 'before the migration'"
+        )
+
+        @OptionGroup var options: RunOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                options.report(try options.runner(defaultFolder: "backups/versions").versioned(dryRun: options.dryRun))
+            }
+        }
+    }
+
+    /// Where the versions are.
+    struct VersionsFolder: ParsableArguments {
+        @Option(help: "The versioned backup folder.")
+        var to = "backups/versions"
+
+        var runner: BackupRunner { BackupRunner(source: ".", destination: to) }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the versions with their notes and sizes.")
+
+        @OptionGroup var folder: VersionsFolder
+
+        func run() async throws {
+            try await reportingErrors {
+                let runner = folder.runner
+                let versions = try runner.versions()
+                if versions.isEmpty { print("No versions in \(folder.to).") }
+                for version in versions {
+                    let record = try runner.record(of: version)
+                    print("\(version)  \(record.copied) copied, \(record.linked) linked, \(record.removed) removed\(record.note.map { "  \($0)" } ?? "")")
+                }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a version's record and changelog.")
+
+        @OptionGroup var folder: VersionsFolder
+
+        @Argument(help: "The version (as backup list shows it).")
+        var version: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let record = try folder.runner.record(of: version)
+                print("version \(record.version) of \(record.source), \(record.time)\(record.note.map { ": \($0)" } ?? "")")
+                print("\(record.copied) copied (\(ProgressDisplay.bytes(record.copiedBytes))), \(record.linked) linked (\(ProgressDisplay.bytes(record.linkedBytes))), \(record.removed) removed, \(String(format: "%.1f", record.durationSeconds)) s")
+                for entry in record.changelog { print("  \(entry.change.rawValue) \(entry.path)") }
+            }
+        }
+    }
+
+    struct Prune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "prune",
+            abstract: "Remove versions a calendar-based policy does not keep (as restic forget); never the newest.",
+            discussion: "Example: drivesync backup prune --keep-last 3 --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --dry-run"
+        )
+
+        @OptionGroup var folder: VersionsFolder
+        @Option var keepLast = 0
+        @Option var keepHourly = 0
+        @Option var keepDaily = 0
+        @Option var keepWeekly = 0
+        @Option var keepMonthly = 0
+        @Option var keepYearly = 0
+        @Flag(help: "Show what would be removed; remove nothing.") var dryRun = false
+
+        func validate() throws {
+            if [keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly].contains(where: { $0 < 0 }) {
+                throw ValidationError("--keep-* values cannot be negative.")
+            }
+            if [keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly].allSatisfy({ $0 == 0 }) {
+                throw ValidationError("Give at least one --keep-* option (without one, only the newest version would stay).")
+            }
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                let policy = RetentionPolicy(last: keepLast, hourly: keepHourly, daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly, yearly: keepYearly)
+                let decisions = try folder.runner.prune(policy, dryRun: dryRun)
+                for (version, decision) in decisions {
+                    print("\(decision.keep ? "keep  " : (dryRun ? "would remove" : "remove")) \(version)\(decision.keep ? "  (\(decision.reasons.joined(separator: ", ")))" : "")")
+                }
+                print("\(decisions.filter { !$0.decision.keep }.count) of \(decisions.count) versions \(dryRun ? "would be " : "")removed.")
+            }
+        }
+    }
+}
