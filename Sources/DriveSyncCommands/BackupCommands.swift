@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backup
+import DriveSyncCore
 import DriveSyncKit
 import Foundation
 
@@ -13,7 +14,7 @@ struct BackupCommand: AsyncParsableCommand {
             build outputs, caches and virtual environments; a backup folder inside the source is never
             backed up into itself.
             """,
-        subcommands: [Snapshot.self, Versioned.self, List.self, Show.self, Prune.self]
+        subcommands: [Snapshot.self, Versioned.self, List.self, Show.self, Diff.self, Restore.self, Prune.self]
     )
 
     /// Options of the two backup modes.
@@ -129,6 +130,48 @@ struct BackupCommand: AsyncParsableCommand {
                 print("version \(record.version) of \(record.source), \(record.time)\(record.note.map { ": \($0)" } ?? "")")
                 print("\(record.copied) copied (\(ProgressDisplay.bytes(record.copiedBytes))), \(record.linked) linked (\(ProgressDisplay.bytes(record.linkedBytes))), \(record.removed) removed, \(String(format: "%.1f", record.durationSeconds)) s")
                 for entry in record.changelog { print("  \(entry.change.rawValue) \(entry.path)") }
+            }
+        }
+    }
+
+    struct Diff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "diff", abstract: "What changed between two versions.")
+
+        @OptionGroup var folder: VersionsFolder
+        @Argument(help: "The older version.") var older: String
+        @Argument(help: "The newer version.") var newer: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let difference = try folder.runner.diff(older, newer)
+                for path in difference.added { print("added    \(path)") }
+                for path in difference.modified { print("modified \(path)") }
+                for path in difference.removed { print("removed  \(path)") }
+                print("\(difference.added.count) added, \(difference.modified.count) modified, \(difference.removed.count) removed.")
+            }
+        }
+    }
+
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "restore",
+            abstract: "Restore a version, or some of its files and folders, with their times; each copy is verified.",
+            discussion: "Existing files are never overwritten unless --overwrite. Example: drivesync backup restore 20261121T190500Z notes --to /tmp/restored"
+        )
+
+        @Option(help: "The versioned backup folder.") var from = "backups/versions"
+        @Argument(help: "The version.") var version: String
+        @Argument(help: "Files or folders in the version (default: all of it).") var paths: [String] = []
+        @Option(help: "Where to restore to.") var to: String
+        @Flag(help: "Replace files that already exist there.") var overwrite = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let selected = try paths.map { text in
+                    do { return try RemotePath(text) } catch { throw DriveSyncError("\(error)") }
+                }
+                let report = try BackupRunner(source: ".", destination: from).restore(version: version, paths: selected, to: to, overwrite: overwrite)
+                print("Restored \(report.restored.count) files (\(ProgressDisplay.bytes(report.bytes))) into \(to), each verified.")
             }
         }
     }

@@ -148,3 +148,38 @@ struct PruneTests {
         #expect(try runner.record(of: "20240505T123456Z").mode == .versioned)
     }
 }
+
+struct RestoreTests {
+    @Test func restoresWholeVersionsAndSingleFilesWithTheirTimes() throws {
+        let folders = BackupTests.Folders()
+        defer { folders.cleanUp() }
+        try folders.write("notes/a.md", "alpha", modified: 1_700_000_000)
+        try folders.write("b.txt", "bravo", modified: 1_700_000_050)
+        let runner = BackupRunner(source: folders.source, destination: folders.backups, now: { Date(timeIntervalSince1970: 1_714_566_896) })
+        let version = try runner.versioned().record.version
+        try folders.write("b.txt", "bravo two", modified: 1_700_000_100)
+        try folders.write("c.txt", "new")
+        let later = BackupRunner(source: folders.source, destination: folders.backups, now: { Date(timeIntervalSince1970: 1_714_570_000) })
+        let second = try later.versioned().record.version
+        #expect(try later.diff(version, second) == .init(added: [try RemotePath("c.txt")], removed: [], modified: [try RemotePath("b.txt")]))
+
+        let whole = folders.root + "/restored"
+        let report = try runner.restore(version: version, to: whole)
+        #expect(report.restored.count == 2 && report.bytes == 10)
+        #expect(try folders.read(whole + "/b.txt") == "bravo")
+        #expect(try folders.modified(whole + "/notes/a.md") == Date(timeIntervalSince1970: 1_700_000_000))
+
+        // Refused over existing files, nothing written; accepted with overwrite.
+        try Data("local".utf8).write(to: URL(fileURLWithPath: whole + "/b.txt"))
+        let refused = #expect(throws: BackupRunner.Failure.self) { try runner.restore(version: second, to: whole) }
+        #expect(refused?.description.contains("--overwrite") == true)
+        #expect(try folders.read(whole + "/b.txt") == "local" && !FileManager.default.fileExists(atPath: whole + "/c.txt"))
+        _ = try runner.restore(version: second, paths: [try RemotePath("b.txt")], to: whole, overwrite: true)
+        #expect(try folders.read(whole + "/b.txt") == "bravo two" && !FileManager.default.fileExists(atPath: whole + "/c.txt"), "only the path asked for")
+
+        let single = folders.root + "/single"
+        #expect(try runner.restore(version: version, paths: [try RemotePath("notes")], to: single).restored.map(\.description) == ["notes/a.md"])
+        #expect(throws: BackupRunner.Failure.self) { try runner.restore(version: version, paths: [try RemotePath("nope.txt")], to: single) }
+        #expect(throws: BackupRunner.Failure.self) { try runner.restore(version: "20000101T000000Z", to: single) }
+    }
+}
