@@ -339,6 +339,7 @@ let package = Package(
         .testTarget(
             name: "DriveSyncKitTests",
             dependencies: [
+                "Backup",
                 "DriveAuth",
                 "DriveSyncCore",
                 "DriveSyncKit",

@@ -3,6 +3,8 @@ import Backup
 import DriveSyncCore
 import DriveSyncKit
 import Foundation
+import SyncEngine
+import SyncState
 
 /// `drivesync backup`: snapshot and versioned backups of a local folder, and their history.
 struct BackupCommand: AsyncParsableCommand {
@@ -14,7 +16,7 @@ struct BackupCommand: AsyncParsableCommand {
             build outputs, caches and virtual environments; a backup folder inside the source is never
             backed up into itself.
             """,
-        subcommands: [Snapshot.self, Versioned.self, List.self, Show.self, Diff.self, Restore.self, Prune.self]
+        subcommands: [Snapshot.self, Versioned.self, List.self, Show.self, Diff.self, Restore.self, Prune.self, Push.self, Stats.self]
     )
 
     /// Options of the two backup modes.
@@ -172,6 +174,73 @@ struct BackupCommand: AsyncParsableCommand {
                 }
                 let report = try BackupRunner(source: ".", destination: from).restore(version: version, paths: selected, to: to, overwrite: overwrite)
                 print("Restored \(report.restored.count) files (\(ProgressDisplay.bytes(report.bytes))) into \(to), each verified.")
+            }
+        }
+    }
+
+    /// The push of a backup folder: where it goes on Drive.
+    struct PushTarget: ParsableArguments {
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The backup folder to send (default ./backups).")
+        var folder = "backups"
+
+        @Option(help: "The Drive folder NAME/ it goes to (default: the current folder's name); NAME:PATH picks an account.")
+        var project: String?
+
+        func request(_ driveSync: DriveSync) throws -> DriveSync.SyncRequest {
+            let name = project ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).lastPathComponent
+            let destination = try global.location(name.contains(":") ? name : "drive:" + name, in: driveSync)
+            return DriveSync.SyncRequest(source: folder, destination: destination)
+        }
+    }
+
+    struct Push: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "push",
+            abstract: "Send the backup folder to Drive through the sync engine: incremental, logged, resumable.",
+            discussion: "Example: drivesync backup push --project MyProject"
+        )
+
+        @OptionGroup var target: PushTarget
+        @OptionGroup var transfer: TransferOptions
+
+        func run() async throws {
+            let progress = ProgressDisplay(verbose: target.global.verbose)
+            let outcome = try await reportingErrors {
+                let driveSync = try target.global.driveSync()
+                var request = try target.request(driveSync)
+                transfer.apply(to: &request)
+                request.tags = transfer.tags.isEmpty ? ["backup"] : transfer.tags
+                request.progress = progress.handle
+                return try await driveSync.sync(request)
+            }
+            progress.finish()
+            try TransferSummary(outcome: outcome, json: transfer.json, destination: target.project ?? "drive:", verbose: target.global.verbose).print()
+        }
+    }
+
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "stats", abstract: "What a pushed backup folder's state tracks, and what is pending.")
+
+        @OptionGroup var target: PushTarget
+
+        func run() async throws {
+            try await reportingErrors {
+                let driveSync = try target.global.driveSync()
+                var request = try target.request(driveSync)
+                request.dryRun = true
+                let source = URL(fileURLWithPath: request.source).standardizedFileURL.path
+                let tracked = try await driveSync.statistics().first { $0.pair.source == source && $0.pair.destination == request.destination.description }
+                print("\(source) -> \(request.destination)")
+                if let tracked {
+                    print("  tracked: \(tracked.files) files, \(tracked.folders) folders, \(ProgressDisplay.bytes(tracked.bytes))")
+                    for failure in tracked.failed { print("  failed: \(failure.path) (\(failure.attempts) attempts)") }
+                } else {
+                    print("  never pushed")
+                }
+                let plan = try await driveSync.sync(request).plan
+                print("  pending: \(plan.actions.count) actions (drivesync backup push sends them)")
             }
         }
     }

@@ -93,6 +93,9 @@ func reportingErrors<Result>(_ body: () async throws -> Result) async throws -> 
     } catch let error as any CredentialAwareError where error.credentialProblem != nil {
         printError("\(error)")
         throw ExitStatus.credentials
+    } catch let error as DestinationMissing {
+        printError(error.description)
+        throw ExitStatus.failure
     } catch let error as DriveSyncError {
         printError(error.description)
         throw ExitStatus.failure

@@ -61,12 +61,18 @@ extension DriveSync {
         let checkers = request.checkers ?? configuration.checkers
         do {
             return try await withPair(source: source, destination: request.destination) { state in
-                try await withRemote(request.destination, create: !request.dryRun, state: state) { remote in
+                let run: @Sendable (any Remote) async throws -> SyncSession.Outcome = { remote in
                     let session = SyncSession(
                         localRoot: source, remote: remote, state: state, planner: SyncPlanner(options: plannerOptions),
                         executorOptions: executor, scanner: scanner, checkers: checkers
                     )
                     return try await session.run(dryRun: request.dryRun, only: request.only)
+                }
+                do {
+                    return try await withRemote(request.destination, create: !request.dryRun, state: state, run)
+                } catch is DestinationMissing where request.dryRun {
+                    // A dry run creates nothing: against a destination not made yet, everything is to do.
+                    return try await run(EmptyRemote())
                 }
             }
         } catch {

@@ -6,6 +6,7 @@ public import DriveSyncCore
 import DriveRemote
 import Foundation
 import LocalRemote
+public import NIOCore
 public import Logging
 public import SyncEngine
 public import SyncState
@@ -138,8 +139,10 @@ public struct DriveSync: Sendable {
                     remote = try await DriveFolderRemote.atPath(
                         full, drive: connection.client, sessionStore: state.map(StateSessionStore.init), journal: state, create: create
                     )
-                } catch let error as RemoteError where error.code == .notFound || error.code == .notAFolder {
-                    throw DriveSyncError("\(location) is not a folder on Drive (\(error.message)); check the path, or create it with drivesync mkdir \(location)")
+                } catch let error as RemoteError where error.code == .notFound {
+                    throw DestinationMissing(location: location)
+                } catch let error as RemoteError where error.code == .notAFolder {
+                    throw DriveSyncError("\(location) is not a folder on Drive (\(error.message)); check the path")
                 }
                 return try await body(remote)
             }
@@ -198,6 +201,29 @@ public struct DriveSync: Sendable {
             remote_path: destination.description, error: "\(error)"
         ))
     }
+}
+
+/// The location names a Drive folder that does not exist (yet).
+public struct DestinationMissing: Error, CustomStringConvertible, Sendable {
+    public var location: Location
+    public var description: String { "\(location) does not exist on Drive; check the path, or create it with drivesync mkdir \(location)" }
+}
+
+/// A remote with nothing in it that accepts no changes: what a dry run plans against when the
+/// destination does not exist yet.
+struct EmptyRemote: Remote {
+    var capabilities: RemoteCapabilities {
+        RemoteCapabilities(isCaseInsensitive: false, allowsDuplicateNames: false, modificationTimePrecision: .milliseconds(1), providesMD5: false, hasTrash: false)
+    }
+    func list(_ folder: RemotePath) async throws -> [RemoteEntry] { [] }
+    func entry(at path: RemotePath) async throws -> RemoteEntry? { nil }
+    func makeFolder(_ path: RemotePath) async throws -> RemoteEntry { throw RemoteError(.permissionDenied, path, "a dry run changes nothing") }
+    func upload(from localFile: String, to path: RemotePath, modified: Date) async throws -> RemoteEntry { throw RemoteError(.permissionDenied, path, "a dry run changes nothing") }
+    func read<Result: Sendable>(_ path: RemotePath, range: Range<Int64>?, _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result) async throws -> Result {
+        throw RemoteError(.notFound, path)
+    }
+    func move(_ path: RemotePath, to destination: RemotePath) async throws -> RemoteEntry { throw RemoteError(.notFound, path) }
+    func remove(_ path: RemotePath, toTrash: Bool) async throws { throw RemoteError(.notFound, path) }
 }
 
 /// A limit on mirrored deletions: a count (`--max-delete 100`) or a share of the remote files (`10%`).
