@@ -9,12 +9,7 @@ cd "$(dirname "$0")/.."
 files=${1:-20000}
 folders=${2:-1000}
 configuration=${3:-release}
-command -v rsync >/dev/null || { echo "rsync is needed: apt-get install rsync" >&2; exit 1; }
-
-swift build -c "$configuration" --product drivesync >/dev/null
-binary="$PWD/.build/$configuration/drivesync"
-work=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+source Benchmarks/common.sh "$configuration"
 
 python3 - "$work/tree" "$files" "$folders" <<'PY'
 import os, random, sys
@@ -41,7 +36,6 @@ timed_sync() {
     /usr/bin/time -f '%e %M' -o "$work/time" "$binary" sync "$work/tree" bench:Bench --config "$work/config.ini" --transfers 16 >/dev/null
     cat "$work/time"
 }
-timed() { /usr/bin/time -f '%e' -o "$work/time" "$@" >/dev/null; cat "$work/time"; }
 
 curl -sS -X DELETE "$url/emulator/admin/calls" >/dev/null
 read -r first_seconds first_rss < <(timed_sync)
