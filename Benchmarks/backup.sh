@@ -40,6 +40,7 @@ for path in paths[::100]:
 PY
 }
 
+mkdir -p "$work/rsync-versions"
 sync
 snapshot_first=$(timed "$binary" backup snapshot "$work/tree" --to "$work/snapshot")
 snapshot_again=$(timed "$binary" backup snapshot "$work/tree" --to "$work/snapshot")

@@ -50,7 +50,7 @@ struct BackupCommand: AsyncParsableCommand {
                 for step in outcome.steps {
                     switch step {
                     case .copy(let path, let change): print("\(dryRun ? "would copy" : "copied") \(path) (\(change.rawValue))")
-                    case .link(let path) where global.verbose: print("\(dryRun ? "would link" : "linked") \(path)")
+                    case .link(let path): print("\(dryRun ? "would link" : "linked") \(path)")
                     case .remove(let path, false): print("\(dryRun ? "would remove" : "removed") \(path) (kept in deleted/)")
                     default: break
                     }

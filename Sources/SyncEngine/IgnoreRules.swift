@@ -4,7 +4,8 @@
 public struct IgnoreRules: Sendable {
     struct Rule: Sendable {
         var base: [String]
-        var pattern: [String]
+        /// The pattern's components as scalars, converted once rather than per path.
+        var glob: [[Unicode.Scalar]]
         var anchored: Bool
         var foldersOnly: Bool
         var negated: Bool
@@ -64,44 +65,48 @@ public struct IgnoreRules: Sendable {
             let anchored = line.contains("/")
             let parts = line.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
             guard !parts.isEmpty else { continue }
-            rules.append(Rule(base: base, pattern: parts, anchored: anchored, foldersOnly: foldersOnly, negated: negated, source: source))
+            rules.append(Rule(
+                base: base, glob: parts.map { Array($0.unicodeScalars) }, anchored: anchored, foldersOnly: foldersOnly, negated: negated, source: source
+            ))
         }
     }
 
     /// Whether a path (its components from the sync root) is ignored.
     public func isIgnored(_ components: [String], isFolder: Bool) -> Bool {
+        guard let last = components.last else { return false }
+        let name = Array(last.unicodeScalars)
+        var path: [[Unicode.Scalar]]?
         var ignored = false
         // Only a rule of the other polarity can change the verdict so far.
         for rule in rules where rule.negated == ignored {
-            guard components.count > rule.base.count, Array(components.prefix(rule.base.count)) == rule.base else { continue }
+            guard components.count > rule.base.count, rule.base.isEmpty || components.starts(with: rule.base) else { continue }
             if rule.foldersOnly && !isFolder { continue }
-            let relative = Array(components.dropFirst(rule.base.count))
-            let matches = rule.anchored
-                ? Self.match(rule.pattern[...], relative[...])
-                : Self.matchName(rule.pattern[0], relative.last ?? "")
+            let matches: Bool
+            if rule.anchored {
+                if path == nil { path = components.map { Array($0.unicodeScalars) } }
+                matches = Self.match(rule.glob[...], path![rule.base.count...])
+            } else {
+                matches = Self.matchGlob(rule.glob[0][...], name[...])
+            }
             if matches { ignored = !rule.negated }
         }
         return ignored
     }
 
     /// Path components against pattern components, with `**` matching any number of components.
-    static func match(_ pattern: ArraySlice<String>, _ path: ArraySlice<String>) -> Bool {
+    static func match(_ pattern: ArraySlice<[Unicode.Scalar]>, _ path: ArraySlice<[Unicode.Scalar]>) -> Bool {
         guard let first = pattern.first else { return path.isEmpty }
-        if first == "**" {
+        if first == ["*", "*"] {
             let rest = pattern.dropFirst()
             for start in path.startIndex...path.endIndex where match(rest, path[start...]) { return true }
             return false
         }
-        guard let name = path.first, matchName(first, name) else { return false }
+        guard let name = path.first, matchGlob(first[...], name[...]) else { return false }
         return match(pattern.dropFirst(), path.dropFirst())
     }
 
     /// One name against a glob: `*`, `?`, `[abc]`, `[a-z]`, `[!x]`, `\` escapes.
-    static func matchName(_ pattern: String, _ name: String) -> Bool {
-        matchGlob(Array(pattern)[...], Array(name)[...])
-    }
-
-    private static func matchGlob(_ pattern: ArraySlice<Character>, _ name: ArraySlice<Character>) -> Bool {
+    private static func matchGlob(_ pattern: ArraySlice<Unicode.Scalar>, _ name: ArraySlice<Unicode.Scalar>) -> Bool {
         guard let token = pattern.first else { return name.isEmpty }
         switch token {
         case "*":

@@ -84,7 +84,7 @@ public struct LocalScanner: Sendable {
                 complete = false
                 continue
             }
-            for name in names.sorted() {
+            for name in names {  // sorted once at the end
                 guard let path = try? folder.appending(name) else {
                     warnings.append(.unsupportedName(folder.isRoot ? name : folder.description + "/" + name))
                     continue
@@ -119,7 +119,8 @@ public struct LocalScanner: Sendable {
                 }
             }
         }
-        return Result(items: items.sorted { $0.path < $1.path }, warnings: warnings, isComplete: complete)
+        let sorted = items.map { ($0.path.orderingKey, $0) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }.map(\.1)
+        return Result(items: sorted, warnings: warnings, isComplete: complete)
     }
 }
 

@@ -63,6 +63,17 @@ public struct RemotePath: Hashable, Sendable, Comparable, CustomStringConvertibl
         other.components.count >= components.count && zip(components, other.components).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
     }
 
+    /// Bytes that sort as paths do: the components' UTF-8 joined by NUL, which no name holds and which
+    /// sorts before every other byte. Sorting many paths by these is much cheaper than by `<`.
+    public var orderingKey: [UInt8] {
+        var key: [UInt8] = []
+        for (index, component) in components.enumerated() {
+            if index > 0 { key.append(0) }
+            key.append(contentsOf: component.utf8)
+        }
+        return key
+    }
+
     /// Compares component by component, by Unicode scalars (UTF-8 byte order is scalar order), so a
     /// folder sorts right before its contents.
     public static func < (lhs: RemotePath, rhs: RemotePath) -> Bool {
