@@ -84,21 +84,29 @@ public struct LocalScanner: Sendable {
                 complete = false
                 continue
             }
+            // Entries are examined relative to their folder, so the kernel does not walk the whole path
+            // again for each one.
+            let folderDescriptor = open(folderPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard folderDescriptor >= 0 else {
+                warnings.append(.unreadable(folder.description, reason: String(cString: strerror(errno))))
+                complete = false
+                continue
+            }
+            defer { close(folderDescriptor) }
             for name in names {  // sorted once at the end
                 guard let path = try? folder.appending(name) else {
                     warnings.append(.unsupportedName(folder.isRoot ? name : folder.description + "/" + name))
                     continue
                 }
-                let fullPath = folderPath + "/" + name
                 // lstat directly: Foundation's attribute dictionaries cost more than the walk itself.
                 var info = stat()
-                guard lstat(fullPath, &info) == 0 else {
+                guard fstatat(folderDescriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
                     warnings.append(.unreadable(path.description, reason: String(cString: strerror(errno))))
                     complete = false
                     continue
                 }
                 if info.st_mode & S_IFMT == S_IFLNK {
-                    guard options.followSymlinks, stat(fullPath, &info) == 0 else {
+                    guard options.followSymlinks, fstatat(folderDescriptor, name, &info, 0) == 0 else {
                         warnings.append(.symlinkSkipped(path.description))
                         continue
                     }
@@ -110,7 +118,7 @@ public struct LocalScanner: Sendable {
                     items.append(LocalItem(path: path, kind: .folder))
                     pending.append((path, ancestors))
                 } else {
-                    guard access(fullPath, R_OK) == 0 else {
+                    guard faccessat(folderDescriptor, name, R_OK, 0) == 0 else {
                         warnings.append(.unreadable(path.description, reason: "permission denied"))
                         complete = false
                         continue
