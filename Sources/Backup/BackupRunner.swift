@@ -1,6 +1,8 @@
 public import DriveSyncCore
 public import Foundation
 public import SyncEngine
+import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -78,9 +80,9 @@ public struct BackupRunner: Sendable {
     public func snapshot(dryRun: Bool = false) throws -> Outcome {
         let started = Date()
         let stamp = freeStamp { destination + "/records/\($0).json" }
-        let scan = try scanSource()
         let mirror = destination + "/mirror"
-        let steps = BackupPlanner.snapshot(source: scan.items, mirror: try scanTree(mirror))
+        let (scan, mirrored) = try bothAtOnce(scanSource, { try scanTree(mirror) })
+        let steps = BackupPlanner.snapshot(source: scan.items, mirror: mirrored)
         var record = BackupRecord(version: stamp, time: now(), source: source, mode: .snapshot, note: note)
         let sizes = Dictionary(scan.items.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let deleted = destination + "/deleted/" + stamp
@@ -135,9 +137,8 @@ public struct BackupRunner: Sendable {
         let started = Date()
         let existing = try versions()
         let stamp = freeStamp { destination + "/" + $0 }
-        let scan = try scanSource()
         let previousRoot = existing.last.map { destination + "/" + $0 }
-        let previous = try previousRoot.map(scanTree) ?? []
+        let (scan, previous) = try bothAtOnce(scanSource, { try previousRoot.map(scanTree) ?? [] })
         let steps = BackupPlanner.versioned(source: scan.items, previous: previous)
         var record = BackupRecord(version: stamp, time: now(), source: source, mode: .versioned, note: note)
         var warnings = scan.warnings.map(\.description)
@@ -182,6 +183,24 @@ public struct BackupRunner: Sendable {
             try Self.move(from: building, to: destination + "/" + stamp)
         }
         return Outcome(record: record, steps: steps, warnings: warnings)
+    }
+
+    /// Runs two independent walks on two threads: the source and the backup are read at the same time.
+    private func bothAtOnce<First: Sendable, Second: Sendable>(
+        _ first: @Sendable () throws -> First, _ second: @Sendable () throws -> Second
+    ) throws -> (First, Second) {
+        let results = Mutex<(Result<First, any Error>?, Result<Second, any Error>?)>((nil, nil))
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            if index == 0 {
+                let result = Result { try first() }
+                results.withLock { $0.0 = result }
+            } else {
+                let result = Result { try second() }
+                results.withLock { $0.1 = result }
+            }
+        }
+        let (firstResult, secondResult) = results.withLock { $0 }
+        return (try firstResult!.get(), try secondResult!.get())
     }
 
     /// The stamp of now, or of the next second whose `path` is free: two runs in one second never share one.

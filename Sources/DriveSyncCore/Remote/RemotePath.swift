@@ -29,8 +29,10 @@ public struct RemotePath: Hashable, Sendable, Comparable, CustomStringConvertibl
         let shown = path ?? name
         if name.isEmpty { throw InvalidPath(path: shown, reason: "empty name") }
         if name == "." || name == ".." { throw InvalidPath(path: shown, reason: "'\(name)' is not a name") }
-        if name.contains("/") { throw InvalidPath(path: shown, reason: "a name cannot contain '/'") }
-        if name.unicodeScalars.contains("\0") { throw InvalidPath(path: shown, reason: "a name cannot contain NUL") }
+        // One pass over the bytes: '/' and NUL never occur inside a multi-byte UTF-8 sequence.
+        for byte in name.utf8 where byte == UInt8(ascii: "/") || byte == 0 {
+            throw InvalidPath(path: shown, reason: byte == 0 ? "a name cannot contain NUL" : "a name cannot contain '/'")
+        }
     }
 
     /// Names are equal when their bytes are: `é` composed (NFC) and decomposed (NFD) are two files on
