@@ -242,28 +242,21 @@ extension DriveFolderRemote: ChangeTrackingRemote {
     public func changeCursor() async throws -> String { try await drive.startPageToken() }
 
     public func changes(since cursor: String) async throws -> (changes: [RemoteChange], next: String) {
-        var remoteChanges: [RemoteChange] = []
-        var next: String?
-        // Page by page, keeping only the small summaries: a feed can hold every file of a large first sync.
-        for try await page in drive.listChanges(from: cursor, fields: "nextPageToken,newStartPageToken,changes(removed,fileId,file(id,name,mimeType,parents,md5Checksum,trashed))") {
-            for change in page.changes ?? [] {
-                guard let id = change.fileId ?? change.file?.id else { continue }  // shared-drive changes
-                let file = change.file
-                remoteChanges.append(RemoteChange(
-                    id: id,
-                    removed: change.removed == true || file?.trashed == true,
-                    name: file?.name,
-                    parentIDs: file?.parents ?? [],
-                    isFolder: file?.isFolder ?? false,
-                    md5: file?.md5Checksum
-                ))
-            }
-            next = page.newStartPageToken ?? next
+        // Only small summaries are kept: a feed can hold every file of a large first sync.
+        let fields: Fields = "nextPageToken,newStartPageToken,changes(removed,fileId,file(id,name,mimeType,parents,md5Checksum,trashed))"
+        let (changes, next) = try await drive.changes(since: cursor, fields: fields) { change -> RemoteChange? in
+            guard let id = change.fileId ?? change.file?.id else { return nil }  // shared-drive changes
+            let file = change.file
+            return RemoteChange(
+                id: id,
+                removed: change.removed == true || file?.trashed == true,
+                name: file?.name,
+                parentIDs: file?.parents ?? [],
+                isFolder: file?.isFolder ?? false,
+                md5: file?.md5Checksum
+            )
         }
-        guard let next else {
-            throw DriveAPIError(code: .invalidResponse, message: "the last changes page had no newStartPageToken", method: "changes.list")
-        }
-        return (remoteChanges, next)
+        return (changes, next)
     }
 }
 

@@ -27,7 +27,8 @@ extension DriveSync {
             let remoteFiles = Dictionary(entries.filter { !$0.isFolder }.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
             let localFiles = scan.items.filter { $0.kind == .file && !archive.contains($0.path) }
             var report = CheckReport()
-            report.missingInSource = remoteFiles.keys.filter { path in !localFiles.contains { $0.path == path } }.sorted()
+            let localPaths = Set(localFiles.map(\.path))
+            report.missingInSource = remoteFiles.keys.filter { !localPaths.contains($0) }.sorted()
             try await withThrowingTaskGroup(of: (RemotePath, Bool?).self) { group in
                 var pending = localFiles.makeIterator()
                 func startNext() {

@@ -84,8 +84,8 @@ extension DriveSync {
     /// Failed uploads of every known pair, or of one.
     public func failedUploads() async throws -> [(pair: SyncPair, failures: [FailedUpload])] {
         var result: [(SyncPair, [FailedUpload])] = []
-        for (path, pair) in try await knownPairs() {
-            let failures = try await StateStore(path: path).failedUploads()
+        for (state, pair) in try await knownPairs() {
+            let failures = try await state.failedUploads()
             if !failures.isEmpty { result.append((pair, failures)) }
         }
         return result
@@ -118,8 +118,7 @@ extension DriveSync {
 
     public func statistics() async throws -> [PairStatistics] {
         var result: [PairStatistics] = []
-        for (path, pair) in try await knownPairs() {
-            let state = try StateStore(path: path)
+        for (state, pair) in try await knownPairs() {
             var statistics = PairStatistics(pair: pair)
             for item in try await state.syncedItems() {
                 if item.kind == .folder { statistics.folders += 1 } else { statistics.files += 1 }

@@ -71,13 +71,8 @@ extension DriveSync {
                     let report = await SyncExecutor(remote: remote, state: state, localRoot: rootPath, options: executorOptions).run(plan, local: [item])
                     notes += report.archived.map { "kept the previous remote copy as \($0.archivedAs) (\($0.reason))" }
                     if let failure = report.failures.first {
-                        let status: UploadLogEntry.Status = switch report.credentialProblem {
-                        case .missing: .tokenMissing
-                        case .rejected: .authFailed
-                        case nil: .fail
-                        }
                         return UploadResult(
-                            status: status, attempts: try await state.failedAttempts(path), remotePath: remotePath, remoteID: nil,
+                            status: .init(failureWith: report.credentialProblem), attempts: try await state.failedAttempts(path), remotePath: remotePath, remoteID: nil,
                             notes: notes, error: failure.message
                         )
                     }
@@ -88,9 +83,7 @@ extension DriveSync {
                 }
             }
         } catch {
-            logCredentialFailure(error, file: filePath, destination: destination, tags: tags, note: note)
-            if (error as? any CredentialAwareError)?.credentialProblem != nil {
-                let status: UploadLogEntry.Status = (error as? any CredentialAwareError)?.credentialProblem == .missing ? .tokenMissing : .authFailed
+            if let status = logCredentialFailure(error, file: filePath, destination: destination, tags: tags, note: note) {
                 return UploadResult(status: status, attempts: 0, remotePath: remotePath, remoteID: nil, notes: [], error: "\(error)")
             }
             throw error

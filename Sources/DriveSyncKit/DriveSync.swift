@@ -173,14 +173,14 @@ public struct DriveSync: Sendable {
         return try await body(state)
     }
 
-    /// Every pair with a state in the data folder: its state file and what it syncs.
-    public func knownPairs() async throws -> [(state: String, pair: SyncPair)] {
+    /// Every pair with a state in the data folder: its state, opened once, and what it syncs.
+    public func knownPairs() async throws -> [(state: StateStore, pair: SyncPair)] {
         let folder = home + "/state"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        var pairs: [(String, SyncPair)] = []
+        var pairs: [(StateStore, SyncPair)] = []
         for name in names.sorted() where name.hasSuffix(".sqlite") {
-            let path = folder + "/" + name
-            if let pair = try await StateStore(path: path).pair() { pairs.append((path, pair)) }
+            let state = try StateStore(path: folder + "/" + name)
+            if let pair = try await state.pair() { pairs.append((state, pair)) }
         }
         return pairs
     }
@@ -192,14 +192,17 @@ public struct DriveSync: Sendable {
         )
     }
 
-    /// Records that a run could not start for want of credentials (`token_missing`, `auth_failed`).
-    func logCredentialFailure(_ error: any Error, file: String, destination: Location, tags: [String], note: String?) {
-        guard let problem = (error as? any CredentialAwareError)?.credentialProblem else { return }
-        let status: UploadLogEntry.Status = problem == .missing ? .tokenMissing : .authFailed
+    /// Records that a run could not start for want of credentials (`token_missing`, `auth_failed`);
+    /// returns that status, or `nil` when credentials were not the cause.
+    @discardableResult
+    func logCredentialFailure(_ error: any Error, file: String, destination: Location, tags: [String], note: String?) -> UploadLogEntry.Status? {
+        guard let problem = (error as? any CredentialAwareError)?.credentialProblem else { return nil }
+        let status = UploadLogEntry.Status(failureWith: problem)
         try? logs.uploads?.append(UploadLogEntry(
             timestamp: DriveTimestamp.format(Date()), file: file, status: status, attempts: 0, tags: tags, note: note,
             remote_path: destination.description, error: "\(error)"
         ))
+        return status
     }
 }
 

@@ -216,12 +216,7 @@ public struct SyncExecutor: Sendable {
             let problem = (error as? any CredentialAwareError)?.credentialProblem
             if Self.isUpload(action), let item = items[path] {
                 let attempts = (try? await state.recordFailure(path, error: "\(error)", at: DriveTimestamp.milliseconds(of: now()), tags: options.tags, note: options.note)) ?? 1
-                let status: UploadLogEntry.Status = switch problem {
-                case .missing: .tokenMissing
-                case .rejected: .authFailed
-                case nil: .fail
-                }
-                try? logUpload(item, status: status, attempts: attempts, entry: nil, error: "\(error)")
+                try? logUpload(item, status: .init(failureWith: problem), attempts: attempts, entry: nil, error: "\(error)")
             }
             return .failed(.init(path: path, action: action, message: "\(error)"), problem)
         }

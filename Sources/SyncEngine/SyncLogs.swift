@@ -19,6 +19,15 @@ public struct UploadLogEntry: Codable, Hashable, Sendable {
         case skipped
         case tokenMissing = "token_missing"
         case authFailed = "auth_failed"
+
+        /// The status of a failed attempt: what the credentials' problem says, else `fail`.
+        public init(failureWith problem: CredentialProblem?) {
+            switch problem {
+            case .missing: self = .tokenMissing
+            case .rejected: self = .authFailed
+            case nil: self = .fail
+            }
+        }
     }
 
     public var timestamp: String

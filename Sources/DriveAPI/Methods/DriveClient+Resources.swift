@@ -20,7 +20,7 @@ extension DriveClient {
     /// (persist it as the next cursor).
     public func listChanges(
         from pageToken: String,
-        fields: Fields = Fields("nextPageToken,newStartPageToken,changes(changeType,time,removed,fileId,driveId,file(\(Fields.syncFile)))"),
+        fields: Fields = .changePage,
         driveId: String? = nil,
         includeRemoved: Bool = true,
         restrictToMyDrive: Bool = false,
@@ -44,10 +44,21 @@ extension DriveClient {
 
     /// Every change since a cursor, and the cursor to use next time.
     public func changes(since pageToken: String, driveId: String? = nil) async throws -> (changes: [Change], newStartPageToken: String) {
-        var changes: [Change] = []
+        try await changes(since: pageToken, driveId: driveId) { $0 }
+    }
+
+    /// Every change since a cursor, each reduced by `summarize` as its page arrives (`nil` drops it), so
+    /// a long feed is never held whole; and the cursor to use next time.
+    public func changes<Summary>(
+        since pageToken: String,
+        fields: Fields = .changePage,
+        driveId: String? = nil,
+        summarize: (Change) -> Summary?
+    ) async throws -> (changes: [Summary], newStartPageToken: String) {
+        var changes: [Summary] = []
         var newStart: String?
-        for try await page in listChanges(from: pageToken, driveId: driveId) {
-            changes += page.changes ?? []
+        for try await page in listChanges(from: pageToken, fields: fields, driveId: driveId) {
+            changes += (page.changes ?? []).compactMap(summarize)
             newStart = page.newStartPageToken ?? newStart
         }
         guard let newStart else {
