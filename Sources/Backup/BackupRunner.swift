@@ -92,10 +92,7 @@ public struct BackupRunner: Sendable {
             case .makeFolder(let path):
                 if !dryRun { try FileManager.default.createDirectory(atPath: mirror + "/" + path.description, withIntermediateDirectories: true) }
             case .copy(let path, let change):
-                if !dryRun { try Self.copy(from: source + "/" + path.description, to: mirror + "/" + path.description) }
-                record.copied += 1
-                record.copiedBytes += sizes[path]?.size ?? 0
-                record.changelog.append(.init(path: path.description, change: change))
+                try copyChanged(path, change, into: mirror, size: sizes[path]?.size ?? 0, record: &record, dryRun: dryRun)
             case .keep:
                 record.unchanged += 1
             case .remove(let path, let isFolder):
@@ -153,10 +150,7 @@ public struct BackupRunner: Sendable {
             case .makeFolder(let path):
                 if !dryRun { try FileManager.default.createDirectory(atPath: building + "/" + path.description, withIntermediateDirectories: true) }
             case .copy(let path, let change):
-                if !dryRun { try Self.copy(from: source + "/" + path.description, to: building + "/" + path.description) }
-                record.copied += 1
-                record.copiedBytes += sizes[path]?.size ?? 0
-                record.changelog.append(.init(path: path.description, change: change))
+                try copyChanged(path, change, into: building, size: sizes[path]?.size ?? 0, record: &record, dryRun: dryRun)
             case .link(let path):
                 let size = sizes[path]?.size ?? 0
                 if !dryRun, let previousRoot {
@@ -211,6 +205,14 @@ public struct BackupRunner: Sendable {
     }
 
     // MARK: File operations
+
+    /// Copies a new or changed source file into a backup tree and counts it in the record (both modes).
+    private func copyChanged(_ path: RemotePath, _ change: BackupStep.Change, into tree: String, size: Int64, record: inout BackupRecord, dryRun: Bool) throws {
+        if !dryRun { try Self.copy(from: source + "/" + path.description, to: tree + "/" + path.description) }
+        record.copied += 1
+        record.copiedBytes += size
+        record.changelog.append(.init(path: path.description, change: change))
+    }
 
     private func write(_ record: BackupRecord, to path: String) throws {
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)

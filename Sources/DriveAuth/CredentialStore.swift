@@ -37,6 +37,14 @@ public struct StoredCredential: Codable, Sendable, Hashable {
     }
 
     public var oauthEndpoints: OAuthEndpoints { endpoint.map(OAuthEndpoints.served(at:)) ?? .google }
+
+    /// Takes a token endpoint's answer issued at `issuedAt`: the access token, its expiry, and the
+    /// refresh token when one came (a refresh answer usually has none: the old one stays).
+    mutating func accept(_ grant: TokenGrant, issuedAt: Date) {
+        accessToken = grant.accessToken
+        accessTokenExpiry = issuedAt.addingTimeInterval(TimeInterval(grant.expiresIn ?? 3600))
+        if let refreshToken = grant.refreshToken { self.refreshToken = refreshToken }
+    }
 }
 
 /// Credentials encrypted at rest with AES-GCM (authenticated: a changed byte or another key is

@@ -91,9 +91,7 @@ public struct LoginFlows: Sendable {
 
     private func finish(_ credential: StoredCredential, _ grant: TokenGrant) throws -> StoredCredential {
         var credential = credential
-        credential.accessToken = grant.accessToken
-        credential.accessTokenExpiry = now().addingTimeInterval(TimeInterval(grant.expiresIn ?? 3600))
-        credential.refreshToken = grant.refreshToken
+        credential.accept(grant, issuedAt: now())
         if let scope = grant.scope, !scope.isEmpty { credential.scopes = scope.split(separator: " ").map(String.init) }
         guard credential.refreshToken != nil else {
             throw OAuthError(code: "invalid_grant", message: "no refresh token was issued, so the sign-in would not last; run the login again")

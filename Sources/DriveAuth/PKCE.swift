@@ -1,4 +1,5 @@
 import Crypto
+import DriveSyncCore
 public import Foundation
 
 /// RFC 7636 proof key for the installed-app flow: a random verifier kept by the client and its S256
@@ -22,7 +23,7 @@ public struct PKCE: Sendable, Hashable {
 
     /// BASE64URL-NOPAD(SHA256(ASCII(verifier))).
     public static func challenge(for verifier: String) -> String {
-        base64URL(Array(SHA256.hash(data: Array(verifier.utf8))))
+        Base64URL.encode(SHA256.hash(data: Array(verifier.utf8)))
     }
 
     static let unreserved = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -31,10 +32,4 @@ public struct PKCE: Sendable, Hashable {
     public static func randomString<Generator: RandomNumberGenerator>(count: Int, using generator: inout Generator) -> String {
         String((0..<count).map { _ in unreserved[Int(generator.next(upperBound: UInt64(unreserved.count)))] })
     }
-}
-
-/// Base64url without padding (RFC 4648 §5), as JWTs and PKCE use it.
-public func base64URL(_ bytes: some Sequence<UInt8>) -> String {
-    Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        .replacingOccurrences(of: "=", with: "")
 }

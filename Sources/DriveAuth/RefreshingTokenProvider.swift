@@ -78,9 +78,7 @@ public actor RefreshingTokenProvider: AccessTokenProvider {
                 status: error.status
             )
         }
-        renewed.accessToken = grant.accessToken
-        renewed.accessTokenExpiry = issuedAt.addingTimeInterval(TimeInterval(grant.expiresIn ?? 3600))
-        if let refreshToken = grant.refreshToken { renewed.refreshToken = refreshToken }
+        renewed.accept(grant, issuedAt: issuedAt)
         return renewed
     }
 }

@@ -1,5 +1,6 @@
 import _CryptoExtras
 import Crypto
+import DriveSyncCore
 public import Foundation
 
 /// A Google service-account key (the JSON file from the Cloud console) and the RS256 JWT assertions it
@@ -53,8 +54,8 @@ public struct ServiceAccountKey: Sendable, Hashable, Codable {
         let now = Int(issuedAt.timeIntervalSince1970)
         let header = try encoder.encode(Header(kid: privateKeyID))
         let claims = try encoder.encode(Claims(iss: clientEmail, scope: scopes.joined(separator: " "), aud: audience, iat: now, exp: now + 3600, sub: subject))
-        let input = base64URL(header) + "." + base64URL(claims)
+        let input = Base64URL.encode(header) + "." + Base64URL.encode(claims)
         let signature = try signingKey().signature(for: Data(input.utf8), padding: .insecurePKCS1v1_5)
-        return input + "." + base64URL(signature.rawRepresentation)
+        return input + "." + Base64URL.encode(signature.rawRepresentation)
     }
 }

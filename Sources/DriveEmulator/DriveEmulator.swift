@@ -58,7 +58,7 @@ public final class DriveEmulator: Sendable {
         try store.write { state, journal in
             state.ensureUser(email: email, displayName: displayName, storageLimit: storageLimit, journal: &journal)
             if let token {
-                let record = AccessTokenRecord(token: token, user: email, scopes: ["https://www.googleapis.com/auth/drive"], expiresAt: nil)
+                let record = AccessTokenRecord(token: token, user: email, scopes: [Scopes.full], expiresAt: nil)
                 state.accessTokens[token] = record
                 journal.save(.accessToken, token, record)
             }
@@ -117,10 +117,7 @@ public final class DriveEmulator: Sendable {
     /// scope reads, only `drive`, `drive.file` and `drive.appdata` write.
     static func checkScopes(_ scopes: [String]?, isWrite: Bool) throws(DriveError) {
         guard let scopes else { return }
-        let prefix = "https://www.googleapis.com/auth/"
-        let writing: Set<String> = ["drive", "drive.file", "drive.appdata"].reduce(into: []) { $0.insert(prefix + $1) }
-        let reading = writing.union(["drive.readonly", "drive.metadata.readonly", "drive.metadata", "drive.photos.readonly"].map { prefix + $0 })
-        guard scopes.contains(where: (isWrite ? writing : reading).contains) else {
+        guard scopes.contains(where: (isWrite ? Scopes.writing : Scopes.reading).contains) else {
             throw DriveError(.forbidden, reason: "insufficientPermissions", message: "Request had insufficient authentication scopes.")
         }
     }

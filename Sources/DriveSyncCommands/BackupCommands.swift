@@ -39,8 +39,8 @@ struct BackupCommand: AsyncParsableCommand {
         var dryRun = false
 
         func runner(defaultFolder: String) throws -> BackupRunner {
-            let configuration = try Configuration.load(explicit: global.config, projectFolder: source)
-            return BackupRunner(source: source, destination: to ?? defaultFolder, note: note, checksum: checksum, extraIgnores: configuration.ignore)
+            let ignore = try global.driveSync(projectFolder: source).configuration.ignore
+            return BackupRunner(source: source, destination: to ?? defaultFolder, note: note, checksum: checksum, extraIgnores: ignore)
         }
 
         func report(_ outcome: BackupRunner.Outcome) {
@@ -206,17 +206,13 @@ struct BackupCommand: AsyncParsableCommand {
         @OptionGroup var transfer: TransferOptions
 
         func run() async throws {
-            let progress = ProgressDisplay(verbose: target.global.verbose)
-            let outcome = try await reportingErrors {
-                let driveSync = try target.global.driveSync()
-                var request = try target.request(driveSync)
-                transfer.apply(to: &request)
-                request.tags = transfer.tags.isEmpty ? ["backup"] : transfer.tags
-                request.progress = progress.handle
-                return try await driveSync.sync(request)
+            try await transfer.run(target.global, destination: target.project ?? "drive:") { progress in
+                try await transfer.perform(target.global, projectFolder: nil, progress: progress) { driveSync in
+                    var request = try target.request(driveSync)
+                    request.tags = ["backup"]  // unless --tag says otherwise
+                    return request
+                }
             }
-            progress.finish()
-            try TransferSummary(outcome: outcome, json: transfer.json, destination: target.project ?? "drive:", verbose: target.global.verbose).print()
         }
     }
 

@@ -65,7 +65,7 @@ struct TransferOptions: ParsableArguments {
     func apply(to request: inout DriveSync.SyncRequest) {
         request.dryRun = dryRun
         request.note = note
-        request.tags = tags
+        if !tags.isEmpty { request.tags = tags }  // a command's own default tags stay unless --tag is given
         request.force = force
         request.transfers = transfers
         request.checkers = checkers

@@ -46,21 +46,17 @@ struct SyncCommand: AsyncParsableCommand {
 
     /// Runs the sync and returns what happened (`run` prints it).
     func perform(home: String = DriveSyncHome.resolve(), progress: ProgressDisplay? = nil) async throws -> SyncSession.Outcome {
-        let driveSync = try global.driveSync(projectFolder: source, home: home)
-        let target = try global.location(destination ?? "drive:" + URL(fileURLWithPath: source).standardizedFileURL.lastPathComponent, in: driveSync)
-        var request = DriveSync.SyncRequest(source: source, destination: target)
-        transfer.apply(to: &request)
-        request.delete = delete
-        request.deletionLimit = maxDelete.flatMap(DeletionLimit.init(parsing:))
-        if let progress { request.progress = progress.handle }
-        return try await driveSync.sync(request)
+        try await transfer.perform(global, projectFolder: source, home: home, progress: progress) { driveSync in
+            let target = try global.location(destination ?? "drive:" + URL(fileURLWithPath: source).standardizedFileURL.lastPathComponent, in: driveSync)
+            var request = DriveSync.SyncRequest(source: source, destination: target)
+            request.delete = delete
+            request.deletionLimit = maxDelete.flatMap(DeletionLimit.init(parsing:))
+            return request
+        }
     }
 
     func run() async throws {
-        let progress = ProgressDisplay(verbose: global.verbose)
-        let outcome = try await reportingErrors { try await perform(progress: progress) }
-        progress.finish()
-        try TransferSummary(outcome: outcome, json: transfer.json, destination: destination ?? "drive:", verbose: global.verbose).print()
+        try await transfer.run(global, destination: destination ?? "drive:") { try await perform(progress: $0) }
     }
 }
 
@@ -87,18 +83,35 @@ struct CopyCommand: AsyncParsableCommand {
     var destination: String
 
     func perform(home: String = DriveSyncHome.resolve(), progress: ProgressDisplay? = nil) async throws -> SyncSession.Outcome {
-        let driveSync = try global.driveSync(projectFolder: source, home: home)
-        var request = DriveSync.SyncRequest(source: source, destination: try global.location(destination, in: driveSync))
-        transfer.apply(to: &request)
+        try await transfer.perform(global, projectFolder: source, home: home, progress: progress) { driveSync in
+            DriveSync.SyncRequest(source: source, destination: try global.location(destination, in: driveSync))
+        }
+    }
+
+    func run() async throws {
+        try await transfer.run(global, destination: destination) { try await perform(progress: $0) }
+    }
+}
+
+extension TransferOptions {
+    /// Builds a request against the configured DriveSync, applies these options to it, and runs it.
+    func perform(
+        _ global: GlobalOptions, projectFolder: String?, home: String = DriveSyncHome.resolve(), progress: ProgressDisplay?,
+        request build: (DriveSync) throws -> DriveSync.SyncRequest
+    ) async throws -> SyncSession.Outcome {
+        let driveSync = try global.driveSync(projectFolder: projectFolder, home: home)
+        var request = try build(driveSync)
+        apply(to: &request)
         if let progress { request.progress = progress.handle }
         return try await driveSync.sync(request)
     }
 
-    func run() async throws {
+    /// Runs `perform` under a progress display, then prints the summary and sets the exit status.
+    func run(_ global: GlobalOptions, destination: String, _ perform: (ProgressDisplay) async throws -> SyncSession.Outcome) async throws {
         let progress = ProgressDisplay(verbose: global.verbose)
-        let outcome = try await reportingErrors { try await perform(progress: progress) }
+        let outcome = try await reportingErrors { try await perform(progress) }
         progress.finish()
-        try TransferSummary(outcome: outcome, json: transfer.json, destination: destination, verbose: global.verbose).print()
+        try TransferSummary(outcome: outcome, json: json, destination: destination, verbose: global.verbose).print()
     }
 }
 

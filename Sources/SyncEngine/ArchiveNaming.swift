@@ -24,7 +24,11 @@ public enum ArchiveNaming {
 
     /// `name_STAMP.ext` (the extension kept last so the file still opens with the right program).
     public static func stamped(_ name: String, _ date: Date, label: String = "") -> String {
-        let suffix = (label.isEmpty ? "_" : "_\(label)_") + stamp(date)
+        insert((label.isEmpty ? "_" : "_\(label)_") + stamp(date), into: name)
+    }
+
+    /// `suffix` added before the extension (`a.tar.gz` → `a.tar<suffix>.gz`); a leading dot is no extension.
+    static func insert(_ suffix: String, into name: String) -> String {
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name + suffix }
         return String(name[..<dot]) + suffix + String(name[dot...])
     }
@@ -43,13 +47,6 @@ public enum ArchiveNaming {
 
     /// `name-N.ext`: the `N`th variant of a taken name.
     public static func numbered(_ path: RemotePath, _ number: Int) throws -> RemotePath {
-        let name = path.name
-        let numbered: String
-        if let dot = name.lastIndex(of: "."), dot != name.startIndex {
-            numbered = String(name[..<dot]) + "-\(number)" + String(name[dot...])
-        } else {
-            numbered = name + "-\(number)"
-        }
-        return try (path.parent ?? .root).appending(numbered)
+        try (path.parent ?? .root).appending(insert("-\(number)", into: path.name))
     }
 }

@@ -196,17 +196,7 @@ extension DriveEmulator {
     /// RFC 7636: S256 is BASE64URL-NOPAD(SHA256(verifier)); plain is the verifier itself.
     static func pkceChallenge(_ verifier: String, method: String) -> String {
         guard method == "S256" else { return verifier }
-        return base64URL(Data(SHA256.hash(data: Data(verifier.utf8))))
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacing("+", with: "-").replacing("/", with: "_").replacing("=", with: "")
-    }
-
-    static func base64URLDecode(_ text: some StringProtocol) -> Data? {
-        var base64 = String(text).replacing("-", with: "+").replacing("_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: base64)
+        return Base64URL.encode(SHA256.hash(data: Data(verifier.utf8)))
     }
 
     // MARK: Device flow
@@ -215,7 +205,7 @@ extension DriveEmulator {
         let form = try await request.formBody()
         guard let clientId = form["client_id"] else { throw OAuthError(status: .unauthorized, error: "invalid_client", description: "The OAuth client was not found.") }
         let scopes = (form["scope"] ?? "").split(separator: " ").map(String.init)
-        let allowed: Set<String> = ["https://www.googleapis.com/auth/drive.file", "https://www.googleapis.com/auth/drive.appdata", "openid", "email", "profile"]
+        let allowed: Set<String> = [Scopes.file, Scopes.appData, "openid", "email", "profile"]
         guard scopes.allSatisfy(allowed.contains) else { throw OAuthError(error: "invalid_scope", description: "Invalid device flow scope: \(scopes.filter { !allowed.contains($0) }.joined(separator: " "))") }
         let deviceCode = "AH-1Ng" + Identifier.random(count: 40)
         let letters = Array("BCDFGHJKLMNPQRSTVWXZ")
@@ -283,8 +273,8 @@ extension DriveEmulator {
     /// Verifies an RS256 JWT from a registered service account; returns the user the token acts for.
     private func verifyServiceAccountAssertion(_ assertion: String, request: EmulatorRequest, now: Int64) throws -> (String, [String]) {
         let parts = assertion.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerData = Self.base64URLDecode(parts[0]), let claimsData = Self.base64URLDecode(parts[1]),
-            let signature = Self.base64URLDecode(parts[2]),
+        guard parts.count == 3, let headerData = Base64URL.decode(parts[0]), let claimsData = Base64URL.decode(parts[1]),
+            let signature = Base64URL.decode(parts[2]),
             let header = JSONValue.parse(headerData), let claims = JSONValue.parse(claimsData)
         else { throw OAuthError(error: "invalid_grant", description: "Invalid JWT: malformed.") }
         guard header["alg"]?.stringValue == "RS256" else { throw OAuthError(error: "invalid_grant", description: "Invalid JWT: alg must be RS256.") }

@@ -6,15 +6,9 @@ enum RequestApp {
     /// Set when the token's only Drive scope is `drive.file`: the app whose files are visible.
     @TaskLocal static var restriction: String?
 
-    static let fileScope = "https://www.googleapis.com/auth/drive.file"
-    static let broaderScopes: Set<String> = [
-        "https://www.googleapis.com/auth/drive", "https://www.googleapis.com/auth/drive.readonly",
-        "https://www.googleapis.com/auth/drive.metadata", "https://www.googleapis.com/auth/drive.metadata.readonly",
-    ]
-
     /// The restriction a token's scopes impose, if any.
     static func restriction(scopes: [String]?, clientId: String?) -> String? {
-        guard let scopes, scopes.contains(fileScope), !scopes.contains(where: broaderScopes.contains) else { return nil }
+        guard let scopes, scopes.contains(Scopes.file), !scopes.contains(where: Scopes.beyondAppFiles.contains) else { return nil }
         return clientId ?? "unknown-client"
     }
 }
