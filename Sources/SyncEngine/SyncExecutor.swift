@@ -109,6 +109,8 @@ public struct SyncExecutor: Sendable {
             let bytes = plan.actions.reduce(Int64(0)) { total, action in Self.isUpload(action) ? total + (items[Self.path(of: action)]?.size ?? 0) : total }
             progress(.planned(actions: plan.actions.count, bytes: bytes))
         }
+        // Attempts of earlier failed runs, read once for the whole plan rather than once per upload.
+        let earlierAttempts = Dictionary(((try? await state.failedUploads()) ?? []).map { ($0.path, $0.attempts) }, uniquingKeysWith: max)
         var report = SyncReport()
         func absorb(_ outcome: Outcome) {
             switch outcome {
@@ -135,21 +137,21 @@ public struct SyncExecutor: Sendable {
         }
         for action in folders {
             guard report.credentialProblem == nil else { break }
-            absorb(await perform(action, items: items))
+            absorb(await perform(action, items: items, earlierAttempts: earlierAttempts))
         }
         await withTaskGroup(of: Outcome.self) { group in
             var started = 0
             for action in transfers {
                 if started >= options.transfers, let outcome = await group.next() { absorb(outcome) }
                 guard report.credentialProblem == nil else { break }
-                group.addTask { await perform(action, items: items) }
+                group.addTask { await perform(action, items: items, earlierAttempts: earlierAttempts) }
                 started += 1
             }
             for await outcome in group { absorb(outcome) }
         }
         for action in folderRemovals {
             guard report.credentialProblem == nil else { break }
-            absorb(await perform(action, items: items))
+            absorb(await perform(action, items: items, earlierAttempts: earlierAttempts))
         }
         report.notStarted = plan.actions.count - report.completed.count - report.failures.count
         // A run that ran to its end needs no create intents but those of failed files (whose creates may
@@ -162,7 +164,7 @@ public struct SyncExecutor: Sendable {
 
     private func timestamp() -> String { DriveTimestamp.format(now()) }
 
-    private func perform(_ action: SyncAction, items: [RemotePath: LocalItem]) async -> Outcome {
+    private func perform(_ action: SyncAction, items: [RemotePath: LocalItem], earlierAttempts: [RemotePath: Int]) async -> Outcome {
         let path = Self.path(of: action)
         do {
             var archived: SyncReport.Archived?
@@ -175,18 +177,18 @@ public struct SyncExecutor: Sendable {
                     remoteModified: DriveTimestamp.milliseconds(of: folder.modified), lastSynced: DriveTimestamp.milliseconds(of: now())
                 ))
             case .upload:
-                bytes = try await upload(path, items: items, expecting: .absent)
+                bytes = try await upload(path, items: items, earlierAttempts: earlierAttempts[path] ?? 0, expecting: .absent)
             case .replace:
                 if options.keepReplacedAsRevision, let versioned = remote as? any RevisionKeepingRemote {
                     archived = try await pinRevision(path, on: versioned)
-                    bytes = try await upload(path, items: items, expecting: .unknown)  // a new revision of the same file
+                    bytes = try await upload(path, items: items, earlierAttempts: earlierAttempts[path] ?? 0, expecting: .unknown)  // a new revision of the same file
                 } else {
                     archived = try await moveAside(path, to: ArchiveNaming.archivedPath(for: path, at: now(), archiveRoot: options.archiveRoot), reason: "replaced")
-                    bytes = try await upload(path, items: items, expecting: .absent)
+                    bytes = try await upload(path, items: items, earlierAttempts: earlierAttempts[path] ?? 0, expecting: .absent)
                 }
             case .resolveConflict:
                 archived = try await moveAside(path, to: ArchiveNaming.conflictPath(for: path, at: now()), reason: "conflict")
-                bytes = try await upload(path, items: items, expecting: .absent)
+                bytes = try await upload(path, items: items, earlierAttempts: earlierAttempts[path] ?? 0, expecting: .absent)
             case .adopt, .refreshState:
                 guard let item = items[path], let entry = try await remote.entry(at: path) else { throw RemoteError(.notFound, path) }
                 try await record(item, entry)
@@ -230,9 +232,8 @@ public struct SyncExecutor: Sendable {
     }
 
     /// Uploads a planned file; `expecting` is what the plan saw at its path.
-    private func upload(_ path: RemotePath, items: [RemotePath: LocalItem], expecting: UploadExpectation) async throws -> Int64 {
+    private func upload(_ path: RemotePath, items: [RemotePath: LocalItem], earlierAttempts: Int, expecting: UploadExpectation) async throws -> Int64 {
         guard let item = items[path] else { throw RemoteError(.notFound, path, "not in the local scan") }
-        let earlierAttempts = try await state.failedAttempts(path)
         let modified = Date(timeIntervalSince1970: Double(item.modified) / 1000)
         let entry = try await remote.upload(from: localPath(path), to: path, modified: modified, expecting: expecting)
         try await record(item, entry)
