@@ -11,15 +11,11 @@ struct AboutCommand: AsyncParsableCommand {
         discussion: "Example: drivesync about work:"
     )
 
-    @OptionGroup var global: GlobalOptions
-
-    @Argument(help: "drive: (the default account) or NAME:.")
-    var account = "drive:"
+    @OptionGroup var selection: AccountSelection
 
     func run() async throws {
         try await reportingErrors {
-            let driveSync = try global.driveSync()
-            let name = try accountName(account, in: driveSync)
+            let (driveSync, name) = try selection.resolve()
             let about = try await driveSync.withDrive(account: name) { try await $0.client.about(fields: "user,storageQuota,maxUploadSize") }
             print("user: \(about.user?.displayName ?? "-") <\(about.user?.emailAddress ?? "-")>")
             if let quota = about.storageQuota {
@@ -39,15 +35,11 @@ struct TestCommand: AsyncParsableCommand {
         discussion: "Exits 0 when Drive answers and accepts the credentials, 5 when they are missing or refused, 1 otherwise."
     )
 
-    @OptionGroup var global: GlobalOptions
-
-    @Argument(help: "drive: (the default account) or NAME:.")
-    var account = "drive:"
+    @OptionGroup var selection: AccountSelection
 
     func run() async throws {
         try await reportingErrors {
-            let driveSync = try global.driveSync()
-            let name = try accountName(account, in: driveSync)
+            let (driveSync, name) = try selection.resolve()
             let (user, endpoint) = try await driveSync.withDrive(account: name) { connection in
                 let about = try await connection.client.about(fields: "user")
                 return (about.user?.emailAddress ?? "unknown user", connection.client.configuration.baseURL)
@@ -57,10 +49,19 @@ struct TestCommand: AsyncParsableCommand {
     }
 }
 
-/// `drive:` or `NAME:` (a trailing path is ignored) to an account name; `nil` is the default account.
-func accountName(_ text: String, in driveSync: DriveSync) throws -> String? {
-    guard case .drive(let account, _) = try Location(parsing: text.hasSuffix(":") ? text : text + ":", accounts: driveSync.accountNames) else {
-        throw DriveSyncError("'\(text)' is not an account; write drive: or NAME:")
+/// The account an account command acts on, with the global options.
+struct AccountSelection: ParsableArguments {
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "drive: (the default account) or NAME:.")
+    var account = "drive:"
+
+    /// DriveSync and the account's name (`nil`: the default account); a trailing path is ignored.
+    func resolve() throws -> (DriveSync, String?) {
+        let driveSync = try global.driveSync()
+        guard case .drive(let name, _) = try Location(parsing: account.hasSuffix(":") ? account : account + ":", accounts: driveSync.accountNames) else {
+            throw DriveSyncError("'\(account)' is not an account; write drive: or NAME:")
+        }
+        return (driveSync, name)
     }
-    return account
 }
