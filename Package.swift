@@ -318,7 +318,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BackupTests",
-            dependencies: ["Backup", "DriveSyncCore"],
+            dependencies: ["Backup", "DriveSyncCore", "SyncEngine"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

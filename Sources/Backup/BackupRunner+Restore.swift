@@ -62,18 +62,14 @@ extension BackupRunner {
     public func diff(_ older: String, _ newer: String) throws -> Difference {
         _ = try record(of: older)
         _ = try record(of: newer)
-        let before = Dictionary(try scanTree(destination + "/" + older).filter { $0.kind == .file }.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        let after = try scanTree(destination + "/" + newer).filter { $0.kind == .file }
         var difference = Difference()
-        for item in after {
-            guard let old = before[item.path] else {
-                difference.added.append(item.path)
-                continue
+        for (path, change) in BackupPlanner.changes(from: try scanTree(destination + "/" + older), to: try scanTree(destination + "/" + newer)) {
+            switch change {
+            case .added: difference.added.append(path)
+            case .modified: difference.modified.append(path)
+            case .removed: difference.removed.append(path)
             }
-            if !BackupPlanner.unchanged(item, old) { difference.modified.append(item.path) }
         }
-        let present = Set(after.map(\.path))
-        difference.removed = before.keys.filter { !present.contains($0) }.sorted()
         return difference
     }
 }

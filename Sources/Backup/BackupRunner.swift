@@ -84,31 +84,29 @@ public struct BackupRunner: Sendable {
         let (scan, mirrored) = try bothAtOnce(scanSource, { try scanTree(mirror) })
         let steps = BackupPlanner.snapshot(source: scan.items, mirror: mirrored)
         var record = BackupRecord(version: stamp, time: now(), source: source, mode: .snapshot, note: note)
-        let sizes = Dictionary(scan.items.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let deleted = destination + "/deleted/" + stamp
         if !dryRun { try FileManager.default.createDirectory(atPath: mirror, withIntermediateDirectories: true) }
         for step in steps {
             switch step {
             case .makeFolder(let path):
                 if !dryRun { try FileManager.default.createDirectory(atPath: mirror + "/" + path.description, withIntermediateDirectories: true) }
-            case .copy(let path, let change):
-                try copyChanged(path, change, into: mirror, size: sizes[path]?.size ?? 0, record: &record, dryRun: dryRun)
+            case .copy(let path, let change, let bytes):
+                try copyChanged(path, change, into: mirror, bytes: bytes, record: &record, dryRun: dryRun)
             case .keep:
                 record.unchanged += 1
-            case .remove(let path, let isFolder):
+            case .remove(let path, let isFolder, let bytes):
                 let from = mirror + "/" + path.description
                 if isFolder {
                     if !dryRun { _ = rmdir(from) }  // emptied by the moves before it; anything left keeps it
                     continue
                 }
-                let size = (try? FileManager.default.attributesOfItem(atPath: from)[.size] as? NSNumber)??.int64Value ?? 0
                 if !dryRun {
                     let to = deleted + "/" + path.description
                     try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: to).deletingLastPathComponent().path, withIntermediateDirectories: true)
                     try Self.move(from: from, to: to)
                 }
                 record.removed += 1
-                record.removedBytes += size
+                record.removedBytes += bytes
                 record.changelog.append(.init(path: path.description, change: .removed))
             case .link:
                 break
@@ -139,7 +137,6 @@ public struct BackupRunner: Sendable {
         let steps = BackupPlanner.versioned(source: scan.items, previous: previous)
         var record = BackupRecord(version: stamp, time: now(), source: source, mode: .versioned, note: note)
         var warnings = scan.warnings.map(\.description)
-        let sizes = Dictionary(scan.items.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let building = destination + "/" + stamp + ".partial"
         if !dryRun {
             try? FileManager.default.removeItem(atPath: building)  // a killed run's leftovers
@@ -149,10 +146,9 @@ public struct BackupRunner: Sendable {
             switch step {
             case .makeFolder(let path):
                 if !dryRun { try FileManager.default.createDirectory(atPath: building + "/" + path.description, withIntermediateDirectories: true) }
-            case .copy(let path, let change):
-                try copyChanged(path, change, into: building, size: sizes[path]?.size ?? 0, record: &record, dryRun: dryRun)
-            case .link(let path):
-                let size = sizes[path]?.size ?? 0
+            case .copy(let path, let change, let bytes):
+                try copyChanged(path, change, into: building, bytes: bytes, record: &record, dryRun: dryRun)
+            case .link(let path, let bytes):
                 if !dryRun, let previousRoot {
                     if link(previousRoot + "/" + path.description, building + "/" + path.description) != 0 {
                         // Another file system, or too many links: a copy keeps the version complete.
@@ -162,7 +158,7 @@ public struct BackupRunner: Sendable {
                     }
                 }
                 record.linked += 1
-                record.linkedBytes += size
+                record.linkedBytes += bytes
             case .keep, .remove:
                 break
             }
@@ -207,10 +203,10 @@ public struct BackupRunner: Sendable {
     // MARK: File operations
 
     /// Copies a new or changed source file into a backup tree and counts it in the record (both modes).
-    private func copyChanged(_ path: RemotePath, _ change: BackupStep.Change, into tree: String, size: Int64, record: inout BackupRecord, dryRun: Bool) throws {
+    private func copyChanged(_ path: RemotePath, _ change: BackupStep.Change, into tree: String, bytes: Int64, record: inout BackupRecord, dryRun: Bool) throws {
         if !dryRun { try Self.copy(from: source + "/" + path.description, to: tree + "/" + path.description) }
         record.copied += 1
-        record.copiedBytes += size
+        record.copiedBytes += bytes
         record.changelog.append(.init(path: path.description, change: change))
     }
 

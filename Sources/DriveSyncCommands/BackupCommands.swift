@@ -49,9 +49,9 @@ struct BackupCommand: AsyncParsableCommand {
             if global.verbose || dryRun {
                 for step in outcome.steps {
                     switch step {
-                    case .copy(let path, let change): print("\(dryRun ? "would copy" : "copied") \(path) (\(change.rawValue))")
-                    case .link(let path): print("\(dryRun ? "would link" : "linked") \(path)")
-                    case .remove(let path, false): print("\(dryRun ? "would remove" : "removed") \(path) (kept in deleted/)")
+                    case .copy(let path, let change, _): print("\(dryRun ? "would copy" : "copied") \(path) (\(change.rawValue))")
+                    case .link(let path, _): print("\(dryRun ? "would link" : "linked") \(path)")
+                    case .remove(let path, false, _): print("\(dryRun ? "would remove" : "removed") \(path) (kept in deleted/)")
                     default: break
                     }
                 }

@@ -6,10 +6,24 @@ public struct IgnoreRules: Sendable {
         var base: [String]
         /// The pattern's components as scalars, converted once rather than per path.
         var glob: [[Unicode.Scalar]]
+        /// For unanchored rules: what a name must start and end with to match, and whether those decide
+        /// the match alone (a plain name, or one `*` between them). Most rules (`*.log`, `.git`) never
+        /// need the glob, and most names are rejected by a byte comparison.
+        var namePrefix: [UInt8]
+        var nameSuffix: [UInt8]
+        var shape: Shape
         var anchored: Bool
         var foldersOnly: Bool
         var negated: Bool
         var source: String
+    }
+
+    enum Shape: Sendable {
+        /// No wildcard: the name is the prefix.
+        case literal
+        /// `prefix*suffix`.
+        case star
+        case glob
     }
 
     private(set) var rules: [Rule] = []
@@ -65,16 +79,34 @@ public struct IgnoreRules: Sendable {
             let anchored = line.contains("/")
             let parts = line.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
             guard !parts.isEmpty else { continue }
+            let glob = parts.map { Array($0.unicodeScalars) }
+            let (prefix, suffix, shape) = Self.literalEnds(of: glob[0])
             rules.append(Rule(
-                base: base, glob: parts.map { Array($0.unicodeScalars) }, anchored: anchored, foldersOnly: foldersOnly, negated: negated, source: source
+                base: base, glob: glob, namePrefix: prefix, nameSuffix: suffix, shape: shape,
+                anchored: anchored, foldersOnly: foldersOnly, negated: negated, source: source
             ))
         }
     }
 
+    /// The literal text a name pattern starts and ends with, and whether it has no other wildcard.
+    static func literalEnds(of pattern: [Unicode.Scalar]) -> (prefix: [UInt8], suffix: [UInt8], shape: Shape) {
+        func bytes(_ scalars: ArraySlice<Unicode.Scalar>) -> [UInt8] { Array(String(String.UnicodeScalarView(scalars)).utf8) }
+        let special: Set<Unicode.Scalar> = ["*", "?", "[", "\\"]
+        guard let first = pattern.firstIndex(where: special.contains) else { return (bytes(pattern[...]), [], .literal) }
+        // After a class or an escape the tail is not plain text; after `*` and `?` it is.
+        let tail = pattern.contains("[") || pattern.contains("\\") ? [] : bytes(pattern[(pattern.lastIndex(where: special.contains)! + 1)...])
+        let isStar = pattern.filter(special.contains) == ["*"]
+        return (bytes(pattern[..<first]), tail, isStar ? .star : .glob)
+    }
+
     /// Whether a path (its components from the sync root) is ignored.
     public func isIgnored(_ components: [String], isFolder: Bool) -> Bool {
-        guard let last = components.last else { return false }
-        let name = Array(last.unicodeScalars)
+        guard !rules.isEmpty, var last = components.last else { return false }
+        return last.withUTF8 { isIgnored(components, name: $0, isFolder: isFolder) }
+    }
+
+    private func isIgnored(_ components: [String], name bytes: UnsafeBufferPointer<UInt8>, isFolder: Bool) -> Bool {
+        var name: [Unicode.Scalar]?
         var path: [[Unicode.Scalar]]?
         var ignored = false
         // Only a rule of the other polarity can change the verdict so far.
@@ -86,7 +118,15 @@ public struct IgnoreRules: Sendable {
                 if path == nil { path = components.map { Array($0.unicodeScalars) } }
                 matches = Self.match(rule.glob[...], path![rule.base.count...])
             } else {
-                matches = Self.matchGlob(rule.glob[0][...], name[...])
+                guard bytes.starts(with: rule.namePrefix), bytes.count >= rule.namePrefix.count + rule.nameSuffix.count,
+                      bytes[(bytes.count - rule.nameSuffix.count)...].elementsEqual(rule.nameSuffix) else { continue }
+                switch rule.shape {
+                case .literal: matches = bytes.count == rule.namePrefix.count
+                case .star: matches = true
+                case .glob:
+                    if name == nil { name = Array(String(decoding: bytes, as: UTF8.self).unicodeScalars) }
+                    matches = Self.matchGlob(rule.glob[0][...], name![...])
+                }
             }
             if matches { ignored = !rule.negated }
         }

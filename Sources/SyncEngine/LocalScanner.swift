@@ -49,60 +49,69 @@ public struct LocalScanner: Sendable {
 
     public init(options: Options = .init()) { self.options = options }
 
+    /// Walks `root` depth first, each folder's names in byte order, so the items come out sorted by path
+    /// (a folder right before its contents) without sorting them all at the end.
     public func scan(root: String) throws -> Result {
-        let manager = FileManager.default
         var isDirectory: ObjCBool = false
-        guard manager.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ScanError(path: root, message: "the source folder does not exist or is not a folder")
         }
+        let descriptor = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ScanError(path: root, message: String(cString: strerror(errno))) }
         var rules = options.useDefaultIgnores ? IgnoreRules.defaults : IgnoreRules()
         if !options.extraIgnores.isEmpty { rules.add(contentsOf: options.extraIgnores.joined(separator: "\n"), in: [], source: "configuration") }
+        var walk = Walk(options: options, rules: rules)
+        walk.visit(descriptor, .root, at: root, ancestors: [])
+        return Result(items: walk.items, warnings: walk.warnings, isComplete: walk.complete)
+    }
+
+    private struct Walk {
+        let options: Options
+        var rules: IgnoreRules
         var items: [LocalItem] = []
         var warnings: [Warning] = []
         var complete = true
-        // Each folder carries the real paths of the folders above it, so a followed link that loops back
-        // to one of them is not walked forever.
-        var pending: [(folder: RemotePath, ancestors: Set<String>)] = [(.root, [])]
-        while let (folder, above) = pending.popLast() {
-            let folderPath = folder.isRoot ? root : root + "/" + folder.description
-            var ancestors = above
+
+        init(options: Options, rules: IgnoreRules) {
+            self.options = options
+            self.rules = rules
+        }
+
+        /// Reads one folder (its open descriptor, closed here) and everything below it. Each folder
+        /// carries the real paths of the folders above it, so a followed link that loops back to one of
+        /// them is not walked forever.
+        mutating func visit(_ descriptor: Int32, _ folder: RemotePath, at folderPath: String, ancestors: Set<String>) {
+            var ancestors = ancestors
             if options.followSymlinks {
                 let resolved = URL(fileURLWithPath: folderPath).resolvingSymlinksInPath().path
                 guard ancestors.insert(resolved).inserted else {
+                    close(descriptor)
                     warnings.append(.symlinkSkipped(folder.description))
-                    continue
+                    return
                 }
             }
+            guard let directory = fdopendir(descriptor) else {
+                close(descriptor)
+                return unreadable(folder, String(cString: strerror(errno)))
+            }
+            defer { closedir(directory) }
             if let text = try? String(contentsOfFile: folderPath + "/" + IgnoreRules.fileName, encoding: .utf8) {
                 rules.add(contentsOf: text, in: folder.components, source: folderPath + "/" + IgnoreRules.fileName)
             }
-            let names: [String]
-            do {
-                names = try manager.contentsOfDirectory(atPath: folderPath)
-            } catch {
-                warnings.append(.unreadable(folder.description, reason: "\(error.localizedDescription)"))
-                complete = false
-                continue
-            }
-            // Entries are examined relative to their folder, so the kernel does not walk the whole path
-            // again for each one.
-            let folderDescriptor = open(folderPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            guard folderDescriptor >= 0 else {
-                warnings.append(.unreadable(folder.description, reason: String(cString: strerror(errno))))
-                complete = false
-                continue
-            }
-            defer { close(folderDescriptor) }
-            for name in names {  // sorted once at the end
+            guard var names = readNames(directory, folder) else { return }
+            names.sort { RemotePath.compareNames($0, $1) < 0 }
+            let folderDescriptor = dirfd(directory)
+            for name in names {
                 guard let path = try? folder.appending(name) else {
                     warnings.append(.unsupportedName(folder.isRoot ? name : folder.description + "/" + name))
                     continue
                 }
-                // lstat directly: Foundation's attribute dictionaries cost more than the walk itself.
+                // Entries are examined relative to their folder, so the kernel does not walk the whole
+                // path again for each one; lstat directly, Foundation's attribute dictionaries cost more
+                // than the walk itself.
                 var info = stat()
                 guard fstatat(folderDescriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
-                    warnings.append(.unreadable(path.description, reason: String(cString: strerror(errno))))
-                    complete = false
+                    unreadable(path, String(cString: strerror(errno)))
                     continue
                 }
                 if info.st_mode & S_IFMT == S_IFLNK {
@@ -116,31 +125,71 @@ public struct LocalScanner: Sendable {
                 if rules.isIgnored(path.components, isFolder: isFolder) { continue }
                 if isFolder {
                     items.append(LocalItem(path: path, kind: .folder))
-                    pending.append((path, ancestors))
-                } else {
-                    guard faccessat(folderDescriptor, name, R_OK, 0) == 0 else {
-                        warnings.append(.unreadable(path.description, reason: "permission denied"))
-                        complete = false
+                    let child = openat(folderDescriptor, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                    guard child >= 0 else {
+                        unreadable(path, String(cString: strerror(errno)))
                         continue
                     }
-                    items.append(LocalItem(path: path, kind: .file, size: Int64(info.st_size), modified: Self.modificationMilliseconds(info)))
+                    visit(child, path, at: folderPath + "/" + name, ancestors: ancestors)
+                } else {
+                    guard Self.isReadable(info) || faccessat(folderDescriptor, name, R_OK, 0) == 0 else {
+                        unreadable(path, "permission denied")
+                        continue
+                    }
+                    items.append(LocalItem(path: path, kind: .file, size: Int64(info.st_size), modified: modificationMilliseconds(info)))
                 }
             }
         }
-        let sorted = items.map { ($0.path.orderingKey, $0) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }.map(\.1)
-        return Result(items: sorted, warnings: warnings, isComplete: complete)
+
+        /// The folder's names, except `.` and `..`; names that are not UTF-8 are reported and left out.
+        private mutating func readNames(_ directory: OpaquePointer, _ folder: RemotePath) -> [String]? {
+            var names: [String] = []
+            while true {
+                errno = 0
+                guard let entry = readdir(directory) else {
+                    if errno != 0 {
+                        unreadable(folder, String(cString: strerror(errno)))
+                        return nil
+                    }
+                    return names
+                }
+                let (name, raw) = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
+                    pointer.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)) {
+                        (String(validatingCString: $0), $0)
+                    }
+                }
+                guard let name else {
+                    let shown = String(cString: raw)
+                    warnings.append(.unsupportedName(folder.isRoot ? shown : folder.description + "/" + shown))
+                    continue
+                }
+                if name != "." && name != ".." { names.append(name) }
+            }
+        }
+
+        private mutating func unreadable(_ path: RemotePath, _ reason: String) {
+            warnings.append(.unreadable(path.description, reason: reason))
+            complete = false
+        }
+
+        private static let effectiveUser = geteuid()
+
+        /// Readable without asking the kernel: the owner's read bit, or root. Anything else (groups,
+        /// ACLs) is left to `faccessat`.
+        private static func isReadable(_ info: stat) -> Bool {
+            effectiveUser == 0 || (info.st_uid == effectiveUser && info.st_mode & S_IRUSR != 0)
+        }
     }
 }
 
-extension LocalScanner {
-    static func modificationMilliseconds(_ info: stat) -> Int64 {
-        #if canImport(Darwin)
-        let time = info.st_mtimespec
-        #else
-        let time = info.st_mtim
-        #endif
-        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
-    }
+/// A file's modification time in milliseconds since 1970.
+func modificationMilliseconds(_ info: stat) -> Int64 {
+    #if canImport(Darwin)
+    let time = info.st_mtimespec
+    #else
+    let time = info.st_mtim
+    #endif
+    return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
 }
 
 /// The source cannot be scanned at all.

@@ -1,6 +1,7 @@
 import Backup
 import DriveSyncCore
 import Foundation
+import SyncEngine
 import Testing
 
 struct BackupTests {
@@ -57,6 +58,24 @@ struct BackupTests {
         #expect(try runner(folders, at: 1_714_580_000).snapshot().record.copied == 0, "nothing changed, nothing copied")
     }
 
+    @Test func aPathThatChangedKindIsReplacedAndTheOldOneKept() throws {
+        let folders = Folders()
+        defer { folders.cleanUp() }
+        try folders.write("report", "a file first")
+        try folders.write("assets/logo.svg", "svg")
+        _ = try runner(folders, at: 1_714_566_896).snapshot()
+        try FileManager.default.removeItem(atPath: folders.source + "/report")
+        try FileManager.default.removeItem(atPath: folders.source + "/assets")
+        try folders.write("report/summary.md", "now a folder")
+        try folders.write("assets", "now a file")
+        let second = try runner(folders, at: 1_714_570_000).snapshot()
+        #expect(try folders.read(folders.backups + "/mirror/report/summary.md") == "now a folder")
+        #expect(try folders.read(folders.backups + "/mirror/assets") == "now a file")
+        #expect(try folders.read(folders.backups + "/deleted/20240501T132640Z/report") == "a file first")
+        #expect(try folders.read(folders.backups + "/deleted/20240501T132640Z/assets/logo.svg") == "svg")
+        #expect(second.record.removed == 2 && second.record.copied == 2)
+    }
+
     @Test func versionsShareUnchangedFilesAsHardLinks() throws {
         let folders = Folders()
         defer { folders.cleanUp() }
@@ -93,6 +112,36 @@ struct BackupTests {
         #expect(again.record.copied == 0 && again.record.unchanged == 1)
         #expect(!FileManager.default.fileExists(atPath: inside + "/mirror/backups/system_snapshot"))
         #expect(throws: BackupRunner.Failure.self) { try BackupRunner(source: folders.source, destination: folders.source).snapshot() }
+    }
+}
+
+struct BackupPlannerTests {
+    func file(_ path: String, size: Int64 = 1, modified: Int64 = 1) throws -> LocalItem {
+        LocalItem(path: try RemotePath(path), kind: .file, size: size, modified: modified)
+    }
+
+    func folder(_ path: String) throws -> LocalItem { LocalItem(path: try RemotePath(path), kind: .folder) }
+
+    @Test func snapshotsPairBothSortedScansInOnePass() throws {
+        let source = [try folder("a"), try file("a/b", size: 2), try file("a/c"), try file("a-d"), try file("z", modified: 5)]
+        let mirror = [try folder("a"), try file("a/c"), try folder("a/old"), try file("a/old/x", size: 3), try file("a.txt"), try file("z")]
+        #expect(BackupPlanner.snapshot(source: source, mirror: mirror) == [
+            .copy(try RemotePath("a/b"), .added, bytes: 2), .keep(try RemotePath("a/c")), .copy(try RemotePath("a-d"), .added, bytes: 1),
+            .copy(try RemotePath("z"), .modified, bytes: 1),
+            .remove(try RemotePath("a.txt"), isFolder: false, bytes: 1), .remove(try RemotePath("a/old/x"), isFolder: false, bytes: 3),
+            .remove(try RemotePath("a/old"), isFolder: true, bytes: 0),
+        ])
+    }
+
+    @Test func versionsLinkWhatIsUnchangedAndTheChangelogSeesRemovals() throws {
+        let previous = [try folder("a"), try file("a/b"), try file("a/c", size: 4), try file("gone")]
+        let source = [try folder("a"), try file("a/b"), try file("a/c", size: 5), try file("new")]
+        #expect(BackupPlanner.versioned(source: source, previous: previous) == [
+            .makeFolder(try RemotePath("a")), .link(try RemotePath("a/b"), bytes: 1), .copy(try RemotePath("a/c"), .modified, bytes: 5),
+            .copy(try RemotePath("new"), .added, bytes: 1),
+        ])
+        #expect(BackupPlanner.removedSince(previous, source: source) == [try RemotePath("gone")])
+        #expect(BackupPlanner.changes(from: previous, to: source).map { "\($0.1.rawValue) \($0.0)" } == ["modified a/c", "removed gone", "added new"])
     }
 }
 

@@ -55,11 +55,3 @@ struct QueryEncodingTests {
         #expect(QueryEncoding.percentDecode(QueryEncoding.percentEncode(original), plusAsSpace: true) == original)
     }
 }
-
-struct RemotePathOrderTests {
-    @Test func orderingKeysSortAsPathsDo() throws {
-        let paths = try ["a", "a/b", "a-c", "a/b/c", "b", "a.txt", "Z", "é", "e\u{301}", "a b", "a/"].map { try RemotePath($0) }
-        let byKey = paths.sorted { $0.orderingKey.lexicographicallyPrecedes($1.orderingKey) }
-        #expect(byKey == paths.sorted())
-    }
-}

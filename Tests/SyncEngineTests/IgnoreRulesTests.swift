@@ -62,4 +62,17 @@ struct IgnoreRulesTests {
         #expect(ignored(rules("\\*"), "*"))
         #expect(!ignored(rules("\\*"), "a"))
     }
+
+    /// The byte pre-checks (literal start and end of a pattern) must never change a verdict.
+    @Test func literalEndsDecideOnlyWhatTheGlobWould() {
+        let cases: [(pattern: String, name: String, ignored: Bool)] = [
+            ("a*a", "a", false), ("a*a", "aa", true), ("a*a", "aXa", true), ("*.log", ".log", true),
+            ("*.log", "x.lo", false), ("x?y", "xy", false), ("x?y", "x\u{E9}y", true), ("*é", "cafe\u{301}", false),
+            ("*é", "caf\u{E9}", true), ("a[bc]*d", "acxd", true), ("a[bc]*d", "ad", false), ("a\\*b", "a*b", true),
+            ("a\\*b", "axb", false), ("~$*", "~$x", true), (".~lock.*#", ".~lock.a.odt#", true), (".git", ".gitx", false),
+        ]
+        for (pattern, name, expected) in cases {
+            #expect(ignored(rules(pattern), name) == expected, "\(pattern) against \(name)")
+        }
+    }
 }

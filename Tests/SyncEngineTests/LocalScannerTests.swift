@@ -32,6 +32,17 @@ struct LocalScannerTests {
         #expect(result.isComplete)
     }
 
+    @Test func itemsComeOutInPathOrder() throws {
+        // Byte order, a folder right before its contents: "a/b" sorts before "a-c" though "/" > "-".
+        let root = try tree(["a/b/c": "", "a-c": "", "a.txt": "", "a b": "", "Z": "", "\u{E9}": "", "b/": ""])
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // Canonically equal to "\u{E9}" as a Swift String, another file on Linux: outside the dictionary.
+        try Data().write(to: URL(fileURLWithPath: root + "/e\u{301}"))
+        let paths = try LocalScanner().scan(root: root).items.map(\.path)
+        #expect(paths == paths.sorted())
+        #expect(paths.map(\.description) == ["Z", "a", "a/b", "a/b/c", "a b", "a-c", "a.txt", "b", "e\u{301}", "\u{E9}"])
+    }
+
     @Test func skipsSymlinksWithAWarningUnlessFollowing() throws {
         let root = try tree(["real/f.txt": "f"])
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A path inside a remote, relative to its root: `Notes/2024/a.txt`. Each component is a real name
 /// (never empty, `.` or `..`, never holding `/` or NUL), so a path can never climb out of its root.
 public struct RemotePath: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -25,20 +27,34 @@ public struct RemotePath: Hashable, Sendable, Comparable, CustomStringConvertibl
     }
 
     /// Checks one name: what no path component may be.
-    public static func validate(_ name: String, in path: String? = nil) throws(InvalidPath) {
-        let shown = path ?? name
-        if name.isEmpty { throw InvalidPath(path: shown, reason: "empty name") }
-        if name == "." || name == ".." { throw InvalidPath(path: shown, reason: "'\(name)' is not a name") }
-        // One pass over the bytes: '/' and NUL never occur inside a multi-byte UTF-8 sequence.
-        for byte in name.utf8 where byte == UInt8(ascii: "/") || byte == 0 {
-            throw InvalidPath(path: shown, reason: byte == 0 ? "a name cannot contain NUL" : "a name cannot contain '/'")
+    /// The path shown in the error is only built when there is one.
+    public static func validate(_ name: String, in path: @autoclosure () -> String? = nil) throws(InvalidPath) {
+        if name.isEmpty { throw InvalidPath(path: path() ?? name, reason: "empty name") }
+        if name == "." || name == ".." { throw InvalidPath(path: path() ?? name, reason: "'\(name)' is not a name") }
+        // '/' and NUL never occur inside a multi-byte UTF-8 sequence.
+        var bytes = name
+        if let byte = bytes.withUTF8({ $0.first { $0 == UInt8(ascii: "/") || $0 == 0 } }) {
+            throw InvalidPath(path: path() ?? name, reason: byte == 0 ? "a name cannot contain NUL" : "a name cannot contain '/'")
         }
     }
 
     /// Names are equal when their bytes are: `é` composed (NFC) and decomposed (NFD) are two files on
     /// Linux and on Drive, though Swift's `String ==` calls them equal.
     public static func == (lhs: RemotePath, rhs: RemotePath) -> Bool {
-        lhs.components.count == rhs.components.count && zip(lhs.components, rhs.components).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
+        lhs.components.count == rhs.components.count && zip(lhs.components, rhs.components).allSatisfy { compareNames($0, $1) == 0 }
+    }
+
+    /// Two names by their UTF-8 bytes (which order as Unicode scalars do): negative, zero or positive.
+    public static func compareNames(_ lhs: String, _ rhs: String) -> Int {
+        var lhs = lhs
+        var rhs = rhs
+        return lhs.withUTF8 { left in
+            rhs.withUTF8 { right in
+                let common = min(left.count, right.count)
+                let order = common == 0 ? 0 : Int(memcmp(left.baseAddress!, right.baseAddress!, common))
+                return order != 0 ? order : left.count - right.count
+            }
+        }
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -62,26 +78,19 @@ public struct RemotePath: Hashable, Sendable, Comparable, CustomStringConvertibl
 
     /// True for this path and everything below it.
     public func contains(_ other: RemotePath) -> Bool {
-        other.components.count >= components.count && zip(components, other.components).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
-    }
-
-    /// Bytes that sort as paths do: the components' UTF-8 joined by NUL, which no name holds and which
-    /// sorts before every other byte. Sorting many paths by these is much cheaper than by `<`.
-    public var orderingKey: [UInt8] {
-        var key: [UInt8] = []
-        for (index, component) in components.enumerated() {
-            if index > 0 { key.append(0) }
-            key.append(contentsOf: component.utf8)
-        }
-        return key
+        other.components.count >= components.count && zip(components, other.components).allSatisfy { Self.compareNames($0, $1) == 0 }
     }
 
     /// Compares component by component, by Unicode scalars (UTF-8 byte order is scalar order), so a
     /// folder sorts right before its contents.
-    public static func < (lhs: RemotePath, rhs: RemotePath) -> Bool {
-        for (left, right) in zip(lhs.components, rhs.components) where !left.utf8.elementsEqual(right.utf8) {
-            return left.utf8.lexicographicallyPrecedes(right.utf8)
+    public static func < (lhs: RemotePath, rhs: RemotePath) -> Bool { order(lhs, rhs) < 0 }
+
+    /// The order of `<`, in one pass: negative, zero or positive.
+    public static func order(_ lhs: RemotePath, _ rhs: RemotePath) -> Int {
+        for (left, right) in zip(lhs.components, rhs.components) {
+            let order = compareNames(left, right)
+            if order != 0 { return order }
         }
-        return lhs.components.count < rhs.components.count
+        return lhs.components.count - rhs.components.count
     }
 }
