@@ -18,7 +18,7 @@ public struct DriveSyncCommand: AsyncParsableCommand {
             SyncCommand.self, CopyCommand.self, CheckCommand.self, RetryCommand.self,
             ListCommand.self, ListJSONCommand.self, MakeFolderCommand.self, CatCommand.self,
             AboutCommand.self, TestCommand.self, StatsCommand.self, TrackerCommand.self, AuthCommand.self,
-            BackupCommand.self,
+            PullCommand.self, BackupCommand.self,
             EmulatorCommand.self,
         ]
     )

@@ -188,7 +188,8 @@ public struct DriveSync: Sendable {
     public var logs: SyncLogs {
         SyncLogs(
             uploads: JSONLinesLog(path: configuration.uploadLog ?? home + "/logs/uploads.jsonl"),
-            archives: JSONLinesLog(path: configuration.archiveLog ?? home + "/logs/archive.jsonl")
+            archives: JSONLinesLog(path: configuration.archiveLog ?? home + "/logs/archive.jsonl"),
+            pulls: JSONLinesLog(path: home + "/logs/pulls.jsonl")
         )
     }
 

@@ -1,4 +1,4 @@
-public import DriveSyncCore
+import DriveSyncCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -15,11 +15,15 @@ public struct LocalScanner: Sendable {
         public var useDefaultIgnores: Bool
         /// Patterns from the configuration, applied from the root like a top-level `.drivesyncignore`.
         public var extraIgnores: [String]
+        /// Whether `.drivesyncignore` files found in the tree add rules (not in a pull's mirror, where
+        /// such a file is Drive content like any other).
+        public var readsIgnoreFiles: Bool
 
-        public init(followSymlinks: Bool = false, useDefaultIgnores: Bool = true, extraIgnores: [String] = []) {
+        public init(followSymlinks: Bool = false, useDefaultIgnores: Bool = true, extraIgnores: [String] = [], readsIgnoreFiles: Bool = true) {
             self.followSymlinks = followSymlinks
             self.useDefaultIgnores = useDefaultIgnores
             self.extraIgnores = extraIgnores
+            self.readsIgnoreFiles = readsIgnoreFiles
         }
     }
 
@@ -95,7 +99,7 @@ public struct LocalScanner: Sendable {
                 return unreadable(folder, String(cString: strerror(errno)))
             }
             defer { closedir(directory) }
-            if let text = try? String(contentsOfFile: folderPath + "/" + IgnoreRules.fileName, encoding: .utf8) {
+            if options.readsIgnoreFiles, let text = try? String(contentsOfFile: folderPath + "/" + IgnoreRules.fileName, encoding: .utf8) {
                 rules.add(contentsOf: text, in: folder.components, source: folderPath + "/" + IgnoreRules.fileName)
             }
             guard var names = readNames(directory, folder) else { return }

@@ -1,8 +1,8 @@
 public import DriveSyncCore
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 #if canImport(Glibc)
 import Glibc
@@ -79,6 +79,48 @@ public struct ArchiveLogEntry: Codable, Hashable, Sendable {
     }
 }
 
+/// One thing a pull did to a local file, as a line of the pull log.
+public struct PullLogEntry: Codable, Hashable, Sendable {
+    public enum Status: String, Codable, Hashable, Sendable {
+        case downloaded
+        case exported
+        /// Renamed locally because it moved on Drive.
+        case moved
+        /// Already there: recorded, not fetched.
+        case adopted
+        /// Moved to DriveSync's trash (`--delete`).
+        case trashed
+        /// Local edits moved to DriveSync's trash before Drive's version took their place.
+        case keptAside = "kept_aside"
+        case failed
+    }
+
+    public var timestamp: String
+    /// The local path, relative to the pull's folder.
+    public var file: String
+    public var status: Status
+    public var drive_id: String?
+    public var bytes: Int64
+    public var md5: String?
+    /// Where a moved, trashed or kept-aside file went.
+    public var moved_to: String?
+    public var error: String?
+
+    public init(
+        timestamp: String, file: String, status: Status, drive_id: String? = nil, bytes: Int64 = 0, md5: String? = nil, moved_to: String? = nil,
+        error: String? = nil
+    ) {
+        self.timestamp = timestamp
+        self.file = file
+        self.status = status
+        self.drive_id = drive_id
+        self.bytes = bytes
+        self.md5 = md5
+        self.moved_to = moved_to
+        self.error = error
+    }
+}
+
 /// An append-only JSON Lines file. Each entry is one `write` to a file opened with `O_APPEND`, so lines
 /// from concurrent tasks and processes never interleave, and a crash loses at most the line being written.
 public struct JSONLinesLog: Sendable {
@@ -115,13 +157,15 @@ public struct JSONLinesLog: Sendable {
     }
 }
 
-/// Where a sync writes its upload and archive logs; either may be off.
+/// Where syncs and pulls write their logs; any may be off.
 public struct SyncLogs: Sendable {
     public var uploads: JSONLinesLog?
     public var archives: JSONLinesLog?
+    public var pulls: JSONLinesLog?
 
-    public init(uploads: JSONLinesLog? = nil, archives: JSONLinesLog? = nil) {
+    public init(uploads: JSONLinesLog? = nil, archives: JSONLinesLog? = nil, pulls: JSONLinesLog? = nil) {
         self.uploads = uploads
         self.archives = archives
+        self.pulls = pulls
     }
 }

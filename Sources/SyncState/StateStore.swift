@@ -75,6 +75,22 @@ public struct StateStore: Sendable {
         migrator.registerMigration("v3") { db in
             try db.alter(table: "syncedItem") { table in table.add(column: "headRevision", .text) }
         }
+        // Pulls: the remote tree by ID, so the changes feed can be applied to it without listing.
+        migrator.registerMigration("v4") { db in
+            try db.create(table: "remoteNode") { table in
+                table.primaryKey("id", .text)
+                table.column("name", .text).notNull()
+                table.column("parents", .text).notNull()
+                table.column("mimeType", .text).notNull()
+                table.column("size", .integer).notNull()
+                table.column("md5", .text)
+                table.column("modified", .integer).notNull()
+                table.column("created", .integer).notNull()
+                table.column("version", .text)
+                table.column("shortcutTarget", .text)
+                table.column("canDownload", .boolean).notNull()
+            }
+        }
         return migrator
     }
 
@@ -141,6 +157,43 @@ public struct StateStore: Sendable {
         var destination: String
     }
 
+    struct NodeRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+        static let databaseTableName = "remoteNode"
+        var id: String
+        var name: String
+        /// Parent IDs joined by newlines (an ID never holds one).
+        var parents: String
+        var mimeType: String
+        var size: Int64
+        var md5: String?
+        var modified: Int64
+        var created: Int64
+        var version: String?
+        var shortcutTarget: String?
+        var canDownload: Bool
+
+        init(_ node: RemoteNode) {
+            id = node.id
+            name = node.name
+            parents = node.parentIDs.joined(separator: "\n")
+            mimeType = node.mimeType
+            size = node.size
+            md5 = node.md5
+            modified = node.modified
+            created = node.created
+            version = node.version
+            shortcutTarget = node.shortcutTarget
+            canDownload = node.canDownload
+        }
+
+        var node: RemoteNode {
+            RemoteNode(
+                id: id, name: name, parentIDs: parents.isEmpty ? [] : parents.components(separatedBy: "\n"), mimeType: mimeType, size: size, md5: md5,
+                modified: modified, created: created, version: version, shortcutTarget: shortcutTarget, canDownload: canDownload
+            )
+        }
+    }
+
     struct SessionRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
         static let databaseTableName = "uploadSession"
         var key: String
@@ -179,6 +232,7 @@ public struct StateStore: Sendable {
         try await writer.write { db in
             _ = try SyncedItemRecord.deleteAll(db)
             _ = try CursorRecord.deleteAll(db)
+            _ = try NodeRecord.deleteAll(db)
         }
     }
 
@@ -221,6 +275,26 @@ public struct StateStore: Sendable {
 
     public func setPair(_ pair: SyncPair) async throws {
         try await writer.write { db in try PairRecord(source: pair.source, destination: pair.destination).upsert(db) }
+    }
+
+    // MARK: Remote tree (pulls)
+
+    public func remoteNodes() async throws -> [RemoteNode] {
+        try await writer.read { db in try NodeRecord.fetchAll(db).map(\.node) }
+    }
+
+    /// Stores what changed in the remote tree (`nil` for everything: all of `upserted` replaces it) and
+    /// the cursor the feed continues from, together: the two always describe the same moment.
+    public func updateRemoteNodes(upserted: [RemoteNode], removed: [String]?, cursor: String) async throws {
+        try await writer.write { db in
+            if let removed {
+                for id in removed { _ = try NodeRecord.deleteOne(db, key: id) }
+            } else {
+                _ = try NodeRecord.deleteAll(db)
+            }
+            for node in upserted { try NodeRecord(node).upsert(db) }
+            try CursorRecord(name: "changes", value: cursor).upsert(db)
+        }
     }
 
     // MARK: Changes cursor

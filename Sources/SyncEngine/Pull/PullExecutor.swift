@@ -1,0 +1,261 @@
+import Crypto
+public import DriveSyncCore
+import Foundation
+import NIOCore
+import SyncState
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a pull did.
+public struct PullReport: Sendable {
+    public var downloaded = 0
+    public var exported = 0
+    public var bytes: Int64 = 0
+    public var moved = 0
+    public var adopted = 0
+    public var trashed = 0
+    public var keptAside = 0
+    public var foldersMade = 0
+    public var failures: [(path: RemotePath, error: String)] = []
+}
+
+/// Runs a pull's actions against the local folder: folders, then local moves, then transfers
+/// (`transfers` at once), then removals. A failed file is reported and retried by the next pull; the
+/// rest go on.
+struct PullExecutor: Sendable {
+    let remote: any RemoteTree
+    let root: String
+    let state: StateStore
+    let logs: SyncLogs
+    let transfers: Int
+    let now: @Sendable () -> Date
+
+    init(remote: any RemoteTree, root: String, state: StateStore, logs: SyncLogs, transfers: Int, now: @escaping @Sendable () -> Date) {
+        self.remote = remote
+        self.root = root
+        self.state = state
+        self.logs = logs
+        self.transfers = transfers
+        self.now = now
+    }
+
+    var partialFolder: String { root + "/" + PullSession.dataFolder + "/partial" }
+
+    func run(_ actions: [PullAction]) async -> PullReport {
+        var report = PullReport()
+        // This run's dated trash.
+        let trash = root + "/" + PullSession.dataFolder + "/trash/" + ArchiveNaming.stamp(now())
+        var pending: [PullAction] = []
+        for action in actions {
+            switch action {
+            case .makeFolder(let path, let replacing):
+                do {
+                    if replacing == .keptAside { try moveAside(path, to: trash, status: .keptAside, report: &report) }
+                    try FileManager.default.createDirectory(atPath: local(path), withIntermediateDirectories: true)
+                    report.foldersMade += 1
+                } catch {
+                    fail(path, error, report: &report)
+                }
+            case .move(let from, let target):
+                do {
+                    guard let record = try await state.syncedItem(at: from) else { throw PullFailure("no record of \(from)") }
+                    guard rename(local(from), local(target.path)) == 0 else { throw PullFailure.system("cannot rename \(from)") }
+                    try await state.forget(from)
+                    var moved = record
+                    moved.path = target.path
+                    try await state.recordSynced(moved)
+                    report.moved += 1
+                    log(PullLogEntry(timestamp: timestamp(), file: from.description, status: .moved, drive_id: target.sourceID, bytes: record.size, moved_to: target.path.description))
+                } catch {
+                    fail(from, error, report: &report)
+                }
+            case .trash(let path):
+                do {
+                    try moveAside(path, to: trash, status: .trashed, report: &report)
+                    report.trashed += 1
+                } catch {
+                    fail(path, error, report: &report)
+                }
+            case .forget(let path):
+                try? await state.forget(path)
+            case .adopt(let target):
+                do {
+                    try await state.recordSynced(record(target, size: target.size, md5: target.md5))
+                    report.adopted += 1
+                    log(PullLogEntry(timestamp: timestamp(), file: target.path.description, status: .adopted, drive_id: target.sourceID, bytes: target.size, md5: target.md5))
+                } catch {
+                    fail(target.path, error, report: &report)
+                }
+            case .download:
+                pending.append(action)
+            }
+        }
+        await withTaskGroup(of: (PullAction, Result<(Int64, String, Bool), any Error>).self) { group in
+            var next = 0
+            func start() {
+                let action = pending[next]
+                next += 1
+                group.addTask {
+                    guard case .download(let target, let replacing) = action else { return (action, .failure(PullFailure("not a download"))) }
+                    do {
+                        return (action, .success(try await fetch(target, replacing: replacing, trash: trash)))
+                    } catch {
+                        return (action, .failure(error))
+                    }
+                }
+            }
+            while next < min(transfers, pending.count) { start() }
+            while let (action, result) = await group.next() {
+                guard case .download(let target, _) = action else { continue }
+                switch result {
+                case .success(let (bytes, md5, keptAside)):
+                    if case .export = target.content { report.exported += 1 } else { report.downloaded += 1 }
+                    if keptAside { report.keptAside += 1 }
+                    report.bytes += bytes
+                    let status: PullLogEntry.Status = if case .export = target.content { .exported } else { .downloaded }
+                    log(PullLogEntry(timestamp: timestamp(), file: target.path.description, status: status, drive_id: target.sourceID, bytes: bytes, md5: md5))
+                case .failure(let error):
+                    fail(target.path, error, report: &report)
+                }
+                if next < pending.count { start() }
+            }
+        }
+        return report
+    }
+
+    // MARK: One file
+
+    /// Downloads or exports one target into place; returns its size, MD5 and whether local content
+    /// was kept aside for it.
+    private func fetch(_ target: PullTarget, replacing: LocalReplacement, trash: String) async throws -> (Int64, String, Bool) {
+        try FileManager.default.createDirectory(atPath: partialFolder, withIntermediateDirectories: true)
+        let partial = partialFolder + "/" + Self.partialName(for: target)
+        var hasher = Insecure.MD5()
+        var offset: Int64 = 0
+        if case .file = target.content, let existing = try? Self.hashFile(partial, into: &hasher), existing <= target.size {
+            offset = existing  // an interrupted pull's bytes: only the rest is fetched
+        } else {
+            unlink(partial)
+            hasher = Insecure.MD5()
+        }
+        let descriptor = open(partial, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw PullFailure.system("cannot write \(partial)") }
+        var written = offset
+        do {
+            defer { close(descriptor) }
+            let write: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Void = { stream in
+                for try await buffer in stream {
+                    try buffer.withUnsafeReadableBytes { bytes in
+                        try Self.writeAll(descriptor, bytes)
+                        hasher.update(bufferPointer: bytes)
+                    }
+                    written += Int64(buffer.readableBytes)
+                }
+            }
+            switch target.content {
+            case .export(let mimeType):
+                try await remote.export(id: target.sourceID, as: mimeType, write)
+            case .file where offset < target.size:
+                try await remote.read(id: target.sourceID, range: offset > 0 ? offset..<target.size : nil, write)
+            case .file, .folder:
+                break
+            }
+            guard fsync(descriptor) == 0 else { throw PullFailure.system("cannot flush \(partial)") }
+        }
+        let md5 = Hex.lowercase(hasher.finalize())
+        if case .file = target.content, let expected = target.md5, md5 != expected {
+            unlink(partial)
+            throw PullFailure("downloaded MD5 \(md5), Drive says \(expected); the file changed on Drive or arrived damaged (the next pull fetches it again)")
+        }
+        var times = [Self.fileTime(milliseconds: target.modified), Self.fileTime(milliseconds: target.modified)]
+        guard utimensat(AT_FDCWD, partial, &times, 0) == 0 else { throw PullFailure.system("cannot set the time of \(partial)") }
+        var keptAside = false
+        if replacing == .keptAside {
+            var report = PullReport()
+            try moveAside(target.path, to: trash, status: .keptAside, report: &report)
+            keptAside = true
+        }
+        guard rename(partial, local(target.path)) == 0 else { throw PullFailure.system("cannot move the download into \(target.path)") }
+        try await state.recordSynced(record(target, size: written, md5: md5))
+        return (written, md5, keptAside)
+    }
+
+    /// What the state keeps of a pulled file.
+    private func record(_ target: PullTarget, size: Int64, md5: String?) -> SyncedItem {
+        SyncedItem(
+            path: target.path, kind: .file, size: size, modified: target.modified, md5: md5, remoteId: target.sourceID, remoteMD5: target.md5,
+            remoteModified: target.modified, headRevision: target.version, lastSynced: DriveTimestamp.milliseconds(of: now())
+        )
+    }
+
+    /// Partial downloads are named by item and content, so a resumed one is the same content.
+    static func partialName(for target: PullTarget) -> String {
+        let content: String
+        switch target.content {
+        case .export: content = "export"
+        case .file, .folder: content = target.md5 ?? target.version ?? "content"
+        }
+        return "\(target.sourceID)-\(content).partial".map { $0 == "/" ? "_" : $0 }.reduce(into: "") { $0.append($1) }
+    }
+
+    /// Moves a local file or folder into the trash, keeping its place in the tree.
+    private func moveAside(_ path: RemotePath, to trash: String, status: PullLogEntry.Status, report: inout PullReport) throws {
+        let destination = trash + "/" + path.description
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: destination).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        guard rename(local(path), destination) == 0 else { throw PullFailure.system("cannot move \(path) to the trash") }
+        if status == .keptAside { report.keptAside += 1 }
+        log(PullLogEntry(timestamp: timestamp(), file: path.description, status: status, moved_to: String(destination.dropFirst(root.count + 1))))
+    }
+
+    private func fail(_ path: RemotePath, _ error: any Error, report: inout PullReport) {
+        report.failures.append((path, "\(error)"))
+        log(PullLogEntry(timestamp: timestamp(), file: path.description, status: .failed, error: "\(error)"))
+    }
+
+    private func log(_ entry: PullLogEntry) { try? logs.pulls?.append(entry) }
+    private func timestamp() -> String { DriveTimestamp.format(now()) }
+    private func local(_ path: RemotePath) -> String { root + "/" + path.description }
+
+    // MARK: File system
+
+    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let count = write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { throw PullFailure.system("cannot write") }
+            done += count
+        }
+    }
+
+    /// Feeds a file's bytes to `hasher`; returns its size.
+    static func hashFile(_ path: String, into hasher: inout Insecure.MD5) throws -> Int64 {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw PullFailure.system("cannot read \(path)") }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var total: Int64 = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw PullFailure.system("cannot read \(path)") }
+            if count == 0 { return total }
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            total += Int64(count)
+        }
+    }
+
+    static func fileTime(milliseconds: Int64) -> timespec {
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        return timespec(tv_sec: Int(seconds), tv_nsec: Int(milliseconds - seconds * 1000) * 1_000_000)
+    }
+}
+
+struct PullFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+    static func system(_ what: String) -> PullFailure { PullFailure("\(what): \(String(cString: strerror(errno)))") }
+}
