@@ -43,9 +43,15 @@ PY
 mkdir -p "$work/rsync-versions"
 sync
 snapshot_first=$(timed "$binary" backup snapshot "$work/tree" --to "$work/snapshot")
-snapshot_again=$(timed "$binary" backup snapshot "$work/tree" --to "$work/snapshot")
 rsync_first=$(timed rsync -a --delete "$work/tree/" "$work/rsync-mirror/")
-rsync_again=$(timed rsync -a --delete "$work/tree/" "$work/rsync-mirror/")
+# The no-change runs are short: five of each, alternating, and the median of each.
+median() { sort -n | sed -n 3p; }
+for run in 1 2 3 4 5; do
+    timed "$binary" backup snapshot "$work/tree" --to "$work/snapshot" >>"$work/again-drivesync"
+    timed rsync -a --delete "$work/tree/" "$work/rsync-mirror/" >>"$work/again-rsync"
+done
+snapshot_again=$(median <"$work/again-drivesync")
+rsync_again=$(median <"$work/again-rsync")
 versioned_first=$(timed "$binary" backup versioned "$work/tree" --to "$work/versions")
 rsync_v1=$(timed rsync -a "$work/tree/" "$work/rsync-versions/1/")
 change_one_percent
@@ -56,7 +62,7 @@ used=$(du -sb "$work/versions" | cut -f1)
 
 printf 'build: %s, tree: %d files in %d folders, %d MiB\n' "$configuration" "$files" "$folders" $((bytes / 1048576))
 printf 'snapshot, first:            %6.1f s   rsync -a --delete:         %6.1f s\n' "$snapshot_first" "$rsync_first"
-printf 'snapshot, no change:        %6.1f s   rsync -a --delete:         %6.1f s\n' "$snapshot_again" "$rsync_again"
+printf 'snapshot, no change:        %6.2f s   rsync -a --delete:         %6.2f s  (medians of 5)\n' "$snapshot_again" "$rsync_again"
 printf 'versioned, first:           %6.1f s   rsync -a:                  %6.1f s\n' "$versioned_first" "$rsync_v1"
 printf 'versioned, 1%% changed:      %6.1f s   rsync -a --link-dest:      %6.1f s\n' "$versioned_second" "$rsync_v2"
 printf 'two versions on disk: %d MiB (the second costs only what changed: %s)\n' $((used / 1048576)) "$second_version"

@@ -47,6 +47,12 @@ public struct LocalScanner: Sendable {
         public var warnings: [Warning]
         /// False when something could not be read: the sync must not delete on this scan.
         public var isComplete: Bool
+
+        public init(items: [LocalItem], warnings: [Warning], isComplete: Bool) {
+            self.items = items
+            self.warnings = warnings
+            self.isComplete = isComplete
+        }
     }
 
     public var options: Options

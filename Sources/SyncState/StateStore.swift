@@ -79,7 +79,7 @@ public struct StateStore: Sendable {
         migrator.registerMigration("v4") { db in
             try db.create(table: "remoteNode") { table in
                 table.primaryKey("id", .text)
-                table.column("name", .text).notNull()
+                table.column("name", .blob).notNull()  // UTF-8: a Drive name may hold NUL, which SQLite text ends at
                 table.column("parents", .text).notNull()
                 table.column("mimeType", .text).notNull()
                 table.column("size", .integer).notNull()
@@ -160,7 +160,7 @@ public struct StateStore: Sendable {
     struct NodeRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
         static let databaseTableName = "remoteNode"
         var id: String
-        var name: String
+        var name: Data
         /// Parent IDs joined by newlines (an ID never holds one).
         var parents: String
         var mimeType: String
@@ -174,7 +174,7 @@ public struct StateStore: Sendable {
 
         init(_ node: RemoteNode) {
             id = node.id
-            name = node.name
+            name = Data(node.name.utf8)
             parents = node.parentIDs.joined(separator: "\n")
             mimeType = node.mimeType
             size = node.size
@@ -188,7 +188,7 @@ public struct StateStore: Sendable {
 
         var node: RemoteNode {
             RemoteNode(
-                id: id, name: name, parentIDs: parents.isEmpty ? [] : parents.components(separatedBy: "\n"), mimeType: mimeType, size: size, md5: md5,
+                id: id, name: String(decoding: name, as: UTF8.self), parentIDs: parents.isEmpty ? [] : parents.components(separatedBy: "\n"), mimeType: mimeType, size: size, md5: md5,
                 modified: modified, created: created, version: version, shortcutTarget: shortcutTarget, canDownload: canDownload
             )
         }

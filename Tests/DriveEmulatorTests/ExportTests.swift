@@ -46,25 +46,35 @@ struct ExportTests {
         "application/x-vnd.oasis.opendocument.spreadsheet": "content.xml",
         "application/vnd.oasis.opendocument.presentation": "content.xml",
         "application/epub+zip": "OEBPS/text.xhtml",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation": "ppt/slides/slide2.xml",
     ]
 
     @Test func everyAdvertisedFormatIsAValidFile() async throws {
         try await withRunningEmulator { drive in
             let about = try json(try await drive.send(.GET, "/drive/v3/about?fields=exportFormats"))
             let formats = try #require(about["exportFormats"] as? [String: [String]])
-            #expect(formats.keys.sorted() == ["application/vnd.google-apps.document", "application/vnd.google-apps.presentation", "application/vnd.google-apps.spreadsheet"])
+            #expect(formats.keys.sorted() == [
+                "application/vnd.google-apps.document", "application/vnd.google-apps.drawing", "application/vnd.google-apps.presentation",
+                "application/vnd.google-apps.spreadsheet",
+            ])
             let samples = [
                 "application/vnd.google-apps.document": ("text/plain", "Title & <intro>\nSecond (line)"),
                 "application/vnd.google-apps.spreadsheet": ("text/csv", "name,count\napples,3"),
                 "application/vnd.google-apps.presentation": ("text/plain", "Slide one\n---\nSlide two"),
             ]
             for (source, targets) in formats {
-                let (mediaType, content) = samples[source]!
-                let created = try json(try await drive.send(
-                    .POST, "/upload/drive/v3/files?uploadType=multipart&fields=id",
-                    headers: [("Content-Type", "multipart/related; boundary=B")],
-                    body: ByteBuffer(string: "--B\r\nContent-Type: application/json\r\n\r\n{\"name\":\"Doc\",\"mimeType\":\"\(source)\"}\r\n--B\r\nContent-Type: \(mediaType)\r\n\r\n\(content)\r\n--B--\r\n")
-                ))
+                // Nothing converts into a drawing: it is made empty, from metadata.
+                let metadata = "{\"name\":\"Doc\",\"mimeType\":\"\(source)\"}"
+                let created: [String: Any]
+                if let (mediaType, content) = samples[source] {
+                    created = try json(try await drive.send(
+                        .POST, "/upload/drive/v3/files?uploadType=multipart&fields=id",
+                        headers: [("Content-Type", "multipart/related; boundary=B")],
+                        body: ByteBuffer(string: "--B\r\nContent-Type: application/json\r\n\r\n\(metadata)\r\n--B\r\nContent-Type: \(mediaType)\r\n\r\n\(content)\r\n--B--\r\n")
+                    ))
+                } else {
+                    created = try json(try await drive.send(.POST, "/drive/v3/files?fields=id", headers: [("Content-Type", "application/json")], body: ByteBuffer(string: metadata)))
+                }
                 let id = try #require(created["id"] as? String)
                 for target in targets {
                     let reply = try await drive.send(.GET, "/drive/v3/files/\(id)/export?mimeType=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
@@ -76,6 +86,10 @@ struct ExportTests {
                         #expect(try zipMembers(reply.body) == ["Doc.html"])
                     } else if target == "application/pdf" {
                         try checkPDF(reply.body)
+                    } else if target == "image/png" {
+                        #expect(Array(reply.body.readableBytesView.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+                    } else if target == "image/svg+xml" {
+                        #expect(String(buffer: reply.body).contains("<svg"))
                     } else {
                         #expect(reply.body.readableBytes > 0)
                     }

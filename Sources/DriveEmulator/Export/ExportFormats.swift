@@ -13,6 +13,7 @@ enum ExportFormats {
     static let odt = "application/vnd.oasis.opendocument.text"
     static let ods = "application/vnd.oasis.opendocument.spreadsheet"
     static let odp = "application/vnd.oasis.opendocument.presentation"
+    static let pptx = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
     static let targets: [String: [Target]] = [
         MimeType.document: [
@@ -36,9 +37,16 @@ enum ExportFormats {
             Target(mimeType: ods, fileExtension: "ods"),
         ],
         MimeType.presentation: [
+            Target(mimeType: pptx, fileExtension: "pptx"),
             Target(mimeType: odp, fileExtension: "odp"),
             Target(mimeType: "application/pdf", fileExtension: "pdf"),
             Target(mimeType: "text/plain", fileExtension: "txt"),
+        ],
+        // Drawings hold their text labels; exports draw them.
+        MimeType.drawing: [
+            Target(mimeType: "image/svg+xml", fileExtension: "svg"),
+            Target(mimeType: "image/png", fileExtension: "png"),
+            Target(mimeType: "application/pdf", fileExtension: "pdf"),
         ],
     ]
 
@@ -92,6 +100,15 @@ enum ExportFormats {
                 "<table:table-row>" + row.map { "<table:table-cell office:value-type=\"string\"><text:p>\(escapeHTML($0))</text:p></table:table-cell>" }.joined() + "</table:table-row>"
             }.joined()
             return OfficeDocuments.openDocument(kind: "spreadsheet", mimeType: ods, body: "<table:table table:name=\"Sheet1\">\(table)</table:table>")
+        case pptx:
+            return OfficeDocuments.pptx(slides: text.split(separator: "\n---\n", omittingEmptySubsequences: false).map { slide in
+                slide.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            })
+        case "image/svg+xml":
+            let labels = lines.enumerated().map { #"<text x="16" y="\#(32 + 24 * $0.offset)" font-family="Arial" font-size="16">\#(escapeHTML($0.element))</text>"# }.joined()
+            return ByteBuffer(string: #"<?xml version="1.0" encoding="UTF-8"?><svg xmlns="http://www.w3.org/2000/svg" width="640" height="\#(48 + 24 * lines.count)"><rect width="100%" height="100%" fill="white"/>\#(labels)</svg>"#)
+        case "image/png":
+            return PNGImage.blank(width: 64, height: 48)
         case odp:
             let slides = text.split(separator: "\n---\n", omittingEmptySubsequences: false).enumerated().map { index, slide in
                 let paragraphs = slide.split(separator: "\n", omittingEmptySubsequences: false).map { "<text:p>\(escapeHTML(String($0)))</text:p>" }.joined()

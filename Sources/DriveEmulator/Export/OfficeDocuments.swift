@@ -44,6 +44,46 @@ enum OfficeDocuments {
         return zip.finish()
     }
 
+    /// A presentation: one slide per `---`-separated part, on the master, layout and theme that
+    /// PresentationML requires.
+    static func pptx(slides: [[String]]) -> ByteBuffer {
+        let presentationML = "http://schemas.openxmlformats.org/presentationml/2006/main"
+        let drawingML = "http://schemas.openxmlformats.org/drawingml/2006/main"
+        let relationshipsNS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+        let namespaces = #"xmlns:a="\#(drawingML)" xmlns:r="\#(relationshipsNS)" xmlns:p="\#(presentationML)""#
+        let emptyTree = #"<p:cSld><p:spTree><p:nvGrpSpPr><p:cNvPr id="1" name=""/><p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr><p:grpSpPr/></p:spTree></p:cSld>"#
+        let slideType = "application/vnd.openxmlformats-officedocument.presentationml.slide+xml"
+        var zip = ZipArchive()
+        zip.add("[Content_Types].xml", contentTypes([
+            ("/ppt/presentation.xml", "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"),
+            ("/ppt/slideMasters/slideMaster1.xml", "application/vnd.openxmlformats-officedocument.presentationml.slideMaster+xml"),
+            ("/ppt/slideLayouts/slideLayout1.xml", "application/vnd.openxmlformats-officedocument.presentationml.slideLayout+xml"),
+            ("/ppt/theme/theme1.xml", "application/vnd.openxmlformats-officedocument.theme+xml"),
+        ] + slides.indices.map { ("/ppt/slides/slide\($0 + 1).xml", slideType) }))
+        zip.add("_rels/.rels", relationships([("officeDocument", "ppt/presentation.xml")]))
+        zip.add("ppt/_rels/presentation.xml.rels", relationships(
+            [("slideMaster", "slideMasters/slideMaster1.xml"), ("theme", "theme/theme1.xml")] + slides.indices.map { ("slide", "slides/slide\($0 + 1).xml") }
+        ))
+        let slideIDs = slides.indices.map { #"<p:sldId id="\#(256 + $0)" r:id="rId\#(3 + $0)"/>"# }.joined()
+        zip.add("ppt/presentation.xml", xmlHeader + #"<p:presentation \#(namespaces)><p:sldMasterIdLst><p:sldMasterId id="2147483648" r:id="rId1"/></p:sldMasterIdLst><p:sldIdLst>\#(slideIDs)</p:sldIdLst><p:sldSz cx="9144000" cy="6858000"/><p:notesSz cx="6858000" cy="9144000"/></p:presentation>"#)
+        zip.add("ppt/slideMasters/_rels/slideMaster1.xml.rels", relationships([("slideLayout", "../slideLayouts/slideLayout1.xml"), ("theme", "../theme/theme1.xml")]))
+        zip.add("ppt/slideMasters/slideMaster1.xml", xmlHeader + #"<p:sldMaster \#(namespaces)>\#(emptyTree)<p:clrMap bg1="lt1" tx1="dk1" bg2="lt2" tx2="dk2" accent1="accent1" accent2="accent2" accent3="accent3" accent4="accent4" accent5="accent5" accent6="accent6" hlink="hlink" folHlink="folHlink"/><p:sldLayoutIdLst><p:sldLayoutId id="2147483649" r:id="rId1"/></p:sldLayoutIdLst></p:sldMaster>"#)
+        zip.add("ppt/slideLayouts/_rels/slideLayout1.xml.rels", relationships([("slideMaster", "../slideMasters/slideMaster1.xml")]))
+        zip.add("ppt/slideLayouts/slideLayout1.xml", xmlHeader + #"<p:sldLayout \#(namespaces) type="blank">\#(emptyTree)</p:sldLayout>"#)
+        let colors = ["dk1": "000000", "lt1": "FFFFFF", "dk2": "1F497D", "lt2": "EEECE1", "accent1": "4F81BD", "accent2": "C0504D", "accent3": "9BBB59", "accent4": "8064A2", "accent5": "4BACC6", "accent6": "F79646", "hlink": "0000FF", "folHlink": "800080"]
+        let scheme = ["dk1", "lt1", "dk2", "lt2", "accent1", "accent2", "accent3", "accent4", "accent5", "accent6", "hlink", "folHlink"].map { #"<a:\#($0)><a:srgbClr val="\#(colors[$0]!)"/></a:\#($0)>"# }.joined()
+        let fill = #"<a:solidFill><a:schemeClr val="phClr"/></a:solidFill>"#
+        let line = #"<a:ln w="9525">\#(fill)</a:ln>"#
+        zip.add("ppt/theme/theme1.xml", xmlHeader + #"<a:theme xmlns:a="\#(drawingML)" name="DriveSync"><a:themeElements><a:clrScheme name="DriveSync">\#(scheme)</a:clrScheme><a:fontScheme name="DriveSync"><a:majorFont><a:latin typeface="Arial"/><a:ea typeface=""/><a:cs typeface=""/></a:majorFont><a:minorFont><a:latin typeface="Arial"/><a:ea typeface=""/><a:cs typeface=""/></a:minorFont></a:fontScheme><a:fmtScheme name="DriveSync"><a:fillStyleLst>\#(fill)\#(fill)\#(fill)</a:fillStyleLst><a:lnStyleLst>\#(line)\#(line)\#(line)</a:lnStyleLst><a:effectStyleLst><a:effectStyle><a:effectLst/></a:effectStyle><a:effectStyle><a:effectLst/></a:effectStyle><a:effectStyle><a:effectLst/></a:effectStyle></a:effectStyleLst><a:bgFillStyleLst>\#(fill)\#(fill)\#(fill)</a:bgFillStyleLst></a:fmtScheme></a:themeElements></a:theme>"#)
+        for (index, lines) in slides.enumerated() {
+            let paragraphs = lines.map { #"<a:p><a:r><a:rPr lang="en-US"/><a:t>\#(ExportFormats.escapeHTML($0))</a:t></a:r></a:p>"# }.joined()
+            let textBox = #"<p:sp><p:nvSpPr><p:cNvPr id="2" name="Text"/><p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr><p:spPr><a:xfrm><a:off x="457200" y="457200"/><a:ext cx="8229600" cy="5943600"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></p:spPr><p:txBody><a:bodyPr/><a:lstStyle/>\#(paragraphs.isEmpty ? "<a:p/>" : paragraphs)</p:txBody></p:sp>"#
+            zip.add("ppt/slides/_rels/slide\(index + 1).xml.rels", relationships([("slideLayout", "../slideLayouts/slideLayout1.xml")]))
+            zip.add("ppt/slides/slide\(index + 1).xml", xmlHeader + #"<p:sld \#(namespaces)><p:cSld><p:spTree><p:nvGrpSpPr><p:cNvPr id="1" name=""/><p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr><p:grpSpPr/>\#(textBox)</p:spTree></p:cSld></p:sld>"#)
+        }
+        return zip.finish()
+    }
+
     /// A, B, ..., Z, AA, AB, ...
     static func columnName(_ index: Int) -> String {
         var name = ""

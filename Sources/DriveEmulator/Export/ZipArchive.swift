@@ -119,3 +119,39 @@ enum PDFDocument {
         return result
     }
 }
+
+/// A white PNG (stored deflate blocks, no compression): what a drawing's bitmap export is here.
+enum PNGImage {
+    static func blank(width: Int, height: Int) -> ByteBuffer {
+        var raw: [UInt8] = []
+        for _ in 0..<height { raw += [0] + [UInt8](repeating: 0xFF, count: width * 3) }  // filter 0, RGB
+        var deflate: [UInt8] = [0x78, 0x01]
+        var offset = 0
+        repeat {
+            let length = min(65_535, raw.count - offset)
+            let last: UInt8 = offset + length == raw.count ? 1 : 0
+            deflate += [last, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8((~length >> 8) & 0xFF)]
+            deflate += raw[offset..<(offset + length)]
+            offset += length
+        } while offset < raw.count
+        var a: UInt32 = 1
+        var b: UInt32 = 0
+        for byte in raw {
+            a = (a + UInt32(byte)) % 65_521
+            b = (b + a) % 65_521
+        }
+        deflate += bigEndian((b << 16) | a)
+        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        png += chunk("IHDR", bigEndian(UInt32(width)) + bigEndian(UInt32(height)) + [8, 2, 0, 0, 0])
+        png += chunk("IDAT", deflate)
+        png += chunk("IEND", [])
+        return ByteBuffer(bytes: png)
+    }
+
+    private static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+        let body = Array(type.utf8) + data
+        return bigEndian(UInt32(data.count)) + body + bigEndian(ZipArchive.crc32(body))
+    }
+
+    private static func bigEndian(_ value: UInt32) -> [UInt8] { [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)] }
+}

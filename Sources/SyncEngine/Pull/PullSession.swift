@@ -62,16 +62,18 @@ public struct PullSession: Sendable {
         let exports = tree.nodes.values.contains(where: \.isDocument)
             ? ExportFormat.choose(options.exportPreferences, available: try await remote.exportFormats()) : [:]
         let layout = PullLayout.build(rootID: remote.rootID, nodes: tree.nodes, options: .init(shortcuts: options.shortcuts, exports: exports))
-        try FileManager.default.createDirectory(atPath: localRoot, withIntermediateDirectories: true)
-        let scan = try LocalScanner(options: .init(useDefaultIgnores: false, extraIgnores: ["/\(Self.dataFolder)/"], readsIgnoreFiles: false)).scan(root: localRoot)
-        var actions = PullPlanner.plan(targets: layout.targets, local: scan.items, state: try await state.syncedItems(), delete: options.delete && scan.isComplete)
-        if dryRun { return Outcome(actions: actions, notes: layout.notes, remoteView: tree.view, report: nil, warnings: scan.warnings) }
+        if !dryRun { try FileManager.default.createDirectory(atPath: localRoot, withIntermediateDirectories: true) }
+        let scanner = LocalScanner(options: .init(useDefaultIgnores: false, extraIgnores: ["/\(Self.dataFolder)/"], readsIgnoreFiles: false))
+        let scan = FileManager.default.fileExists(atPath: localRoot) ? try scanner.scan(root: localRoot) : LocalScanner.Result(items: [], warnings: [], isComplete: true)
+        let actions = PullPlanner.plan(targets: layout.targets, local: scan.items, state: try await state.syncedItems(), delete: options.delete && scan.isComplete)
+        // Forgetting a record is bookkeeping, not something to show.
+        let shown = actions.filter { if case .forget = $0 { false } else { true } }
+        if dryRun { return Outcome(actions: shown, notes: layout.notes, remoteView: tree.view, report: nil, warnings: scan.warnings) }
         let executor = PullExecutor(remote: remote, root: localRoot, state: state, logs: logs, transfers: options.transfers, now: now)
         let report = await executor.run(actions)
         // The tree is remembered whatever the local outcome: a failed file is planned again next time.
         try await state.updateRemoteNodes(upserted: tree.upserted, removed: tree.removed, cursor: tree.cursor)
-        actions.removeAll { if case .forget = $0 { true } else { false } }
-        return Outcome(actions: actions, notes: layout.notes, remoteView: tree.view, report: report, warnings: scan.warnings)
+        return Outcome(actions: shown, notes: layout.notes, remoteView: tree.view, report: report, warnings: scan.warnings)
     }
 
     // MARK: The remote tree
