@@ -36,16 +36,17 @@ public struct DriveFolderRemote: Remote {
         self.ids = FileIDPool(drive: drive)
     }
 
-    /// A remote rooted at `path` below My Drive, creating the folders on the way.
+    /// A remote rooted at `path` below My Drive (or below folder `base`: a shared drive's ID), creating
+    /// the folders on the way.
     public static func atPath(
         _ path: RemotePath,
+        below base: String = "root",
         drive: DriveClient,
         sessionStore: (any ResumableSessionStore)? = nil,
         journal: (any CreateJournal)? = nil,
         create: Bool = true
     ) async throws -> DriveFolderRemote {
-        let myDrive = try await drive.getFile("root", fields: "id")
-        let top = DriveFolderRemote(drive: drive, rootId: myDrive.id ?? "root", sessionStore: sessionStore)
+        let top = DriveFolderRemote(drive: drive, rootId: try await drive.getFile(base, fields: "id").id ?? base, sessionStore: sessionStore)
         guard !path.isRoot else { return DriveFolderRemote(drive: drive, rootId: top.rootId, sessionStore: sessionStore, journal: journal) }
         let id: String
         if create {

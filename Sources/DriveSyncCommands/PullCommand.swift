@@ -26,6 +26,7 @@ struct PullCommand: AsyncParsableCommand {
             Examples:
               drivesync pull drive:MemoryVDB ~/MemoryVDB
               drivesync pull work:Reports ./reports --delete --export-formats pdf --shortcuts skip
+              drivesync pull drive: ./team --shared-drive Engineering
             """
     )
 
@@ -36,6 +37,9 @@ struct PullCommand: AsyncParsableCommand {
 
     @Argument(help: "The local folder to mirror into (made when missing).")
     var destination: String
+
+    @Option(help: "Pull from this shared drive (its name or ID): SOURCE's path starts at its top.")
+    var sharedDrive: String?
 
     @Flag(help: "Move local files Drive no longer has to DESTINATION/.drivesync/trash/TIME/.")
     var delete = false
@@ -65,6 +69,7 @@ struct PullCommand: AsyncParsableCommand {
         let driveSync = try global.driveSync(home: home)
         var request = DriveSync.PullRequest(source: try global.location(source, in: driveSync), destination: destination)
         request.delete = delete
+        request.sharedDrive = sharedDrive
         request.shortcuts = PullLayout.Shortcuts(rawValue: shortcuts) ?? .follow
         if let exportFormats { request.exportPreferences = try ExportFormat.preferences(parsing: exportFormats) }
         request.transfers = transfers

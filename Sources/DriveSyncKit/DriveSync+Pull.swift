@@ -6,6 +6,8 @@ extension DriveSync {
     /// One pull of a Drive folder into a local folder.
     public struct PullRequest: Sendable {
         public var source: Location
+        /// A shared drive (name or ID) the source path starts at, instead of My Drive.
+        public var sharedDrive: String?
         public var destination: String
         public var shortcuts = PullLayout.Shortcuts.follow
         /// Export formats by extension, most wanted first.
@@ -39,8 +41,9 @@ extension DriveSync {
             transfers: request.transfers ?? configuration.transfers
         )
         let logs = self.logs
-        return try await withPair(source: request.source.description, destination: .local(destination)) { state in
-            try await withRemote(request.source, state: state) { remote in
+        let pairName = request.sharedDrive.map { "\(request.source) (shared drive \($0))" } ?? request.source.description
+        return try await withPair(source: pairName, destination: .local(destination)) { state in
+            try await withRemote(request.source, state: state, sharedDrive: request.sharedDrive) { remote in
                 guard let tree = remote as? any RemoteTree else { throw DriveSyncError("\(request.source) cannot be pulled: it is not a Drive folder") }
                 return try await PullSession(remote: tree, localRoot: destination, state: state, options: options, logs: logs).run(dryRun: request.dryRun)
             }

@@ -116,11 +116,13 @@ public struct DriveSync: Sendable {
     }
 
     /// Runs `body` with a `Remote` for a location. With `create`, a missing folder is made; with a
-    /// `state`, resumable sessions and create intents are kept in it.
+    /// `state`, resumable sessions and create intents are kept in it; with `sharedDrive` (a name or an
+    /// ID), a Drive path starts at that shared drive instead of My Drive.
     public func withRemote<Result: Sendable>(
         _ location: Location,
         create: Bool = false,
         state: StateStore? = nil,
+        sharedDrive: String? = nil,
         _ body: @escaping @Sendable (any Remote) async throws -> Result
     ) async throws -> Result {
         switch location {
@@ -132,12 +134,14 @@ public struct DriveSync: Sendable {
             return try await body(try LocalFolderRemote(root: path))
         case .drive(let account, let path):
             return try await withDrive(account: account) { connection in
-                var full = connection.root
+                var full = sharedDrive == nil ? connection.root : .root
                 for component in path.components { full = try full.appending(component) }
+                var base = "root"
+                if let sharedDrive { base = try await Self.sharedDriveID(sharedDrive, client: connection.client) }
                 let remote: DriveFolderRemote
                 do {
                     remote = try await DriveFolderRemote.atPath(
-                        full, drive: connection.client, sessionStore: state.map(StateSessionStore.init), journal: state, create: create
+                        full, below: base, drive: connection.client, sessionStore: state.map(StateSessionStore.init), journal: state, create: create
                     )
                 } catch let error as RemoteError where error.code == .notFound {
                     throw DestinationMissing(location: location)
@@ -147,6 +151,18 @@ public struct DriveSync: Sendable {
                 return try await body(remote)
             }
         }
+    }
+
+    /// The ID of the shared drive named (or identified by) `nameOrID`.
+    static func sharedDriveID(_ nameOrID: String, client: DriveClient) async throws -> String {
+        var names: [String] = []
+        for try await page in client.listDrives() {
+            for drive in page.drives ?? [] {
+                if drive.id == nameOrID || drive.name == nameOrID, let id = drive.id { return id }
+                names.append(drive.name ?? drive.id ?? "?")
+            }
+        }
+        throw DriveSyncError("no shared drive '\(nameOrID)'; the account's shared drives are: \(names.isEmpty ? "none" : names.sorted().joined(separator: ", "))")
     }
 
     // MARK: Sync pairs

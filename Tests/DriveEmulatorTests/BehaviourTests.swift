@@ -49,6 +49,13 @@ struct PermissionsTests {
                 body: ByteBuffer(string: #"{"type":"user","role":"reader","emailAddress":"bob@example.com"}"#))
             #expect(share.status == 200)
             #expect(try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media", headers: asBob).text == "x")
+            // The owner can turn downloads off for readers; the owner keeps them.
+            #expect(try await drive.send(.PATCH, "/drive/v3/files/\(id)", body: ByteBuffer(string: #"{"copyRequiresWriterPermission":true}"#)).status == 200)
+            let refused = try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media", headers: asBob)
+            #expect(refused.status == 403 && refused.text.contains("cannotDownloadFile"))
+            let seen = try json(try await drive.send(.GET, "/drive/v3/files/\(id)?fields=capabilities(canDownload),copyRequiresWriterPermission", headers: asBob))
+            #expect((seen["capabilities"] as? [String: Bool])?["canDownload"] == false && seen["copyRequiresWriterPermission"] as? Bool == true)
+            #expect(try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media").text == "x")
             let write = try await drive.send(.PATCH, "/drive/v3/files/\(id)", headers: asBob, body: ByteBuffer(string: #"{"name":"no"}"#))
             #expect(write.status == 403)
             #expect(write.text.contains("insufficientFilePermissions"))

@@ -54,5 +54,8 @@ struct PullCommandTests {
         let missing: PullCommand = try parse(["pull", "drive:does-not-exist", scratch.source + "/out"])
         await #expect(throws: (any Error).self) { _ = try await missing.perform(home: scratch.home) }
         #expect(!FileManager.default.fileExists(atPath: scratch.source + "/out"), "nothing made for a source that does not exist")
+        let unknownDrive: PullCommand = try parse(["pull", "drive:", scratch.source + "/out", "--shared-drive", "Nope"])
+        let refused = await #expect(throws: DriveSyncError.self) { _ = try await unknownDrive.perform(home: scratch.home) }
+        #expect(refused?.description.contains("no shared drive 'Nope'") == true)
     }
 }

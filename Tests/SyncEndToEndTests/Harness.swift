@@ -18,13 +18,13 @@ struct DrivePair: Sendable {
     let drive: DriveClient
     let target: RemotePath
 
-    init(_ emulator: RunningEmulator, target: String = "MemoryVDB", maxAttempts: Int = 8) throws {
+    init(_ emulator: RunningEmulator, target: String = "MemoryVDB", maxAttempts: Int = 8, token: String? = nil) throws {
         self.emulator = emulator
         root = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         state = try StateStore(path: nil)
         drive = DriveClient(
-            httpClient: .shared, tokens: FixedAccessToken(emulator.token),
+            httpClient: .shared, tokens: FixedAccessToken(token ?? emulator.token),
             configuration: .init(
                 baseURL: emulator.baseURL,
                 retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(1), maxDelay: .milliseconds(4), jitter: .zero)

@@ -27,8 +27,11 @@ struct PullFixture: Sendable {
         try? FileManager.default.removeItem(atPath: destination)
     }
 
-    func pull(delete: Bool = false, shortcuts: PullLayout.Shortcuts = .follow, exports: [String] = ExportFormat.defaultPreferences, drive: DriveClient? = nil) async throws -> PullSession.Outcome {
-        let remote = try await DriveFolderRemote.atPath(pair.target, drive: drive ?? pair.drive, create: false)
+    func pull(
+        delete: Bool = false, shortcuts: PullLayout.Shortcuts = .follow, exports: [String] = ExportFormat.defaultPreferences, drive: DriveClient? = nil,
+        below base: String = "root"
+    ) async throws -> PullSession.Outcome {
+        let remote = try await DriveFolderRemote.atPath(pair.target, below: base, drive: drive ?? pair.drive, create: false)
         let options = PullSession.Options(shortcuts: shortcuts, exportPreferences: exports, delete: delete)
         return try await PullSession(remote: remote, localRoot: destination, state: state, options: options).run()
     }
@@ -189,6 +192,34 @@ struct PullEndToEndTests {
         }
     }
 
+    @Test func filesSharedForViewingArePulledWhenTheOwnerAllowsDownloads() async throws {
+        let users: [EmulatorConfiguration.User] = [.init(email: "me@example.com", token: "mine"), .init(email: "owner@example.com", token: "theirs")]
+        try await withRunningEmulator(configuration: EmulatorConfiguration(users: users)) { emulator in
+            let fixture = try PullFixture(try DrivePair(emulator))
+            defer { fixture.cleanUp() }
+            let owner = try PullFixture(try DrivePair(emulator, token: "theirs"))
+            defer { owner.cleanUp() }
+            let theirs = try await owner.pair.drive.createFolder(named: "Their folder", in: "root")
+            try await owner.create("readable.txt", "you may read this", in: theirs.id!)
+            let locked = try await owner.create("locked.txt", "view in the browser only", in: theirs.id!)
+            var restricted = File()
+            restricted.copyRequiresWriterPermission = true
+            _ = try await owner.pair.drive.updateFile(locked.id!, restricted)
+            _ = try await owner.pair.drive.createPermission(fileId: theirs.id!, Permission(type: "user", role: "reader", emailAddress: "me@example.com"))
+
+            _ = try await fixture.pair.remote().makeFolder(.root)
+            let (root, _) = try await fixture.ids()
+            var shortcut = File(name: "shared with me", mimeType: File.shortcutMimeType, parents: [root])
+            shortcut.shortcutDetails = .init(targetId: theirs.id!)
+            _ = try await fixture.pair.drive.createFile(shortcut)
+            let outcome = try await fixture.pull()
+            #expect(outcome.report?.failures.isEmpty == true)
+            #expect(try fixture.read("shared with me/readable.txt") == "you may read this")
+            #expect(!FileManager.default.fileExists(atPath: fixture.destination + "/shared with me/locked.txt"))
+            #expect(outcome.notes.contains(.skipped("shared with me/locked.txt", reason: "the owner does not allow downloads")))
+        }
+    }
+
     @Test func documentsAreExportedAndExportedAgainOnlyWhenChanged() async throws {
         try await withRunningEmulator { emulator in
             let fixture = try PullFixture(try DrivePair(emulator))
@@ -216,6 +247,22 @@ struct PullEndToEndTests {
             defer { pdf.cleanUp() }
             _ = try await pdf.pull(exports: ["pdf"])
             #expect(Set(try pdf.pulledTree().keys.map(\.description)) == ["Budget.pdf", "Deck.pdf", "Plan.pdf", "Sketch.pdf"])
+        }
+    }
+
+    @Test func aFolderOfASharedDriveIsPulledAndFollowed() async throws {
+        try await withRunningEmulator { emulator in
+            let fixture = try PullFixture(try DrivePair(emulator, target: "Docs"))
+            defer { fixture.cleanUp() }
+            let team = try await fixture.pair.drive.createDrive(named: "Team", requestId: UUID().uuidString)
+            let docs = try await fixture.pair.drive.createFolder(named: "Docs", in: team.id!)
+            try await fixture.create("spec.md", "the spec", in: docs.id!)
+            #expect(try await fixture.pull(below: team.id!).report?.downloaded == 1)
+            #expect(try fixture.read("spec.md") == "the spec")
+            try await fixture.create("plan.md", "the plan", in: docs.id!)
+            let again = try await fixture.pull(below: team.id!)
+            #expect(again.remoteView == .fromChangesFeed && again.report?.downloaded == 1)
+            #expect(try fixture.read("plan.md") == "the plan")
         }
     }
 

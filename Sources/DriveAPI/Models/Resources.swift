@@ -79,6 +79,7 @@ public struct File: Codable, Hashable, Sendable {
     public var webContentLink: String?
     public var resourceKey: String?
     public var writersCanShare: Bool?
+    public var copyRequiresWriterPermission: Bool?
 
     public init(
         id: String? = nil,

@@ -168,6 +168,13 @@ extension DriveError {
         locationType: "other"
     )
 
+    /// The owner turned off downloads for readers and commenters (`copyRequiresWriterPermission`).
+    static let cannotDownload = DriveError(
+        .forbidden,
+        reason: "cannotDownloadFile",
+        message: "The user does not have sufficient permissions for this file."
+    )
+
     static let fileNotDownloadable = DriveError(
         .forbidden,
         reason: "fileNotDownloadable",

@@ -98,9 +98,10 @@ extension DriveEmulator {
     }
 
     func getFile(_ request: EmulatorRequest, id: String, user: String) async throws -> Response {
-        let (file, _) = try store.read { try $0.accessibleFile(id, user: user, supportsAllDrives: request.supportsAllDrives) }
+        let (file, role) = try store.read { try $0.accessibleFile(id, user: user, supportsAllDrives: request.supportsAllDrives) }
         if request.parameter("alt") == "media" {
             guard !file.isWorkspaceDocument, !file.isFolder, !file.isShortcut else { throw DriveError.fileNotDownloadable }
+            guard file.canDownload(as: role) else { throw DriveError.cannotDownload }
             return try media(blobId: file.blobId ?? "", size: file.size ?? 0, mimeType: file.mimeType, request: request)
         }
         return try fileResponse(file, request: request, user: user)
@@ -203,7 +204,8 @@ extension DriveEmulator {
 
     /// `files.export` (10 MB cap) and `exportLinks` downloads (no cap).
     func export(_ request: EmulatorRequest, id: String, user: String, enforceSizeLimit: Bool) async throws -> Response {
-        let (file, _) = try store.read { try $0.accessibleFile(id, user: user, supportsAllDrives: true) }
+        let (file, role) = try store.read { try $0.accessibleFile(id, user: user, supportsAllDrives: true) }
+        guard file.canDownload(as: role) else { throw DriveError.cannotDownload }
         let targets = ExportFormats.targets[file.mimeType] ?? []
         let target: ExportFormats.Target?
         if let mimeType = request.parameter("mimeType") {

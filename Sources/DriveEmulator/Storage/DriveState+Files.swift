@@ -16,6 +16,7 @@ struct FileMetadataInput: Sendable {
     var originalFilename: String?
     var shortcutTargetId: String?
     var writersCanShare: Bool?
+    var copyRequiresWriterPermission: Bool?
 
     init() {}
 
@@ -37,6 +38,7 @@ struct FileMetadataInput: Sendable {
         starred = json["starred"]?.boolValue
         trashed = json["trashed"]?.boolValue
         writersCanShare = json["writersCanShare"]?.boolValue
+        copyRequiresWriterPermission = json["copyRequiresWriterPermission"]?.boolValue
         if let text = try Self.string(json, "modifiedTime") {
             guard let milliseconds = DriveTimestamp.parseMilliseconds(text) else {
                 throw DriveError(.badRequest, reason: "invalid", message: "Invalid value for: \(text) is not a valid date-time", location: "modifiedTime", locationType: "other")
@@ -119,6 +121,7 @@ extension DriveState {
         file.originalFilename = input.originalFilename ?? (content != nil ? input.name : nil)
         file.lastModifyingUser = user
         file.writersCanShare = input.writersCanShare ?? true
+        file.copyRequiresWriterPermission = input.copyRequiresWriterPermission
         if file.isShortcut {
             guard let targetId = input.shortcutTargetId, let target = files[targetId], role(of: user, on: target) != nil else {
                 throw DriveError(.badRequest, reason: "shortcutTargetInvalid", message: "The shortcut target is invalid.")
@@ -275,6 +278,7 @@ extension DriveState {
         if let description = input.description { file.description = description }
         if let starred = input.starred { file.starred = starred }
         if let writersCanShare = input.writersCanShare { file.writersCanShare = writersCanShare }
+        if let restricted = input.copyRequiresWriterPermission { file.copyRequiresWriterPermission = restricted }
         if input.appProperties != nil { file.appProperties = Self.merged(file.appProperties, input.appProperties) }
         if input.properties != nil { file.properties = Self.merged(file.properties, input.properties) }
         if let originalFilename = input.originalFilename { file.originalFilename = originalFilename }

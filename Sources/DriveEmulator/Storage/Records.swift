@@ -49,6 +49,11 @@ struct FileRecord: Codable, Sendable, Equatable {
     var appIds: [String]?
     var lastModifyingUser: String?
     var writersCanShare = true
+    /// Readers and commenters may not download, print or copy (absent in records from before it existed).
+    var copyRequiresWriterPermission: Bool?
+
+    /// Whether a user with `role` may read the bytes (download or export).
+    func canDownload(as role: Role) -> Bool { copyRequiresWriterPermission != true || role >= .writer }
 
     var isFolder: Bool { mimeType == MimeType.folder }
     var isShortcut: Bool { mimeType == MimeType.shortcut }
