@@ -58,9 +58,9 @@ extension DriveFolderRemote: RemoteTree {
     }
 
     public func read<Result: Sendable>(
-        id: String, range: Range<Int64>?, _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
+        id: String, range: Range<Int64>?, version: String?, _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
     ) async throws -> Result {
-        try await body(drive.download(fileId: id, range: range))
+        try await body(drive.download(fileId: id, range: range, headRevisionId: version))
     }
 
     public func export<Result: Sendable>(

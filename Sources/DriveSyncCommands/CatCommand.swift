@@ -41,15 +41,9 @@ struct CatCommand: AsyncParsableCommand {
         let bytes = range.flatMap(Self.parseRange)
         try await reportingErrors {
             let driveSync = try global.driveSync()
-            let target = try global.location(location, in: driveSync)
-            try await driveSync.withFile(target) { remote, path in
-                guard let entry = try await remote.entry(at: path), !entry.isFolder else {
-                    throw DriveSyncError("\(target) is not a file; see what is there with drivesync ls")
-                }
-                try await remote.read(path, range: bytes) { stream in
-                    for try await buffer in stream {
-                        buffer.withUnsafeReadableBytes { FileHandle.standardOutput.write(Data($0)) }
-                    }
+            try await driveSync.read(try global.location(location, in: driveSync), range: bytes) { stream in
+                for try await buffer in stream {
+                    try buffer.withUnsafeReadableBytes { try writeAll(STDOUT_FILENO, $0) }
                 }
             }
         }

@@ -263,6 +263,22 @@ public enum DeletionLimit: Sendable, Hashable {
 }
 
 extension DriveSync {
+    /// Streams a file (or a byte range of it) to `body` as buffers, read from the network only as `body`
+    /// asks for them: for applications that hash, index or forward Drive content without storing it,
+    /// and what `drivesync cat` prints. A dropped connection resumes with `Range`; a file that changes
+    /// meanwhile throws rather than mixing versions.
+    public func read<Result: Sendable>(
+        _ location: Location, range: Range<Int64>? = nil, _ body: @escaping @Sendable (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
+    ) async throws -> Result {
+        try await withFile(location) { remote, path in
+            do {
+                return try await remote.read(path, range: range, body)
+            } catch let error as RemoteError where error.code == .notFound || error.code == .isAFolder {
+                throw DriveSyncError("\(location) is not a file (\(error.message)); see what is there with drivesync ls")
+            }
+        }
+    }
+
     /// Runs `body` with the remote holding a file location and the file's path on it.
     public func withFile<Result: Sendable>(_ location: Location, _ body: @escaping @Sendable (any Remote, RemotePath) async throws -> Result) async throws -> Result {
         switch location {

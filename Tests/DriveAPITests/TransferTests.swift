@@ -99,9 +99,34 @@ struct DownloadTests {
             let file = try await drive.uploadFile(at: url.path, metadata: File(name: "d.bin"))
             emulator.emulator.faults.add(FaultRule(method: "files.get", path: file.id!, count: 1, action: .dropResponse))
             #expect(try await collect(drive.download(file)) == data)
-            #expect(emulator.emulator.faults.callCounts["files.get"] == 2, "the second request resumed with Range")
+            #expect(file.headRevisionId != nil)
+            #expect(emulator.emulator.faults.callCounts["files.get"] == 3, "a revision check, then the request resumed with Range")
             let middle = try await collect(drive.download(fileId: file.id!, range: 1000..<5000))
             #expect(middle == data[1000..<5000])
+        }
+    }
+
+    @Test func aFileChangedMidStreamIsReportedNotMixed() async throws {
+        try await withRunningEmulator { emulator in
+            let drive = makeClient(emulator)
+            let (url, data) = try temporaryFile(size: 3 << 20, seed: 3)
+            defer { try? FileManager.default.removeItem(at: url) }
+            let file = try await drive.uploadFile(at: url.path, metadata: File(name: "c.bin"))
+            let (newURL, _) = try temporaryFile(size: 3 << 20, seed: 4)
+            defer { try? FileManager.default.removeItem(at: newURL) }
+            emulator.emulator.faults.add(FaultRule(method: "files.get", path: file.id!, count: 1, action: .dropResponse))
+            var received = Data()
+            do {
+                for try await buffer in drive.download(file) {
+                    // Replaced on Drive while the first half is arriving.
+                    if received.isEmpty { _ = try await drive.uploadFile(at: newURL.path, metadata: File(), replacing: file.id) }
+                    received.append(contentsOf: buffer.readableBytesView)
+                }
+                Issue.record("a file replaced mid-stream must not be delivered as one")
+            } catch let error as DriveAPIError {
+                #expect(error.code == .contentChanged, "\(error)")
+            }
+            #expect(received.count < data.count && received == data.prefix(received.count), "only the first version's bytes were delivered")
         }
     }
 

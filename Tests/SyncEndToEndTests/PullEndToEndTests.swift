@@ -312,7 +312,7 @@ struct PullEndToEndTests {
             let id = try #require(try await fixture.ids().files["stream.txt"])
             emulator.emulator.faults.add(FaultRule(method: "GET", path: "/files/\(id)", count: 2, action: .dropResponse))
             let remote = try await DriveFolderRemote.atPath(fixture.pair.target, drive: fixture.pair.drive, create: false)
-            let streamed = try await remote.read(id: id, range: nil) { stream in
+            let streamed = try await remote.read(id: id, range: nil, version: nil) { stream in
                 var text = ""
                 for try await buffer in stream { text += String(buffer: buffer) }
                 return text

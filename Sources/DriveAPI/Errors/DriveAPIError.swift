@@ -23,6 +23,8 @@ public struct DriveAPIError: Error, CustomStringConvertible, Sendable {
         public static let invalidResponse = Code(name: "invalidResponse")
         /// The caller asked for something impossible (a bad chunk size, a missing file).
         public static let invalidRequest = Code(name: "invalidRequest")
+        /// The file changed on Drive while it was being read: the bytes would mix two versions.
+        public static let contentChanged = Code(name: "contentChanged")
     }
 
     public var code: Code

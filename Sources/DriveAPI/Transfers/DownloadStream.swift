@@ -9,7 +9,9 @@ import NIOHTTP1
 /// File content as an async sequence of buffers, with back-pressure: the next buffer is read from the
 /// network only when the consumer asks for it, so memory stays flat whatever the size.
 ///
-/// A dropped connection is resumed transparently with `Range` from the last byte delivered. When the
+/// A dropped connection is resumed transparently with `Range` from the last byte delivered, after making
+/// sure the file is still the revision the stream began with (when that is known): a file changed
+/// mid-stream throws `DriveAPIError.Code.contentChanged` rather than mixing two versions. When the
 /// whole file is read and its MD5 is known, the MD5 is checked as the bytes stream past; a mismatch
 /// throws `DriveAPIError.Code.checksumMismatch` at the end instead of returning normally.
 public struct DownloadStream: AsyncSequence, Sendable {
@@ -26,6 +28,8 @@ public struct DownloadStream: AsyncSequence, Sendable {
     let source: Source
     let range: Range<Int64>?
     let expectedMD5: String?
+    /// The file and revision being read, checked before a resumed request.
+    let revision: (fileId: String, headRevisionId: String)?
 
     public func makeAsyncIterator() -> Iterator { Iterator(stream: self) }
 
@@ -97,6 +101,16 @@ public struct DownloadStream: AsyncSequence, Sendable {
             stream.client.logger.info("download interrupted; resuming", metadata: ["drive.method": "\(name)", "download.offset": "\(offset)"])
             try await stream.client.sleep(policy.delay(afterAttempt: attempt, retryAfter: retryAfter, randomFraction: Double.random(in: 0..<1)))
             attempt += 1
+            if offset > (stream.range?.lowerBound ?? 0), let (fileId, expected) = stream.revision {
+                let current = try await stream.client.getFile(fileId, fields: "headRevisionId").headRevisionId
+                guard current == expected else {
+                    finished = true
+                    throw DriveAPIError(
+                        code: .contentChanged, message: "the file changed on Drive after \(offset) bytes were read (revision \(expected) is now \(current ?? "gone")); read it again",
+                        method: name
+                    )
+                }
+            }
         }
 
         private mutating func open() async throws {
@@ -140,17 +154,19 @@ public struct DownloadStream: AsyncSequence, Sendable {
 }
 
 extension DriveClient {
-    /// The content of a blob file. With a `File` that carries `md5Checksum`, the MD5 is verified.
+    /// The content of a blob file. With a `File` that carries `md5Checksum`, the MD5 is verified; with
+    /// `headRevisionId`, a resumed read first makes sure the file has not changed.
     public func download(_ file: File, range: Range<Int64>? = nil) -> DownloadStream {
-        download(fileId: file.id ?? "", range: range, expectedMD5: file.md5Checksum)
+        download(fileId: file.id ?? "", range: range, expectedMD5: file.md5Checksum, headRevisionId: file.headRevisionId)
     }
 
-    public func download(fileId: String, range: Range<Int64>? = nil, expectedMD5: String? = nil) -> DownloadStream {
+    public func download(fileId: String, range: Range<Int64>? = nil, expectedMD5: String? = nil, headRevisionId: String? = nil) -> DownloadStream {
         DownloadStream(
             client: self,
             source: .url(url("/drive/v3/files/\(pathEscaped(fileId))", [("alt", "media"), ("supportsAllDrives", "true")]), name: "files.get"),
             range: range,
-            expectedMD5: expectedMD5
+            expectedMD5: expectedMD5,
+            revision: headRevisionId.map { (fileId, $0) }
         )
     }
 
@@ -160,13 +176,14 @@ extension DriveClient {
             client: self,
             source: .url(url("/drive/v3/files/\(pathEscaped(fileId))/revisions/\(pathEscaped(revisionId))", [("alt", "media")]), name: "revisions.get"),
             range: nil,
-            expectedMD5: expectedMD5
+            expectedMD5: expectedMD5,
+            revision: nil  // a revision's content never changes
         )
     }
 
     /// A Google Workspace document exported to `mimeType`, streamed.
     public func export(fileId: String, mimeType: String) -> DownloadStream {
-        DownloadStream(client: self, source: .export(fileId: fileId, mimeType: mimeType), range: nil, expectedMD5: nil)
+        DownloadStream(client: self, source: .export(fileId: fileId, mimeType: mimeType), range: nil, expectedMD5: nil, revision: nil)
     }
 
     /// Opens a streaming GET with pacing, token refresh and retries of the opening exchange; error

@@ -72,9 +72,10 @@ public protocol RemoteTree: ChangeTrackingRemote {
     func nodeChanges(since cursor: String) async throws -> (changes: [RemoteNodeChange], next: String)
     /// Document type to the formats it exports to (Drive's `about.exportFormats`).
     func exportFormats() async throws -> [String: [String]]
-    /// Streams an item's bytes (or `range` of them) to `body`.
+    /// Streams an item's bytes (or `range` of them) to `body`; with `version`, a stream that must resume
+    /// fails rather than continue with another version's bytes.
     func read<Result: Sendable>(
-        id: String, range: Range<Int64>?, _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
+        id: String, range: Range<Int64>?, version: String?, _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
     ) async throws -> Result
     /// Streams a document exported to `mimeType` to `body`.
     func export<Result: Sendable>(

@@ -149,7 +149,7 @@ struct PullExecutor: Sendable {
             let write: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Void = { stream in
                 for try await buffer in stream {
                     try buffer.withUnsafeReadableBytes { bytes in
-                        try Self.writeAll(descriptor, bytes)
+                        try writeAll(descriptor, bytes)
                         hasher.update(bufferPointer: bytes)
                     }
                     written += Int64(buffer.readableBytes)
@@ -159,7 +159,7 @@ struct PullExecutor: Sendable {
             case .export(let mimeType):
                 try await remote.export(id: target.sourceID, as: mimeType, write)
             case .file where offset < target.size:
-                try await remote.read(id: target.sourceID, range: offset > 0 ? offset..<target.size : nil, write)
+                try await remote.read(id: target.sourceID, range: offset > 0 ? offset..<target.size : nil, version: target.version, write)
             case .file, .folder:
                 break
             }
@@ -220,16 +220,6 @@ struct PullExecutor: Sendable {
     private func local(_ path: RemotePath) -> String { root + "/" + path.description }
 
     // MARK: File system
-
-    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) throws {
-        var done = 0
-        while done < bytes.count {
-            let count = write(descriptor, bytes.baseAddress! + done, bytes.count - done)
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { throw PullFailure.system("cannot write") }
-            done += count
-        }
-    }
 
     /// Feeds a file's bytes to `hasher`; returns its size.
     static func hashFile(_ path: String, into hasher: inout Insecure.MD5) throws -> Int64 {
