@@ -92,6 +92,9 @@ public struct PullLogEntry: Codable, Hashable, Sendable {
         case trashed
         /// Local edits moved to DriveSync's trash before Drive's version took their place.
         case keptAside = "kept_aside"
+        /// Pulled under a safe name (`moved_to`), or left out (`error` says why).
+        case renamed
+        case skipped
         case failed
     }
 
@@ -102,13 +105,15 @@ public struct PullLogEntry: Codable, Hashable, Sendable {
     public var drive_id: String?
     public var bytes: Int64
     public var md5: String?
-    /// Where a moved, trashed or kept-aside file went.
+    /// Where a moved, trashed, kept-aside or renamed file went.
     public var moved_to: String?
+    /// Why a file was renamed or skipped.
+    public var reason: String?
     public var error: String?
 
     public init(
         timestamp: String, file: String, status: Status, drive_id: String? = nil, bytes: Int64 = 0, md5: String? = nil, moved_to: String? = nil,
-        error: String? = nil
+        reason: String? = nil, error: String? = nil
     ) {
         self.timestamp = timestamp
         self.file = file
@@ -117,6 +122,7 @@ public struct PullLogEntry: Codable, Hashable, Sendable {
         self.bytes = bytes
         self.md5 = md5
         self.moved_to = moved_to
+        self.reason = reason
         self.error = error
     }
 }

@@ -22,9 +22,12 @@ struct PullFixture: Sendable {
         state = try StateStore(path: nil)
     }
 
+    var log: JSONLinesLog { JSONLinesLog(path: destination + "-pulls.jsonl") }
+
     func cleanUp() {
         pair.cleanUp()
         try? FileManager.default.removeItem(atPath: destination)
+        try? FileManager.default.removeItem(atPath: log.path)
     }
 
     func pull(
@@ -33,7 +36,7 @@ struct PullFixture: Sendable {
     ) async throws -> PullSession.Outcome {
         let remote = try await DriveFolderRemote.atPath(pair.target, below: base, drive: drive ?? pair.drive, create: false)
         let options = PullSession.Options(shortcuts: shortcuts, exportPreferences: exports, delete: delete)
-        return try await PullSession(remote: remote, localRoot: destination, state: state, options: options).run()
+        return try await PullSession(remote: remote, localRoot: destination, state: state, options: options, logs: SyncLogs(pulls: log)).run()
     }
 
     /// The pulled folder as path → MD5, DriveSync's own folder left out.
@@ -158,6 +161,9 @@ struct PullEndToEndTests {
             #expect(try fixture.read("dup.txt") == "older" && older.id != nil)
             #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: fixture.destination).deletingLastPathComponent().path + "/x"))
             #expect(outcome.notes.count == 7, "\(outcome.notes)")
+            let logged = try fixture.log.entries(as: PullLogEntry.self)
+            #expect(logged.filter { $0.status == .renamed }.count == 7 && logged.filter { $0.status == .downloaded }.count == 8)
+            #expect(logged.contains { $0.status == .renamed && $0.file == "../x" && $0.moved_to == "..\u{FF0F}x" })
             let again = try await fixture.pull().actions
             #expect(again.isEmpty, "the same names every time: \(again)")
         }

@@ -1,4 +1,5 @@
 public import DriveSyncCore
+import Foundation
 
 /// One thing a pull puts in the local folder.
 public struct PullTarget: Hashable, Sendable {
@@ -70,6 +71,15 @@ public enum PullLayout {
             switch self {
             case .renamed(let original, let path, let reason): "'\(original)' is pulled as \(path) (\(reason))"
             case .skipped(let path, let reason): "skipped \(path): \(reason)"
+            }
+        }
+
+        func logEntry(at time: Date) -> PullLogEntry {
+            switch self {
+            case .renamed(let original, let path, let reason):
+                PullLogEntry(timestamp: DriveTimestamp.format(time), file: original, status: .renamed, moved_to: path.description, reason: reason)
+            case .skipped(let path, let reason):
+                PullLogEntry(timestamp: DriveTimestamp.format(time), file: path, status: .skipped, reason: reason)
             }
         }
     }

@@ -69,6 +69,7 @@ public struct PullSession: Sendable {
         // Forgetting a record is bookkeeping, not something to show.
         let shown = actions.filter { if case .forget = $0 { false } else { true } }
         if dryRun { return Outcome(actions: shown, notes: layout.notes, remoteView: tree.view, report: nil, warnings: scan.warnings) }
+        for note in layout.notes { try? logs.pulls?.append(note.logEntry(at: now())) }
         let executor = PullExecutor(remote: remote, root: localRoot, state: state, logs: logs, transfers: options.transfers, now: now)
         let report = await executor.run(actions)
         // The tree is remembered whatever the local outcome: a failed file is planned again next time.

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Streaming a large file from Drive: `drivesync cat` of a 5 GiB file from an emulator in a separate
+# process, its throughput and the client's peak resident memory, beside curl fetching the same bytes
+# from the same emulator (the loopback ceiling).
+#
+#   bash Benchmarks/stream.sh [GIB] [debug|release]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+gib=${1:-5}
+configuration=${2:-release}
+source Benchmarks/common.sh "$configuration"
+command -v curl >/dev/null || { echo "curl is needed: apt-get install curl" >&2; exit 1; }
+
+mkdir -p "$work/upload"
+python3 - "$work/upload/big.bin" "$gib" <<'PY'
+import os, sys
+block = os.urandom(1 << 20)
+with open(sys.argv[1], "wb") as handle:
+    for index in range(int(sys.argv[2]) * 1024):
+        handle.write(block[index % 997:] + block[:index % 997])
+PY
+bytes=$(stat -c %s "$work/upload/big.bin")
+expected=$(md5sum "$work/upload/big.bin" | cut -d' ' -f1)
+
+"$binary" emulator --data "$work/emulator" --user bench@example.com --token bench >"$work/out" 2>&1 &
+server=$!
+for _ in $(seq 100); do [ -s "$work/out" ] && break; sleep 0.1; done
+url=$(head -1 "$work/out")
+printf '[account bench]\nendpoint = %s\naccess_token = bench\n' "$url" >"$work/config.ini"
+export DRIVESYNC_HOME="$work/home"
+"$binary" copy "$work/upload" bench:Stream --config "$work/config.ini" >/dev/null
+rm "$work/upload/big.bin"  # only the emulator's copy is read from here on
+id=$("$binary" lsjson bench:Stream --config "$work/config.ini" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ID"])')
+
+sync
+/usr/bin/time -f '%e %M' -o "$work/curl-time" curl -sS -o /dev/null -H "Authorization: Bearer bench" "$url/drive/v3/files/$id?alt=media"
+/usr/bin/time -f '%e %M' -o "$work/cat-time" "$binary" cat bench:Stream/big.bin --config "$work/config.ini" >/dev/null
+read -r curl_seconds _ <"$work/curl-time"
+read -r cat_seconds cat_rss <"$work/cat-time"
+streamed=$("$binary" cat bench:Stream/big.bin --config "$work/config.ini" | md5sum | cut -d' ' -f1)
+
+printf 'build: %s, file: %d MiB (MD5 %s)\n' "$configuration" $((bytes / 1048576)) "$([ "$streamed" = "$expected" ] && echo verified || echo MISMATCH)"
+printf 'drivesync cat > /dev/null: %6.1f s  %6.0f MiB/s  peak RSS %d MiB\n' "$cat_seconds" "$(echo "$bytes / 1048576 / $cat_seconds" | bc -l)" $((cat_rss / 1024))
+printf 'curl > /dev/null:          %6.1f s  %6.0f MiB/s  (the same bytes from the same emulator)\n' "$curl_seconds" "$(echo "$bytes / 1048576 / $curl_seconds" | bc -l)"
