@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Streaming a large file from Drive: `drivesync cat` of a 5 GiB file from an emulator in a separate
-# process, its throughput and the client's peak resident memory, beside curl fetching the same bytes
-# from the same emulator (the loopback ceiling).
+# process (plain, and with --checksum), its throughput and the client's peak resident memory, beside
+# curl fetching the same bytes from the same emulator (the loopback ceiling).
 #
 #   bash Benchmarks/stream.sh [GIB] [debug|release]
 set -euo pipefail
@@ -35,10 +35,13 @@ id=$("$binary" lsjson bench:Stream --config "$work/config.ini" | python3 -c 'imp
 sync
 /usr/bin/time -f '%e %M' -o "$work/curl-time" curl -sS -o /dev/null -H "Authorization: Bearer bench" "$url/drive/v3/files/$id?alt=media"
 /usr/bin/time -f '%e %M' -o "$work/cat-time" "$binary" cat bench:Stream/big.bin --config "$work/config.ini" >/dev/null
+/usr/bin/time -f '%e %M' -o "$work/checked-time" "$binary" cat bench:Stream/big.bin --checksum --config "$work/config.ini" >/dev/null
 read -r curl_seconds _ <"$work/curl-time"
 read -r cat_seconds cat_rss <"$work/cat-time"
+read -r checked_seconds checked_rss <"$work/checked-time"
 streamed=$("$binary" cat bench:Stream/big.bin --config "$work/config.ini" | md5sum | cut -d' ' -f1)
 
 printf 'build: %s, file: %d MiB (MD5 %s)\n' "$configuration" $((bytes / 1048576)) "$([ "$streamed" = "$expected" ] && echo verified || echo MISMATCH)"
 printf 'drivesync cat > /dev/null: %6.1f s  %6.0f MiB/s  peak RSS %d MiB\n' "$cat_seconds" "$(echo "$bytes / 1048576 / $cat_seconds" | bc -l)" $((cat_rss / 1024))
+printf 'drivesync cat --checksum:  %6.1f s  %6.0f MiB/s  peak RSS %d MiB  (MD5 checked as it streams)\n' "$checked_seconds" "$(echo "$bytes / 1048576 / $checked_seconds" | bc -l)" $((checked_rss / 1024))
 printf 'curl > /dev/null:          %6.1f s  %6.0f MiB/s  (the same bytes from the same emulator)\n' "$curl_seconds" "$(echo "$bytes / 1048576 / $curl_seconds" | bc -l)"

@@ -13,6 +13,7 @@ struct CatCommand: AsyncParsableCommand {
             Examples:
               drivesync cat drive:MemoryVDB/notes.md
               drivesync cat drive:Backups/big.tar --range 0-1048575
+              drivesync cat drive:Backups/big.tar --checksum | tar -x
             """
     )
 
@@ -23,6 +24,9 @@ struct CatCommand: AsyncParsableCommand {
 
     @Option(help: "Bytes START-END (inclusive, as HTTP Range), or START- for the rest of the file.")
     var range: String?
+
+    @Flag(help: "Check a whole file's MD5 as it streams (slower than the network); a mismatch exits with an error at the end.")
+    var checksum = false
 
     /// `START-END` as a half-open range (`START-` reads to the end).
     static func parseRange(_ text: String) -> Range<Int64>? {
@@ -41,7 +45,7 @@ struct CatCommand: AsyncParsableCommand {
         let bytes = range.flatMap(Self.parseRange)
         try await reportingErrors {
             let driveSync = try global.driveSync()
-            try await driveSync.read(try global.location(location, in: driveSync), range: bytes) { stream in
+            try await driveSync.read(try global.location(location, in: driveSync), range: bytes, verify: checksum) { stream in
                 for try await buffer in stream {
                     try buffer.withUnsafeReadableBytes { try writeAll(STDOUT_FILENO, $0) }
                 }

@@ -266,13 +266,18 @@ extension DriveSync {
     /// Streams a file (or a byte range of it) to `body` as buffers, read from the network only as `body`
     /// asks for them: for applications that hash, index or forward Drive content without storing it,
     /// and what `drivesync cat` prints. A dropped connection resumes with `Range`; a file that changes
-    /// meanwhile throws rather than mixing versions.
+    /// meanwhile throws rather than mixing versions. With `verify`, a whole Drive file's MD5 is also
+    /// checked as it passes (at a cost: MD5 runs slower than loopback) and a mismatch throws at the end.
     public func read<Result: Sendable>(
-        _ location: Location, range: Range<Int64>? = nil, _ body: @escaping @Sendable (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
+        _ location: Location, range: Range<Int64>? = nil, verify: Bool = false,
+        _ body: @escaping @Sendable (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
     ) async throws -> Result {
         try await withFile(location) { remote, path in
             do {
-                return try await remote.read(path, range: range, body)
+                guard !verify, let tree = remote as? any RemoteTree else { return try await remote.read(path, range: range, body) }
+                guard let entry = try await remote.entry(at: path) else { throw RemoteError(.notFound, path) }
+                guard !entry.isFolder, let id = entry.id else { throw RemoteError(.isAFolder, path) }
+                return try await tree.read(id: id, range: range, version: entry.revision, body)
             } catch let error as RemoteError where error.code == .notFound || error.code == .isAFolder {
                 throw DriveSyncError("\(location) is not a file (\(error.message)); see what is there with drivesync ls")
             }

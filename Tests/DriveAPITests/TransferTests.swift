@@ -103,6 +103,8 @@ struct DownloadTests {
             #expect(emulator.emulator.faults.callCounts["files.get"] == 3, "a revision check, then the request resumed with Range")
             let middle = try await collect(drive.download(fileId: file.id!, range: 1000..<5000))
             #expect(middle == data[1000..<5000])
+            let tail = try await collect(drive.download(fileId: file.id!, range: Int64(data.count - 10)..<Int64.max))
+            #expect(tail == data.suffix(10), "a range open at the end stops at the end of the file")
         }
     }
 

@@ -31,6 +31,12 @@ struct ReadTests {
                 return (count, lines)
             }
             #expect(count == text.utf8.count && lines == 20_000)
+            let verified = try await driveSync.read(file, verify: true) { stream in
+                var count = 0
+                for try await buffer in stream { count += buffer.readableBytes }
+                return count
+            }
+            #expect(verified == count)
             let middle = try await driveSync.read(file, range: 7..<13) { stream in
                 var bytes: [UInt8] = []
                 for try await buffer in stream { bytes += buffer.readableBytesView }

@@ -140,7 +140,15 @@ public struct DownloadStream: AsyncSequence, Sendable {
             if offset > 0, response.status != .partialContent {
                 throw DriveAPIError(code: .invalidResponse, status: Int(response.status.code), message: "the server ignored Range", method: name)
             }
+            // A range open at the end (`START-`) ends with the file.
+            if let end, let total = Self.totalSize(fromContentRange: response.headers.first(name: "Content-Range")) { self.end = Swift.min(end, total) }
             body = response.body.makeAsyncIterator()
+        }
+
+        /// The file size of a `Content-Range: bytes a-b/size` answer.
+        static func totalSize(fromContentRange header: String?) -> Int64? {
+            guard let header, let slash = header.lastIndex(of: "/") else { return nil }
+            return Int64(header[header.index(after: slash)...])
         }
 
         private func verify() throws {
