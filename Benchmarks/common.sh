@@ -10,3 +10,32 @@ trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
 # Runs a command quietly; prints its wall-clock seconds.
 timed() { /usr/bin/time -f '%e' -o "$work/time" "$@" >/dev/null; cat "$work/time"; }
+
+# Starts `drivesync emulator` (arguments: --in-memory or --data DIR) with user bench, token bench; sets
+# $server and $url and writes $work/config.ini naming it as account bench.
+start_emulator() {
+    "$binary" emulator "$@" --user bench@example.com --token bench >"$work/out" 2>&1 &
+    server=$!
+    for _ in $(seq 100); do [ -s "$work/out" ] && break; sleep 0.1; done
+    url=$(head -1 "$work/out")
+    printf '[account bench]\nendpoint = %s\naccess_token = bench\n' "$url" >"$work/config.ini"
+}
+
+# The Drive API calls the emulator has answered since they were last reset (reset_calls).
+calls() { curl -sS "$url/emulator/admin/calls" | python3 -c 'import json,sys; print(sum(json.load(sys.stdin).values()))'; }
+reset_calls() { curl -sS -X DELETE "$url/emulator/admin/calls" >/dev/null; }
+
+# Writes FILES random files of 1–8 KiB spread over FOLDERS folders (100 per group) below DIR.
+#   generate_small_files DIR FILES FOLDERS
+generate_small_files() {
+    python3 - "$@" <<'PY'
+import os, random, sys
+root, files, folders = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+random.seed(7)
+for index in range(files):
+    folder = os.path.join(root, f"group{index % folders // 100:02d}", f"folder{index % folders:04d}")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, f"file{index:06d}.txt"), "wb") as handle:
+        handle.write(random.randbytes(random.randint(1024, 8192)))
+PY
+}

@@ -12,29 +12,15 @@ configuration=${3:-release}
 source Benchmarks/common.sh "$configuration"
 command -v curl >/dev/null || { echo "curl is needed: apt-get install curl" >&2; exit 1; }
 
-python3 - "$work/tree" "$files" "$folders" <<'PY'
-import os, random, sys
-root, files, folders = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-random.seed(7)
-for index in range(files):
-    folder = os.path.join(root, f"group{index % folders // 100:02d}", f"folder{index % folders:04d}")
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, f"file{index:06d}.txt"), "wb") as handle:
-        handle.write(random.randbytes(random.randint(1024, 8192)))
-PY
+generate_small_files "$work/tree" "$files" "$folders"
 
-"$binary" emulator --in-memory --user bench@example.com --token bench >"$work/out" 2>&1 &
-server=$!
-for _ in $(seq 100); do [ -s "$work/out" ] && break; sleep 0.1; done
-url=$(head -1 "$work/out")
-printf '[account bench]\nendpoint = %s\naccess_token = bench\n' "$url" >"$work/config.ini"
+start_emulator --in-memory
 export DRIVESYNC_HOME="$work/home"
 "$binary" sync "$work/tree" bench:Tree --config "$work/config.ini" --transfers 16 >/dev/null
 
-calls() { curl -sS "$url/emulator/admin/calls" | python3 -c 'import json,sys; print(sum(json.load(sys.stdin).values()))'; }
 # Runs a pull; prints "seconds peak_rss_kib calls".
 timed_pull() {
-    curl -sS -X DELETE "$url/emulator/admin/calls" >/dev/null
+    reset_calls
     /usr/bin/time -f '%e %M' -o "$work/time" "$binary" pull bench:Tree "$work/pulled" --config "$work/config.ini" --transfers 16 >/dev/null
     echo "$(cat "$work/time") $(calls)"
 }

@@ -22,11 +22,7 @@ PY
 bytes=$(stat -c %s "$work/upload/big.bin")
 expected=$(md5sum "$work/upload/big.bin" | cut -d' ' -f1)
 
-"$binary" emulator --data "$work/emulator" --user bench@example.com --token bench >"$work/out" 2>&1 &
-server=$!
-for _ in $(seq 100); do [ -s "$work/out" ] && break; sleep 0.1; done
-url=$(head -1 "$work/out")
-printf '[account bench]\nendpoint = %s\naccess_token = bench\n' "$url" >"$work/config.ini"
+start_emulator --data "$work/emulator"
 export DRIVESYNC_HOME="$work/home"
 "$binary" copy "$work/upload" bench:Stream --config "$work/config.ini" >/dev/null
 rm "$work/upload/big.bin"  # only the emulator's copy is read from here on
