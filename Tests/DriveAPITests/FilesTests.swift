@@ -124,6 +124,19 @@ struct ClientFilesTests {
             #expect(String(decoding: csv, as: UTF8.self) == "a,b\n1,2")
         }
     }
+
+    @Test func anExportCutShortIsAnErrorNotAResumedMix() async throws {
+        try await withRunningEmulator { emulator in
+            let drive = makeClient(emulator)
+            let text = String(repeating: "a line of the document\n", count: 20_000)
+            let doc = try await drive.upload(ByteBuffer(string: text), metadata: File(name: "Doc", mimeType: "application/vnd.google-apps.document"), options: .init(contentType: "text/plain"))
+            emulator.emulator.faults.add(FaultRule(method: "files.export", count: 1, action: .dropResponse))
+            let cut = await #expect(throws: DriveAPIError.self) { _ = try await collect(drive.export(fileId: doc.id!, mimeType: "text/plain")) }
+            #expect(cut?.code == .transport)
+            #expect(emulator.emulator.faults.callCounts["files.export"] == 1, "no Range request for the rest")
+            #expect(try await collect(drive.export(fileId: doc.id!, mimeType: "text/plain")).count == text.utf8.count)
+        }
+    }
 }
 
 struct ExportFallbackTests {

@@ -86,9 +86,14 @@ public struct DownloadStream: AsyncSequence, Sendable {
             }
         }
 
-        /// Retries what is worth retrying, resuming from the last byte delivered.
+        /// Retries what is worth retrying, resuming from the last byte delivered. An export cut after some
+        /// bytes is not resumed: it carries no revision to check, so its rest could come from an edit.
         private mutating func recover(from error: DriveAPIError) async throws {
             body = nil
+            if case .export = stream.source, offset > 0 {
+                finished = true
+                throw error
+            }
             let policy = stream.client.configuration.retry
             guard error.code == .http || error.code == .transport,
                 case .retry(let retryAfter) = RetryClassification.classify(error.retryFacts, replayable: true, alreadyRefreshedToken: true),
