@@ -29,30 +29,27 @@ extension DriveSync {
             var report = CheckReport()
             let localPaths = Set(localFiles.map(\.path))
             report.missingInSource = remoteFiles.keys.filter { !localPaths.contains($0) }.sorted()
-            try await withThrowingTaskGroup(of: (RemotePath, Bool?).self) { group in
-                var pending = localFiles.makeIterator()
-                func startNext() {
-                    guard let item = pending.next() else { return }
-                    let other = remoteFiles[item.path]
-                    group.addTask {
-                        guard let other else { return (item.path, nil) }
-                        guard other.size == item.size else { return (item.path, false) }
-                        let local = try SyncSession.md5(ofFile: source + "/" + item.path.description)
-                        let remoteMD5: String
-                        if let md5 = other.md5 { remoteMD5 = md5 } else { remoteMD5 = try await Self.md5(of: item.path, on: remote) }
-                        return (item.path, local == remoteMD5)
-                    }
+            var failure: (any Error)?
+            await forEachConcurrently(localFiles, limit: checkers, while: { failure == nil }) { item -> Result<(RemotePath, Bool?), any Error> in
+                guard let other = remoteFiles[item.path] else { return .success((item.path, nil)) }
+                guard other.size == item.size else { return .success((item.path, false)) }
+                do {
+                    let local = try SyncSession.md5(ofFile: source + "/" + item.path.description)
+                    let remoteMD5: String
+                    if let md5 = other.md5 { remoteMD5 = md5 } else { remoteMD5 = try await Self.md5(of: item.path, on: remote) }
+                    return .success((item.path, local == remoteMD5))
+                } catch {
+                    return .failure(error)
                 }
-                for _ in 0..<checkers { startNext() }
-                while let (path, same) = try await group.next() {
-                    switch same {
-                    case nil: report.missingOnDestination.append(path)
-                    case true?: report.identical.append(path)
-                    case false?: report.differing.append(path)
-                    }
-                    startNext()
+            } absorb: { outcome in
+                switch outcome {
+                case .success((let path, nil)): report.missingOnDestination.append(path)
+                case .success((let path, true?)): report.identical.append(path)
+                case .success((let path, false?)): report.differing.append(path)
+                case .failure(let error): failure = failure ?? error
                 }
             }
+            if let failure { throw failure }
             report.identical.sort()
             report.differing.sort()
             report.missingOnDestination.sort()

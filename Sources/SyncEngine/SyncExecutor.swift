@@ -139,16 +139,9 @@ public struct SyncExecutor: Sendable {
             guard report.credentialProblem == nil else { break }
             absorb(await perform(action, items: items, earlierAttempts: earlierAttempts))
         }
-        await withTaskGroup(of: Outcome.self) { group in
-            var started = 0
-            for action in transfers {
-                if started >= options.transfers, let outcome = await group.next() { absorb(outcome) }
-                guard report.credentialProblem == nil else { break }
-                group.addTask { await perform(action, items: items, earlierAttempts: earlierAttempts) }
-                started += 1
-            }
-            for await outcome in group { absorb(outcome) }
-        }
+        await forEachConcurrently(transfers, limit: options.transfers, while: { report.credentialProblem == nil }) { action in
+            await perform(action, items: items, earlierAttempts: earlierAttempts)
+        } absorb: { absorb($0) }
         for action in folderRemovals {
             guard report.credentialProblem == nil else { break }
             absorb(await perform(action, items: items, earlierAttempts: earlierAttempts))

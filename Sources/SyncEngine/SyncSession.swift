@@ -112,20 +112,13 @@ public struct SyncSession: Sendable {
         let root = localRoot
         let paths = indices.map { root + "/" + items[$0].path.description }
         var digests = [String?](repeating: nil, count: indices.count)
-        try await withThrowingTaskGroup(of: (Int, String).self) { group in
-            var next = 0
-            func start() {
-                let position = next
-                let path = paths[position]
-                group.addTask { (position, try Self.md5(ofFile: path)) }
-                next += 1
-            }
-            while next < min(checkers, paths.count) { start() }
-            while let (position, digest) = try await group.next() {
-                digests[position] = digest
-                if next < paths.count { start() }
-            }
+        var failure: (any Error)?
+        await forEachConcurrently(Array(paths.enumerated()), limit: checkers, while: { failure == nil }) { position, path in
+            (position, Result { try Self.md5(ofFile: path) })
+        } absorb: { position, digest in
+            do { digests[position] = try digest.get() } catch { failure = failure ?? error }
         }
+        if let failure { throw failure }
         for (position, index) in indices.enumerated() { items[index].md5 = digests[position] }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A format documents are exported to, named by its file extension as `--export-formats` names it.
 public struct ExportFormat: Hashable, Sendable {
     public var fileExtension: String
@@ -45,7 +47,7 @@ public struct ExportFormat: Hashable, Sendable {
     public static func preferences(parsing text: String) throws(Unknown) -> [String] {
         var result: [String] = []
         for part in text.split(separator: ",") {
-            var name = part.trimmingSpaces.lowercased()
+            var name = part.trimmingCharacters(in: .whitespaces).lowercased()
             if name.hasPrefix(".") { name.removeFirst() }
             if name == "jpeg" { name = "jpg" }
             guard known[name] != nil else { throw Unknown(name: name) }
@@ -66,11 +68,5 @@ public struct ExportFormat: Hashable, Sendable {
             }
         }
         return chosen
-    }
-}
-
-extension Substring {
-    fileprivate var trimmingSpaces: String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }

@@ -48,12 +48,15 @@ struct PullExecutor: Sendable {
         var report = PullReport()
         // This run's dated trash.
         let trash = root + "/" + PullSession.dataFolder + "/trash/" + ArchiveNaming.stamp(now())
-        var pending: [PullAction] = []
+        var downloads: [(PullTarget, LocalReplacement)] = []
         for action in actions {
             switch action {
             case .makeFolder(let path, let replacing):
                 do {
-                    if replacing == .keptAside { try moveAside(path, to: trash, status: .keptAside, report: &report) }
+                    if replacing == .keptAside {
+                        try moveAside(path, to: trash, status: .keptAside)
+                        report.keptAside += 1
+                    }
                     try FileManager.default.createDirectory(atPath: local(path), withIntermediateDirectories: true)
                     report.foldersMade += 1
                 } catch {
@@ -74,7 +77,7 @@ struct PullExecutor: Sendable {
                 }
             case .trash(let path):
                 do {
-                    try moveAside(path, to: trash, status: .trashed, report: &report)
+                    try moveAside(path, to: trash, status: .trashed)
                     report.trashed += 1
                 } catch {
                     fail(path, error, report: &report)
@@ -89,38 +92,26 @@ struct PullExecutor: Sendable {
                 } catch {
                     fail(target.path, error, report: &report)
                 }
-            case .download:
-                pending.append(action)
+            case .download(let target, let replacing):
+                downloads.append((target, replacing))
             }
         }
-        await withTaskGroup(of: (PullAction, Result<(Int64, String, Bool), any Error>).self) { group in
-            var next = 0
-            func start() {
-                let action = pending[next]
-                next += 1
-                group.addTask {
-                    guard case .download(let target, let replacing) = action else { return (action, .failure(PullFailure("not a download"))) }
-                    do {
-                        return (action, .success(try await fetch(target, replacing: replacing, trash: trash)))
-                    } catch {
-                        return (action, .failure(error))
-                    }
-                }
+        await forEachConcurrently(downloads, limit: transfers) { target, replacing in
+            do {
+                return (target, replacing, Result<(Int64, String), any Error>.success(try await fetch(target, replacing: replacing, trash: trash)))
+            } catch {
+                return (target, replacing, .failure(error))
             }
-            while next < min(transfers, pending.count) { start() }
-            while let (action, result) = await group.next() {
-                guard case .download(let target, _) = action else { continue }
-                switch result {
-                case .success(let (bytes, md5, keptAside)):
-                    if case .export = target.content { report.exported += 1 } else { report.downloaded += 1 }
-                    if keptAside { report.keptAside += 1 }
-                    report.bytes += bytes
-                    let status: PullLogEntry.Status = if case .export = target.content { .exported } else { .downloaded }
-                    log(PullLogEntry(timestamp: timestamp(), file: target.path.description, status: status, drive_id: target.sourceID, bytes: bytes, md5: md5))
-                case .failure(let error):
-                    fail(target.path, error, report: &report)
-                }
-                if next < pending.count { start() }
+        } absorb: { target, replacing, result in
+            switch result {
+            case .success(let (bytes, md5)):
+                let isExport = if case .export = target.content { true } else { false }
+                if isExport { report.exported += 1 } else { report.downloaded += 1 }
+                if replacing == .keptAside { report.keptAside += 1 }
+                report.bytes += bytes
+                log(PullLogEntry(timestamp: timestamp(), file: target.path.description, status: isExport ? .exported : .downloaded, drive_id: target.sourceID, bytes: bytes, md5: md5))
+            case .failure(let error):
+                fail(target.path, error, report: &report)
             }
         }
         return report
@@ -128,9 +119,9 @@ struct PullExecutor: Sendable {
 
     // MARK: One file
 
-    /// Downloads or exports one target into place; returns its size, MD5 and whether local content
-    /// was kept aside for it.
-    private func fetch(_ target: PullTarget, replacing: LocalReplacement, trash: String) async throws -> (Int64, String, Bool) {
+    /// Downloads or exports one target into place (what is in the way kept aside first); returns its
+    /// size and MD5.
+    private func fetch(_ target: PullTarget, replacing: LocalReplacement, trash: String) async throws -> (Int64, String) {
         try FileManager.default.createDirectory(atPath: partialFolder, withIntermediateDirectories: true)
         let partial = partialFolder + "/" + Self.partialName(for: target)
         var hasher = Insecure.MD5()
@@ -172,15 +163,10 @@ struct PullExecutor: Sendable {
         }
         var times = [Self.fileTime(milliseconds: target.modified), Self.fileTime(milliseconds: target.modified)]
         guard utimensat(AT_FDCWD, partial, &times, 0) == 0 else { throw PullFailure.system("cannot set the time of \(partial)") }
-        var keptAside = false
-        if replacing == .keptAside {
-            var report = PullReport()
-            try moveAside(target.path, to: trash, status: .keptAside, report: &report)
-            keptAside = true
-        }
+        if replacing == .keptAside { try moveAside(target.path, to: trash, status: .keptAside) }
         guard rename(partial, local(target.path)) == 0 else { throw PullFailure.system("cannot move the download into \(target.path)") }
         try await state.recordSynced(record(target, size: written, md5: md5))
-        return (written, md5, keptAside)
+        return (written, md5)
     }
 
     /// What the state keeps of a pulled file.
@@ -198,15 +184,14 @@ struct PullExecutor: Sendable {
         case .export: content = "export"
         case .file, .folder: content = target.md5 ?? target.version ?? "content"
         }
-        return "\(target.sourceID)-\(content).partial".map { $0 == "/" ? "_" : $0 }.reduce(into: "") { $0.append($1) }
+        return "\(target.sourceID)-\(content).partial".replacingOccurrences(of: "/", with: "_")
     }
 
     /// Moves a local file or folder into the trash, keeping its place in the tree.
-    private func moveAside(_ path: RemotePath, to trash: String, status: PullLogEntry.Status, report: inout PullReport) throws {
+    private func moveAside(_ path: RemotePath, to trash: String, status: PullLogEntry.Status) throws {
         let destination = trash + "/" + path.description
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: destination).deletingLastPathComponent().path, withIntermediateDirectories: true)
         guard rename(local(path), destination) == 0 else { throw PullFailure.system("cannot move \(path) to the trash") }
-        if status == .keptAside { report.keptAside += 1 }
         log(PullLogEntry(timestamp: timestamp(), file: path.description, status: status, moved_to: String(destination.dropFirst(root.count + 1))))
     }
 

@@ -95,8 +95,17 @@ public enum PullLayout {
         }
         var targets: [PullTarget] = []
         var notes: [Note] = []
+        /// One child of a folder: the item, what its content is (a followed shortcut's target) and where
+        /// it lands.
+        struct Placement {
+            var name: String
+            let node: RemoteNode
+            let content: RemoteNode
+            let export: ExportFormat?
+            var path = RemotePath.root
+        }
         func walk(_ folderID: String, _ folder: RemotePath, ancestors: Set<String>) {
-            var entries: [(name: String, node: RemoteNode, content: RemoteNode, export: ExportFormat?)] = []
+            var entries: [Placement] = []
             for child in children[folderID] ?? [] {
                 let shown = folder.isRoot ? child.name : "\(folder)/\(child.name)"
                 var content = child
@@ -125,30 +134,30 @@ public enum PullLayout {
                     notes.append(.skipped(shown, reason: "the owner does not allow downloads"))
                     continue
                 }
-                entries.append((name, child, content, export))
+                entries.append(Placement(name: name, node: child, content: content, export: export))
             }
             // The oldest keeps a duplicated name.
             entries.sort { ($0.node.created, $0.node.id) < ($1.node.created, $1.node.id) }
-            var taken: Set<[UInt8]> = []
-            var placed: [(name: String, entry: (name: String, node: RemoteNode, content: RemoteNode, export: ExportFormat?))] = []
-            for entry in entries {
+            var taken: Set<RemotePath> = []  // paths compare by bytes, as the file system does
+            var placed: [Placement] = []
+            for var entry in entries {
                 let (base, safeReason) = safeName(entry.name, atRoot: folder.isRoot)
                 var (name, reason) = (base, safeReason)
                 var number = 1
-                while taken.contains(Array(name.utf8)) {
+                while let path = try? folder.appending(name), taken.contains(path) {
                     name = fit(ArchiveNaming.insert(" (\(entry.node.id))" + (number > 1 ? " \(number)" : ""), into: base))
                     reason = "another item in the folder has the name"
                     number += 1
                 }
-                taken.insert(Array(name.utf8))
-                if let reason, let path = try? folder.appending(name) {
-                    notes.append(.renamed(folder.isRoot ? entry.node.name : "\(folder)/\(entry.node.name)", as: path, reason: reason))
-                }
-                placed.append((name, entry))
-            }
-            placed.sort { RemotePath.compareNames($0.name, $1.name) < 0 }
-            for (name, entry) in placed {
                 guard let path = try? folder.appending(name) else { continue }  // safeName leaves no invalid name
+                taken.insert(path)
+                if let reason { notes.append(.renamed(folder.isRoot ? entry.node.name : "\(folder)/\(entry.node.name)", as: path, reason: reason)) }
+                entry.path = path
+                placed.append(entry)
+            }
+            placed.sort { $0.path < $1.path }
+            for entry in placed {
+                let path = entry.path
                 let content = entry.content
                 if content.isFolder {
                     targets.append(PullTarget(path: path, sourceID: content.id, content: .folder, modified: content.modified))
@@ -195,7 +204,7 @@ public enum PullLayout {
             stem = name[..<dot]
             fileExtension = String(name[dot...])
         }
-        let tag = "~" + String(fnv1a(name) & 0xFFFF_FFFF, radix: 16).leftPadded(to: 8)
+        let tag = "~" + String(format: "%08x", UInt32(truncatingIfNeeded: fnv1a(name)))
         let room = nameLimit - tag.utf8.count - fileExtension.utf8.count
         var cut = ""
         for character in stem {
@@ -217,11 +226,10 @@ public enum PullLayout {
 }
 
 extension String {
+    /// Scalar by scalar, unlike Foundation's search: a `/` under a combining mark is replaced too.
     fileprivate func replacingAll(_ scalar: Unicode.Scalar, with replacement: String) -> String {
         var result = ""
         for unit in unicodeScalars { if unit == scalar { result += replacement } else { result.unicodeScalars.append(unit) } }
         return result
     }
-
-    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
