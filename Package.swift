@@ -100,13 +100,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The sync engine: the pure planner, the scanner and ignore rules (executor to come).
+        // The sync engine: scanner and ignore rules, the pure planners, executors and sessions for sync and pull,
+        // JSON Lines logs.
         .target(
             name: "SyncEngine",
             dependencies: [
                 "DriveSyncCore",
                 "SyncState",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -163,6 +165,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -191,6 +195,7 @@ let package = Package(
             dependencies: [
                 "DriveSyncCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -360,6 +365,7 @@ let package = Package(
                 "SyncEngine",
                 "SyncState",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

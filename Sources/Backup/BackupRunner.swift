@@ -44,7 +44,7 @@ public struct BackupRunner: Sendable {
         public var warnings: [String]
     }
 
-    public struct Failure: Error, CustomStringConvertible {
+    public struct Failure: UserFacingError {
         public var description: String
     }
 

@@ -158,7 +158,7 @@ public struct DriveClient: Sendable {
             } catch let error as DriveAPIError {
                 failure = error
             } catch {
-                failure = DriveAPIError(code: .transport, message: "no answer", method: call.name, cause: SendableError(error))
+                failure = DriveAPIError(code: .transport, message: "no answer", method: call.name, cause: error)
             }
             if RetryClassification.isRateLimit(failure.retryFacts) { await pacer.recordRateLimited(call.kind) }
             switch RetryClassification.classify(failure.retryFacts, replayable: true, alreadyRefreshedToken: refreshed) {
@@ -271,12 +271,6 @@ public struct DriveClient: Sendable {
     }
 
     struct Empty: Codable, Sendable {}
-}
-
-/// Boxes a non-Sendable error as a cause.
-struct SendableError: Error, Sendable, CustomStringConvertible {
-    let description: String
-    init(_ error: any Error) { description = String(describing: error) }
 }
 
 /// The client's metrics, created once with bounded dimensions.

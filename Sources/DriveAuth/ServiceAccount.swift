@@ -1,6 +1,6 @@
 import _CryptoExtras
 import Crypto
-import DriveSyncCore
+public import DriveSyncCore
 public import Foundation
 
 /// A Google service-account key (the JSON file from the Cloud console) and the RS256 JWT assertions it
@@ -18,7 +18,7 @@ public struct ServiceAccountKey: Sendable, Hashable, Codable {
         case tokenURI = "token_uri"
     }
 
-    public struct Invalid: Error, CustomStringConvertible {
+    public struct Invalid: UserFacingError {
         public var description: String
     }
 

@@ -46,7 +46,7 @@ struct BackupCommand: AsyncParsableCommand {
         func report(_ outcome: BackupRunner.Outcome) {
             for warning in outcome.warnings { print("warning: \(warning)") }
             let record = outcome.record
-            if global.verbose || dryRun {
+            if global.isVerbose || dryRun {
                 for step in outcome.steps {
                     switch step {
                     case .copy(let path, let change, _): print("\(dryRun ? "would copy" : "copied") \(path) (\(change.rawValue))")
@@ -206,8 +206,8 @@ struct BackupCommand: AsyncParsableCommand {
         @OptionGroup var transfer: TransferOptions
 
         func run() async throws {
-            try await transfer.run(target.global, destination: target.project ?? "drive:") { progress in
-                try await transfer.perform(target.global, projectFolder: nil, progress: progress) { driveSync in
+            try await transfer.run(target.global, destination: target.project ?? "drive:") { progress, stop in
+                try await transfer.perform(target.global, projectFolder: nil, progress: progress, stop: stop) { driveSync in
                     var request = try target.request(driveSync)
                     request.tags = ["backup"]  // unless --tag says otherwise
                     return request

@@ -1,4 +1,5 @@
 public import ArgumentParser
+public import Logging
 
 /// The `drivesync` command: keeps local folders and Google Drive in step.
 public struct DriveSyncCommand: AsyncParsableCommand {
@@ -11,7 +12,10 @@ public struct DriveSyncCommand: AsyncParsableCommand {
 
             Exit codes: 0 success; 1 failure (nothing or not everything was done); 3 the run finished but some
             files failed (recorded for drivesync retry); 4 check found differences; 5 credentials missing or
-            refused; 64 usage error.
+            refused; 64 usage error; 130 or 143 stopped by SIGINT or SIGTERM (what completed is kept).
+
+            Logging goes to stderr: -v and -vv say more, -q only errors; DRIVESYNC_LOG_LEVEL (trace, debug,
+            info, notice, warning, error, critical) sets the level when neither is given.
             """,
         version: "0.1.0",
         subcommands: [
@@ -24,4 +28,10 @@ public struct DriveSyncCommand: AsyncParsableCommand {
     )
 
     public init() {}
+
+    /// The log level a parsed command asks for: its -v/-vv/-q flags, else `DRIVESYNC_LOG_LEVEL`, else notice.
+    public static func logLevel(of command: any ParsableCommand, environment: [String: String]) -> Logger.Level {
+        if let level = GlobalOptions.find(in: command)?.logLevel { return level }
+        return environment["DRIVESYNC_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .notice
+    }
 }

@@ -1,32 +1,71 @@
 import ArgumentParser
-import Backup
-import DriveAPI
 import DriveSyncCore
 import DriveSyncKit
 import Foundation
 import Logging
-import SyncEngine
 
 /// Options every command that touches a drive takes.
 struct GlobalOptions: ParsableArguments {
     @Option(help: "The configuration file (default $DRIVESYNC_CONFIG, else ~/.config/drivesync/config.ini).")
     var config: String?
 
-    @Flag(name: .shortAndLong, help: "Say more: every file, every retry.")
-    var verbose = false
+    @Flag(name: .shortAndLong, help: "Say more: -v every file and retry, -vv every Drive call.")
+    var verbose: Int
+
+    @Flag(name: .shortAndLong, help: "Say only what went wrong.")
+    var quiet = false
+
+    @Option(help: "Pace Drive calls to Drive's limits (drive) or not at all (none), whatever the accounts say.")
+    var pacing: PacingOption?
+
+    var isVerbose: Bool { verbose > 0 && !quiet }
+
+    /// The log level these flags ask for; `nil` leaves it to `DRIVESYNC_LOG_LEVEL` or the default.
+    var logLevel: Logger.Level? {
+        if quiet { return .error }
+        switch verbose {
+        case 0: return nil
+        case 1: return .info
+        default: return .debug
+        }
+    }
 
     /// DriveSync with the configuration (and `projectFolder`'s `.drivesync.ini`) loaded.
     func driveSync(projectFolder: String? = nil, home: String = DriveSyncHome.resolve()) throws -> DriveSync {
         let configuration = try Configuration.load(explicit: config, projectFolder: projectFolder)
-        var logger = Logger(label: "drivesync")
-        logger.logLevel = verbose ? .info : .warning
-        return DriveSync(configuration: configuration, home: home, logger: logger) { message in
+        var driveSync = DriveSync(configuration: configuration, home: home, logger: Logger(label: "drivesync")) { message in
             FileHandle.standardError.write(Data((message + "\n").utf8))
         }
+        driveSync.pacing = pacing?.pacing
+        return driveSync
     }
 
     func location(_ text: String, in driveSync: DriveSync) throws -> Location {
         try Location(parsing: text, accounts: driveSync.accountNames)
+    }
+
+    /// The options a parsed command carries, wherever its option groups nest them.
+    static func find(in command: Any, depth: Int = 4) -> GlobalOptions? {
+        if let options = command as? GlobalOptions { return options }
+        guard depth > 0 else { return nil }
+        // Option groups keep their values behind property wrappers; a mirror reaches through them.
+        for child in Mirror(reflecting: command).children {
+            if let options = find(in: child.value, depth: depth - 1) { return options }
+        }
+        return nil
+    }
+}
+
+/// `--pacing`'s values, which are the configuration's.
+enum PacingOption: String, ExpressibleByArgument, CaseIterable {
+    case drive
+    case none
+
+    var pacing: Configuration.Pacing {
+        switch self {
+        case .drive: .drive
+        case .none: .none
+        }
     }
 }
 
@@ -73,54 +112,49 @@ struct TransferOptions: ParsableArguments {
     }
 }
 
-/// Documented exit codes (README, `drivesync --help`).
-enum ExitStatus {
-    static let failure = ExitCode(1)
-    /// The run finished but some files failed (they are recorded for `drivesync retry`).
-    static let someFilesFailed = ExitCode(3)
-    /// `check` found differences.
-    static let differences = ExitCode(4)
-    /// Credentials are missing or were refused.
-    static let credentials = ExitCode(5)
+extension ExitCode {
+    init(_ status: ExitStatus) { self.init(status.code) }
 }
 
-/// Runs a command body, turning the errors users cause into one line on stderr and an exit code.
+/// Runs a command body, turning any error into one line on stderr and its exit status. Cancellation is
+/// not a failure: it exits as the signal that caused it.
 func reportingErrors<Result>(_ body: () async throws -> Result) async throws -> Result {
     do {
         return try await body()
     } catch let error as ExitCode {
         throw error
-    } catch let error as any CredentialAwareError where error.credentialProblem != nil {
+    } catch let error as any UserFacingError {
+        printError(error.description)
+        throw ExitCode(error.exitStatus)
+    } catch where isCancellation(error) {
+        printError(Interrupted(signal: SIGINT).description)
+        throw ExitCode(ExitStatus.signalled(SIGINT))
+    } catch {
         printError("\(error)")
-        throw ExitStatus.credentials
-    } catch let error as DestinationMissing {
-        printError(error.description)
-        throw ExitStatus.failure
-    } catch let error as DriveSyncError {
-        printError(error.description)
-        throw ExitStatus.failure
-    } catch let error as Configuration.Invalid {
-        printError(error.description)
-        throw ExitStatus.failure
-    } catch let error as Location.Invalid {
-        printError(error.description)
-        throw ExitCode.validationFailure
-    } catch let error as SyncPlanner.TooManyDeletions {
-        printError(error.description)
-        throw ExitStatus.failure
-    } catch let error as RemoteError {
-        printError(error.description)
-        throw ExitStatus.failure
-    } catch let error as ScanError {
-        printError(error.description)
-        throw ExitStatus.failure
-    } catch let error as BackupRunner.Failure {
-        printError(error.description)
-        throw ExitStatus.failure
-    } catch let error as DriveAPIError {
-        printError(error.description)
-        throw ExitStatus.failure
+        throw ExitCode(ExitStatus.failure)
     }
+}
+
+/// Runs long work under the process lifecycle (graceful shutdown on SIGINT and SIGTERM), reporting
+/// errors as `reportingErrors` does; after a signal, `finish` still reports what was done and the
+/// command exits as the signal asks (130 or 143).
+func runInterruptibly<Result: Sendable>(
+    _ work: @escaping @Sendable (StopRequest) async throws -> Result,
+    then finish: (Result) throws -> Void
+) async throws {
+    let run = try await reportingErrors {
+        try await CommandLifecycle.run(logger: Logger(label: "drivesync.lifecycle"), work)
+    }
+    guard let signal = run.signal else { return try finish(run.result) }
+    do {
+        try finish(run.result)
+    } catch let error as ExitCode where error == ExitCode(ExitStatus.credentials) {
+        throw error
+    } catch {
+        // The signal's status wins over "some files failed": the run was cut short.
+    }
+    printError(Interrupted(signal: signal).description)
+    throw ExitCode(ExitStatus.signalled(signal))
 }
 
 func printError(_ message: String) {

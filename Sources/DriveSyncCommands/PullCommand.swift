@@ -65,7 +65,7 @@ struct PullCommand: AsyncParsableCommand {
     }
 
     /// Runs the pull and returns what happened (`run` prints it).
-    func perform(home: String = DriveSyncHome.resolve()) async throws -> PullSession.Outcome {
+    func perform(home: String = DriveSyncHome.resolve(), stop: StopRequest? = nil) async throws -> PullSession.Outcome {
         let driveSync = try global.driveSync(home: home)
         var request = DriveSync.PullRequest(source: try global.location(source, in: driveSync), destination: destination)
         request.delete = delete
@@ -74,14 +74,22 @@ struct PullCommand: AsyncParsableCommand {
         if let exportFormats { request.exportPreferences = try ExportFormat.preferences(parsing: exportFormats) }
         request.transfers = transfers
         request.dryRun = dryRun
+        request.stop = stop
+        if global.isVerbose && !dryRun {
+            request.fileFinished = { path, failed in printNote("\(failed ? "failed" : "done"): \(path)") }
+        }
         return try await driveSync.pull(request)
     }
 
     func run() async throws {
-        let outcome = try await reportingErrors { try await perform() }
+        try await runInterruptibly { stop in try await perform(stop: stop) } then: { try report($0) }
+    }
+
+    /// Prints what a pull did and sets the exit status.
+    func report(_ outcome: PullSession.Outcome) throws {
         for note in outcome.notes { printError(note.description) }
         for warning in outcome.warnings { printError(warning.description) }
-        if global.verbose || dryRun {
+        if global.isVerbose || dryRun {
             for action in outcome.actions { print((dryRun ? "would " : "") + Self.describe(action)) }
         }
         guard let report = outcome.report else {
@@ -95,10 +103,11 @@ struct PullCommand: AsyncParsableCommand {
         if report.trashed > 0 { parts.append("\(report.trashed) moved to the trash") }
         let source = outcome.remoteView == .fromChangesFeed ? "from the changes feed" : "listed"
         print("pulled (\(source)): " + parts.joined(separator: ", ") + ", \(ProgressDisplay.bytes(report.bytes))")
+        if report.notStarted > 0 { print("\(report.notStarted) file(s) not fetched yet (stopped); the next pull fetches them") }
         guard report.failures.isEmpty else {
             for failure in report.failures { printError("failed: \(failure.path): \(failure.error)") }
             printError("\(report.failures.count) file(s) failed; the next pull tries them again")
-            throw ExitStatus.someFilesFailed
+            throw ExitCode(.someFilesFailed)
         }
     }
 

@@ -99,11 +99,11 @@ struct RetryCommand: AsyncParsableCommand {
             retried += failures.count
             do {
                 try TransferSummary(outcome: outcome, json: false, destination: pair.destination).print()
-            } catch let error as ExitCode where error == ExitStatus.someFilesFailed {
+            } catch let error as ExitCode where error == ExitCode(.someFilesFailed) {
                 failedAgain = true
             }
         }
         if retried == 0 { print("No failed uploads to retry.") }
-        if failedAgain { throw ExitStatus.someFilesFailed }
+        if failedAgain { throw ExitCode(.someFilesFailed) }
     }
 }

@@ -45,8 +45,8 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     /// Runs the sync and returns what happened (`run` prints it).
-    func perform(home: String = DriveSyncHome.resolve(), progress: ProgressDisplay? = nil) async throws -> SyncSession.Outcome {
-        try await transfer.perform(global, projectFolder: source, home: home, progress: progress) { driveSync in
+    func perform(home: String = DriveSyncHome.resolve(), progress: ProgressDisplay? = nil, stop: StopRequest? = nil) async throws -> SyncSession.Outcome {
+        try await transfer.perform(global, projectFolder: source, home: home, progress: progress, stop: stop) { driveSync in
             let target = try global.location(destination ?? "drive:" + URL(fileURLWithPath: source).standardizedFileURL.lastPathComponent, in: driveSync)
             var request = DriveSync.SyncRequest(source: source, destination: target)
             request.delete = delete
@@ -56,7 +56,7 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await transfer.run(global, destination: destination ?? "drive:") { try await perform(progress: $0) }
+        try await transfer.run(global, destination: destination ?? "drive:") { try await perform(progress: $0, stop: $1) }
     }
 }
 
@@ -82,14 +82,14 @@ struct CopyCommand: AsyncParsableCommand {
     @Argument(help: "Where: drive:PATH, NAME:PATH or a local folder.")
     var destination: String
 
-    func perform(home: String = DriveSyncHome.resolve(), progress: ProgressDisplay? = nil) async throws -> SyncSession.Outcome {
-        try await transfer.perform(global, projectFolder: source, home: home, progress: progress) { driveSync in
+    func perform(home: String = DriveSyncHome.resolve(), progress: ProgressDisplay? = nil, stop: StopRequest? = nil) async throws -> SyncSession.Outcome {
+        try await transfer.perform(global, projectFolder: source, home: home, progress: progress, stop: stop) { driveSync in
             DriveSync.SyncRequest(source: source, destination: try global.location(destination, in: driveSync))
         }
     }
 
     func run() async throws {
-        try await transfer.run(global, destination: destination) { try await perform(progress: $0) }
+        try await transfer.run(global, destination: destination) { try await perform(progress: $0, stop: $1) }
     }
 }
 
@@ -97,21 +97,29 @@ extension TransferOptions {
     /// Builds a request against the configured DriveSync, applies these options to it, and runs it.
     func perform(
         _ global: GlobalOptions, projectFolder: String?, home: String = DriveSyncHome.resolve(), progress: ProgressDisplay?,
-        request build: (DriveSync) throws -> DriveSync.SyncRequest
+        stop: StopRequest? = nil, request build: (DriveSync) throws -> DriveSync.SyncRequest
     ) async throws -> SyncSession.Outcome {
         let driveSync = try global.driveSync(projectFolder: projectFolder, home: home)
         var request = try build(driveSync)
         apply(to: &request)
         if let progress { request.progress = progress.handle }
+        request.stop = stop
         return try await driveSync.sync(request)
     }
 
-    /// Runs `perform` under a progress display, then prints the summary and sets the exit status.
-    func run(_ global: GlobalOptions, destination: String, _ perform: (ProgressDisplay) async throws -> SyncSession.Outcome) async throws {
-        let progress = ProgressDisplay(verbose: global.verbose)
-        let outcome = try await reportingErrors { try await perform(progress) }
-        progress.finish()
-        try TransferSummary(outcome: outcome, json: json, destination: destination, verbose: global.verbose).print()
+    /// Runs `perform` under a progress display and the process lifecycle, then prints the summary and
+    /// sets the exit status.
+    func run(
+        _ global: GlobalOptions, destination: String,
+        _ perform: @escaping @Sendable (ProgressDisplay, StopRequest) async throws -> SyncSession.Outcome
+    ) async throws {
+        let progress = ProgressDisplay(verbose: global.isVerbose)
+        try await runInterruptibly { stop in
+            try await perform(progress, stop)
+        } then: { outcome in
+            progress.finish()
+            try TransferSummary(outcome: outcome, json: json, destination: destination, verbose: global.isVerbose).print()
+        }
     }
 }
 
@@ -144,17 +152,18 @@ struct TransferSummary {
             return
         }
         for archived in report.archived { Swift.print("kept \(archived.path) as \(archived.archivedAs) (\(archived.reason))") }
+        for warning in report.warnings { Swift.print("warning: \(warning)") }
         for failure in report.failures { Swift.print("failed: \(failure)") }
         var line = "Synced: \(report.completed.count) actions done, \(report.failures.count) failed, \(ProgressDisplay.bytes(report.uploadedBytes)) uploaded."
-        if report.notStarted > 0 { line += " \(report.notStarted) not started." }
+        if report.notStarted > 0 { line += " \(report.notStarted) not done\(report.stopped ? " (stopped; run again to finish)" : "")." }
         Swift.print(line)
         if let problem = report.credentialProblem {
             printError("stopped: the credentials were \(problem == .missing ? "missing" : "refused"); run drivesync auth login, then drivesync retry")
-            throw ExitStatus.credentials
+            throw ExitCode(.credentials)
         }
         if !report.failures.isEmpty {
             Swift.print("Failed files are recorded; run drivesync retry to send them again.")
-            throw ExitStatus.someFilesFailed
+            throw ExitCode(.someFilesFailed)
         }
     }
 }

@@ -19,7 +19,7 @@ public struct INIFile: Hashable, Sendable {
         public var line: Int
     }
 
-    public struct SyntaxError: Error, Hashable, CustomStringConvertible {
+    public struct SyntaxError: UserFacingError, Hashable {
         public var line: Int
         public var message: String
         public var description: String { "line \(line): \(message)" }

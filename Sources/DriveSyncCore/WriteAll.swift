@@ -15,7 +15,7 @@ public func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) throw
     }
 }
 
-public struct WriteFailure: Error, CustomStringConvertible {
+public struct WriteFailure: UserFacingError {
     public var code: Int32
     public var description: String { "cannot write: \(String(cString: strerror(code)))" }
 }

@@ -21,6 +21,7 @@ public import Foundation
 /// client_id = ...                     # the OAuth client for drivesync auth login
 /// client_secret = ...
 /// remote_root = Team/Notes            # drive paths start here (default: My Drive)
+/// pacing = drive                      # or none: Drive's request limits (default for every remote endpoint)
 /// default = true
 /// ```
 public struct Configuration: Sendable, Hashable {
@@ -34,6 +35,8 @@ public struct Configuration: Sendable, Hashable {
         public var clientSecret: String?
         public var remoteRoot: RemotePath
         public var isDefault: Bool
+        /// How calls are paced; Drive's limits unless the account says otherwise.
+        public var pacing = Pacing.drive
 
         public init(name: String, endpoint: String? = nil, uploadEndpoint: String? = nil, accessToken: String? = nil, remoteRoot: RemotePath = .root, isDefault: Bool = false) {
             self.name = name
@@ -51,6 +54,15 @@ public struct Configuration: Sendable, Hashable {
         case archive
         /// Kept as a pinned ("keep forever") revision of the same Drive file.
         case revision
+    }
+
+    /// How an account's calls are paced.
+    public enum Pacing: String, Sendable, Hashable, CaseIterable {
+        /// Drive's limits: a read budget and an adaptive write budget starting at 3 writes/s, so a run
+        /// against Google, or anything enforcing the same limits, meets no rate-limit storm.
+        case drive
+        /// No pacing: the embedded local drive's default.
+        case none
     }
 
     /// Where mirrored deletions go.
@@ -73,7 +85,7 @@ public struct Configuration: Sendable, Hashable {
 
     public init() {}
 
-    public struct Invalid: Error, CustomStringConvertible, Hashable {
+    public struct Invalid: UserFacingError, Hashable {
         public var file: String
         public var message: String
         public var description: String { "invalid configuration \(file): \(message); fix or remove that line" }
@@ -131,6 +143,9 @@ public struct Configuration: Sendable, Hashable {
                     case "default":
                         guard let flag = Bool(value) else { throw fail(key, "default is true or false") }
                         account.isDefault = flag
+                    case "pacing":
+                        guard let pacing = Pacing(rawValue: value) else { throw fail(key, "pacing is drive or none") }
+                        account.pacing = pacing
                     default: throw fail(key, "unknown setting '\(key)' in [account \(name)]")
                     }
                 }

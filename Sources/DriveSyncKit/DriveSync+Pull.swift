@@ -1,4 +1,4 @@
-import DriveSyncCore
+public import DriveSyncCore
 import Foundation
 public import SyncEngine
 
@@ -16,6 +16,10 @@ extension DriveSync {
         public var delete = false
         public var transfers: Int?
         public var dryRun = false
+        /// Once requested, no new file starts (graceful shutdown).
+        public var stop: StopRequest?
+        /// Told as each file is fetched (or fails).
+        public var fileFinished: (@Sendable (RemotePath, _ failed: Bool) -> Void)?
 
         public init(source: Location, destination: String) {
             self.source = source
@@ -36,10 +40,12 @@ extension DriveSync {
         if destination.hasPrefix(home + "/") || destination == home {
             throw DriveSyncError("\(destination) is inside DriveSync's data folder \(home); choose another folder")
         }
-        let options = PullSession.Options(
+        var pullOptions = PullSession.Options(
             shortcuts: request.shortcuts, exportPreferences: request.exportPreferences, delete: request.delete,
-            transfers: request.transfers ?? configuration.transfers
+            transfers: request.transfers ?? configuration.transfers, stop: request.stop
         )
+        pullOptions.fileFinished = request.fileFinished
+        let options = pullOptions
         let logs = self.logs
         let pairName = request.sharedDrive.map { "\(request.source) (shared drive \($0))" } ?? request.source.description
         return try await withPair(source: pairName, destination: .local(destination)) { state in

@@ -23,6 +23,8 @@ extension DriveSync {
         /// Only these paths (`retry`).
         public var only: Set<RemotePath>?
         public var progress: (@Sendable (SyncProgress) -> Void)?
+        /// Once requested, no new action starts (graceful shutdown).
+        public var stop: StopRequest?
 
         public init(source: String, destination: Location) {
             self.source = source
@@ -54,7 +56,8 @@ extension DriveSync {
             tags: request.tags,
             note: request.note,
             logs: logs,
-            progress: request.progress
+            progress: request.progress,
+            stop: request.stop
         )
         let plannerOptions = planner
         let scanner = LocalScanner(options: .init(extraIgnores: configuration.ignore))
@@ -64,7 +67,7 @@ extension DriveSync {
                 let run: @Sendable (any Remote) async throws -> SyncSession.Outcome = { remote in
                     let session = SyncSession(
                         localRoot: source, remote: remote, state: state, planner: SyncPlanner(options: plannerOptions),
-                        executorOptions: executor, scanner: scanner, checkers: checkers
+                        executorOptions: executor, scanner: scanner, checkers: checkers, logger: logger
                     )
                     return try await session.run(dryRun: request.dryRun, only: request.only)
                 }

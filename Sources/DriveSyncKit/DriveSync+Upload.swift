@@ -69,6 +69,7 @@ extension DriveSync {
                     }
                     let earlierAttempts = try await state.failedAttempts(path)
                     let report = await SyncExecutor(remote: remote, state: state, localRoot: rootPath, options: executorOptions).run(plan, local: [item])
+                    if report.stopped { throw CancellationError() }  // cut short, not failed: nothing was recorded
                     notes += report.archived.map { "kept the previous remote copy as \($0.archivedAs) (\($0.reason))" }
                     if let failure = report.failures.first {
                         return UploadResult(

@@ -21,6 +21,8 @@ public struct DriveSync: Sendable {
     /// Told things the user should know once (which drive is used).
     public var notice: @Sendable (String) -> Void
     public var logger: Logger
+    /// Pacing for every account, over what each account says (`--pacing`).
+    public var pacing: Configuration.Pacing?
 
     public init(
         configuration: Configuration = .init(),
@@ -99,7 +101,7 @@ public struct DriveSync: Sendable {
         }
         guard let name else {
             notice("Using the embedded local drive in \(home)/drive (no Google account is configured).")
-            return try await EmbeddedDrive.with(dataDirectory: home + "/drive") { client in
+            return try await EmbeddedDrive.with(dataDirectory: home + "/drive", pacing: Self.pacer(pacing ?? .none)) { client in
                 try await body(Connection(client: client, account: nil))
             }
         }
@@ -109,10 +111,17 @@ public struct DriveSync: Sendable {
             httpClient: .shared,
             tokens: tokens,
             configuration: .init(baseURL: endpoint ?? "https://www.googleapis.com", uploadBaseURL: account.uploadEndpoint),
-            pacer: RequestPacer(configuration: endpoint == nil ? .drive : .unlimited),
+            pacer: RequestPacer(configuration: Self.pacer(pacing ?? account.pacing)),
             logger: logger
         )
         return try await body(Connection(client: client, account: account))
+    }
+
+    static func pacer(_ pacing: Configuration.Pacing) -> PacingConfiguration {
+        switch pacing {
+        case .drive: .drive
+        case .none: .unlimited
+        }
     }
 
     /// Runs `body` with a `Remote` for a location. With `create`, a missing folder is made; with a
@@ -224,7 +233,7 @@ public struct DriveSync: Sendable {
 }
 
 /// The location names a Drive folder that does not exist (yet).
-public struct DestinationMissing: Error, CustomStringConvertible, Sendable {
+public struct DestinationMissing: UserFacingError, Sendable {
     public var location: Location
     public var description: String { "\(location) does not exist on Drive; check the path, or create it with drivesync mkdir \(location)" }
 }

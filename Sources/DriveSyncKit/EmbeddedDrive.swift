@@ -12,7 +12,11 @@ enum EmbeddedDrive {
     static let user = "me@drivesync.local"
 
     /// Runs `body` with a client for the embedded drive stored in `dataDirectory`.
-    static func with<Result: Sendable>(dataDirectory: String, _ body: @escaping @Sendable (DriveClient) async throws -> Result) async throws -> Result {
+    static func with<Result: Sendable>(
+        dataDirectory: String,
+        pacing: PacingConfiguration = .unlimited,
+        _ body: @escaping @Sendable (DriveClient) async throws -> Result
+    ) async throws -> Result {
         var logger = Logger(label: "drivesync.embedded-drive")
         // Shutting the in-process server down at the end of a command is not worth reporting.
         logger.logLevel = .critical
@@ -27,34 +31,39 @@ enum EmbeddedDrive {
             portContinuation.yield(port)
             portContinuation.finish()
         }
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask {
-                try await app.run()
-                return nil
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw DriveSyncError("the embedded drive did not start; check that \(dataDirectory) is writable") }
-            let client = DriveClient(
-                httpClient: .shared,
-                tokens: FixedAccessToken(token),
-                configuration: .init(baseURL: "http://127.0.0.1:\(port)"),
-                pacer: RequestPacer(configuration: .unlimited),
-                logger: logger
-            )
-            do {
-                let result = try await body(client)
-                group.cancelAll()
-                return result
-            } catch {
-                group.cancelAll()
-                throw error
-            }
+        // Detached from the caller's graceful shutdown: when a signal asks a command to stop, the transfers
+        // still in flight need this server until they finish. It is cancelled and awaited before returning.
+        let server = Task.detached {
+            defer { portContinuation.finish() }
+            try await app.run()
         }
+        defer { server.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            let failure = await server.result
+            throw DriveSyncError("the embedded drive did not start (\(failure)); check that \(dataDirectory) is writable")
+        }
+        let client = DriveClient(
+            httpClient: .shared,
+            tokens: FixedAccessToken(token),
+            configuration: .init(baseURL: "http://127.0.0.1:\(port)"),
+            pacer: RequestPacer(configuration: pacing),
+            logger: logger
+        )
+        let result: Swift.Result<Result, any Error>
+        do {
+            result = .success(try await body(client))
+        } catch {
+            result = .failure(error)
+        }
+        server.cancel()
+        _ = await server.result
+        return try result.get()
     }
 }
 
 /// A one-line error for the user, saying what to do.
-public struct DriveSyncError: Error, CustomStringConvertible, Sendable {
+public struct DriveSyncError: UserFacingError, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }
 }

@@ -7,7 +7,8 @@ public enum Location: Sendable, Hashable, CustomStringConvertible {
     case drive(account: String?, path: RemotePath)
     case local(String)
 
-    public struct Invalid: Error, CustomStringConvertible, Hashable {
+    public struct Invalid: UserFacingError, Hashable {
+        public var exitStatus: ExitStatus { .usage }
         public var description: String
     }
 

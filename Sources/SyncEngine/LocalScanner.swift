@@ -1,4 +1,4 @@
-import DriveSyncCore
+public import DriveSyncCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -203,7 +203,7 @@ func modificationMilliseconds(_ info: stat) -> Int64 {
 }
 
 /// The source cannot be scanned at all.
-public struct ScanError: Error, CustomStringConvertible, Sendable {
+public struct ScanError: UserFacingError, Sendable {
     public var path: String
     public var message: String
     public var description: String { "\(path): \(message)" }

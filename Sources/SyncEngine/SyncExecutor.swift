@@ -29,8 +29,12 @@ public struct SyncReport: Sendable {
     public var uploadedBytes: Int64 = 0
     /// Set when credentials failed: the run stopped starting new actions.
     public var credentialProblem: CredentialProblem?
-    /// Planned actions never started because the run stopped.
+    /// Planned actions never started or cut short because the run stopped.
     public var notStarted = 0
+    /// The run was asked to stop (a signal) or cancelled before it reached the end of the plan.
+    public var stopped = false
+    /// Bookkeeping that failed without failing a file.
+    public var warnings: [String] = []
 }
 
 /// What a progress display is told while a plan runs.
@@ -62,6 +66,8 @@ public struct SyncExecutor: Sendable {
         public var tags: [String]
         public var note: String?
         public var logs: SyncLogs
+        /// Once requested, no new action starts; those in flight finish.
+        public var stop: StopRequest?
 
         public init(
             transfers: Int = 4,
@@ -71,7 +77,8 @@ public struct SyncExecutor: Sendable {
             tags: [String] = [],
             note: String? = nil,
             logs: SyncLogs = .init(),
-            progress: (@Sendable (SyncProgress) -> Void)? = nil
+            progress: (@Sendable (SyncProgress) -> Void)? = nil,
+            stop: StopRequest? = nil
         ) {
             self.progress = progress
             self.transfers = max(1, transfers)
@@ -81,6 +88,7 @@ public struct SyncExecutor: Sendable {
             self.tags = tags
             self.note = note
             self.logs = logs
+            self.stop = stop
         }
     }
 
@@ -101,6 +109,8 @@ public struct SyncExecutor: Sendable {
     private enum Outcome: Sendable {
         case done(SyncAction, archived: SyncReport.Archived?, bytes: Int64)
         case failed(SyncReport.Failure, CredentialProblem?)
+        /// Cancelled in flight: not a failure, nothing recorded.
+        case interrupted
     }
 
     public func run(_ plan: SyncPlan, local: [LocalItem]) async -> SyncReport {
@@ -121,7 +131,14 @@ public struct SyncExecutor: Sendable {
             case .failed(let failure, let problem):
                 report.failures.append(failure)
                 report.credentialProblem = report.credentialProblem ?? problem
+            case .interrupted:
+                report.stopped = true
             }
+        }
+        func keepStarting() -> Bool {
+            guard report.credentialProblem == nil else { return false }
+            if Task.isCancelled || options.stop?.isRequested == true { report.stopped = true }
+            return !report.stopped
         }
         // Folders first, parents before children, so files always have a parent; emptied folders last,
         // children before parents.
@@ -136,20 +153,26 @@ public struct SyncExecutor: Sendable {
             }
         }
         for action in folders {
-            guard report.credentialProblem == nil else { break }
+            guard keepStarting() else { break }
             absorb(await perform(action, items: items, earlierAttempts: earlierAttempts))
         }
-        await forEachConcurrently(transfers, limit: options.transfers, while: { report.credentialProblem == nil }) { action in
+        await forEachConcurrently(transfers, limit: options.transfers, while: keepStarting) { action in
             await perform(action, items: items, earlierAttempts: earlierAttempts)
         } absorb: { absorb($0) }
         for action in folderRemovals {
-            guard report.credentialProblem == nil else { break }
+            guard keepStarting() else { break }
             absorb(await perform(action, items: items, earlierAttempts: earlierAttempts))
         }
         report.notStarted = plan.actions.count - report.completed.count - report.failures.count
         // A run that ran to its end needs no create intents but those of failed files (whose creates may
-        // have landed); a killed run leaves them all for the next one.
-        if !Task.isCancelled { try? await state.clearIntents(except: Set(report.failures.map(\.path))) }
+        // have landed); a stopped or killed run leaves them all for the next one.
+        if !report.stopped && !Task.isCancelled {
+            do {
+                try await state.clearIntents(except: Set(report.failures.map(\.path)))
+            } catch {
+                report.warnings.append("create intents were kept (\(error)); the next run checks them again")
+            }
+        }
         return report
     }
 
@@ -207,6 +230,8 @@ public struct SyncExecutor: Sendable {
             options.progress?(.finished(action, bytes: bytes, failed: false))
             return .done(action, archived: archived, bytes: bytes)
         } catch {
+            // Cancellation is not a failure: no attempt is counted and the next run does the action again.
+            if Task.isCancelled || isCancellation(error) { return .interrupted }
             options.progress?(.finished(action, bytes: 0, failed: true))
             let problem = (error as? any CredentialAwareError)?.credentialProblem
             if Self.isUpload(action), let item = items[path] {

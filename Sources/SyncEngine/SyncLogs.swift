@@ -156,7 +156,7 @@ public struct JSONLinesLog: Sendable {
         return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(Entry.self, from: Data($0)) }
     }
 
-    public struct LogError: Error, CustomStringConvertible {
+    public struct LogError: UserFacingError {
         public var path: String
         public var reason: String
         public var description: String { "cannot write the log \(path): \(reason)" }

@@ -105,7 +105,7 @@ public struct SyncPlanner: Sendable {
     }
 
     /// Raised instead of a plan that would remove more than the limits allow.
-    public struct TooManyDeletions: Error, Hashable, CustomStringConvertible {
+    public struct TooManyDeletions: UserFacingError, Hashable {
         public var planned: Int
         public var limit: String
         public var description: String {

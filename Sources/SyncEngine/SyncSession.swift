@@ -1,6 +1,7 @@
 import Crypto
 public import DriveSyncCore
 public import Foundation
+public import Logging
 public import SyncState
 
 /// One sync run, local folder onto a remote: scan, learn what changed remotely (from the changes feed
@@ -15,10 +16,12 @@ public struct SyncSession: Sendable {
     public var scanner: LocalScanner
     /// Files hashed at once (rclone's --checkers).
     public var checkers: Int
+    public var logger: Logger
 
     public init(
         localRoot: String, remote: any Remote, state: StateStore, planner: SyncPlanner = .init(),
-        executorOptions: SyncExecutor.Options = .init(), scanner: LocalScanner = .init(), checkers: Int = 8
+        executorOptions: SyncExecutor.Options = .init(), scanner: LocalScanner = .init(), checkers: Int = 8,
+        logger: Logger = Logger(label: "drivesync.sync")
     ) {
         self.localRoot = localRoot
         self.remote = remote
@@ -27,6 +30,7 @@ public struct SyncSession: Sendable {
         self.executorOptions = executorOptions
         self.scanner = scanner
         self.checkers = max(1, checkers)
+        self.logger = logger
     }
 
     public struct Outcome: Sendable {
@@ -75,8 +79,9 @@ public struct SyncSession: Sendable {
         guard !dryRun else { return Outcome(plan: plan, report: nil, warnings: scan.warnings, remoteView: view, phases: phases) }
         let report = await SyncExecutor(remote: remote, state: state, localRoot: localRoot, options: executorOptions, now: now).run(plan, local: items)
         endPhase("execute")
-        // Changes this run made match the state, so the feed can continue from where this run began.
-        if let nextCursor, report.credentialProblem == nil { try await state.setCursor(nextCursor) }
+        // Changes this run made match the state, so the feed can continue from where this run began. A
+        // stopped run has not acted on everything the feed said: the next one reads it again.
+        if let nextCursor, report.credentialProblem == nil, !report.stopped { try await state.setCursor(nextCursor) }
         return Outcome(plan: plan, report: report, warnings: scan.warnings, remoteView: view, phases: phases)
     }
 
@@ -93,13 +98,17 @@ public struct SyncSession: Sendable {
         guard let tracking = remote as? any ChangeTrackingRemote else {
             return (try await remote.listRecursively(skipping: archive), .listed, nil)
         }
-        if let cursor = try await state.cursor(), !synced.isEmpty, ChangeFeedFilter.coversTree(synced),
-            let (changes, next) = try? await tracking.changes(since: cursor)
-        {
-            if ChangeFeedFilter.relevant(changes, state: synced, rootID: tracking.rootID).isEmpty {
-                return (ChangeFeedFilter.remoteView(from: synced), .fromChangesFeed, next)
+        if let cursor = try await state.cursor(), !synced.isEmpty, ChangeFeedFilter.coversTree(synced) {
+            do {
+                let (changes, next) = try await tracking.changes(since: cursor)
+                if ChangeFeedFilter.relevant(changes, state: synced, rootID: tracking.rootID).isEmpty {
+                    return (ChangeFeedFilter.remoteView(from: synced), .fromChangesFeed, next)
+                }
+                return (try await remote.listRecursively(skipping: archive), .listed, next)
+            } catch where !Task.isCancelled && !isCancellation(error) {
+                // An expired or refused cursor costs a listing, not the run.
+                logger.info("changes feed unavailable; listing the remote instead", metadata: ["error": "\(error)"])
             }
-            return (try await remote.listRecursively(skipping: archive), .listed, next)
         }
         // No usable cursor: take one before listing, so nothing that happens meanwhile is missed.
         let cursor = try await tracking.changeCursor()

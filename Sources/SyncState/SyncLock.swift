@@ -1,3 +1,4 @@
+public import DriveSyncCore
 public import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -17,7 +18,7 @@ public struct SyncLock: Sendable {
     }
 
     /// Another live process holds the lock.
-    public struct Held: Error, CustomStringConvertible {
+    public struct Held: UserFacingError {
         public var path: String
         public var pid: Int32
         public var host: String

@@ -4,6 +4,7 @@ import DriveSyncCore
 import DriveSyncKit
 import DriveSyncTestSupport
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import SyncEngine
@@ -38,6 +39,7 @@ struct Scratch {
             [account emu]
             endpoint = \(emulator.baseURL)
             access_token = \(token ?? emulator.token)
+            pacing = none
             """
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         return path
@@ -160,5 +162,29 @@ struct SyncCommandTests {
             #expect(after.map(\.status) == [.tokenMissing, .authFailed])
             #expect(try await emulator.send(.GET, "/drive/v3/files?q=name%3D%27Mirror%27").text.contains("Mirror") == false, "nothing was created")
         }
+    }
+}
+
+struct ErrorReportingTests {
+    @Test func everyErrorBecomesItsExitStatus() async throws {
+        await #expect(throws: ExitCode(64)) {
+            try await reportingErrors { _ = try Location(parsing: "nobody:path") }
+        }
+        await #expect(throws: ExitCode(130)) { try await reportingErrors { throw CancellationError() } }
+        await #expect(throws: ExitCode(1)) { try await reportingErrors { throw DriveSyncError("no") } }
+        struct Unexpected: Error {}
+        await #expect(throws: ExitCode(1), "an error nobody described still ends in one line and status 1") {
+            try await reportingErrors { throw Unexpected() }
+        }
+    }
+
+    @Test func verbosityFlagsChooseTheLogLevel() throws {
+        let quiet = try DriveSyncCommand.parseAsRoot(["sync", "src", "-q"])
+        #expect(DriveSyncCommand.logLevel(of: quiet, environment: [:]) == .error)
+        let chatty = try DriveSyncCommand.parseAsRoot(["sync", "src", "-vv"])
+        #expect(DriveSyncCommand.logLevel(of: chatty, environment: ["DRIVESYNC_LOG_LEVEL": "error"]) == .debug)
+        let plain = try DriveSyncCommand.parseAsRoot(["pull", "drive:x", "dst"])
+        #expect(DriveSyncCommand.logLevel(of: plain, environment: ["DRIVESYNC_LOG_LEVEL": "Warning"]) == .warning)
+        #expect(DriveSyncCommand.logLevel(of: plain, environment: [:]) == .notice)
     }
 }

@@ -17,7 +17,7 @@ struct BackupPushTests {
                 _ = try BackupRunner(source: home + "/project", destination: home + "/backups/versions", now: { Date(timeIntervalSince1970: 1_714_566_896 + Double(day) * 86_400) }).versioned()
             }
             var configuration = Configuration()
-            try configuration.apply("[account emu]\nendpoint = \(emulator.baseURL)\naccess_token = \(emulator.token)\n", from: "test")
+            try configuration.apply("[account emu]\nendpoint = \(emulator.baseURL)\naccess_token = \(emulator.token)\npacing = none\n", from: "test")
             let driveSync = DriveSync(configuration: configuration, home: home + "/data")
             var request = DriveSync.SyncRequest(source: home + "/backups", destination: .drive(account: nil, path: try RemotePath("Project")))
             request.dryRun = true

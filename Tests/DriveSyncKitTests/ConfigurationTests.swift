@@ -21,6 +21,7 @@ struct ConfigurationTests {
             access_token = abc
             remote_root = Team/Notes
             default = true
+            pacing = none
 
             [account home]
             """, from: "user.ini")
@@ -30,6 +31,8 @@ struct ConfigurationTests {
         #expect(configuration.archiveFolder.description == "Old/Versions")
         let work = try #require(configuration.accounts.first { $0.isDefault })
         #expect(work.name == "work" && work.endpoint == "http://127.0.0.1:8080" && work.accessToken == "abc" && work.remoteRoot.description == "Team/Notes")
+        #expect(work.pacing == .none)
+        #expect(configuration.accounts.first { $0.name == "home" }?.pacing == .drive, "Drive's limits unless an account says otherwise")
         // A project's file overrides the user's.
         try configuration.apply("[defaults]\ntransfers = 1\n", from: "project/.drivesync.ini")
         #expect(configuration.transfers == 1 && configuration.sources == ["user.ini", "project/.drivesync.ini"])
@@ -39,6 +42,7 @@ struct ConfigurationTests {
         ("[defaults]\ntransfers = 0", "at least 1"),
         ("[defaults]\ncolour = blue", "unknown setting 'colour'"),
         ("[defaults]\nremovals = shred", "archive or trash"),
+        ("[account a]\npacing = fast", "drive or none"),
         ("[account a]\nendpoint = ftp://x", "http(s) URL"),
         ("[account drive]", "not 'drive'"),
         ("[servers]", "unknown section"),

@@ -15,7 +15,7 @@ struct ReadTests {
             let text = (0..<20_000).map { "line \($0)\n" }.joined()
             try Data(text.utf8).write(to: URL(fileURLWithPath: data + "/logs/big.log"))
             var configuration = Configuration()
-            try configuration.apply("[account emu]\nendpoint = \(emulator.baseURL)\naccess_token = \(emulator.token)\n", from: "test")
+            try configuration.apply("[account emu]\nendpoint = \(emulator.baseURL)\naccess_token = \(emulator.token)\npacing = none\n", from: "test")
             let driveSync = DriveSync(configuration: configuration, home: home)
             _ = try await driveSync.sync(DriveSync.SyncRequest(source: data, destination: .drive(account: nil, path: try RemotePath("Data"))))
 

@@ -15,7 +15,7 @@ struct UploadTests {
             let file = data + "/memory/a.json"
             try Data("{\"v\":1}".utf8).write(to: URL(fileURLWithPath: file))
             var configuration = Configuration()
-            try configuration.apply("[account emu]\nendpoint = \(emulator.baseURL)\naccess_token = \(emulator.token)\n", from: "test")
+            try configuration.apply("[account emu]\nendpoint = \(emulator.baseURL)\naccess_token = \(emulator.token)\npacing = none\n", from: "test")
             let driveSync = DriveSync(configuration: configuration, home: home)
             let target = Location.drive(account: nil, path: try RemotePath("MemoryVDB"))
 

@@ -40,10 +40,13 @@ struct PullFixture: Sendable {
     }
 
     /// The pulled folder as path → MD5, DriveSync's own folder left out.
-    func pulledTree() throws -> [RemotePath: String] {
+    func pulledTree() throws -> [RemotePath: String] { try Self.tree(of: destination) }
+
+    /// A pulled folder as path → MD5 ("" for folders), DriveSync's own folder left out.
+    static func tree(of folder: String) throws -> [RemotePath: String] {
         var tree: [RemotePath: String] = [:]
-        for item in try LocalScanner(options: .init(useDefaultIgnores: false, extraIgnores: ["/.drivesync/"], readsIgnoreFiles: false)).scan(root: destination).items {
-            tree[item.path] = item.kind == .folder ? "" : try md5(destination + "/" + item.path.description)
+        for item in try LocalScanner(options: .init(useDefaultIgnores: false, extraIgnores: ["/.drivesync/"], readsIgnoreFiles: false)).scan(root: folder).items {
+            tree[item.path] = item.kind == .folder ? "" : try md5(folder + "/" + item.path.description)
         }
         return tree
     }

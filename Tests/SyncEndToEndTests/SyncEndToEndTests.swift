@@ -7,6 +7,7 @@ import Foundation
 import NIOCore
 import SyncEngine
 import SyncState
+import Synchronization
 import Testing
 
 struct SyncEndToEndTests {
@@ -161,11 +162,12 @@ struct SyncEndToEndTests {
             let pair = try DrivePair(emulator)
             defer { pair.cleanUp() }
             try writeTree(in: pair, files: 200, folders: 10)
-            var generator = SystemRandomNumberGenerator()
+            var generator = SeededGenerator(seed: 0xC0FFEE)
             for _ in 0..<6 {
-                let run = Task { try await pair.sync(transfers: 8) }
-                try await Task.sleep(for: .milliseconds(Int.random(in: 5...300, using: &generator)))
-                run.cancel()
+                // Killed after a seeded number of finished actions: a point in the run, not in time.
+                let kill = CancelAfter(Int.random(in: 0...150, using: &generator))
+                let run = Task { try await pair.sync(options: .init(transfers: 8, progress: { _ in kill.tick() })) }
+                kill.arm(run)
                 _ = try? await run.value
                 // Local changes between kills, so every run has something to do.
                 try pair.write("d0/f0.txt", "changed \(UUID())")
@@ -206,5 +208,33 @@ struct SyncEndToEndTests {
             let again = try await pair.sync()
             #expect(again.plan.isEmpty && again.remoteView == .fromChangesFeed)
         }
+    }
+}
+
+/// Cancels a task once it has been told of `count` events, whether they come before or after it is armed.
+final class CancelAfter: Sendable {
+    private struct State {
+        var remaining: Int
+        var cancel: (@Sendable () -> Void)?
+    }
+
+    private let state: Mutex<State>
+
+    init(_ count: Int) { state = Mutex(State(remaining: count)) }
+
+    func arm<Success, Failure>(_ task: Task<Success, Failure>) {
+        let now = state.withLock { state -> Bool in
+            state.cancel = { task.cancel() }
+            return state.remaining <= 0
+        }
+        if now { task.cancel() }
+    }
+
+    func tick() {
+        let cancel = state.withLock { state -> (@Sendable () -> Void)? in
+            state.remaining -= 1
+            return state.remaining == 0 ? state.cancel : nil
+        }
+        cancel?()
     }
 }

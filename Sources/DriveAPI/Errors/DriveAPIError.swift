@@ -35,7 +35,8 @@ public struct DriveAPIError: Error, CustomStringConvertible, Sendable {
     public var retryAfter: Duration?
     /// The Drive method that failed (`files.create`).
     public var method: String?
-    public var cause: (any Error & Sendable)?
+    /// What went wrong underneath (a connection or TLS error), kept as the error itself.
+    public var cause: (any Error)?
 
     public init(
         code: Code,
@@ -45,7 +46,7 @@ public struct DriveAPIError: Error, CustomStringConvertible, Sendable {
         message: String,
         retryAfter: Duration? = nil,
         method: String? = nil,
-        cause: (any Error & Sendable)? = nil
+        cause: (any Error)? = nil
     ) {
         self.code = code
         self.status = status
@@ -127,6 +128,10 @@ public struct DriveAPIError: Error, CustomStringConvertible, Sendable {
         var error: ErrorField
         var error_description: String?
     }
+}
+
+extension DriveAPIError: WrappingError {
+    public var underlyingError: (any Error)? { cause }
 }
 
 extension DriveAPIError: CredentialAwareError {

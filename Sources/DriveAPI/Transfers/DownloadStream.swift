@@ -77,7 +77,7 @@ public struct DownloadStream: AsyncSequence, Sendable {
                 } catch let error as CancellationError {
                     throw error
                 } catch {
-                    try await recover(from: DriveAPIError(code: .transport, message: "connection dropped at byte \(offset)", method: name, cause: SendableError(error)))
+                    try await recover(from: DriveAPIError(code: .transport, message: "connection dropped at byte \(offset)", method: name, cause: error))
                     continue
                 }
                 finished = true
@@ -213,7 +213,7 @@ extension DriveClient {
             do {
                 response = try await http.execute(request, timeout: .init(configuration.requestTimeout))
             } catch {
-                throw DriveAPIError(code: .transport, message: "no answer", method: name, cause: SendableError(error))
+                throw DriveAPIError(code: .transport, message: "no answer", method: name, cause: error)
             }
             if response.status == .ok || response.status == .partialContent { return response }
             let body = try await response.body.collect(upTo: 1 << 20)

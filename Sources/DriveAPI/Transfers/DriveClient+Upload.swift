@@ -249,7 +249,7 @@ extension DriveClient {
         } catch let error as CancellationError {
             throw error
         } catch {
-            throw DriveAPIError(code: .transport, message: "no answer", method: name, cause: SendableError(error))
+            throw DriveAPIError(code: .transport, message: "no answer", method: name, cause: error)
         }
     }
 }

@@ -16,6 +16,6 @@ public enum CredentialProblem: String, Sendable {
 }
 
 /// An error that can tell whether credentials caused it.
-public protocol CredentialAwareError: Error {
+public protocol CredentialAwareError: UserFacingError {
     var credentialProblem: CredentialProblem? { get }
 }

@@ -60,7 +60,7 @@ extension Remote {
 }
 
 /// A failed remote operation.
-public struct RemoteError: Error, CustomStringConvertible, Sendable {
+public struct RemoteError: UserFacingError, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
         /// What the code means, for messages that give no more detail.

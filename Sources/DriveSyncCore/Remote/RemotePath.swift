@@ -5,7 +5,7 @@ import Foundation
 public struct RemotePath: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let components: [String]
 
-    public struct InvalidPath: Error, Equatable, CustomStringConvertible {
+    public struct InvalidPath: UserFacingError, Equatable {
         public var path: String
         public var reason: String
         public var description: String { "invalid path '\(path)': \(reason)" }

@@ -1,3 +1,4 @@
+public import DriveSyncCore
 import Foundation
 
 /// A format documents are exported to, named by its file extension as `--export-formats` names it.
@@ -36,7 +37,8 @@ public struct ExportFormat: Hashable, Sendable {
         "json": "application/vnd.google-apps.script+json",
     ]
 
-    public struct Unknown: Error, CustomStringConvertible {
+    public struct Unknown: UserFacingError {
+        public var exitStatus: ExitStatus { .usage }
         public var name: String
         public var description: String {
             "unknown export format '\(name)'; use some of \(ExportFormat.known.keys.sorted().joined(separator: ", "))"

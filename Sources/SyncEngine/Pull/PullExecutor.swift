@@ -20,6 +20,11 @@ public struct PullReport: Sendable {
     public var keptAside = 0
     public var foldersMade = 0
     public var failures: [(path: RemotePath, error: String)] = []
+    /// Files not fetched, or cut short, because the run stopped; the next pull fetches them (resuming
+    /// partial downloads).
+    public var notStarted = 0
+    /// The run was asked to stop (a signal) or cancelled before it fetched everything.
+    public var stopped = false
 }
 
 /// Runs a pull's actions against the local folder: folders, then local moves, then transfers
@@ -31,14 +36,21 @@ struct PullExecutor: Sendable {
     let state: StateStore
     let logs: SyncLogs
     let transfers: Int
+    let stop: StopRequest?
+    let fileFinished: (@Sendable (RemotePath, _ failed: Bool) -> Void)?
     let now: @Sendable () -> Date
 
-    init(remote: any RemoteTree, root: String, state: StateStore, logs: SyncLogs, transfers: Int, now: @escaping @Sendable () -> Date) {
+    init(
+        remote: any RemoteTree, root: String, state: StateStore, logs: SyncLogs, transfers: Int, stop: StopRequest?,
+        fileFinished: (@Sendable (RemotePath, _ failed: Bool) -> Void)? = nil, now: @escaping @Sendable () -> Date
+    ) {
         self.remote = remote
         self.root = root
         self.state = state
         self.logs = logs
         self.transfers = transfers
+        self.stop = stop
+        self.fileFinished = fileFinished
         self.now = now
     }
 
@@ -96,7 +108,13 @@ struct PullExecutor: Sendable {
                 downloads.append((target, replacing))
             }
         }
-        await forEachConcurrently(downloads, limit: transfers) { target, replacing in
+        var started = 0
+        func keepStarting() -> Bool {
+            if Task.isCancelled || stop?.isRequested == true { report.stopped = true }
+            if !report.stopped { started += 1 }
+            return !report.stopped
+        }
+        await forEachConcurrently(downloads, limit: transfers, while: keepStarting) { target, replacing in
             do {
                 return (target, replacing, Result<(Int64, String), any Error>.success(try await fetch(target, replacing: replacing, trash: trash)))
             } catch {
@@ -110,10 +128,17 @@ struct PullExecutor: Sendable {
                 if replacing == .keptAside { report.keptAside += 1 }
                 report.bytes += bytes
                 log(PullLogEntry(timestamp: timestamp(), file: target.path.description, status: isExport ? .exported : .downloaded, drive_id: target.sourceID, bytes: bytes, md5: md5))
+                fileFinished?(target.path, false)
+            case .failure(let error) where Task.isCancelled || isCancellation(error):
+                // Not a failure: the partial file stays and the next pull resumes it.
+                report.stopped = true
+                report.notStarted += 1
             case .failure(let error):
                 fail(target.path, error, report: &report)
+                fileFinished?(target.path, true)
             }
         }
+        report.notStarted += downloads.count - started
         return report
     }
 

@@ -22,12 +22,20 @@ public struct PullSession: Sendable {
         public var delete: Bool
         /// Files fetched at once.
         public var transfers: Int
+        /// Once requested, no new file starts; those in flight finish.
+        public var stop: StopRequest?
+        /// Told as each file is fetched (or fails), for progress lines.
+        public var fileFinished: (@Sendable (RemotePath, _ failed: Bool) -> Void)?
 
-        public init(shortcuts: PullLayout.Shortcuts = .follow, exportPreferences: [String] = ExportFormat.defaultPreferences, delete: Bool = false, transfers: Int = 4) {
+        public init(
+            shortcuts: PullLayout.Shortcuts = .follow, exportPreferences: [String] = ExportFormat.defaultPreferences, delete: Bool = false,
+            transfers: Int = 4, stop: StopRequest? = nil
+        ) {
             self.shortcuts = shortcuts
             self.exportPreferences = exportPreferences
             self.delete = delete
             self.transfers = max(1, transfers)
+            self.stop = stop
         }
     }
 
@@ -70,7 +78,8 @@ public struct PullSession: Sendable {
         let shown = actions.filter { if case .forget = $0 { false } else { true } }
         if dryRun { return Outcome(actions: shown, notes: layout.notes, remoteView: tree.view, report: nil, warnings: scan.warnings) }
         for note in layout.notes { try? logs.pulls?.append(note.logEntry(at: now())) }
-        let executor = PullExecutor(remote: remote, root: localRoot, state: state, logs: logs, transfers: options.transfers, now: now)
+        let executor = PullExecutor(remote: remote, root: localRoot, state: state, logs: logs, transfers: options.transfers, stop: options.stop,
+            fileFinished: options.fileFinished, now: now)
         let report = await executor.run(actions)
         // The tree is remembered whatever the local outcome: a failed file is planned again next time.
         try await state.updateRemoteNodes(upserted: tree.upserted, removed: tree.removed, cursor: tree.cursor)

@@ -1,0 +1,52 @@
+/// An error as the user sees it: its `description` is one line that says what went wrong and what to
+/// do, and `exitStatus` is what the process exits with. The command line reports every error through
+/// this protocol, whatever module it comes from.
+public protocol UserFacingError: Error, CustomStringConvertible {
+    var exitStatus: ExitStatus { get }
+}
+
+extension UserFacingError {
+    public var exitStatus: ExitStatus { .failure }
+}
+
+/// The documented exit statuses of `drivesync` (README, `drivesync --help`).
+public struct ExitStatus: Hashable, Sendable, CustomStringConvertible {
+    public var code: Int32
+
+    public init(code: Int32) { self.code = code }
+
+    public static let success = ExitStatus(code: 0)
+    /// Nothing, or not everything, was done; a one-line error says what to do.
+    public static let failure = ExitStatus(code: 1)
+    /// The run finished but some files failed (they are recorded for `drivesync retry`).
+    public static let someFilesFailed = ExitStatus(code: 3)
+    /// `check` found differences.
+    public static let differences = ExitStatus(code: 4)
+    /// Credentials are missing or were refused.
+    public static let credentials = ExitStatus(code: 5)
+    /// The command line was wrong (sysexits' EX_USAGE).
+    public static let usage = ExitStatus(code: 64)
+
+    /// Stopped by a signal: 128 plus its number, as shells report it (130 for SIGINT, 143 for SIGTERM).
+    public static func signalled(_ signal: Int32) -> ExitStatus { ExitStatus(code: 128 + signal) }
+
+    public var description: String { "\(code)" }
+}
+
+extension CredentialAwareError {
+    /// Credential failures stop with their own status: retrying cannot help until the user signs in.
+    public var exitStatus: ExitStatus { credentialProblem == nil ? .failure : .credentials }
+}
+
+/// Whether an error only says the work was cancelled (Ctrl-C, SIGTERM past the grace period, a cancelled
+/// task). Cancellation is not a failure: nothing is recorded as failed because of it.
+public func isCancellation(_ error: any Error) -> Bool {
+    if error is CancellationError { return true }
+    if let wrapped = error as? any WrappingError, let cause = wrapped.underlyingError { return isCancellation(cause) }
+    return false
+}
+
+/// An error that keeps the error that caused it, so callers can still inspect the cause.
+public protocol WrappingError: Error {
+    var underlyingError: (any Error)? { get }
+}
