@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "DriveSyncCore",
             dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio")
             ],
             swiftSettings: swiftSettings
         ),

@@ -16,6 +16,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
+# The repository's .swift-format; swift-format ships with the toolchain.
+swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
+
 swift build --build-tests
 # Google's own Python client against the emulator, unchanged (skipped when PyPI is out of reach).
 bash Interop/run-python-client.sh

@@ -16,7 +16,9 @@ func residentPeakMiB() -> Int {
 /// Resets the kernel's peak-RSS counter, so each phase reports its own peak.
 func resetPeak() { try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8) }
 
-func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
@@ -41,7 +43,8 @@ print("file: \(sizeMiB) MiB over loopback; emulator at \(base)")
 var uploaded: File?
 for chunk in chunkSizes {
     let drive = DriveClient(
-        httpClient: .shared, tokens: FixedAccessToken(token),
+        httpClient: .shared,
+        tokens: FixedAccessToken(token),
         configuration: .init(baseURL: base, chunkSize: chunk << 20),
         pacer: RequestPacer(configuration: .unlimited)
     )
@@ -49,18 +52,38 @@ for chunk in chunkSizes {
     let start = clock.now
     let file = try await drive.uploadFile(at: path, metadata: File(name: "benchmark-\(chunk).bin"))
     let elapsed = seconds(clock.now - start)
-    print(String(format: "upload, %2d MiB chunks: %7.1f MiB/s (%.1f s), client peak RSS %d MiB", chunk, Double(sizeMiB) / elapsed, elapsed, residentPeakMiB()))
+    print(
+        String(
+            format: "upload, %2d MiB chunks: %7.1f MiB/s (%.1f s), client peak RSS %d MiB",
+            chunk,
+            Double(sizeMiB) / elapsed,
+            elapsed,
+            residentPeakMiB()
+        )
+    )
     uploaded = file
 }
 
-let drive = DriveClient(httpClient: .shared, tokens: FixedAccessToken(token), configuration: .init(baseURL: base), pacer: RequestPacer(configuration: .unlimited))
+let drive = DriveClient(
+    httpClient: .shared,
+    tokens: FixedAccessToken(token),
+    configuration: .init(baseURL: base),
+    pacer: RequestPacer(configuration: .unlimited)
+)
 if let uploaded {
     resetPeak()
     let start = clock.now
     var bytes = 0
     for try await buffer in drive.download(uploaded) { bytes += buffer.readableBytes }
     let elapsed = seconds(clock.now - start)
-    print(String(format: "download (MD5 verified): %7.1f MiB/s (%.1f s), client peak RSS %d MiB", Double(bytes) / Double(1 << 20) / elapsed, elapsed, residentPeakMiB()))
+    print(
+        String(
+            format: "download (MD5 verified): %7.1f MiB/s (%.1f s), client peak RSS %d MiB",
+            Double(bytes) / Double(1 << 20) / elapsed,
+            elapsed,
+            residentPeakMiB()
+        )
+    )
 }
 
 let calls = 2000

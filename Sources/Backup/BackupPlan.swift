@@ -21,7 +21,8 @@ public enum BackupStep: Hashable, Sendable {
 
     public var path: RemotePath {
         switch self {
-        case .makeFolder(let path), .copy(let path, _, _), .link(let path, _), .keep(let path), .remove(let path, _, _): path
+        case .makeFolder(let path), .copy(let path, _, _), .link(let path, _), .keep(let path), .remove(let path, _, _):
+            path
         }
     }
 }
@@ -68,10 +69,14 @@ public enum BackupPlanner {
         pair(source, mirror) { item, existing in
             switch (item, existing) {
             case (let item?, let existing) where item.kind == .folder:
-                if let existing, existing.kind == .file { steps.append(.remove(existing.path, isFolder: false, bytes: existing.size)) }
+                if let existing, existing.kind == .file {
+                    steps.append(.remove(existing.path, isFolder: false, bytes: existing.size))
+                }
                 if existing?.kind != .folder { steps.append(.makeFolder(item.path)) }
             case (let item?, let existing?) where existing.kind == .file:
-                steps.append(unchanged(item, existing) ? .keep(item.path) : .copy(item.path, .modified, bytes: item.size))
+                steps.append(
+                    unchanged(item, existing) ? .keep(item.path) : .copy(item.path, .modified, bytes: item.size)
+                )
             case (let item?, let folder?):
                 removals.append(.remove(folder.path, isFolder: true, bytes: 0))
                 afterRemovals.append(.copy(item.path, .added, bytes: item.size))
@@ -95,7 +100,10 @@ public enum BackupPlanner {
             guard let item else { return }
             if item.kind == .folder { return steps.append(.makeFolder(item.path)) }
             guard let old, old.kind == .file else { return steps.append(.copy(item.path, .added, bytes: item.size)) }
-            steps.append(unchanged(item, old) ? .link(item.path, bytes: item.size) : .copy(item.path, .modified, bytes: item.size))
+            steps.append(
+                unchanged(item, old)
+                    ? .link(item.path, bytes: item.size) : .copy(item.path, .modified, bytes: item.size)
+            )
         }
         return steps
     }

@@ -12,7 +12,12 @@ extension BackupRunner {
     /// Restores a version (or the `paths` in it: files, or folders with everything below) into `target`
     /// with the files' modification times, verifying each copy's MD5. Existing files are refused, all
     /// of them named and nothing written, unless `overwrite`.
-    public func restore(version: String, paths: [RemotePath] = [], to target: String, overwrite: Bool = false) throws -> RestoreReport {
+    public func restore(
+        version: String,
+        paths: [RemotePath] = [],
+        to target: String,
+        overwrite: Bool = false
+    ) throws -> RestoreReport {
         _ = try record(of: version)
         let root = destination + "/" + version
         let items = try scanTree(root)
@@ -25,20 +30,31 @@ extension BackupRunner {
             let existing = files.filter { FileManager.default.fileExists(atPath: target + "/" + $0.path.description) }
             if !existing.isEmpty {
                 let shown = existing.prefix(5).map(\.path.description).joined(separator: ", ")
-                throw Failure(description: "\(existing.count) files already exist in \(target) (\(shown)\(existing.count > 5 ? ", …" : "")); restore elsewhere or add --overwrite")
+                throw Failure(
+                    description:
+                        "\(existing.count) files already exist in \(target) (\(shown)\(existing.count > 5 ? ", …" : "")); restore elsewhere or add --overwrite"
+                )
             }
         }
         var report = RestoreReport()
         for item in chosen where item.kind == .folder {
-            try FileManager.default.createDirectory(atPath: target + "/" + item.path.description, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: target + "/" + item.path.description,
+                withIntermediateDirectories: true
+            )
         }
         for item in files {
             let from = root + "/" + item.path.description
             let to = target + "/" + item.path.description
-            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: to).deletingLastPathComponent().path, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: URL(fileURLWithPath: to).deletingLastPathComponent().path,
+                withIntermediateDirectories: true
+            )
             try Self.copy(from: from, to: to)
             guard try SyncSession.md5(ofFile: to) == SyncSession.md5(ofFile: from) else {
-                throw Failure(description: "\(to) does not match the backup after restoring; check the disk and restore again")
+                throw Failure(
+                    description: "\(to) does not match the backup after restoring; check the disk and restore again"
+                )
             }
             report.restored.append(item.path)
             report.bytes += item.size
@@ -63,7 +79,10 @@ extension BackupRunner {
         _ = try record(of: older)
         _ = try record(of: newer)
         var difference = Difference()
-        for (path, change) in BackupPlanner.changes(from: try scanTree(destination + "/" + older), to: try scanTree(destination + "/" + newer)) {
+        for (path, change) in BackupPlanner.changes(
+            from: try scanTree(destination + "/" + older),
+            to: try scanTree(destination + "/" + newer)
+        ) {
             switch change {
             case .added: difference.added.append(path)
             case .modified: difference.modified.append(path)

@@ -1,8 +1,9 @@
+import Dispatch
 public import DriveSyncCore
 public import Foundation
 public import SyncEngine
-import Dispatch
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -29,7 +30,14 @@ public struct BackupRunner: Sendable {
         ".venv/", "venv/", ".tox/", ".mypy_cache/", ".pytest_cache/", ".cache/", ".gradle/",
     ]
 
-    public init(source: String, destination: String, note: String? = nil, checksum: Bool = false, extraIgnores: [String] = [], now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        source: String,
+        destination: String,
+        note: String? = nil,
+        checksum: Bool = false,
+        extraIgnores: [String] = [],
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.source = URL(fileURLWithPath: source).standardizedFileURL.path
         self.destination = URL(fileURLWithPath: destination).standardizedFileURL.path
         self.note = note
@@ -55,7 +63,9 @@ public struct BackupRunner: Sendable {
             let inside = String(destination.dropFirst(source.count + 1))
             ignores.append("/" + inside.map { "*?[\\\\".contains($0) ? "\\\\\\($0)" : String($0) }.joined() + "/")
         }
-        guard source != destination else { throw Failure(description: "the backup folder cannot be the source itself; choose another --to") }
+        guard source != destination else {
+            throw Failure(description: "the backup folder cannot be the source itself; choose another --to")
+        }
         var result = try LocalScanner(options: .init(extraIgnores: ignores)).scan(root: source)
         if checksum { try hash(&result.items, root: source) }
         return result
@@ -89,7 +99,12 @@ public struct BackupRunner: Sendable {
         for step in steps {
             switch step {
             case .makeFolder(let path):
-                if !dryRun { try FileManager.default.createDirectory(atPath: mirror + "/" + path.description, withIntermediateDirectories: true) }
+                if !dryRun {
+                    try FileManager.default.createDirectory(
+                        atPath: mirror + "/" + path.description,
+                        withIntermediateDirectories: true
+                    )
+                }
             case .copy(let path, let change, let bytes):
                 try copyChanged(path, change, into: mirror, bytes: bytes, record: &record, dryRun: dryRun)
             case .keep:
@@ -102,7 +117,10 @@ public struct BackupRunner: Sendable {
                 }
                 if !dryRun {
                     let to = deleted + "/" + path.description
-                    try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: to).deletingLastPathComponent().path, withIntermediateDirectories: true)
+                    try FileManager.default.createDirectory(
+                        atPath: URL(fileURLWithPath: to).deletingLastPathComponent().path,
+                        withIntermediateDirectories: true
+                    )
                     try Self.move(from: from, to: to)
                 }
                 record.removed += 1
@@ -145,14 +163,23 @@ public struct BackupRunner: Sendable {
         for step in steps {
             switch step {
             case .makeFolder(let path):
-                if !dryRun { try FileManager.default.createDirectory(atPath: building + "/" + path.description, withIntermediateDirectories: true) }
+                if !dryRun {
+                    try FileManager.default.createDirectory(
+                        atPath: building + "/" + path.description,
+                        withIntermediateDirectories: true
+                    )
+                }
             case .copy(let path, let change, let bytes):
                 try copyChanged(path, change, into: building, bytes: bytes, record: &record, dryRun: dryRun)
             case .link(let path, let bytes):
                 if !dryRun, let previousRoot {
                     if link(previousRoot + "/" + path.description, building + "/" + path.description) != 0 {
                         // Another file system, or too many links: a copy keeps the version complete.
-                        if !record.linksFellBackToCopies { warnings.append("hard links are impossible in \(destination) (\(String(cString: strerror(errno)))); unchanged files are copied") }
+                        if !record.linksFellBackToCopies {
+                            warnings.append(
+                                "hard links are impossible in \(destination) (\(String(cString: strerror(errno)))); unchanged files are copied"
+                            )
+                        }
                         record.linksFellBackToCopies = true
                         try Self.copy(from: source + "/" + path.description, to: building + "/" + path.description)
                     }
@@ -177,7 +204,8 @@ public struct BackupRunner: Sendable {
 
     /// Runs two independent walks on two threads: the source and the backup are read at the same time.
     private func bothAtOnce<First: Sendable, Second: Sendable>(
-        _ first: @Sendable () throws -> First, _ second: @Sendable () throws -> Second
+        _ first: @Sendable () throws -> First,
+        _ second: @Sendable () throws -> Second
     ) throws -> (First, Second) {
         let results = Mutex<(Result<First, any Error>?, Result<Second, any Error>?)>((nil, nil))
         DispatchQueue.concurrentPerform(iterations: 2) { index in
@@ -203,7 +231,14 @@ public struct BackupRunner: Sendable {
     // MARK: File operations
 
     /// Copies a new or changed source file into a backup tree and counts it in the record (both modes).
-    private func copyChanged(_ path: RemotePath, _ change: BackupStep.Change, into tree: String, bytes: Int64, record: inout BackupRecord, dryRun: Bool) throws {
+    private func copyChanged(
+        _ path: RemotePath,
+        _ change: BackupStep.Change,
+        into tree: String,
+        bytes: Int64,
+        record: inout BackupRecord,
+        dryRun: Bool
+    ) throws {
         if !dryRun { try Self.copy(from: source + "/" + path.description, to: tree + "/" + path.description) }
         record.copied += 1
         record.copiedBytes += bytes
@@ -211,7 +246,10 @@ public struct BackupRunner: Sendable {
     }
 
     private func write(_ record: BackupRecord, to path: String) throws {
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+            withIntermediateDirectories: true
+        )
         try record.encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
@@ -222,25 +260,34 @@ public struct BackupRunner: Sendable {
         try? FileManager.default.removeItem(atPath: temporary)
         try FileManager.default.copyItem(atPath: source, toPath: temporary)
         var info = stat()
-        guard stat(source, &info) == 0 else { throw Failure(description: "\(source): \(String(cString: strerror(errno)))") }
+        guard stat(source, &info) == 0 else {
+            throw Failure(description: "\(source): \(String(cString: strerror(errno)))")
+        }
         #if canImport(Darwin)
         var times = [info.st_atimespec, info.st_mtimespec]
         #else
         var times = [info.st_atim, info.st_mtim]
         #endif
-        guard utimensat(AT_FDCWD, temporary, &times, 0) == 0 else { throw Failure(description: "\(temporary): \(String(cString: strerror(errno)))") }
+        guard utimensat(AT_FDCWD, temporary, &times, 0) == 0 else {
+            throw Failure(description: "\(temporary): \(String(cString: strerror(errno)))")
+        }
         try move(from: temporary, to: target)
     }
 
     static func move(from source: String, to target: String) throws {
-        guard rename(source, target) == 0 else { throw Failure(description: "cannot move \(source) to \(target): \(String(cString: strerror(errno)))") }
+        guard rename(source, target) == 0 else {
+            throw Failure(description: "cannot move \(source) to \(target): \(String(cString: strerror(errno)))")
+        }
     }
 }
 
 extension BackupRunner {
     /// Applies a retention policy to the versions in the backup folder; returns each version's decision.
     /// Removed versions go with their records; hard links keep files still used by newer versions.
-    public func prune(_ policy: RetentionPolicy, dryRun: Bool = false) throws -> [(version: String, decision: RetentionPolicy.Decision)] {
+    public func prune(
+        _ policy: RetentionPolicy,
+        dryRun: Bool = false
+    ) throws -> [(version: String, decision: RetentionPolicy.Decision)] {
         let stamps = try versions()
         let dated = stamps.compactMap { stamp in ArchiveNaming.date(fromStamp: stamp).map { (stamp, $0) } }
         let byDate = Dictionary(dated.map { ($0.1, $0.0) }, uniquingKeysWith: { first, _ in first })
@@ -260,7 +307,9 @@ extension BackupRunner {
     /// The record of a version.
     public func record(of version: String) throws -> BackupRecord {
         let path = destination + "/" + version + ".json"
-        guard FileManager.default.fileExists(atPath: path) else { throw Failure(description: "no version \(version) in \(destination); see drivesync backup list") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw Failure(description: "no version \(version) in \(destination); see drivesync backup list")
+        }
         return try BackupRecord.read(from: path)
     }
 }

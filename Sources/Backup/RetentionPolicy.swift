@@ -45,8 +45,12 @@ public struct RetentionPolicy: Sendable, Hashable {
             var seen: Set<DateComponents> = []
             for (index, version) in newestFirst.enumerated() {
                 // The newest version in each bucket stands for it, until `count` buckets are kept.
-                guard seen.count < count || seen.contains(calendar.dateComponents(components, from: version)) else { break }
-                if seen.insert(calendar.dateComponents(components, from: version)).inserted { reasons[index].append("\(name) \(count)") }
+                guard seen.count < count || seen.contains(calendar.dateComponents(components, from: version)) else {
+                    break
+                }
+                if seen.insert(calendar.dateComponents(components, from: version)).inserted {
+                    reasons[index].append("\(name) \(count)")
+                }
             }
         }
         return zip(newestFirst, reasons).map { Decision(version: $0, reasons: $1) }

@@ -1,14 +1,15 @@
 public import AsyncHTTPClient
 public import DriveSyncCore
+public import Logging
+import Metrics
+public import NIOCore
+public import NIOHTTP1
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-public import Logging
-import Metrics
-public import NIOCore
-public import NIOHTTP1
 
 /// A typed, resilient Google Drive v3 client.
 ///
@@ -81,8 +82,10 @@ public struct DriveClient: Sendable {
         clock: C,
         logger: Logger = Logger(label: "drivesync.drive")
     ) where C.Duration == Duration {
-        precondition(configuration.chunkSize > 0 && configuration.chunkSize % Configuration.resumableGranularity == 0,
-                     "chunkSize must be a positive multiple of 256 KiB")
+        precondition(
+            configuration.chunkSize > 0 && configuration.chunkSize % Configuration.resumableGranularity == 0,
+            "chunkSize must be a positive multiple of 256 KiB"
+        )
         self.http = httpClient
         self.configuration = configuration
         self.tokens = tokens
@@ -99,7 +102,14 @@ public struct DriveClient: Sendable {
         pacer: RequestPacer<ContinuousClock> = RequestPacer(),
         logger: Logger = Logger(label: "drivesync.drive")
     ) {
-        self.init(httpClient: httpClient, tokens: tokens, configuration: configuration, pacer: pacer, clock: ContinuousClock(), logger: logger)
+        self.init(
+            httpClient: httpClient,
+            tokens: tokens,
+            configuration: configuration,
+            pacer: pacer,
+            clock: ContinuousClock(),
+            logger: logger
+        )
     }
 
     // MARK: Calls
@@ -129,7 +139,9 @@ public struct DriveClient: Sendable {
     /// `base + path + ?query`, leaving out parameters whose value is `nil`.
     func url(_ path: String, base: String? = nil, _ parameters: [(String, String?)] = []) -> String {
         let present = parameters.compactMap { name, value in value.map { (name, $0) } }
-        let root = (base ?? configuration.baseURL).hasSuffix("/") ? String((base ?? configuration.baseURL).dropLast()) : (base ?? configuration.baseURL)
+        let root =
+            (base ?? configuration.baseURL).hasSuffix("/")
+            ? String((base ?? configuration.baseURL).dropLast()) : (base ?? configuration.baseURL)
         return root + path + (present.isEmpty ? "" : "?" + QueryEncoding.queryString(present))
     }
 
@@ -161,17 +173,26 @@ public struct DriveClient: Sendable {
                 failure = DriveAPIError(code: .transport, message: "no answer", method: call.name, cause: error)
             }
             if RetryClassification.isRateLimit(failure.retryFacts) { await pacer.recordRateLimited(call.kind) }
-            switch RetryClassification.classify(failure.retryFacts, replayable: true, alreadyRefreshedToken: refreshed) {
+            switch RetryClassification.classify(failure.retryFacts, replayable: true, alreadyRefreshedToken: refreshed)
+            {
             case .refreshTokenThenRetry:
                 refreshed = true
                 token = try await tokens.refreshedToken(after: token)
                 logger.info("refreshed access token after 401", metadata: ["drive.method": "\(call.name)"])
             case .retry(let retryAfter) where attempt + 1 < configuration.retry.maxAttempts:
-                let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: retryAfter, randomFraction: Double.random(in: 0..<1))
+                let delay = configuration.retry.delay(
+                    afterAttempt: attempt,
+                    retryAfter: retryAfter,
+                    randomFraction: Double.random(in: 0..<1)
+                )
                 metrics.retries.increment()
-                logger.info("retrying", metadata: [
-                    "drive.method": "\(call.name)", "retry.attempt": "\(attempt + 1)", "error": "\(failure.shortDescription)",
-                ])
+                logger.info(
+                    "retrying",
+                    metadata: [
+                        "drive.method": "\(call.name)", "retry.attempt": "\(attempt + 1)",
+                        "error": "\(failure.shortDescription)",
+                    ]
+                )
                 attempt += 1
                 try await sleep(delay)
             default:
@@ -190,7 +211,12 @@ public struct DriveClient: Sendable {
             answer = try await send(call, token: token)
         }
         guard call.accepted.contains(answer.status) else {
-            let error = DriveAPIError.from(status: answer.status, headers: answer.headers.map { ($0.name, $0.value) }, body: Array(answer.body.readableBytesView), method: call.name)
+            let error = DriveAPIError.from(
+                status: answer.status,
+                headers: answer.headers.map { ($0.name, $0.value) },
+                body: Array(answer.body.readableBytesView),
+                method: call.name
+            )
             if RetryClassification.isRateLimit(error.retryFacts) { await pacer.recordRateLimited(call.kind) }
             throw error
         }
@@ -215,10 +241,13 @@ public struct DriveClient: Sendable {
         let response = try await http.execute(request, timeout: .init(call.timeout ?? configuration.requestTimeout))
         let body = try await response.body.collect(upTo: configuration.maxResponseBytes)
         metrics.record(method: call.name, status: Int(response.status.code), duration: ContinuousClock.now - started)
-        logger.debug("drive call", metadata: [
-            "request.id": "\(requestId)", "drive.method": "\(call.name)", "http.method": "\(call.method.rawValue)",
-            "http.status": "\(response.status.code)",
-        ])
+        logger.debug(
+            "drive call",
+            metadata: [
+                "request.id": "\(requestId)", "drive.method": "\(call.name)", "http.method": "\(call.method.rawValue)",
+                "http.status": "\(response.status.code)",
+            ]
+        )
         return Answer(status: Int(response.status.code), headers: response.headers, body: body)
     }
 
@@ -226,7 +255,12 @@ public struct DriveClient: Sendable {
         do {
             return try DriveJSON.decoder.decode(T.self, from: Data(answer.body.readableBytesView))
         } catch {
-            throw DriveAPIError(code: .invalidResponse, status: answer.status, message: "undecodable \(T.self): \(error)", method: method)
+            throw DriveAPIError(
+                code: .invalidResponse,
+                status: answer.status,
+                message: "undecodable \(T.self): \(error)",
+                method: method
+            )
         }
     }
 
@@ -260,14 +294,16 @@ public struct DriveClient: Sendable {
         body: (some Encodable)? = Optional<Empty>.none,
         kind: RequestKind
     ) async throws -> Answer {
-        try await perform(Call(
-            method: method,
-            url: url(path, parameters),
-            headers: body == nil ? [:] : Self.jsonHeaders,
-            body: try body.map(json),
-            name: name,
-            kind: kind
-        ))
+        try await perform(
+            Call(
+                method: method,
+                url: url(path, parameters),
+                headers: body == nil ? [:] : Self.jsonHeaders,
+                body: try body.map(json),
+                name: name,
+                kind: kind
+            )
+        )
     }
 
     struct Empty: Codable, Sendable {}

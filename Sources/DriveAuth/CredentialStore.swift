@@ -1,6 +1,7 @@
-public import DriveSyncCore
 import Crypto
+public import DriveSyncCore
 public import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -27,7 +28,14 @@ public struct StoredCredential: Codable, Sendable, Hashable {
     /// Who signed in, for `auth status`.
     public var email: String?
 
-    public init(account: String, kind: Kind, endpoint: String? = nil, clientID: String? = nil, clientSecret: String? = nil, scopes: [String]) {
+    public init(
+        account: String,
+        kind: Kind,
+        endpoint: String? = nil,
+        clientID: String? = nil,
+        clientSecret: String? = nil,
+        scopes: [String]
+    ) {
         self.account = account
         self.kind = kind
         self.endpoint = endpoint
@@ -78,17 +86,27 @@ public struct CredentialStore: Sendable {
     private func key(creating: Bool) throws -> SymmetricKey {
         if let environmentKey {
             guard let bytes = Data(base64Encoded: environmentKey), bytes.count == 32 else {
-                throw Failure(description: "DRIVESYNC_TOKEN_KEY must be 32 bytes in base64 (for example: head -c32 /dev/urandom | base64)")
+                throw Failure(
+                    description:
+                        "DRIVESYNC_TOKEN_KEY must be 32 bytes in base64 (for example: head -c32 /dev/urandom | base64)"
+                )
             }
             return SymmetricKey(data: bytes)
         }
         if let text = try? String(contentsOfFile: keyFile, encoding: .utf8) {
-            guard let bytes = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 else {
-                throw Failure(description: "the key file \(keyFile) is damaged; remove it and the files in \(folder), then sign in again")
+            guard let bytes = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                bytes.count == 32
+            else {
+                throw Failure(
+                    description:
+                        "the key file \(keyFile) is damaged; remove it and the files in \(folder), then sign in again"
+                )
             }
             return SymmetricKey(data: bytes)
         }
-        guard creating else { throw Failure(description: "no key to read the stored credentials (\(keyFile) is missing); sign in again") }
+        guard creating else {
+            throw Failure(description: "no key to read the stored credentials (\(keyFile) is missing); sign in again")
+        }
         let key = SymmetricKey(size: .bits256)
         let text = key.withUnsafeBytes { Data($0).base64EncodedString() } + "\n"
         try Self.writeAtomically(Data(text.utf8), to: keyFile)
@@ -114,23 +132,31 @@ public struct CredentialStore: Sendable {
         } catch let failure as Failure {
             throw failure
         } catch {
-            throw Failure(description: "the stored credentials of '\(account)' cannot be read: the file was changed or the key is not the one they were saved with; run drivesync auth login \(account)")
+            throw Failure(
+                description:
+                    "the stored credentials of '\(account)' cannot be read: the file was changed or the key is not the one they were saved with; run drivesync auth login \(account)"
+            )
         }
     }
 
     public func remove(_ account: String) throws {
-        if FileManager.default.fileExists(atPath: path(account)) { try FileManager.default.removeItem(atPath: path(account)) }
+        if FileManager.default.fileExists(atPath: path(account)) {
+            try FileManager.default.removeItem(atPath: path(account))
+        }
         if defaultAccount() == account { try? FileManager.default.removeItem(atPath: folder + "/default") }
     }
 
     /// Accounts with stored credentials, sorted.
     public func accounts() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.filter { $0.hasSuffix(Self.fileExtension) }.map { String($0.dropLast(Self.fileExtension.count)) }.sorted()
+        return names.filter { $0.hasSuffix(Self.fileExtension) }.map { String($0.dropLast(Self.fileExtension.count)) }
+            .sorted()
     }
 
     public func defaultAccount() -> String? {
-        (try? String(contentsOfFile: folder + "/default", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        (try? String(contentsOfFile: folder + "/default", encoding: .utf8))?.trimmingCharacters(
+            in: .whitespacesAndNewlines
+        ).nilIfEmpty
     }
 
     public func setDefault(_ account: String) throws {
@@ -139,7 +165,11 @@ public struct CredentialStore: Sendable {
     }
 
     static func makePrivateFolder(_ path: String) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: path,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
         chmod(path, 0o700)
     }
 
@@ -149,7 +179,9 @@ public struct CredentialStore: Sendable {
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         let temporary = path + ".tmp-\(UUID().uuidString)"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw Failure(description: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else {
+            throw Failure(description: "cannot write \(temporary): \(String(cString: strerror(errno)))")
+        }
         let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         let synced = fsync(descriptor)
         close(descriptor)

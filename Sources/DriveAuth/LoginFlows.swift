@@ -11,7 +11,11 @@ public struct LoginFlows: Sendable {
     let http: HTTPClient
     let now: @Sendable () -> Date
 
-    public init(store: CredentialStore, httpClient: HTTPClient = .shared, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: CredentialStore,
+        httpClient: HTTPClient = .shared,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
         self.http = httpClient
         self.now = now
@@ -26,7 +30,13 @@ public struct LoginFlows: Sendable {
         public var clientSecret: String?
         public var scope: DriveScope
 
-        public init(account: String, endpoint: String? = nil, clientID: String? = nil, clientSecret: String? = nil, scope: DriveScope = .file) {
+        public init(
+            account: String,
+            endpoint: String? = nil,
+            clientID: String? = nil,
+            clientSecret: String? = nil,
+            scope: DriveScope = .file
+        ) {
             self.account = account
             self.endpoint = endpoint
             self.clientID = clientID
@@ -35,31 +45,70 @@ public struct LoginFlows: Sendable {
         }
 
         var credential: StoredCredential {
-            StoredCredential(account: account, kind: .user, endpoint: endpoint, clientID: clientID, clientSecret: clientSecret, scopes: [scope.url])
+            StoredCredential(
+                account: account,
+                kind: .user,
+                endpoint: endpoint,
+                clientID: clientID,
+                clientSecret: clientSecret,
+                scopes: [scope.url]
+            )
         }
 
         func client(_ http: HTTPClient) -> OAuthClient {
-            OAuthClient(endpoints: credential.oauthEndpoints, clientID: clientID, clientSecret: clientSecret, httpClient: http)
+            OAuthClient(
+                endpoints: credential.oauthEndpoints,
+                clientID: clientID,
+                clientSecret: clientSecret,
+                httpClient: http
+            )
         }
     }
 
     /// The installed-app flow: a loopback redirect on 127.0.0.1 with a random port, PKCE S256 and a
     /// `state` check. `present` shows (or opens, or — in tests — follows) the consent URL.
-    public func loginWithBrowser(_ request: Request, present: @escaping @Sendable (String) async throws -> Void) async throws -> StoredCredential {
-        guard let clientID = request.clientID else { throw OAuthError(code: "invalid_client", message: "no OAuth client id; set client_id in the account's configuration or DRIVESYNC_CLIENT_ID") }
+    public func loginWithBrowser(
+        _ request: Request,
+        present: @escaping @Sendable (String) async throws -> Void
+    ) async throws -> StoredCredential {
+        guard let clientID = request.clientID else {
+            throw OAuthError(
+                code: "invalid_client",
+                message: "no OAuth client id; set client_id in the account's configuration or DRIVESYNC_CLIENT_ID"
+            )
+        }
         let pkce = PKCE()
         var generator = SystemRandomNumberGenerator()
         let state = PKCE.randomString(count: 32, using: &generator)
         let endpoints = request.credential.oauthEndpoints
         let (redirectURI, answer) = try await LoopbackRedirect.receive { redirectURI in
-            try await present(endpoints.authorizationURL(clientID: clientID, redirectURI: redirectURI, scopes: [request.scope.url], pkce: pkce, state: state))
+            try await present(
+                endpoints.authorizationURL(
+                    clientID: clientID,
+                    redirectURI: redirectURI,
+                    scopes: [request.scope.url],
+                    pkce: pkce,
+                    state: state
+                )
+            )
         }
-        if let error = answer["error"] { throw OAuthError(code: error, message: "the sign-in was not completed (\(error))") }
+        if let error = answer["error"] {
+            throw OAuthError(code: error, message: "the sign-in was not completed (\(error))")
+        }
         guard answer["state"] == state else {
-            throw OAuthError(code: "state_mismatch", message: "the answer did not come from the sign-in DriveSync started; run the login again")
+            throw OAuthError(
+                code: "state_mismatch",
+                message: "the answer did not come from the sign-in DriveSync started; run the login again"
+            )
         }
-        guard let code = answer["code"] else { throw OAuthError(code: "invalid_request", message: "the redirect carried no code") }
-        let grant = try await request.client(http).exchange(code: code, verifier: pkce.verifier, redirectURI: redirectURI)
+        guard let code = answer["code"] else {
+            throw OAuthError(code: "invalid_request", message: "the redirect carried no code")
+        }
+        let grant = try await request.client(http).exchange(
+            code: code,
+            verifier: pkce.verifier,
+            redirectURI: redirectURI
+        )
         return try finish(request.credential, grant)
     }
 
@@ -77,7 +126,11 @@ public struct LoginFlows: Sendable {
     }
 
     /// The JWT bearer grant with a service-account key; `subject` for domain-wide delegation.
-    public func loginWithServiceAccount(_ request: Request, key: ServiceAccountKey, subject: String?) async throws -> StoredCredential {
+    public func loginWithServiceAccount(
+        _ request: Request,
+        key: ServiceAccountKey,
+        subject: String?
+    ) async throws -> StoredCredential {
         var credential = request.credential
         credential.kind = .serviceAccount
         credential.serviceAccount = key
@@ -94,7 +147,10 @@ public struct LoginFlows: Sendable {
         credential.accept(grant, issuedAt: now())
         if let scope = grant.scope, !scope.isEmpty { credential.scopes = scope.split(separator: " ").map(String.init) }
         guard credential.refreshToken != nil else {
-            throw OAuthError(code: "invalid_grant", message: "no refresh token was issued, so the sign-in would not last; run the login again")
+            throw OAuthError(
+                code: "invalid_grant",
+                message: "no refresh token was issued, so the sign-in would not last; run the login again"
+            )
         }
         try store.save(credential)
         return credential
@@ -109,8 +165,15 @@ public struct LoginFlows: Sendable {
         }
         var note: String?
         if let token = credential.refreshToken ?? credential.accessToken {
-            let client = OAuthClient(endpoints: credential.oauthEndpoints, clientID: credential.clientID, clientSecret: credential.clientSecret, httpClient: http)
-            do { try await client.revoke(token) } catch { note = "the server did not confirm the revocation (\(error)); the local credentials were deleted anyway" }
+            let client = OAuthClient(
+                endpoints: credential.oauthEndpoints,
+                clientID: credential.clientID,
+                clientSecret: credential.clientSecret,
+                httpClient: http
+            )
+            do { try await client.revoke(token) } catch {
+                note = "the server did not confirm the revocation (\(error)); the local credentials were deleted anyway"
+            }
         }
         try store.remove(account)
         return note
@@ -125,7 +188,9 @@ enum LoopbackRedirect {
         """
 
     /// Serves `/` until one request arrives; `start` gets the redirect URI to put in the consent URL.
-    static func receive(_ start: @escaping @Sendable (String) async throws -> Void) async throws -> (String, [String: String]) {
+    static func receive(
+        _ start: @escaping @Sendable (String) async throws -> Void
+    ) async throws -> (String, [String: String]) {
         let (answers, answersContinuation) = AsyncStream.makeStream(of: [String: String].self)
         let (ports, portsContinuation) = AsyncStream.makeStream(of: Int.self)
         let router = Router()
@@ -133,28 +198,41 @@ enum LoopbackRedirect {
             var parameters: [String: String] = [:]
             for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
             answersContinuation.yield(parameters)
-            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: page)))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/html; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: page))
+            )
         }
         var logger = Logger(label: "drivesync.auth.loopback")
         logger.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { channel in
-            portsContinuation.yield(channel.localAddress?.port ?? 0)
-            portsContinuation.finish()
-        }, logger: logger)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                portsContinuation.yield(channel.localAddress?.port ?? 0)
+                portsContinuation.finish()
+            },
+            logger: logger
+        )
         return try await withThrowingTaskGroup(of: (String, [String: String])?.self) { group in
             group.addTask {
                 try await app.runService()
                 return nil
             }
             var portIterator = ports.makeAsyncIterator()
-            guard let port = await portIterator.next(), port > 0 else { throw OAuthError(code: "loopback", message: "could not listen on 127.0.0.1") }
+            guard let port = await portIterator.next(), port > 0 else {
+                throw OAuthError(code: "loopback", message: "could not listen on 127.0.0.1")
+            }
             let redirectURI = "http://127.0.0.1:\(port)/"
             group.addTask {
                 try await start(redirectURI)
                 return nil
             }
             group.addTask {
-                for await answer in answers where answer["code"] != nil || answer["error"] != nil { return (redirectURI, answer) }
+                for await answer in answers where answer["code"] != nil || answer["error"] != nil {
+                    return (redirectURI, answer)
+                }
                 return nil
             }
             while let result = try await group.next() {

@@ -41,7 +41,9 @@ public struct DeviceAuthorization: Sendable, Hashable, Decodable {
         deviceCode = try container.decode(String.self, forKey: .deviceCode)
         userCode = try container.decode(String.self, forKey: .userCode)
         // Google says verification_url; RFC 8628 says verification_uri.
-        verificationURL = try container.decodeIfPresent(String.self, forKey: .verificationURL) ?? container.decode(String.self, forKey: .verificationURI)
+        verificationURL =
+            try container.decodeIfPresent(String.self, forKey: .verificationURL)
+            ?? container.decode(String.self, forKey: .verificationURI)
         expiresIn = try container.decode(Int.self, forKey: .expiresIn)
         interval = try container.decodeIfPresent(Int.self, forKey: .interval)
     }
@@ -77,19 +79,32 @@ public struct OAuthClient: Sendable {
     }
 
     private var clientFields: [(String, String)] {
-        [("client_id", clientID), ("client_secret", clientSecret)].compactMap { name, value in value.map { (name, $0) } }
+        [("client_id", clientID), ("client_secret", clientSecret)].compactMap { name, value in value.map { (name, $0) }
+        }
     }
 
     public func exchange(code: String, verifier: String, redirectURI: String) async throws -> TokenGrant {
-        try await post(endpoints.token, [("grant_type", "authorization_code"), ("code", code), ("code_verifier", verifier), ("redirect_uri", redirectURI)] + clientFields)
+        try await post(
+            endpoints.token,
+            [
+                ("grant_type", "authorization_code"), ("code", code), ("code_verifier", verifier),
+                ("redirect_uri", redirectURI),
+            ] + clientFields
+        )
     }
 
     public func refresh(_ refreshToken: String) async throws -> TokenGrant {
-        try await post(endpoints.token, [("grant_type", "refresh_token"), ("refresh_token", refreshToken)] + clientFields)
+        try await post(
+            endpoints.token,
+            [("grant_type", "refresh_token"), ("refresh_token", refreshToken)] + clientFields
+        )
     }
 
     public func bearer(assertion: String) async throws -> TokenGrant {
-        try await post(endpoints.token, [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)])
+        try await post(
+            endpoints.token,
+            [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)]
+        )
     }
 
     public func startDeviceAuthorization(scopes: [String]) async throws -> DeviceAuthorization {
@@ -108,7 +123,13 @@ public struct OAuthClient: Sendable {
             try await sleep(.seconds(interval))
             waited += interval
             do {
-                return try await post(endpoints.token, [("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", authorization.deviceCode)] + clientFields)
+                return try await post(
+                    endpoints.token,
+                    [
+                        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                        ("device_code", authorization.deviceCode),
+                    ] + clientFields
+                )
             } catch let error as OAuthError where error.code == "authorization_pending" {
                 continue
             } catch let error as OAuthError where error.code == "slow_down" {
@@ -133,7 +154,9 @@ public struct OAuthClient: Sendable {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        let body = form.map { "\(QueryEncoding.percentEncode($0.0))=\(QueryEncoding.percentEncode($0.1))" }.joined(separator: "&")
+        let body = form.map { "\(QueryEncoding.percentEncode($0.0))=\(QueryEncoding.percentEncode($0.1))" }.joined(
+            separator: "&"
+        )
         request.body = .bytes(ByteBuffer(string: body))
         let response: HTTPClientResponse
         do {
@@ -145,13 +168,20 @@ public struct OAuthClient: Sendable {
         let data = Data(bytes.readableBytesView)
         guard response.status.code < 300 else {
             let failure = try? JSONDecoder().decode(ErrorAnswer.self, from: data)
-            throw OAuthError(code: failure?.error ?? "http_\(response.status.code)", message: failure?.error_description ?? "HTTP \(response.status.code)", status: Int(response.status.code))
+            throw OAuthError(
+                code: failure?.error ?? "http_\(response.status.code)",
+                message: failure?.error_description ?? "HTTP \(response.status.code)",
+                status: Int(response.status.code)
+            )
         }
         if Answer.self == Empty.self, let empty = Empty() as? Answer { return empty }
         do {
             return try JSONDecoder().decode(Answer.self, from: data)
         } catch {
-            throw OAuthError(code: "invalid_response", message: "\(url) answered something that is not a token: \(error)")
+            throw OAuthError(
+                code: "invalid_response",
+                message: "\(url) answered something that is not a token: \(error)"
+            )
         }
     }
 }

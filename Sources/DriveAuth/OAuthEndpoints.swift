@@ -20,19 +20,31 @@ public struct OAuthEndpoints: Sendable, Hashable {
     public static func served(at base: String) -> OAuthEndpoints {
         let base = base.hasSuffix("/") ? String(base.dropLast()) : base
         return OAuthEndpoints(
-            authorization: base + "/o/oauth2/v2/auth", token: base + "/token", deviceCode: base + "/device/code", revoke: base + "/revoke"
+            authorization: base + "/o/oauth2/v2/auth",
+            token: base + "/token",
+            deviceCode: base + "/device/code",
+            revoke: base + "/revoke"
         )
     }
 
     /// The consent page URL of the installed-app flow: code response, PKCE S256, `state`, offline access.
-    public func authorizationURL(clientID: String, redirectURI: String, scopes: [String], pkce: PKCE, state: String, loginHint: String? = nil) -> String {
+    public func authorizationURL(
+        clientID: String,
+        redirectURI: String,
+        scopes: [String],
+        pkce: PKCE,
+        state: String,
+        loginHint: String? = nil
+    ) -> String {
         var parameters = [
-            ("client_id", clientID), ("redirect_uri", redirectURI), ("response_type", "code"), ("scope", scopes.joined(separator: " ")),
+            ("client_id", clientID), ("redirect_uri", redirectURI), ("response_type", "code"),
+            ("scope", scopes.joined(separator: " ")),
             ("code_challenge", pkce.challenge), ("code_challenge_method", PKCE.method), ("state", state),
             ("access_type", "offline"), ("prompt", "consent"),
         ]
         if let loginHint { parameters.append(("login_hint", loginHint)) }
-        return authorization + "?" + parameters.map { "\($0.0)=\(QueryEncoding.percentEncode($0.1))" }.joined(separator: "&")
+        return authorization + "?"
+            + parameters.map { "\($0.0)=\(QueryEncoding.percentEncode($0.1))" }.joined(separator: "&")
     }
 }
 

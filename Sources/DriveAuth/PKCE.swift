@@ -29,7 +29,10 @@ public struct PKCE: Sendable, Hashable {
     static let unreserved = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     /// Random text from the unreserved alphabet: PKCE verifiers and `state` values.
-    public static func randomString<Generator: RandomNumberGenerator>(count: Int, using generator: inout Generator) -> String {
+    public static func randomString<Generator: RandomNumberGenerator>(
+        count: Int,
+        using generator: inout Generator
+    ) -> String {
         String((0..<count).map { _ in unreserved[Int(generator.next(upperBound: UInt64(unreserved.count)))] })
     }
 }

@@ -15,7 +15,13 @@ public actor RefreshingTokenProvider: AccessTokenProvider {
     /// How many refreshes were made (for tests and `--verbose`).
     public private(set) var refreshCount = 0
 
-    public init(credential: StoredCredential, store: CredentialStore?, client: OAuthClient, margin: Duration = .seconds(60), now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        credential: StoredCredential,
+        store: CredentialStore?,
+        client: OAuthClient,
+        margin: Duration = .seconds(60),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.credential = credential
         self.store = store
         self.client = client
@@ -24,7 +30,11 @@ public actor RefreshingTokenProvider: AccessTokenProvider {
     }
 
     public func accessToken() async throws -> String {
-        if let token = credential.accessToken, let expiry = credential.accessTokenExpiry, expiry.timeIntervalSince(now()) > margin { return token }
+        if let token = credential.accessToken, let expiry = credential.accessTokenExpiry,
+            expiry.timeIntervalSince(now()) > margin
+        {
+            return token
+        }
         return try await refresh()
     }
 
@@ -52,11 +62,17 @@ public actor RefreshingTokenProvider: AccessTokenProvider {
             credential = renewed
             try store?.save(renewed)
         }
-        guard let token = renewed.accessToken else { throw CredentialStore.Failure(description: "no access token was issued") }
+        guard let token = renewed.accessToken else {
+            throw CredentialStore.Failure(description: "no access token was issued")
+        }
         return token
     }
 
-    static func renewed(_ credential: StoredCredential, client: OAuthClient, at issuedAt: Date) async throws -> StoredCredential {
+    static func renewed(
+        _ credential: StoredCredential,
+        client: OAuthClient,
+        at issuedAt: Date
+    ) async throws -> StoredCredential {
         var renewed = credential
         let grant: TokenGrant
         do {
@@ -67,14 +83,22 @@ public actor RefreshingTokenProvider: AccessTokenProvider {
                 }
                 grant = try await client.refresh(refreshToken)
             case .serviceAccount:
-                guard let key = credential.serviceAccount else { throw OAuthError(code: "invalid_grant", message: "no service-account key is stored") }
-                let assertion = try key.assertion(scopes: credential.scopes, subject: credential.subject, audience: client.endpoints.token, issuedAt: issuedAt)
+                guard let key = credential.serviceAccount else {
+                    throw OAuthError(code: "invalid_grant", message: "no service-account key is stored")
+                }
+                let assertion = try key.assertion(
+                    scopes: credential.scopes,
+                    subject: credential.subject,
+                    audience: client.endpoints.token,
+                    issuedAt: issuedAt
+                )
                 grant = try await client.bearer(assertion: assertion)
             }
         } catch let error as OAuthError where error.credentialProblem != nil {
             throw OAuthError(
                 code: error.code,
-                message: "the credentials of '\(credential.account)' were revoked or expired (\(error.message)); run drivesync auth login \(credential.account)",
+                message:
+                    "the credentials of '\(credential.account)' were revoked or expired (\(error.message)); run drivesync auth login \(credential.account)",
                 status: error.status
             )
         }

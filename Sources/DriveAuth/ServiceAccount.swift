@@ -1,7 +1,7 @@
-import _CryptoExtras
 import Crypto
 public import DriveSyncCore
 public import Foundation
+import _CryptoExtras
 
 /// A Google service-account key (the JSON file from the Cloud console) and the RS256 JWT assertions it
 /// signs for the JWT bearer grant (RFC 7523), with domain-wide delegation when a subject is given.
@@ -34,7 +34,9 @@ public struct ServiceAccountKey: Sendable, Hashable, Codable {
         do {
             self = try JSONDecoder().decode(ServiceAccountKey.self, from: json)
         } catch {
-            throw Invalid(description: "not a service-account key file (expected client_email and private_key): \(error)")
+            throw Invalid(
+                description: "not a service-account key file (expected client_email and private_key): \(error)"
+            )
         }
         _ = try signingKey()
     }
@@ -53,7 +55,16 @@ public struct ServiceAccountKey: Sendable, Hashable, Codable {
         encoder.outputFormatting = .sortedKeys
         let now = Int(issuedAt.timeIntervalSince1970)
         let header = try encoder.encode(Header(kid: privateKeyID))
-        let claims = try encoder.encode(Claims(iss: clientEmail, scope: scopes.joined(separator: " "), aud: audience, iat: now, exp: now + 3600, sub: subject))
+        let claims = try encoder.encode(
+            Claims(
+                iss: clientEmail,
+                scope: scopes.joined(separator: " "),
+                aud: audience,
+                iat: now,
+                exp: now + 3600,
+                sub: subject
+            )
+        )
         let input = Base64URL.encode(header) + "." + Base64URL.encode(claims)
         let signature = try signingKey().signature(for: Data(input.utf8), padding: .insecurePKCS1v1_5)
         return input + "." + Base64URL.encode(signature.rawRepresentation)

@@ -1,14 +1,15 @@
 import DriveSyncCore
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import HTTPTypes
 import Hummingbird
 public import Logging
 import NIOCore
 import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// A Google Drive v3 server: files, uploads, downloads, changes, permissions, shared drives, revisions,
 /// batch, OAuth 2.0 and push notifications, with Drive's limits and injectable faults.
@@ -27,7 +28,10 @@ public final class DriveEmulator: Sendable {
     let authorizations = Mutex(PendingAuthorizations())
     let logger: Logger
 
-    public init(configuration: EmulatorConfiguration = .init(), logger: Logger = Logger(label: "drivesync.emulator")) throws {
+    public init(
+        configuration: EmulatorConfiguration = .init(),
+        logger: Logger = Logger(label: "drivesync.emulator")
+    ) throws {
         self.configuration = configuration
         self.logger = logger
         let database: EmulatorDatabase
@@ -39,7 +43,9 @@ public final class DriveEmulator: Sendable {
             blobs = try BlobStore(root: path, temporary: false)
         case .inMemory:
             database = try EmulatorDatabase(path: nil)
-            let root = FileManager.default.temporaryDirectory.appendingPathComponent("drivesync-emulator-\(BlobStore.newIdentifier())").path
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "drivesync-emulator-\(BlobStore.newIdentifier())"
+            ).path
             blobs = try BlobStore(root: root, temporary: true)
         }
         store = try DriveStore(database: database, blobs: blobs, clock: configuration.clock)
@@ -54,7 +60,12 @@ public final class DriveEmulator: Sendable {
     // MARK: Users
 
     /// Creates a user (or updates an existing one) with an optional fixed, non-expiring access token.
-    public func addUser(email: String, token: String? = nil, storageLimit: Int64? = nil, displayName: String? = nil) throws {
+    public func addUser(
+        email: String,
+        token: String? = nil,
+        storageLimit: Int64? = nil,
+        displayName: String? = nil
+    ) throws {
         try store.write { state, journal in
             state.ensureUser(email: email, displayName: displayName, storageLimit: storageLimit, journal: &journal)
             if let token {
@@ -95,7 +106,9 @@ public final class DriveEmulator: Sendable {
 
     /// The user a request acts for and the scopes its token grants (`nil`: all): a Bearer token (or
     /// `access_token` parameter), or the anonymous user.
-    func authenticate(_ request: EmulatorRequest) throws(DriveError) -> (user: String, scopes: [String]?, clientId: String?) {
+    func authenticate(
+        _ request: EmulatorRequest
+    ) throws(DriveError) -> (user: String, scopes: [String]?, clientId: String?) {
         var token: String?
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
@@ -103,7 +116,9 @@ public final class DriveEmulator: Sendable {
         }
         token = token ?? request.parameter("access_token") ?? request.parameter("oauth_token")
         guard let token else {
-            if configuration.allowAnonymous, let user = store.read({ $0.users.values.filter { !$0.isServiceAccount }.map(\.email).sorted().first }) {
+            if configuration.allowAnonymous,
+                let user = store.read({ $0.users.values.filter { !$0.isServiceAccount }.map(\.email).sorted().first })
+            {
                 return (user, nil, nil)
             }
             throw .authError
@@ -118,7 +133,11 @@ public final class DriveEmulator: Sendable {
     static func checkScopes(_ scopes: [String]?, isWrite: Bool) throws(DriveError) {
         guard let scopes else { return }
         guard scopes.contains(where: (isWrite ? Scopes.writing : Scopes.reading).contains) else {
-            throw DriveError(.forbidden, reason: "insufficientPermissions", message: "Request had insufficient authentication scopes.")
+            throw DriveError(
+                .forbidden,
+                reason: "insufficientPermissions",
+                message: "Request had insufficient authentication scopes."
+            )
         }
     }
 }

@@ -39,7 +39,12 @@ public struct EmulatorConfiguration: Sendable {
         /// `userRateLimitExceeded` with "User rate limit exceeded."
         public var dailyUploadBytes: Int64?
 
-        public init(queriesPerMinute: Int? = nil, writesPerSecond: Double? = nil, writeBurst: Int = 10, dailyUploadBytes: Int64? = nil) {
+        public init(
+            queriesPerMinute: Int? = nil,
+            writesPerSecond: Double? = nil,
+            writeBurst: Int = 10,
+            dailyUploadBytes: Int64? = nil
+        ) {
             self.queriesPerMinute = queriesPerMinute
             self.writesPerSecond = writesPerSecond
             self.writeBurst = writeBurst
@@ -49,7 +54,12 @@ public struct EmulatorConfiguration: Sendable {
         /// No limits: the default, for the embedded drive and most tests.
         public static let none = Limits()
         /// Google Drive's published limits.
-        public static let drive = Limits(queriesPerMinute: 12_000, writesPerSecond: 3, writeBurst: 10, dailyUploadBytes: 750_000_000_000)
+        public static let drive = Limits(
+            queriesPerMinute: 12_000,
+            writesPerSecond: 3,
+            writeBurst: 10,
+            dailyUploadBytes: 750_000_000_000
+        )
     }
 
     public var storage: Storage

@@ -3,7 +3,8 @@ public import DriveSyncCore
 public import NIOCore
 
 extension DriveFolderRemote: RemoteTree {
-    static let nodeFields: Fields = "id,name,mimeType,parents,size,md5Checksum,modifiedTime,createdTime,headRevisionId,shortcutDetails(targetId),capabilities(canDownload),trashed"
+    static let nodeFields: Fields =
+        "id,name,mimeType,parents,size,md5Checksum,modifiedTime,createdTime,headRevisionId,shortcutDetails(targetId),capabilities(canDownload),trashed"
 
     /// Folders listed per query: their IDs joined with `or`, as rclone groups listings.
     static let foldersPerListing = 50
@@ -14,9 +15,16 @@ extension DriveFolderRemote: RemoteTree {
         guard let id = file.id, let name = file.name, file.trashed != true else { return nil }
         let modified = file.modifiedTime.map(DriveTimestamp.milliseconds(of:)) ?? 0
         return RemoteNode(
-            id: id, name: name, parentIDs: file.parents ?? [], mimeType: file.mimeType ?? "application/octet-stream", size: file.size ?? 0,
-            md5: file.md5Checksum, modified: modified, created: file.createdTime.map(DriveTimestamp.milliseconds(of:)) ?? 0,
-            version: file.isWorkspaceDocument ? String(modified) : file.headRevisionId, shortcutTarget: file.shortcutDetails?.targetId,
+            id: id,
+            name: name,
+            parentIDs: file.parents ?? [],
+            mimeType: file.mimeType ?? "application/octet-stream",
+            size: file.size ?? 0,
+            md5: file.md5Checksum,
+            modified: modified,
+            created: file.createdTime.map(DriveTimestamp.milliseconds(of:)) ?? 0,
+            version: file.isWorkspaceDocument ? String(modified) : file.headRevisionId,
+            shortcutTarget: file.shortcutDetails?.targetId,
             canDownload: file.capabilities?.canDownload ?? true
         )
     }
@@ -58,13 +66,18 @@ extension DriveFolderRemote: RemoteTree {
     }
 
     public func read<Result: Sendable>(
-        id: String, range: Range<Int64>?, version: String?, _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
+        id: String,
+        range: Range<Int64>?,
+        version: String?,
+        _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
     ) async throws -> Result {
         try await body(drive.download(fileId: id, range: range, headRevisionId: version))
     }
 
     public func export<Result: Sendable>(
-        id: String, as mimeType: String, _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
+        id: String,
+        as mimeType: String,
+        _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
     ) async throws -> Result {
         try await body(drive.export(fileId: id, mimeType: mimeType))
     }

@@ -1,11 +1,12 @@
 public import DriveAPI
 public import DriveSyncCore
+public import NIOCore
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
 public import Foundation
 #endif
-public import NIOCore
 
 /// A folder on Google Drive (or the emulator) as a `Remote`, over `DriveClient`.
 ///
@@ -22,12 +23,18 @@ public struct DriveFolderRemote: Remote {
     public let journal: (any CreateJournal)?
     private let folders: DirectoryIDCache
     private let ids: FileIDPool
-    private static let fields: Fields = "id,name,mimeType,size,md5Checksum,modifiedTime,createdTime,parents,headRevisionId"
+    private static let fields: Fields =
+        "id,name,mimeType,size,md5Checksum,modifiedTime,createdTime,parents,headRevisionId"
 
     /// - Parameters:
     ///   - drive: the client.
     ///   - rootId: the Drive folder that is this remote's root (`root` is My Drive).
-    public init(drive: DriveClient, rootId: String, sessionStore: (any ResumableSessionStore)? = nil, journal: (any CreateJournal)? = nil) {
+    public init(
+        drive: DriveClient,
+        rootId: String,
+        sessionStore: (any ResumableSessionStore)? = nil,
+        journal: (any CreateJournal)? = nil
+    ) {
         self.drive = drive
         self.rootId = rootId
         self.sessionStore = sessionStore
@@ -46,13 +53,21 @@ public struct DriveFolderRemote: Remote {
         journal: (any CreateJournal)? = nil,
         create: Bool = true
     ) async throws -> DriveFolderRemote {
-        let top = DriveFolderRemote(drive: drive, rootId: try await drive.getFile(base, fields: "id").id ?? base, sessionStore: sessionStore)
-        guard !path.isRoot else { return DriveFolderRemote(drive: drive, rootId: top.rootId, sessionStore: sessionStore, journal: journal) }
+        let top = DriveFolderRemote(
+            drive: drive,
+            rootId: try await drive.getFile(base, fields: "id").id ?? base,
+            sessionStore: sessionStore
+        )
+        guard !path.isRoot else {
+            return DriveFolderRemote(drive: drive, rootId: top.rootId, sessionStore: sessionStore, journal: journal)
+        }
         let id: String
         if create {
             id = try await top.makeFolder(path).id ?? "root"
         } else {
-            guard let found = try await top.entry(at: path) else { throw RemoteError(.notFound, path, "no such folder on Drive") }
+            guard let found = try await top.entry(at: path) else {
+                throw RemoteError(.notFound, path, "no such folder on Drive")
+            }
             guard found.isFolder, let foundId = found.id else { throw RemoteError(.notAFolder, path) }
             id = foundId
         }
@@ -64,7 +79,10 @@ public struct DriveFolderRemote: Remote {
     /// the file is still where the create put it; an intent whose file has since moved away is stale and
     /// a fresh ID is used.
     private func create(
-        _ path: RemotePath, in parentId: String, _ make: (String) async throws -> File, existing: (String) async throws -> File
+        _ path: RemotePath,
+        in parentId: String,
+        _ make: (String) async throws -> File,
+        existing: (String) async throws -> File
     ) async throws -> File {
         var id: String
         if let intended = try await journal?.intendedID(for: path) {
@@ -78,7 +96,9 @@ public struct DriveFolderRemote: Remote {
             file = try await make(id)
         } catch let error as DriveAPIError where error.status == 409 {
             let landed = try await drive.getFile(id, fields: "id,name,parents,trashed")
-            if landed.trashed != true, landed.parents?.contains(parentId) == true, landed.name?.utf8.elementsEqual(path.name.utf8) == true {
+            if landed.trashed != true, landed.parents?.contains(parentId) == true,
+                landed.name?.utf8.elementsEqual(path.name.utf8) == true
+            {
                 file = try await existing(id)
             } else {
                 id = try await ids.next()
@@ -97,7 +117,13 @@ public struct DriveFolderRemote: Remote {
     }
 
     public var capabilities: RemoteCapabilities {
-        RemoteCapabilities(isCaseInsensitive: false, allowsDuplicateNames: true, modificationTimePrecision: .milliseconds(1), providesMD5: true, hasTrash: true)
+        RemoteCapabilities(
+            isCaseInsensitive: false,
+            allowsDuplicateNames: true,
+            modificationTimePrecision: .milliseconds(1),
+            providesMD5: true,
+            hasTrash: true
+        )
     }
 
     private func entry(for file: File, at path: RemotePath) -> RemoteEntry {
@@ -135,7 +161,11 @@ public struct DriveFolderRemote: Remote {
         let drive = self.drive
         let fields = Self.fields
         return try await folders.id(for: path) {
-            let existing = try await drive.allFiles(query: .inParents(parentId) && .name(is: path.name) && .notTrashed, fields: fields, orderBy: "createdTime")
+            let existing = try await drive.allFiles(
+                query: .inParents(parentId) && .name(is: path.name) && .notTrashed,
+                fields: fields,
+                orderBy: "createdTime"
+            )
             if let found = existing.first {
                 guard found.isFolder else { throw RemoteError(.notAFolder, path, "a file is in the way") }
                 return found.id
@@ -162,7 +192,9 @@ public struct DriveFolderRemote: Remote {
         var entries: [RemoteEntry] = []
         for file in try await children(of: id) {
             // Drive allows duplicate names; the oldest wins, as in `file(at:)`.
-            guard let name = file.name, let child = try? folder.appending(name), seen.insert(child).inserted else { continue }
+            guard let name = file.name, let child = try? folder.appending(name), seen.insert(child).inserted else {
+                continue
+            }
             if file.isFolder, let childId = file.id { await folders.store(childId, for: child) }
             entries.append(entry(for: file, at: child))
         }
@@ -170,7 +202,9 @@ public struct DriveFolderRemote: Remote {
     }
 
     public func makeFolder(_ path: RemotePath) async throws -> RemoteEntry {
-        guard let id = try await folderID(path, create: true) else { throw RemoteError(.io, path, "the folder could not be made") }
+        guard let id = try await folderID(path, create: true) else {
+            throw RemoteError(.io, path, "the folder could not be made")
+        }
         return entry(for: try await drive.getFile(id, fields: Self.fields), at: path)
     }
 
@@ -178,13 +212,26 @@ public struct DriveFolderRemote: Remote {
         try await upload(from: localFile, to: path, modified: modified, expecting: .unknown)
     }
 
-    public func upload(from localFile: String, to path: RemotePath, modified: Date, expecting: UploadExpectation) async throws -> RemoteEntry {
+    public func upload(
+        from localFile: String,
+        to path: RemotePath,
+        modified: Date,
+        expecting: UploadExpectation
+    ) async throws -> RemoteEntry {
         guard let parent = path.parent else { throw RemoteError(.isAFolder, path, "cannot write the root") }
         guard let parentId = try await folderID(parent, create: true) else { throw RemoteError(.notFound, parent) }
         var metadata = File(modifiedTime: modified)
         if expecting == .unknown, let existing = try await children(of: parentId, named: path.name).first {
             guard !existing.isFolder, let id = existing.id else { throw RemoteError(.isAFolder, path) }
-            return entry(for: try await drive.uploadFile(at: localFile, metadata: metadata, replacing: id, options: uploadOptions(path)), at: path)
+            return entry(
+                for: try await drive.uploadFile(
+                    at: localFile,
+                    metadata: metadata,
+                    replacing: id,
+                    options: uploadOptions(path)
+                ),
+                at: path
+            )
         }
         metadata.name = path.name
         metadata.parents = [parentId]
@@ -194,7 +241,12 @@ public struct DriveFolderRemote: Remote {
             return try await drive.uploadFile(at: localFile, metadata: metadata, options: options)
         } existing: { id in
             // An earlier run's create landed: its content may be stale, so write this one over it.
-            try await drive.uploadFile(at: localFile, metadata: File(modifiedTime: modified), replacing: id, options: options)
+            try await drive.uploadFile(
+                at: localFile,
+                metadata: File(modifiedTime: modified),
+                replacing: id,
+                options: options
+            )
         }
         return entry(for: file, at: path)
     }
@@ -219,7 +271,8 @@ public struct DriveFolderRemote: Remote {
         rename.name = destination.name
         let oldParents = source.parents ?? []
         let moved = try await drive.updateFile(
-            id, rename,
+            id,
+            rename,
             addParents: oldParents.contains(parentId) ? [] : [parentId],
             removeParents: oldParents.contains(parentId) ? [] : oldParents,
             fields: Self.fields
@@ -244,7 +297,8 @@ extension DriveFolderRemote: ChangeTrackingRemote {
 
     public func changes(since cursor: String) async throws -> (changes: [RemoteChange], next: String) {
         // Only small summaries are kept: a feed can hold every file of a large first sync.
-        let fields: Fields = "nextPageToken,newStartPageToken,changes(removed,fileId,file(id,name,mimeType,parents,md5Checksum,trashed))"
+        let fields: Fields =
+            "nextPageToken,newStartPageToken,changes(removed,fileId,file(id,name,mimeType,parents,md5Checksum,trashed))"
         let (changes, next) = try await drive.changes(since: cursor, fields: fields) { change -> RemoteChange? in
             guard let id = change.fileId ?? change.file?.id else { return nil }  // shared-drive changes
             let file = change.file
@@ -265,7 +319,9 @@ extension DriveFolderRemote: RevisionKeepingRemote {
     public func pinCurrentRevision(of path: RemotePath) async throws -> String {
         guard let file = try await file(at: path), let id = file.id else { throw RemoteError(.notFound, path) }
         let head = try await drive.getFile(id, fields: "headRevisionId")
-        guard let revision = head.headRevisionId else { throw RemoteError(.io, path, "Drive keeps no revisions of this file") }
+        guard let revision = head.headRevisionId else {
+            throw RemoteError(.io, path, "Drive keeps no revisions of this file")
+        }
         _ = try await drive.keepRevisionForever(fileId: id, id: revision)
         return revision
     }

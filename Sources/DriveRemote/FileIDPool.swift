@@ -31,7 +31,11 @@ actor FileIDPool {
             if refill == task {
                 refill = nil
                 guard !fetched.isEmpty else {
-                    throw DriveAPIError(code: .invalidResponse, message: "Drive generated no file IDs", method: "files.generateIds")
+                    throw DriveAPIError(
+                        code: .invalidResponse,
+                        message: "Drive generated no file IDs",
+                        method: "files.generateIds"
+                    )
                 }
                 available += fetched
             }

@@ -16,11 +16,15 @@ struct AboutCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let (driveSync, name) = try selection.resolve()
-            let about = try await driveSync.withDrive(account: name) { try await $0.client.about(fields: "user,storageQuota,maxUploadSize") }
+            let about = try await driveSync.withDrive(account: name) {
+                try await $0.client.about(fields: "user,storageQuota,maxUploadSize")
+            }
             print("user: \(about.user?.displayName ?? "-") <\(about.user?.emailAddress ?? "-")>")
             if let quota = about.storageQuota {
                 let limit = quota.limit.map { ProgressDisplay.bytes($0) } ?? "unlimited"
-                print("used: \(ProgressDisplay.bytes(quota.usage ?? 0)) of \(limit) (in Drive: \(ProgressDisplay.bytes(quota.usageInDrive ?? 0)), in trash: \(ProgressDisplay.bytes(quota.usageInDriveTrash ?? 0)))")
+                print(
+                    "used: \(ProgressDisplay.bytes(quota.usage ?? 0)) of \(limit) (in Drive: \(ProgressDisplay.bytes(quota.usageInDrive ?? 0)), in trash: \(ProgressDisplay.bytes(quota.usageInDriveTrash ?? 0)))"
+                )
             }
             if let max = about.maxUploadSize { print("largest upload: \(ProgressDisplay.bytes(max))") }
         }
@@ -32,7 +36,8 @@ struct TestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
         abstract: "Check connectivity and authentication for an account.",
-        discussion: "Exits 0 when Drive answers and accepts the credentials, 5 when they are missing or refused, 1 otherwise."
+        discussion:
+            "Exits 0 when Drive answers and accepts the credentials, 5 when they are missing or refused, 1 otherwise."
     )
 
     @OptionGroup var selection: AccountSelection
@@ -59,7 +64,12 @@ struct AccountSelection: ParsableArguments {
     /// DriveSync and the account's name (`nil`: the default account); a trailing path is ignored.
     func resolve() throws -> (DriveSync, String?) {
         let driveSync = try global.driveSync()
-        guard case .drive(let name, _) = try Location(parsing: account.hasSuffix(":") ? account : account + ":", accounts: driveSync.accountNames) else {
+        guard
+            case .drive(let name, _) = try Location(
+                parsing: account.hasSuffix(":") ? account : account + ":",
+                accounts: driveSync.accountNames
+            )
+        else {
             throw DriveSyncError("'\(account)' is not an account; write drive: or NAME:")
         }
         return (driveSync, name)

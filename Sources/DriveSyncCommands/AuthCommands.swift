@@ -61,9 +61,15 @@ struct AuthCommand: AsyncParsableCommand {
         var noBrowser = false
 
         func validate() throws {
-            if DriveScope(rawValue: scope) == nil { throw ValidationError("--scope is drive.file, drive.readonly or drive, not '\(scope)'.") }
-            if subject != nil && serviceAccount == nil { throw ValidationError("--subject goes with --service-account.") }
-            if device && serviceAccount != nil { throw ValidationError("Choose --device or --service-account, not both.") }
+            if DriveScope(rawValue: scope) == nil {
+                throw ValidationError("--scope is drive.file, drive.readonly or drive, not '\(scope)'.")
+            }
+            if subject != nil && serviceAccount == nil {
+                throw ValidationError("--subject goes with --service-account.")
+            }
+            if device && serviceAccount != nil {
+                throw ValidationError("Choose --device or --service-account, not both.")
+            }
             if name == "drive" || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) {
                 throw ValidationError("An account name uses letters, digits, - and _ and is not 'drive'.")
             }
@@ -86,12 +92,20 @@ struct AuthCommand: AsyncParsableCommand {
                 var credential: StoredCredential
                 if let serviceAccount {
                     guard let data = FileManager.default.contents(atPath: serviceAccount) else {
-                        throw DriveSyncError("cannot read \(serviceAccount); give the service-account key file (JSON) from the Cloud console")
+                        throw DriveSyncError(
+                            "cannot read \(serviceAccount); give the service-account key file (JSON) from the Cloud console"
+                        )
                     }
-                    credential = try await flows.loginWithServiceAccount(request, key: try ServiceAccountKey(json: data), subject: subject)
+                    credential = try await flows.loginWithServiceAccount(
+                        request,
+                        key: try ServiceAccountKey(json: data),
+                        subject: subject
+                    )
                 } else if device {
                     credential = try await flows.loginWithDevice(request) { authorization in
-                        printNote("On a device with a browser, open \(authorization.verificationURL) and enter the code \(authorization.userCode)")
+                        printNote(
+                            "On a device with a browser, open \(authorization.verificationURL) and enter the code \(authorization.userCode)"
+                        )
                     }
                 } else {
                     credential = try await flows.loginWithBrowser(request) { url in
@@ -100,7 +114,9 @@ struct AuthCommand: AsyncParsableCommand {
                     }
                 }
                 // Who signed in, for auth status.
-                let email = try await driveSync.withDrive(account: name) { try await $0.client.about(fields: "user").user?.emailAddress }
+                let email = try await driveSync.withDrive(account: name) {
+                    try await $0.client.about(fields: "user").user?.emailAddress
+                }
                 credential.email = email
                 try driveSync.credentialStore.save(credential)
                 if driveSync.credentialStore.defaultAccount() == nil { try driveSync.credentialStore.setDefault(name) }
@@ -114,7 +130,10 @@ struct AuthCommand: AsyncParsableCommand {
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the accounts, their scopes and expiry, and the default.")
+        static let configuration = CommandConfiguration(
+            commandName: "status",
+            abstract: "Show the accounts, their scopes and expiry, and the default."
+        )
 
         @OptionGroup var global: GlobalOptions
 
@@ -122,7 +141,9 @@ struct AuthCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let driveSync = try global.driveSync()
                 let names = driveSync.accountNames
-                if names.isEmpty { print("No accounts: drive: is the embedded local drive. Sign in with drivesync auth login NAME.") }
+                if names.isEmpty {
+                    print("No accounts: drive: is the embedded local drive. Sign in with drivesync auth login NAME.")
+                }
                 let defaultName = try? driveSync.defaultAccountName()
                 for name in names {
                     let marker = name == defaultName ? " (default)" : ""
@@ -135,11 +156,14 @@ struct AuthCommand: AsyncParsableCommand {
                             print("\(name)\(marker): not signed in (drivesync auth login \(name))")
                             continue
                         }
-                        let who = credential.kind == .serviceAccount
+                        let who =
+                            credential.kind == .serviceAccount
                             ? "service account \(credential.serviceAccount?.clientEmail ?? "?")\(credential.subject.map { " for \($0)" } ?? "")"
                             : credential.email ?? "unknown user"
                         let expiry = credential.accessTokenExpiry.map { DriveTimestamp.format($0) } ?? "none"
-                        print("\(name)\(marker): \(who), scope \(Login.shortScopes(credential.scopes)), access token until \(expiry)\(credential.endpoint.map { ", endpoint \($0)" } ?? "")")
+                        print(
+                            "\(name)\(marker): \(who), scope \(Login.shortScopes(credential.scopes)), access token until \(expiry)\(credential.endpoint.map { ", endpoint \($0)" } ?? "")"
+                        )
                     } catch {
                         print("\(name)\(marker): \(error)")
                     }
@@ -149,7 +173,10 @@ struct AuthCommand: AsyncParsableCommand {
     }
 
     struct Logout: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "logout", abstract: "Revoke an account's grant, then delete its stored credentials.")
+        static let configuration = CommandConfiguration(
+            commandName: "logout",
+            abstract: "Revoke an account's grant, then delete its stored credentials."
+        )
 
         @OptionGroup var global: GlobalOptions
 
@@ -159,16 +186,25 @@ struct AuthCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let driveSync = try global.driveSync()
-                guard let account = try name ?? driveSync.defaultAccountName() else { throw DriveSyncError("no account is signed in") }
-                guard driveSync.credentialStore.accounts().contains(account) else { throw DriveSyncError("'\(account)' has no stored credentials") }
-                if let note = try await LoginFlows(store: driveSync.credentialStore).logout(account) { printNote("note: \(note)") }
+                guard let account = try name ?? driveSync.defaultAccountName() else {
+                    throw DriveSyncError("no account is signed in")
+                }
+                guard driveSync.credentialStore.accounts().contains(account) else {
+                    throw DriveSyncError("'\(account)' has no stored credentials")
+                }
+                if let note = try await LoginFlows(store: driveSync.credentialStore).logout(account) {
+                    printNote("note: \(note)")
+                }
                 print("Signed out '\(account)'.")
             }
         }
     }
 
     struct Default: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "default", abstract: "Choose the account drive: means.")
+        static let configuration = CommandConfiguration(
+            commandName: "default",
+            abstract: "Choose the account drive: means."
+        )
 
         @OptionGroup var global: GlobalOptions
 
@@ -178,7 +214,9 @@ struct AuthCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let driveSync = try global.driveSync()
-                guard driveSync.accountNames.contains(name) else { throw DriveSyncError("unknown account '\(name)'; sign it in with drivesync auth login \(name)") }
+                guard driveSync.accountNames.contains(name) else {
+                    throw DriveSyncError("unknown account '\(name)'; sign it in with drivesync auth login \(name)")
+                }
                 try driveSync.credentialStore.setDefault(name)
                 print("drive: now means '\(name)'.")
             }

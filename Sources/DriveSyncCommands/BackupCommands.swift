@@ -16,7 +16,10 @@ struct BackupCommand: AsyncParsableCommand {
             build outputs, caches and virtual environments; a backup folder inside the source is never
             backed up into itself.
             """,
-        subcommands: [Snapshot.self, Versioned.self, List.self, Show.self, Diff.self, Restore.self, Prune.self, Push.self, Stats.self]
+        subcommands: [
+            Snapshot.self, Versioned.self, List.self, Show.self, Diff.self, Restore.self, Prune.self, Push.self,
+            Stats.self,
+        ]
     )
 
     /// Options of the two backup modes.
@@ -40,7 +43,13 @@ struct BackupCommand: AsyncParsableCommand {
 
         func runner(defaultFolder: String) throws -> BackupRunner {
             let ignore = try global.driveSync(projectFolder: source).configuration.ignore
-            return BackupRunner(source: source, destination: to ?? defaultFolder, note: note, checksum: checksum, extraIgnores: ignore)
+            return BackupRunner(
+                source: source,
+                destination: to ?? defaultFolder,
+                note: note,
+                checksum: checksum,
+                extraIgnores: ignore
+            )
         }
 
         func report(_ outcome: BackupRunner.Outcome) {
@@ -49,29 +58,37 @@ struct BackupCommand: AsyncParsableCommand {
             if global.isVerbose || dryRun {
                 for step in outcome.steps {
                     switch step {
-                    case .copy(let path, let change, _): print("\(dryRun ? "would copy" : "copied") \(path) (\(change.rawValue))")
+                    case .copy(let path, let change, _):
+                        print("\(dryRun ? "would copy" : "copied") \(path) (\(change.rawValue))")
                     case .link(let path, _): print("\(dryRun ? "would link" : "linked") \(path)")
-                    case .remove(let path, false, _): print("\(dryRun ? "would remove" : "removed") \(path) (kept in deleted/)")
+                    case .remove(let path, false, _):
+                        print("\(dryRun ? "would remove" : "removed") \(path) (kept in deleted/)")
                     default: break
                     }
                 }
             }
-            print("\(dryRun ? "Dry run: " : "")\(record.mode.rawValue) \(record.version): \(record.copied) copied (\(ProgressDisplay.bytes(record.copiedBytes))), \(record.linked) linked, \(record.unchanged) unchanged, \(record.removed) removed\(dryRun ? "; nothing changed" : "").")
+            print(
+                "\(dryRun ? "Dry run: " : "")\(record.mode.rawValue) \(record.version): \(record.copied) copied (\(ProgressDisplay.bytes(record.copiedBytes))), \(record.linked) linked, \(record.unchanged) unchanged, \(record.removed) removed\(dryRun ? "; nothing changed" : "")."
+            )
         }
     }
 
     struct Snapshot: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "snapshot",
-            abstract: "Mirror the source into the backup folder (default ./backups/system_snapshot), copying only changes.",
-            discussion: "Files gone from the source leave the mirror for deleted/<time>/, never lost; records/<time>.json says what each run did."
+            abstract:
+                "Mirror the source into the backup folder (default ./backups/system_snapshot), copying only changes.",
+            discussion:
+                "Files gone from the source leave the mirror for deleted/<time>/, never lost; records/<time>.json says what each run did."
         )
 
         @OptionGroup var options: RunOptions
 
         func run() async throws {
             try await reportingErrors {
-                options.report(try options.runner(defaultFolder: "backups/system_snapshot").snapshot(dryRun: options.dryRun))
+                options.report(
+                    try options.runner(defaultFolder: "backups/system_snapshot").snapshot(dryRun: options.dryRun)
+                )
             }
         }
     }
@@ -79,8 +96,10 @@ struct BackupCommand: AsyncParsableCommand {
     struct Versioned: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "versioned",
-            abstract: "A new timestamped version of the source (default in ./backups/versions); unchanged files are hard links.",
-            discussion: "Every version is a complete, browsable tree and costs only what changed. Example: drivesync backup versioned . --note 'before the migration'"
+            abstract:
+                "A new timestamped version of the source (default in ./backups/versions); unchanged files are hard links.",
+            discussion:
+                "Every version is a complete, browsable tree and costs only what changed. Example: drivesync backup versioned . --note 'before the migration'"
         )
 
         @OptionGroup var options: RunOptions
@@ -101,7 +120,10 @@ struct BackupCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the versions with their notes and sizes.")
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List the versions with their notes and sizes."
+        )
 
         @OptionGroup var folder: VersionsFolder
 
@@ -112,14 +134,19 @@ struct BackupCommand: AsyncParsableCommand {
                 if versions.isEmpty { print("No versions in \(folder.to).") }
                 for version in versions {
                     let record = try runner.record(of: version)
-                    print("\(version)  \(record.copied) copied, \(record.linked) linked, \(record.removed) removed\(record.note.map { "  \($0)" } ?? "")")
+                    print(
+                        "\(version)  \(record.copied) copied, \(record.linked) linked, \(record.removed) removed\(record.note.map { "  \($0)" } ?? "")"
+                    )
                 }
             }
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a version's record and changelog.")
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Show a version's record and changelog."
+        )
 
         @OptionGroup var folder: VersionsFolder
 
@@ -129,15 +156,22 @@ struct BackupCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let record = try folder.runner.record(of: version)
-                print("version \(record.version) of \(record.source), \(record.time)\(record.note.map { ": \($0)" } ?? "")")
-                print("\(record.copied) copied (\(ProgressDisplay.bytes(record.copiedBytes))), \(record.linked) linked (\(ProgressDisplay.bytes(record.linkedBytes))), \(record.removed) removed, \(String(format: "%.1f", record.durationSeconds)) s")
+                print(
+                    "version \(record.version) of \(record.source), \(record.time)\(record.note.map { ": \($0)" } ?? "")"
+                )
+                print(
+                    "\(record.copied) copied (\(ProgressDisplay.bytes(record.copiedBytes))), \(record.linked) linked (\(ProgressDisplay.bytes(record.linkedBytes))), \(record.removed) removed, \(String(format: "%.1f", record.durationSeconds)) s"
+                )
                 for entry in record.changelog { print("  \(entry.change.rawValue) \(entry.path)") }
             }
         }
     }
 
     struct Diff: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "diff", abstract: "What changed between two versions.")
+        static let configuration = CommandConfiguration(
+            commandName: "diff",
+            abstract: "What changed between two versions."
+        )
 
         @OptionGroup var folder: VersionsFolder
         @Argument(help: "The older version.") var older: String
@@ -149,7 +183,9 @@ struct BackupCommand: AsyncParsableCommand {
                 for path in difference.added { print("added    \(path)") }
                 for path in difference.modified { print("modified \(path)") }
                 for path in difference.removed { print("removed  \(path)") }
-                print("\(difference.added.count) added, \(difference.modified.count) modified, \(difference.removed.count) removed.")
+                print(
+                    "\(difference.added.count) added, \(difference.modified.count) modified, \(difference.removed.count) removed."
+                )
             }
         }
     }
@@ -158,7 +194,8 @@ struct BackupCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "restore",
             abstract: "Restore a version, or some of its files and folders, with their times; each copy is verified.",
-            discussion: "Existing files are never overwritten unless --overwrite. Example: drivesync backup restore 20261121T190500Z notes --to /tmp/restored"
+            discussion:
+                "Existing files are never overwritten unless --overwrite. Example: drivesync backup restore 20261121T190500Z notes --to /tmp/restored"
         )
 
         @Option(help: "The versioned backup folder.") var from = "backups/versions"
@@ -172,8 +209,15 @@ struct BackupCommand: AsyncParsableCommand {
                 let selected = try paths.map { text in
                     do { return try RemotePath(text) } catch { throw DriveSyncError("\(error)") }
                 }
-                let report = try BackupRunner(source: ".", destination: from).restore(version: version, paths: selected, to: to, overwrite: overwrite)
-                print("Restored \(report.restored.count) files (\(ProgressDisplay.bytes(report.bytes))) into \(to), each verified.")
+                let report = try BackupRunner(source: ".", destination: from).restore(
+                    version: version,
+                    paths: selected,
+                    to: to,
+                    overwrite: overwrite
+                )
+                print(
+                    "Restored \(report.restored.count) files (\(ProgressDisplay.bytes(report.bytes))) into \(to), each verified."
+                )
             }
         }
     }
@@ -185,7 +229,9 @@ struct BackupCommand: AsyncParsableCommand {
         @Argument(help: "The backup folder to send (default ./backups).")
         var folder = "backups"
 
-        @Option(help: "The Drive folder NAME/ it goes to (default: the current folder's name); NAME:PATH picks an account.")
+        @Option(
+            help: "The Drive folder NAME/ it goes to (default: the current folder's name); NAME:PATH picks an account."
+        )
         var project: String?
 
         func request(_ driveSync: DriveSync) throws -> DriveSync.SyncRequest {
@@ -207,7 +253,8 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await transfer.run(target.global, destination: target.project ?? "drive:") { progress, stop in
-                try await transfer.perform(target.global, projectFolder: nil, progress: progress, stop: stop) { driveSync in
+                try await transfer.perform(target.global, projectFolder: nil, progress: progress, stop: stop) {
+                    driveSync in
                     var request = try target.request(driveSync)
                     request.tags = ["backup"]  // unless --tag says otherwise
                     return request
@@ -217,7 +264,10 @@ struct BackupCommand: AsyncParsableCommand {
     }
 
     struct Stats: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "stats", abstract: "What a pushed backup folder's state tracks, and what is pending.")
+        static let configuration = CommandConfiguration(
+            commandName: "stats",
+            abstract: "What a pushed backup folder's state tracks, and what is pending."
+        )
 
         @OptionGroup var target: PushTarget
 
@@ -227,10 +277,14 @@ struct BackupCommand: AsyncParsableCommand {
                 var request = try target.request(driveSync)
                 request.dryRun = true
                 let source = URL(fileURLWithPath: request.source).standardizedFileURL.path
-                let tracked = try await driveSync.statistics().first { $0.pair.source == source && $0.pair.destination == request.destination.description }
+                let tracked = try await driveSync.statistics().first {
+                    $0.pair.source == source && $0.pair.destination == request.destination.description
+                }
                 print("\(source) -> \(request.destination)")
                 if let tracked {
-                    print("  tracked: \(tracked.files) files, \(tracked.folders) folders, \(ProgressDisplay.bytes(tracked.bytes))")
+                    print(
+                        "  tracked: \(tracked.files) files, \(tracked.folders) folders, \(ProgressDisplay.bytes(tracked.bytes))"
+                    )
                     for failure in tracked.failed { print("  failed: \(failure.path) (\(failure.attempts) attempts)") }
                 } else {
                     print("  never pushed")
@@ -245,7 +299,8 @@ struct BackupCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "prune",
             abstract: "Remove versions a calendar-based policy does not keep (as restic forget); never the newest.",
-            discussion: "Example: drivesync backup prune --keep-last 3 --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --dry-run"
+            discussion:
+                "Example: drivesync backup prune --keep-last 3 --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --dry-run"
         )
 
         @OptionGroup var folder: VersionsFolder
@@ -262,18 +317,31 @@ struct BackupCommand: AsyncParsableCommand {
                 throw ValidationError("--keep-* values cannot be negative.")
             }
             if [keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly].allSatisfy({ $0 == 0 }) {
-                throw ValidationError("Give at least one --keep-* option (without one, only the newest version would stay).")
+                throw ValidationError(
+                    "Give at least one --keep-* option (without one, only the newest version would stay)."
+                )
             }
         }
 
         func run() async throws {
             try await reportingErrors {
-                let policy = RetentionPolicy(last: keepLast, hourly: keepHourly, daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly, yearly: keepYearly)
+                let policy = RetentionPolicy(
+                    last: keepLast,
+                    hourly: keepHourly,
+                    daily: keepDaily,
+                    weekly: keepWeekly,
+                    monthly: keepMonthly,
+                    yearly: keepYearly
+                )
                 let decisions = try folder.runner.prune(policy, dryRun: dryRun)
                 for (version, decision) in decisions {
-                    print("\(decision.keep ? "keep  " : (dryRun ? "would remove" : "remove")) \(version)\(decision.keep ? "  (\(decision.reasons.joined(separator: ", ")))" : "")")
+                    print(
+                        "\(decision.keep ? "keep  " : (dryRun ? "would remove" : "remove")) \(version)\(decision.keep ? "  (\(decision.reasons.joined(separator: ", ")))" : "")"
+                    )
                 }
-                print("\(decisions.filter { !$0.decision.keep }.count) of \(decisions.count) versions \(dryRun ? "would be " : "")removed.")
+                print(
+                    "\(decisions.filter { !$0.decision.keep }.count) of \(decisions.count) versions \(dryRun ? "would be " : "")removed."
+                )
             }
         }
     }

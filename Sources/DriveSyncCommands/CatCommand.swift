@@ -25,7 +25,10 @@ struct CatCommand: AsyncParsableCommand {
     @Option(help: "Bytes START-END (inclusive, as HTTP Range), or START- for the rest of the file.")
     var range: String?
 
-    @Flag(help: "Check a whole file's MD5 as it streams (slower than the network); a mismatch exits with an error at the end.")
+    @Flag(
+        help:
+            "Check a whole file's MD5 as it streams (slower than the network); a mismatch exits with an error at the end."
+    )
     var checksum = false
 
     /// `START-END` as a half-open range (`START-` reads to the end).
@@ -38,14 +41,17 @@ struct CatCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        if let range, Self.parseRange(range) == nil { throw ValidationError("--range takes START-END or START- (bytes), not '\(range)'.") }
+        if let range, Self.parseRange(range) == nil {
+            throw ValidationError("--range takes START-END or START- (bytes), not '\(range)'.")
+        }
     }
 
     func run() async throws {
         let bytes = range.flatMap(Self.parseRange)
         try await reportingErrors {
             let driveSync = try global.driveSync()
-            try await driveSync.read(try global.location(location, in: driveSync), range: bytes, verify: checksum) { stream in
+            try await driveSync.read(try global.location(location, in: driveSync), range: bytes, verify: checksum) {
+                stream in
                 for try await buffer in stream {
                     try buffer.withUnsafeReadableBytes { try writeAll(STDOUT_FILENO, $0) }
                 }

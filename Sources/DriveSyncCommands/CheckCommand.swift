@@ -29,7 +29,9 @@ struct CheckCommand: AsyncParsableCommand {
         for path in report.differing { print("differs: \(path)") }
         for path in report.missingOnDestination { print("missing on \(destination): \(path)") }
         for path in report.missingInSource { print("only on \(destination): \(path)") }
-        print("\(report.identical.count) identical, \(report.differing.count) differ, \(report.missingOnDestination.count) missing on the destination, \(report.missingInSource.count) only on the destination.")
+        print(
+            "\(report.identical.count) identical, \(report.differing.count) differ, \(report.missingOnDestination.count) missing on the destination, \(report.missingInSource.count) only on the destination."
+        )
         if !report.isIdentical { throw ExitCode(.differences) }
     }
 }

@@ -1,12 +1,13 @@
 import ArgumentParser
 import DriveEmulator
+import Hummingbird
+import Logging
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Hummingbird
-import Logging
 
 #if canImport(Glibc)
 import Glibc
@@ -41,13 +42,18 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Folder for the emulator's SQLite metadata and file content; survives restarts.")
     var data: String?
 
-    @Flag(help: "Keep everything in memory (content in a temporary folder removed at exit). The default without --data.")
+    @Flag(
+        help: "Keep everything in memory (content in a temporary folder removed at exit). The default without --data."
+    )
     var inMemory = false
 
     @Option(name: .customLong("user"), help: "A user's email; repeat with --token for several users.")
     var users: [String] = []
 
-    @Option(name: .customLong("token"), help: "The fixed, non-expiring access token of the --user at the same position.")
+    @Option(
+        name: .customLong("token"),
+        help: "The fixed, non-expiring access token of the --user at the same position."
+    )
     var tokens: [String] = []
 
     @Option(help: "Storage quota per user, in bytes.")
@@ -72,7 +78,11 @@ struct EmulatorCommand: AsyncParsableCommand {
 
     func validate() throws {
         if data != nil, inMemory { throw ValidationError("Use either --data DIR or --in-memory, not both.") }
-        if users.count != tokens.count { throw ValidationError("Give one --token for each --user (got \(users.count) users, \(tokens.count) tokens).") }
+        if users.count != tokens.count {
+            throw ValidationError(
+                "Give one --token for each --user (got \(users.count) users, \(tokens.count) tokens)."
+            )
+        }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together.") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535.") }
     }
@@ -82,7 +92,9 @@ struct EmulatorCommand: AsyncParsableCommand {
         var accounts = Array(zip(users, tokens))
         if accounts.isEmpty {
             var generator = SystemRandomNumberGenerator()
-            let token = "ya29.local-" + String((0..<32).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement(using: &generator)! })
+            let token =
+                "ya29.local-"
+                + String((0..<32).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement(using: &generator)! })
             accounts = [("me@drivesync.local", token)]
         }
         let configuration = EmulatorConfiguration(
@@ -95,7 +107,9 @@ struct EmulatorCommand: AsyncParsableCommand {
     }
 
     static func expandingTilde(_ path: String) -> String {
-        guard path == "~" || path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] else { return path }
+        guard path == "~" || path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] else {
+            return path
+        }
         return home + path.dropFirst()
     }
 

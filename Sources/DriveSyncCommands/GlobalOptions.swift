@@ -33,7 +33,8 @@ struct GlobalOptions: ParsableArguments {
     /// DriveSync with the configuration (and `projectFolder`'s `.drivesync.ini`) loaded.
     func driveSync(projectFolder: String? = nil, home: String = DriveSyncHome.resolve()) throws -> DriveSync {
         let configuration = try Configuration.load(explicit: config, projectFolder: projectFolder)
-        var driveSync = DriveSync(configuration: configuration, home: home, logger: Logger(label: "drivesync")) { message in
+        var driveSync = DriveSync(configuration: configuration, home: home, logger: Logger(label: "drivesync")) {
+            message in
             FileHandle.standardError.write(Data((message + "\n").utf8))
         }
         driveSync.pacing = pacing?.pacing
@@ -126,7 +127,7 @@ func reportingErrors<Result>(_ body: () async throws -> Result) async throws -> 
     } catch let error as any UserFacingError {
         printError(error.description)
         throw ExitCode(error.exitStatus)
-    } catch where isCancellation(error) {
+    } catch  where isCancellation(error) {
         printError(Interrupted(signal: SIGINT).description)
         throw ExitCode(ExitStatus.signalled(SIGINT))
     } catch {

@@ -57,8 +57,14 @@ struct ListJSONCommand: AsyncParsableCommand {
         let entries = try await reportingErrors { try await list(global: global, location, recursive: recursive) }
         let items = entries.map { entry in
             Item(
-                Path: entry.path.description, Name: entry.path.name, Size: entry.isFolder ? -1 : entry.size, MimeType: entry.mimeType,
-                ModTime: DriveTimestamp.format(entry.modified), IsDir: entry.isFolder, ID: entry.id, Hashes: entry.md5.map { ["md5": $0] }
+                Path: entry.path.description,
+                Name: entry.path.name,
+                Size: entry.isFolder ? -1 : entry.size,
+                MimeType: entry.mimeType,
+                ModTime: DriveTimestamp.format(entry.modified),
+                IsDir: entry.isFolder,
+                ID: entry.id,
+                Hashes: entry.md5.map { ["md5": $0] }
             )
         }
         let encoder = JSONEncoder()

@@ -1,6 +1,7 @@
 import Foundation
 import SyncEngine
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -42,12 +43,20 @@ final class ProgressDisplay: Sendable {
                 if failed { counts.failed += 1 }
                 if isTerminal {
                     let now = ContinuousClock.now
-                    if let last = counts.lastDraw, now - last < .milliseconds(100), counts.doneActions < counts.actions { return nil }
+                    if let last = counts.lastDraw, now - last < .milliseconds(100), counts.doneActions < counts.actions
+                    {
+                        return nil
+                    }
                     counts.lastDraw = now
-                    return "\r\u{1B}[K" + Self.status(
-                        done: counts.doneActions, of: counts.actions, bytes: counts.doneBytes, of: counts.bytes,
-                        failed: counts.failed, elapsed: now - start
-                    )
+                    return "\r\u{1B}[K"
+                        + Self.status(
+                            done: counts.doneActions,
+                            of: counts.actions,
+                            bytes: counts.doneBytes,
+                            of: counts.bytes,
+                            failed: counts.failed,
+                            elapsed: now - start
+                        )
                 }
                 return verbose ? "\(failed ? "failed" : "done"): \(action)\n" : nil
             }
@@ -61,7 +70,14 @@ final class ProgressDisplay: Sendable {
     }
 
     /// `files 3/10  1.0 MiB/4.0 MiB  512.0 KiB/s  ETA 0:06`.
-    static func status(done: Int, of actions: Int, bytes doneBytes: Int64, of totalBytes: Int64, failed: Int, elapsed: Duration) -> String {
+    static func status(
+        done: Int,
+        of actions: Int,
+        bytes doneBytes: Int64,
+        of totalBytes: Int64,
+        failed: Int,
+        elapsed: Duration
+    ) -> String {
         let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 0.001)
         let rate = Double(doneBytes) / seconds
         var text = "files \(done)/\(actions)  \(bytes(doneBytes))/\(bytes(totalBytes))  \(bytes(Int64(rate)))/s"

@@ -47,7 +47,10 @@ struct PullCommand: AsyncParsableCommand {
     @Option(help: "Shortcuts: follow (pull what they point to, under the shortcut's name) or skip.")
     var shortcuts = PullLayout.Shortcuts.follow.rawValue
 
-    @Option(help: "Export formats for Google documents, most wanted first (docx,xlsx,pptx,odt,ods,odp,pdf,txt,csv,svg,png,…).")
+    @Option(
+        help:
+            "Export formats for Google documents, most wanted first (docx,xlsx,pptx,odt,ods,odp,pdf,txt,csv,svg,png,…)."
+    )
     var exportFormats: String?
 
     @Option(help: "Files fetched at once (default 4, or transfers in the configuration).")
@@ -58,16 +61,23 @@ struct PullCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let transfers, transfers < 1 { throw ValidationError("--transfers must be at least 1.") }
-        if PullLayout.Shortcuts(rawValue: shortcuts) == nil { throw ValidationError("--shortcuts takes follow or skip, not '\(shortcuts)'.") }
+        if PullLayout.Shortcuts(rawValue: shortcuts) == nil {
+            throw ValidationError("--shortcuts takes follow or skip, not '\(shortcuts)'.")
+        }
         if let exportFormats {
-            do { _ = try ExportFormat.preferences(parsing: exportFormats) } catch { throw ValidationError("--export-formats: \(error)") }
+            do { _ = try ExportFormat.preferences(parsing: exportFormats) } catch {
+                throw ValidationError("--export-formats: \(error)")
+            }
         }
     }
 
     /// Runs the pull and returns what happened (`run` prints it).
     func perform(home: String = DriveSyncHome.resolve(), stop: StopRequest? = nil) async throws -> PullSession.Outcome {
         let driveSync = try global.driveSync(home: home)
-        var request = DriveSync.PullRequest(source: try global.location(source, in: driveSync), destination: destination)
+        var request = DriveSync.PullRequest(
+            source: try global.location(source, in: driveSync),
+            destination: destination
+        )
         request.delete = delete
         request.sharedDrive = sharedDrive
         request.shortcuts = PullLayout.Shortcuts(rawValue: shortcuts) ?? .follow
@@ -82,7 +92,11 @@ struct PullCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runInterruptibly { stop in try await perform(stop: stop) } then: { try report($0) }
+        try await runInterruptibly { stop in
+            try await perform(stop: stop)
+        } then: {
+            try report($0)
+        }
     }
 
     /// Prints what a pull did and sets the exit status.
@@ -103,7 +117,9 @@ struct PullCommand: AsyncParsableCommand {
         if report.trashed > 0 { parts.append("\(report.trashed) moved to the trash") }
         let source = outcome.remoteView == .fromChangesFeed ? "from the changes feed" : "listed"
         print("pulled (\(source)): " + parts.joined(separator: ", ") + ", \(ProgressDisplay.bytes(report.bytes))")
-        if report.notStarted > 0 { print("\(report.notStarted) file(s) not fetched yet (stopped); the next pull fetches them") }
+        if report.notStarted > 0 {
+            print("\(report.notStarted) file(s) not fetched yet (stopped); the next pull fetches them")
+        }
         guard report.failures.isEmpty else {
             for failure in report.failures { printError("failed: \(failure.path): \(failure.error)") }
             printError("\(report.failures.count) file(s) failed; the next pull tries them again")
@@ -113,7 +129,8 @@ struct PullCommand: AsyncParsableCommand {
 
     static func describe(_ action: PullAction) -> String {
         switch action {
-        case .makeFolder(let path, let replacing): "make folder \(path)" + (replacing == .keptAside ? " (the file in the way kept aside)" : "")
+        case .makeFolder(let path, let replacing):
+            "make folder \(path)" + (replacing == .keptAside ? " (the file in the way kept aside)" : "")
         case .download(let target, let replacing):
             (target.content == .file ? "download " : "export ") + "\(target.path)"
                 + (replacing == .keptAside ? " (local version kept aside)" : "")

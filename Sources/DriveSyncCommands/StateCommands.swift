@@ -21,10 +21,18 @@ struct StatsCommand: AsyncParsableCommand {
             for pair in statistics {
                 print("\(pair.pair.source) -> \(pair.pair.destination)")
                 print("  \(pair.files) files, \(pair.folders) folders, \(ProgressDisplay.bytes(pair.bytes))")
-                if let last = pair.lastSynced { print("  last synced \(DriveTimestamp.format(Date(timeIntervalSince1970: Double(last) / 1000)))") }
-                print("  remote changes: \(pair.followsChangesFeed ? "read from the changes feed" : "listed in full on the next run")")
-                if pair.pendingCreates > 0 { print("  \(pair.pendingCreates) creates interrupted (checked on the next run)") }
-                for failure in pair.failed { print("  failed: \(failure.path) (\(failure.attempts) attempts): \(failure.lastError)") }
+                if let last = pair.lastSynced {
+                    print("  last synced \(DriveTimestamp.format(Date(timeIntervalSince1970: Double(last) / 1000)))")
+                }
+                print(
+                    "  remote changes: \(pair.followsChangesFeed ? "read from the changes feed" : "listed in full on the next run")"
+                )
+                if pair.pendingCreates > 0 {
+                    print("  \(pair.pendingCreates) creates interrupted (checked on the next run)")
+                }
+                for failure in pair.failed {
+                    print("  failed: \(failure.path) (\(failure.attempts) attempts): \(failure.lastError)")
+                }
             }
         }
     }
@@ -56,7 +64,10 @@ struct TrackerCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let driveSync = try global.driveSync(projectFolder: source)
-                let forgotten = try await driveSync.clearTracker(source: source, destination: try global.location(destination, in: driveSync))
+                let forgotten = try await driveSync.clearTracker(
+                    source: source,
+                    destination: try global.location(destination, in: driveSync)
+                )
                 print("Forgot \(forgotten) entries; the next sync compares \(source) and \(destination) in full.")
             }
         }
@@ -90,7 +101,10 @@ struct RetryCommand: AsyncParsableCommand {
             print("\(pair.source) -> \(pair.destination): retrying \(failures.count) files")
             let outcome = try await reportingErrors {
                 let pairDriveSync = try global.driveSync(projectFolder: pair.source)
-                var request = DriveSync.SyncRequest(source: pair.source, destination: try global.location(pair.destination, in: pairDriveSync))
+                var request = DriveSync.SyncRequest(
+                    source: pair.source,
+                    destination: try global.location(pair.destination, in: pairDriveSync)
+                )
                 request.only = Set(failures.map(\.path))
                 request.tags = failures.first?.tags ?? []
                 request.note = failures.first?.note

@@ -45,9 +45,17 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     /// Runs the sync and returns what happened (`run` prints it).
-    func perform(home: String = DriveSyncHome.resolve(), progress: ProgressDisplay? = nil, stop: StopRequest? = nil) async throws -> SyncSession.Outcome {
-        try await transfer.perform(global, projectFolder: source, home: home, progress: progress, stop: stop) { driveSync in
-            let target = try global.location(destination ?? "drive:" + URL(fileURLWithPath: source).standardizedFileURL.lastPathComponent, in: driveSync)
+    func perform(
+        home: String = DriveSyncHome.resolve(),
+        progress: ProgressDisplay? = nil,
+        stop: StopRequest? = nil
+    ) async throws -> SyncSession.Outcome {
+        try await transfer.perform(global, projectFolder: source, home: home, progress: progress, stop: stop) {
+            driveSync in
+            let target = try global.location(
+                destination ?? "drive:" + URL(fileURLWithPath: source).standardizedFileURL.lastPathComponent,
+                in: driveSync
+            )
             var request = DriveSync.SyncRequest(source: source, destination: target)
             request.delete = delete
             request.deletionLimit = maxDelete.flatMap(DeletionLimit.init(parsing:))
@@ -56,7 +64,9 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await transfer.run(global, destination: destination ?? "drive:") { try await perform(progress: $0, stop: $1) }
+        try await transfer.run(global, destination: destination ?? "drive:") {
+            try await perform(progress: $0, stop: $1)
+        }
     }
 }
 
@@ -82,8 +92,13 @@ struct CopyCommand: AsyncParsableCommand {
     @Argument(help: "Where: drive:PATH, NAME:PATH or a local folder.")
     var destination: String
 
-    func perform(home: String = DriveSyncHome.resolve(), progress: ProgressDisplay? = nil, stop: StopRequest? = nil) async throws -> SyncSession.Outcome {
-        try await transfer.perform(global, projectFolder: source, home: home, progress: progress, stop: stop) { driveSync in
+    func perform(
+        home: String = DriveSyncHome.resolve(),
+        progress: ProgressDisplay? = nil,
+        stop: StopRequest? = nil
+    ) async throws -> SyncSession.Outcome {
+        try await transfer.perform(global, projectFolder: source, home: home, progress: progress, stop: stop) {
+            driveSync in
             DriveSync.SyncRequest(source: source, destination: try global.location(destination, in: driveSync))
         }
     }
@@ -96,8 +111,12 @@ struct CopyCommand: AsyncParsableCommand {
 extension TransferOptions {
     /// Builds a request against the configured DriveSync, applies these options to it, and runs it.
     func perform(
-        _ global: GlobalOptions, projectFolder: String?, home: String = DriveSyncHome.resolve(), progress: ProgressDisplay?,
-        stop: StopRequest? = nil, request build: (DriveSync) throws -> DriveSync.SyncRequest
+        _ global: GlobalOptions,
+        projectFolder: String?,
+        home: String = DriveSyncHome.resolve(),
+        progress: ProgressDisplay?,
+        stop: StopRequest? = nil,
+        request build: (DriveSync) throws -> DriveSync.SyncRequest
     ) async throws -> SyncSession.Outcome {
         let driveSync = try global.driveSync(projectFolder: projectFolder, home: home)
         var request = try build(driveSync)
@@ -110,7 +129,8 @@ extension TransferOptions {
     /// Runs `perform` under a progress display and the process lifecycle, then prints the summary and
     /// sets the exit status.
     func run(
-        _ global: GlobalOptions, destination: String,
+        _ global: GlobalOptions,
+        destination: String,
         _ perform: @escaping @Sendable (ProgressDisplay, StopRequest) async throws -> SyncSession.Outcome
     ) async throws {
         let progress = ProgressDisplay(verbose: global.isVerbose)
@@ -118,7 +138,8 @@ extension TransferOptions {
             try await perform(progress, stop)
         } then: { outcome in
             progress.finish()
-            try TransferSummary(outcome: outcome, json: json, destination: destination, verbose: global.isVerbose).print()
+            try TransferSummary(outcome: outcome, json: json, destination: destination, verbose: global.isVerbose)
+                .print()
         }
     }
 }
@@ -132,7 +153,9 @@ struct TransferSummary {
 
     func print() throws {
         if verbose {
-            let phases = outcome.phases.map { "\($0.name) \($0.duration.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))" }
+            let phases = outcome.phases.map {
+                "\($0.name) \($0.duration.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))"
+            }
             printNote("phases: " + phases.joined(separator: ", "))
         }
         for warning in outcome.warnings { Swift.print("warning: \(warning)") }
@@ -151,14 +174,21 @@ struct TransferSummary {
             Swift.print("Nothing to do: \(destination) is up to date.")
             return
         }
-        for archived in report.archived { Swift.print("kept \(archived.path) as \(archived.archivedAs) (\(archived.reason))") }
+        for archived in report.archived {
+            Swift.print("kept \(archived.path) as \(archived.archivedAs) (\(archived.reason))")
+        }
         for warning in report.warnings { Swift.print("warning: \(warning)") }
         for failure in report.failures { Swift.print("failed: \(failure)") }
-        var line = "Synced: \(report.completed.count) actions done, \(report.failures.count) failed, \(ProgressDisplay.bytes(report.uploadedBytes)) uploaded."
-        if report.notStarted > 0 { line += " \(report.notStarted) not done\(report.stopped ? " (stopped; run again to finish)" : "")." }
+        var line =
+            "Synced: \(report.completed.count) actions done, \(report.failures.count) failed, \(ProgressDisplay.bytes(report.uploadedBytes)) uploaded."
+        if report.notStarted > 0 {
+            line += " \(report.notStarted) not done\(report.stopped ? " (stopped; run again to finish)" : "")."
+        }
         Swift.print(line)
         if let problem = report.credentialProblem {
-            printError("stopped: the credentials were \(problem == .missing ? "missing" : "refused"); run drivesync auth login, then drivesync retry")
+            printError(
+                "stopped: the credentials were \(problem == .missing ? "missing" : "refused"); run drivesync auth login, then drivesync retry"
+            )
             throw ExitCode(.credentials)
         }
         if !report.failures.isEmpty {
@@ -181,7 +211,12 @@ struct PlanJSON: Encodable {
             case .adoptFolder(let path): self.init("record_folder", path)
             case .upload(let path, let reason): self.init("upload", path, reason.rawValue)
             case .replace(let path): self.init("replace", path, "changed locally; the remote copy is archived first")
-            case .resolveConflict(let path): self.init("resolve_conflict", path, "changed on both sides; the remote copy is kept under a conflict name")
+            case .resolveConflict(let path):
+                self.init(
+                    "resolve_conflict",
+                    path,
+                    "changed on both sides; the remote copy is kept under a conflict name"
+                )
             case .adopt(let path): self.init("record", path, "the remote already holds this content")
             case .refreshState(let path): self.init("refresh_state", path, "only the modification time changed")
             case .removeRemote(let path): self.init("remove", path, "deleted locally")

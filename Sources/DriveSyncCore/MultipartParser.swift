@@ -33,7 +33,9 @@ public struct MultipartParser: Sendable {
             let pair = parameter.split(separator: "=", maxSplits: 1)
             guard pair.count == 2, pair[0].trimmingSpaces.lowercased() == "boundary" else { continue }
             var value = pair[1].trimmingSpaces
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 {
+                value = String(value.dropFirst().dropLast())
+            }
             return value.isEmpty ? nil : value
         }
         return nil
@@ -105,7 +107,8 @@ public struct MultipartParser: Sendable {
                 for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
                     let trimmed = line.hasSuffix("\r") ? line.dropLast() : line[...]
                     guard let colon = trimmed.firstIndex(of: ":") else { continue }
-                    headers[trimmed[..<colon].trimmingSpaces.lowercased()] = trimmed[trimmed.index(after: colon)...].trimmingSpaces
+                    headers[trimmed[..<colon].trimmingSpaces.lowercased()] =
+                        trimmed[trimmed.index(after: colon)...].trimmingSpaces
                 }
                 events.append(.headers(headers))
                 pending.removeSubrange(0..<bodyStart)
@@ -134,7 +137,9 @@ public struct MultipartParser: Sendable {
         while index + 1 < bytes.count {
             if bytes[index] == UInt8(ascii: "\n") {
                 if bytes[index + 1] == UInt8(ascii: "\n") { return (index, index + 2) }
-                if index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "\r"), bytes[index + 2] == UInt8(ascii: "\n") {
+                if index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "\r"),
+                    bytes[index + 2] == UInt8(ascii: "\n")
+                {
                     return (index, index + 3)
                 }
             }

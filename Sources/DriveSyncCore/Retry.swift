@@ -26,7 +26,11 @@ public enum RetryClassification: Equatable, Sendable {
     public static let rateLimitReasons: Set<String> = ["rateLimitExceeded", "userRateLimitExceeded"]
 
     /// Classifies a failure. `replayable` is false for a request whose body cannot be sent again.
-    public static func classify(_ failure: Failure, replayable: Bool, alreadyRefreshedToken: Bool) -> RetryClassification {
+    public static func classify(
+        _ failure: Failure,
+        replayable: Bool,
+        alreadyRefreshedToken: Bool
+    ) -> RetryClassification {
         guard let status = failure.status else { return replayable ? .retry(after: nil) : .fatal }
         switch status {
         case 401:
@@ -56,7 +60,12 @@ public struct RetryPolicy: Sendable, Equatable {
     public var maxDelay: Duration
     public var jitter: Duration
 
-    public init(maxAttempts: Int = 10, baseDelay: Duration = .seconds(1), maxDelay: Duration = .seconds(16), jitter: Duration = .seconds(1)) {
+    public init(
+        maxAttempts: Int = 10,
+        baseDelay: Duration = .seconds(1),
+        maxDelay: Duration = .seconds(16),
+        jitter: Duration = .seconds(1)
+    ) {
         self.maxAttempts = maxAttempts
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay

@@ -38,7 +38,8 @@ public struct TokenBucket: Sendable, Equatable {
 
     private mutating func refill(now: Duration) {
         if let updated, now > updated {
-            let elapsed = Double((now - updated).components.seconds) + Double((now - updated).components.attoseconds) / 1e18
+            let elapsed =
+                Double((now - updated).components.seconds) + Double((now - updated).components.attoseconds) / 1e18
             tokens = min(capacity, tokens + elapsed * rate)
         }
         if updated.map({ now > $0 }) ?? true { updated = now }

@@ -38,7 +38,14 @@ public struct Configuration: Sendable, Hashable {
         /// How calls are paced; Drive's limits unless the account says otherwise.
         public var pacing = Pacing.drive
 
-        public init(name: String, endpoint: String? = nil, uploadEndpoint: String? = nil, accessToken: String? = nil, remoteRoot: RemotePath = .root, isDefault: Bool = false) {
+        public init(
+            name: String,
+            endpoint: String? = nil,
+            uploadEndpoint: String? = nil,
+            accessToken: String? = nil,
+            remoteRoot: RemotePath = .root,
+            isDefault: Bool = false
+        ) {
             self.name = name
             self.endpoint = endpoint
             self.uploadEndpoint = uploadEndpoint
@@ -104,19 +111,30 @@ public struct Configuration: Sendable, Hashable {
                 for (key, value) in section.values {
                     switch key {
                     case "transfers", "checkers":
-                        guard let number = Int(value), number >= 1 else { throw fail(key, "\(key) must be a whole number of at least 1") }
+                        guard let number = Int(value), number >= 1 else {
+                            throw fail(key, "\(key) must be a whole number of at least 1")
+                        }
                         if key == "transfers" { transfers = number } else { checkers = number }
                     case "upload_log": uploadLog = Self.expandingTilde(value)
                     case "archive_log": archiveLog = Self.expandingTilde(value)
-                    case "ignore": ignore += value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                    case "ignore":
+                        ignore += value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                            !$0.isEmpty
+                        }
                     case "removals":
-                        guard let mode = Removals(rawValue: value) else { throw fail(key, "removals is archive or trash") }
+                        guard let mode = Removals(rawValue: value) else {
+                            throw fail(key, "removals is archive or trash")
+                        }
                         removals = mode
                     case "replaced":
-                        guard let mode = ReplacedCopies(rawValue: value) else { throw fail(key, "replaced is archive or revision") }
+                        guard let mode = ReplacedCopies(rawValue: value) else {
+                            throw fail(key, "replaced is archive or revision")
+                        }
                         replaced = mode
                     case "archive_folder":
-                        guard let path = try? RemotePath(value), !path.isRoot else { throw fail(key, "archive_folder must be a folder path like Archive") }
+                        guard let path = try? RemotePath(value), !path.isRoot else {
+                            throw fail(key, "archive_folder must be a folder path like Archive")
+                        }
                         archiveFolder = path
                     default: throw fail(key, "unknown setting '\(key)' in [defaults]")
                     }
@@ -129,7 +147,9 @@ public struct Configuration: Sendable, Hashable {
                 for (key, value) in section.values {
                     switch key {
                     case "endpoint", "upload_endpoint":
-                        guard let url = URL(string: value), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                        guard let url = URL(string: value), url.scheme == "http" || url.scheme == "https",
+                            url.host != nil
+                        else {
                             throw fail(key, "\(key) must be an http(s) URL")
                         }
                         let trimmed = value.hasSuffix("/") ? String(value.dropLast()) : value
@@ -138,7 +158,9 @@ public struct Configuration: Sendable, Hashable {
                     case "client_id": account.clientID = value
                     case "client_secret": account.clientSecret = value
                     case "remote_root":
-                        guard let path = try? RemotePath(value) else { throw fail(key, "remote_root must be a folder path") }
+                        guard let path = try? RemotePath(value) else {
+                            throw fail(key, "remote_root must be a folder path")
+                        }
                         account.remoteRoot = path
                     case "default":
                         guard let flag = Bool(value) else { throw fail(key, "default is true or false") }
@@ -152,10 +174,15 @@ public struct Configuration: Sendable, Hashable {
                 accounts.removeAll { $0.name == name }
                 accounts.append(account)
             default:
-                throw Invalid(file: file, message: "line \(section.line): unknown section; use [defaults] or [account NAME]")
+                throw Invalid(
+                    file: file,
+                    message: "line \(section.line): unknown section; use [defaults] or [account NAME]"
+                )
             }
         }
-        if accounts.filter(\.isDefault).count > 1 { throw Invalid(file: file, message: "more than one account has default = true") }
+        if accounts.filter(\.isDefault).count > 1 {
+            throw Invalid(file: file, message: "more than one account has default = true")
+        }
         sources.append(file)
     }
 
@@ -171,7 +198,9 @@ public struct Configuration: Sendable, Hashable {
     public static func userFile(explicit: String?, environment: [String: String]) -> (path: String, required: Bool) {
         if let explicit { return (explicit, true) }
         if let path = environment["DRIVESYNC_CONFIG"], !path.isEmpty { return (path, true) }
-        if let config = environment["XDG_CONFIG_HOME"], !config.isEmpty { return (config + "/drivesync/config.ini", false) }
+        if let config = environment["XDG_CONFIG_HOME"], !config.isEmpty {
+            return (config + "/drivesync/config.ini", false)
+        }
         return ((environment["HOME"] ?? NSHomeDirectory()) + "/.config/drivesync/config.ini", false)
     }
 
@@ -180,18 +209,26 @@ public struct Configuration: Sendable, Hashable {
 
     /// Loads the user's file (missing is fine unless named explicitly) and then `projectFolder`'s
     /// `.drivesync.ini` when there is one.
-    public static func load(explicit: String?, projectFolder: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws(Invalid) -> Configuration {
+    public static func load(
+        explicit: String?,
+        projectFolder: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(Invalid) -> Configuration {
         var configuration = Configuration()
         let (path, required) = userFile(explicit: explicit, environment: environment)
         if FileManager.default.fileExists(atPath: path) {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw Invalid(file: path, message: "cannot be read as UTF-8 text") }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw Invalid(file: path, message: "cannot be read as UTF-8 text")
+            }
             try configuration.apply(text, from: path)
         } else if required {
             throw Invalid(file: path, message: "no such file")
         }
         if let projectFolder {
             let project = projectFolder + "/" + projectFileName
-            if let text = try? String(contentsOfFile: project, encoding: .utf8) { try configuration.apply(text, from: project) }
+            if let text = try? String(contentsOfFile: project, encoding: .utf8) {
+                try configuration.apply(text, from: project)
+            }
         }
         return configuration
     }

@@ -1,5 +1,5 @@
-public import DriveSyncCore
 import Crypto
+public import DriveSyncCore
 import Foundation
 import NIOCore
 import SyncEngine
@@ -24,19 +24,27 @@ extension DriveSync {
         let checkers = configuration.checkers
         return try await withRemote(destination) { remote in
             let entries = try await remote.listRecursively(skipping: archive)
-            let remoteFiles = Dictionary(entries.filter { !$0.isFolder }.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+            let remoteFiles = Dictionary(
+                entries.filter { !$0.isFolder }.map { ($0.path, $0) },
+                uniquingKeysWith: { first, _ in first }
+            )
             let localFiles = scan.items.filter { $0.kind == .file && !archive.contains($0.path) }
             var report = CheckReport()
             let localPaths = Set(localFiles.map(\.path))
             report.missingInSource = remoteFiles.keys.filter { !localPaths.contains($0) }.sorted()
             var failure: (any Error)?
-            await forEachConcurrently(localFiles, limit: checkers, while: { failure == nil }) { item -> Result<(RemotePath, Bool?), any Error> in
+            await forEachConcurrently(localFiles, limit: checkers, while: { failure == nil }) {
+                item -> Result<(RemotePath, Bool?), any Error> in
                 guard let other = remoteFiles[item.path] else { return .success((item.path, nil)) }
                 guard other.size == item.size else { return .success((item.path, false)) }
                 do {
                     let local = try SyncSession.md5(ofFile: source + "/" + item.path.description)
                     let remoteMD5: String
-                    if let md5 = other.md5 { remoteMD5 = md5 } else { remoteMD5 = try await Self.md5(of: item.path, on: remote) }
+                    if let md5 = other.md5 {
+                        remoteMD5 = md5
+                    } else {
+                        remoteMD5 = try await Self.md5(of: item.path, on: remote)
+                    }
                     return .success((item.path, local == remoteMD5))
                 } catch {
                     return .failure(error)

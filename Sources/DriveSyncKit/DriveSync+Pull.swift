@@ -41,17 +41,29 @@ extension DriveSync {
             throw DriveSyncError("\(destination) is inside DriveSync's data folder \(home); choose another folder")
         }
         var pullOptions = PullSession.Options(
-            shortcuts: request.shortcuts, exportPreferences: request.exportPreferences, delete: request.delete,
-            transfers: request.transfers ?? configuration.transfers, stop: request.stop
+            shortcuts: request.shortcuts,
+            exportPreferences: request.exportPreferences,
+            delete: request.delete,
+            transfers: request.transfers ?? configuration.transfers,
+            stop: request.stop
         )
         pullOptions.fileFinished = request.fileFinished
         let options = pullOptions
         let logs = self.logs
-        let pairName = request.sharedDrive.map { "\(request.source) (shared drive \($0))" } ?? request.source.description
+        let pairName =
+            request.sharedDrive.map { "\(request.source) (shared drive \($0))" } ?? request.source.description
         return try await withPair(source: pairName, destination: .local(destination)) { state in
             try await withRemote(request.source, state: state, sharedDrive: request.sharedDrive) { remote in
-                guard let tree = remote as? any RemoteTree else { throw DriveSyncError("\(request.source) cannot be pulled: it is not a Drive folder") }
-                return try await PullSession(remote: tree, localRoot: destination, state: state, options: options, logs: logs).run(dryRun: request.dryRun)
+                guard let tree = remote as? any RemoteTree else {
+                    throw DriveSyncError("\(request.source) cannot be pulled: it is not a Drive folder")
+                }
+                return try await PullSession(
+                    remote: tree,
+                    localRoot: destination,
+                    state: state,
+                    options: options,
+                    logs: logs
+                ).run(dryRun: request.dryRun)
             }
         }
     }

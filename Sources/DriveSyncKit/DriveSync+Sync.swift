@@ -39,10 +39,18 @@ extension DriveSync {
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isFolder), isFolder.boolValue else {
             throw DriveSyncError("\(request.source) is not a folder; give the folder to mirror")
         }
-        if case .local(let target) = request.destination, target == source || target.hasPrefix(source + "/") || source.hasPrefix(target + "/") {
-            throw DriveSyncError("the source and destination overlap (\(source), \(target)); choose folders outside each other")
+        if case .local(let target) = request.destination,
+            target == source || target.hasPrefix(source + "/") || source.hasPrefix(target + "/")
+        {
+            throw DriveSyncError(
+                "the source and destination overlap (\(source), \(target)); choose folders outside each other"
+            )
         }
-        var planner = SyncPlanner.Options(delete: request.delete, alwaysChecksum: request.checksum, force: request.force)
+        var planner = SyncPlanner.Options(
+            delete: request.delete,
+            alwaysChecksum: request.checksum,
+            force: request.force
+        )
         switch request.deletionLimit {
         case .count(let count)?: planner.maxDelete = count
         case .fraction(let fraction)?: planner.maxDeleteFraction = fraction
@@ -66,8 +74,14 @@ extension DriveSync {
             return try await withPair(source: source, destination: request.destination) { state in
                 let run: @Sendable (any Remote) async throws -> SyncSession.Outcome = { remote in
                     let session = SyncSession(
-                        localRoot: source, remote: remote, state: state, planner: SyncPlanner(options: plannerOptions),
-                        executorOptions: executor, scanner: scanner, checkers: checkers, logger: logger
+                        localRoot: source,
+                        remote: remote,
+                        state: state,
+                        planner: SyncPlanner(options: plannerOptions),
+                        executorOptions: executor,
+                        scanner: scanner,
+                        checkers: checkers,
+                        logger: logger
                     )
                     return try await session.run(dryRun: request.dryRun, only: request.only)
                 }
@@ -79,7 +93,13 @@ extension DriveSync {
                 }
             }
         } catch {
-            logCredentialFailure(error, file: source, destination: request.destination, tags: request.tags, note: request.note)
+            logCredentialFailure(
+                error,
+                file: source,
+                destination: request.destination,
+                tags: request.tags,
+                note: request.note
+            )
             throw error
         }
     }
@@ -98,7 +118,9 @@ extension DriveSync {
     /// uploads nothing that is already there.
     public func clearTracker(source: String, destination: Location) async throws -> Int {
         let source = URL(fileURLWithPath: source).standardizedFileURL.path
-        guard FileManager.default.fileExists(atPath: stateLocation(source: source, destination: destination) + ".sqlite") else { return 0 }
+        guard
+            FileManager.default.fileExists(atPath: stateLocation(source: source, destination: destination) + ".sqlite")
+        else { return 0 }
         return try await withPair(source: source, destination: destination) { state in
             let count = try await state.syncedItems().count
             try await state.clearSynced()

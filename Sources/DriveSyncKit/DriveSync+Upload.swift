@@ -26,14 +26,25 @@ extension DriveSync {
     /// let result = try await DriveSync().upload(file: "Data/memory/a.json", root: "Data", to: .drive(account: nil, path: try RemotePath("MemoryVDB")), tags: ["memory"])
     /// ```
     public func upload(
-        file: String, root: String, to destination: Location, tags: [String] = [], note: String? = nil, force: Bool = false
+        file: String,
+        root: String,
+        to destination: Location,
+        tags: [String] = [],
+        note: String? = nil,
+        force: Bool = false
     ) async throws -> UploadResult {
         let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
         let filePath = URL(fileURLWithPath: file).standardizedFileURL.path
-        guard filePath.hasPrefix(rootPath + "/") else { throw DriveSyncError("\(file) is not inside \(root); give a file below the mirrored folder") }
+        guard filePath.hasPrefix(rootPath + "/") else {
+            throw DriveSyncError("\(file) is not inside \(root); give a file below the mirrored folder")
+        }
         let path: RemotePath
-        do { path = try RemotePath(String(filePath.dropFirst(rootPath.count + 1))) } catch { throw DriveSyncError("\(error)") }
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: filePath), attributes[.type] as? FileAttributeType == .typeRegular else {
+        do { path = try RemotePath(String(filePath.dropFirst(rootPath.count + 1))) } catch {
+            throw DriveSyncError("\(error)")
+        }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: filePath),
+            attributes[.type] as? FileAttributeType == .typeRegular
+        else {
             throw DriveSyncError("\(file) is not a readable file")
         }
         let remotePath = "\(destination)/\(path)"
@@ -45,8 +56,13 @@ extension DriveSync {
             md5: try SyncSession.md5(ofFile: filePath)
         )
         let executorOptions = SyncExecutor.Options(
-            transfers: 1, archiveRoot: configuration.archiveFolder, removeToTrash: configuration.removals == .trash,
-            keepReplacedAsRevision: configuration.replaced == .revision, tags: tags, note: note, logs: logs
+            transfers: 1,
+            archiveRoot: configuration.archiveFolder,
+            removeToTrash: configuration.removals == .trash,
+            keepReplacedAsRevision: configuration.replaced == .revision,
+            tags: tags,
+            note: note,
+            logs: logs
         )
         let logs = self.logs
         do {
@@ -55,37 +71,93 @@ extension DriveSync {
                     let record = try await state.syncedItem(at: path)
                     let existing = try await remote.entry(at: path)
                     let planner = SyncPlanner(options: .init(force: force))
-                    let plan = try planner.plan(local: [item], state: record.map { [$0] } ?? [], remote: existing.map { [$0] } ?? [], scanComplete: false)
+                    let plan = try planner.plan(
+                        local: [item],
+                        state: record.map { [$0] } ?? [],
+                        remote: existing.map { [$0] } ?? [],
+                        scanComplete: false
+                    )
                     var notes = plan.notices.map { "\($0)" }
                     if plan.isEmpty || plan.actions.allSatisfy({ if case .refreshState = $0 { true } else { false } }) {
-                        _ = await SyncExecutor(remote: remote, state: state, localRoot: rootPath, options: executorOptions).run(plan, local: [item])
+                        _ = await SyncExecutor(
+                            remote: remote,
+                            state: state,
+                            localRoot: rootPath,
+                            options: executorOptions
+                        ).run(plan, local: [item])
                         let attempts = try await state.failedAttempts(path)
-                        try logs.uploads?.append(UploadLogEntry(
-                            timestamp: DriveTimestamp.format(Date()), file: filePath, status: .skipped, attempts: attempts, tags: tags,
-                            note: note, remote_path: path.description, remote_id: existing?.id, bytes: 0, md5: item.md5, error: nil
-                        ))
+                        try logs.uploads?.append(
+                            UploadLogEntry(
+                                timestamp: DriveTimestamp.format(Date()),
+                                file: filePath,
+                                status: .skipped,
+                                attempts: attempts,
+                                tags: tags,
+                                note: note,
+                                remote_path: path.description,
+                                remote_id: existing?.id,
+                                bytes: 0,
+                                md5: item.md5,
+                                error: nil
+                            )
+                        )
                         notes.append(plan.notices.isEmpty ? "unchanged since the last upload" : "not uploaded")
-                        return UploadResult(status: .skipped, attempts: attempts, remotePath: remotePath, remoteID: existing?.id, notes: notes)
+                        return UploadResult(
+                            status: .skipped,
+                            attempts: attempts,
+                            remotePath: remotePath,
+                            remoteID: existing?.id,
+                            notes: notes
+                        )
                     }
                     let earlierAttempts = try await state.failedAttempts(path)
-                    let report = await SyncExecutor(remote: remote, state: state, localRoot: rootPath, options: executorOptions).run(plan, local: [item])
+                    let report = await SyncExecutor(
+                        remote: remote,
+                        state: state,
+                        localRoot: rootPath,
+                        options: executorOptions
+                    ).run(plan, local: [item])
                     if report.stopped { throw CancellationError() }  // cut short, not failed: nothing was recorded
                     notes += report.archived.map { "kept the previous remote copy as \($0.archivedAs) (\($0.reason))" }
                     if let failure = report.failures.first {
                         return UploadResult(
-                            status: .init(failureWith: report.credentialProblem), attempts: try await state.failedAttempts(path), remotePath: remotePath, remoteID: nil,
-                            notes: notes, error: failure.message
+                            status: .init(failureWith: report.credentialProblem),
+                            attempts: try await state.failedAttempts(path),
+                            remotePath: remotePath,
+                            remoteID: nil,
+                            notes: notes,
+                            error: failure.message
                         )
                     }
                     if case .adopt = plan.actions.first { notes.append("the remote already held this content") }
                     let synced = try await state.syncedItem(at: path)
-                    let status: UploadLogEntry.Status = if case .adopt = plan.actions.first { .skipped } else { .success }
-                    return UploadResult(status: status, attempts: earlierAttempts + 1, remotePath: remotePath, remoteID: synced?.remoteId, notes: notes)
+                    let status: UploadLogEntry.Status =
+                        if case .adopt = plan.actions.first { .skipped } else { .success }
+                    return UploadResult(
+                        status: status,
+                        attempts: earlierAttempts + 1,
+                        remotePath: remotePath,
+                        remoteID: synced?.remoteId,
+                        notes: notes
+                    )
                 }
             }
         } catch {
-            if let status = logCredentialFailure(error, file: filePath, destination: destination, tags: tags, note: note) {
-                return UploadResult(status: status, attempts: 0, remotePath: remotePath, remoteID: nil, notes: [], error: "\(error)")
+            if let status = logCredentialFailure(
+                error,
+                file: filePath,
+                destination: destination,
+                tags: tags,
+                note: note
+            ) {
+                return UploadResult(
+                    status: status,
+                    attempts: 0,
+                    remotePath: remotePath,
+                    remoteID: nil,
+                    notes: [],
+                    error: "\(error)"
+                )
             }
             throw error
         }

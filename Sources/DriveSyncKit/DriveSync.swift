@@ -2,12 +2,12 @@ import AsyncHTTPClient
 import Crypto
 public import DriveAPI
 public import DriveAuth
-public import DriveSyncCore
 import DriveRemote
+public import DriveSyncCore
 import Foundation
 import LocalRemote
-public import NIOCore
 public import Logging
+public import NIOCore
 public import SyncEngine
 public import SyncState
 
@@ -63,7 +63,9 @@ public struct DriveSync: Sendable {
         let names = accountNames
         if let stored = credentialStore.defaultAccount(), names.contains(stored) { return stored }
         if names.count <= 1 { return names.first }
-        throw DriveSyncError("several accounts (\(names.joined(separator: ", "))) and none is the default; write NAME:path or run drivesync auth default NAME")
+        throw DriveSyncError(
+            "several accounts (\(names.joined(separator: ", "))) and none is the default; write NAME:path or run drivesync auth default NAME"
+        )
     }
 
     /// Environment overrides for the OAuth client of accounts that do not name one.
@@ -75,25 +77,38 @@ public struct DriveSync: Sendable {
     /// The token provider of an account: its fixed token, or its stored credential refreshed as needed.
     public func tokens(for name: String) throws -> (any AccessTokenProvider, endpoint: String?) {
         let configured = configuration.account(named: name)
-        if let token = configured?.accessToken, !token.isEmpty { return (FixedAccessToken(token), configured?.endpoint) }
+        if let token = configured?.accessToken, !token.isEmpty {
+            return (FixedAccessToken(token), configured?.endpoint)
+        }
         guard let credential = try credentialStore.load(name) else {
-            throw MissingCredentials(account: name, configuration: configuration.sources.last ?? "the configuration file")
+            throw MissingCredentials(
+                account: name,
+                configuration: configuration.sources.last ?? "the configuration file"
+            )
         }
         let client = OAuthClient(
             endpoints: credential.oauthEndpoints,
             clientID: credential.clientID ?? configured?.clientID ?? environmentClient.id,
             clientSecret: credential.clientSecret ?? configured?.clientSecret ?? environmentClient.secret
         )
-        return (RefreshingTokenProvider(credential: credential, store: credentialStore, client: client), configured?.endpoint ?? credential.endpoint)
+        return (
+            RefreshingTokenProvider(credential: credential, store: credentialStore, client: client),
+            configured?.endpoint ?? credential.endpoint
+        )
     }
 
     /// Runs `body` with a connection to the named account, the default account, or — with no account
     /// configured or signed in — the embedded local drive.
-    public func withDrive<Result: Sendable>(account requested: String?, _ body: @escaping @Sendable (Connection) async throws -> Result) async throws -> Result {
+    public func withDrive<Result: Sendable>(
+        account requested: String?,
+        _ body: @escaping @Sendable (Connection) async throws -> Result
+    ) async throws -> Result {
         let name: String?
         if let requested {
             guard accountNames.contains(requested) else {
-                throw DriveSyncError("unknown account '\(requested)'; add [account \(requested)] to the configuration or run drivesync auth login \(requested)")
+                throw DriveSyncError(
+                    "unknown account '\(requested)'; add [account \(requested)] to the configuration or run drivesync auth login \(requested)"
+                )
             }
             name = requested
         } else {
@@ -101,7 +116,8 @@ public struct DriveSync: Sendable {
         }
         guard let name else {
             notice("Using the embedded local drive in \(home)/drive (no Google account is configured).")
-            return try await EmbeddedDrive.with(dataDirectory: home + "/drive", pacing: Self.pacer(pacing ?? .none)) { client in
+            return try await EmbeddedDrive.with(dataDirectory: home + "/drive", pacing: Self.pacer(pacing ?? .none)) {
+                client in
                 try await body(Connection(client: client, account: nil))
             }
         }
@@ -110,7 +126,10 @@ public struct DriveSync: Sendable {
         let client = DriveClient(
             httpClient: .shared,
             tokens: tokens,
-            configuration: .init(baseURL: endpoint ?? "https://www.googleapis.com", uploadBaseURL: account.uploadEndpoint),
+            configuration: .init(
+                baseURL: endpoint ?? "https://www.googleapis.com",
+                uploadBaseURL: account.uploadEndpoint
+            ),
             pacer: RequestPacer(configuration: Self.pacer(pacing ?? account.pacing)),
             logger: logger
         )
@@ -150,7 +169,12 @@ public struct DriveSync: Sendable {
                 let remote: DriveFolderRemote
                 do {
                     remote = try await DriveFolderRemote.atPath(
-                        full, below: base, drive: connection.client, sessionStore: state.map(StateSessionStore.init), journal: state, create: create
+                        full,
+                        below: base,
+                        drive: connection.client,
+                        sessionStore: state.map(StateSessionStore.init),
+                        journal: state,
+                        create: create
                     )
                 } catch let error as RemoteError where error.code == .notFound {
                     throw DestinationMissing(location: location)
@@ -171,19 +195,26 @@ public struct DriveSync: Sendable {
                 names.append(drive.name ?? drive.id ?? "?")
             }
         }
-        throw DriveSyncError("no shared drive '\(nameOrID)'; the account's shared drives are: \(names.isEmpty ? "none" : names.sorted().joined(separator: ", "))")
+        throw DriveSyncError(
+            "no shared drive '\(nameOrID)'; the account's shared drives are: \(names.isEmpty ? "none" : names.sorted().joined(separator: ", "))"
+        )
     }
 
     // MARK: Sync pairs
 
     /// The state file of a pair (without its `.sqlite`/`.lock` extension).
     public func stateLocation(source: String, destination: Location) -> String {
-        let key = SHA256.hash(data: Data("\(source)\n\(destination)".utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let key = SHA256.hash(data: Data("\(source)\n\(destination)".utf8)).prefix(8).map { String(format: "%02x", $0) }
+            .joined()
         return home + "/state/" + key
     }
 
     /// Runs `body` holding the pair's lock, with its state open.
-    public func withPair<Result: Sendable>(source: String, destination: Location, _ body: (StateStore) async throws -> Result) async throws -> Result {
+    public func withPair<Result: Sendable>(
+        source: String,
+        destination: Location,
+        _ body: (StateStore) async throws -> Result
+    ) async throws -> Result {
         let location = stateLocation(source: source, destination: destination)
         try FileManager.default.createDirectory(atPath: home + "/state", withIntermediateDirectories: true)
         let lock: SyncLock
@@ -221,13 +252,27 @@ public struct DriveSync: Sendable {
     /// Records that a run could not start for want of credentials (`token_missing`, `auth_failed`);
     /// returns that status, or `nil` when credentials were not the cause.
     @discardableResult
-    func logCredentialFailure(_ error: any Error, file: String, destination: Location, tags: [String], note: String?) -> UploadLogEntry.Status? {
+    func logCredentialFailure(
+        _ error: any Error,
+        file: String,
+        destination: Location,
+        tags: [String],
+        note: String?
+    ) -> UploadLogEntry.Status? {
         guard let problem = (error as? any CredentialAwareError)?.credentialProblem else { return nil }
         let status = UploadLogEntry.Status(failureWith: problem)
-        try? logs.uploads?.append(UploadLogEntry(
-            timestamp: DriveTimestamp.format(Date()), file: file, status: status, attempts: 0, tags: tags, note: note,
-            remote_path: destination.description, error: "\(error)"
-        ))
+        try? logs.uploads?.append(
+            UploadLogEntry(
+                timestamp: DriveTimestamp.format(Date()),
+                file: file,
+                status: status,
+                attempts: 0,
+                tags: tags,
+                note: note,
+                remote_path: destination.description,
+                error: "\(error)"
+            )
+        )
         return status
     }
 }
@@ -235,23 +280,41 @@ public struct DriveSync: Sendable {
 /// The location names a Drive folder that does not exist (yet).
 public struct DestinationMissing: UserFacingError, Sendable {
     public var location: Location
-    public var description: String { "\(location) does not exist on Drive; check the path, or create it with drivesync mkdir \(location)" }
+    public var description: String {
+        "\(location) does not exist on Drive; check the path, or create it with drivesync mkdir \(location)"
+    }
 }
 
 /// A remote with nothing in it that accepts no changes: what a dry run plans against when the
 /// destination does not exist yet.
 struct EmptyRemote: Remote {
     var capabilities: RemoteCapabilities {
-        RemoteCapabilities(isCaseInsensitive: false, allowsDuplicateNames: false, modificationTimePrecision: .milliseconds(1), providesMD5: false, hasTrash: false)
+        RemoteCapabilities(
+            isCaseInsensitive: false,
+            allowsDuplicateNames: false,
+            modificationTimePrecision: .milliseconds(1),
+            providesMD5: false,
+            hasTrash: false
+        )
     }
     func list(_ folder: RemotePath) async throws -> [RemoteEntry] { [] }
     func entry(at path: RemotePath) async throws -> RemoteEntry? { nil }
-    func makeFolder(_ path: RemotePath) async throws -> RemoteEntry { throw RemoteError(.permissionDenied, path, "a dry run changes nothing") }
-    func upload(from localFile: String, to path: RemotePath, modified: Date) async throws -> RemoteEntry { throw RemoteError(.permissionDenied, path, "a dry run changes nothing") }
-    func read<Result: Sendable>(_ path: RemotePath, range: Range<Int64>?, _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result) async throws -> Result {
+    func makeFolder(_ path: RemotePath) async throws -> RemoteEntry {
+        throw RemoteError(.permissionDenied, path, "a dry run changes nothing")
+    }
+    func upload(from localFile: String, to path: RemotePath, modified: Date) async throws -> RemoteEntry {
+        throw RemoteError(.permissionDenied, path, "a dry run changes nothing")
+    }
+    func read<Result: Sendable>(
+        _ path: RemotePath,
+        range: Range<Int64>?,
+        _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
+    ) async throws -> Result {
         throw RemoteError(.notFound, path)
     }
-    func move(_ path: RemotePath, to destination: RemotePath) async throws -> RemoteEntry { throw RemoteError(.notFound, path) }
+    func move(_ path: RemotePath, to destination: RemotePath) async throws -> RemoteEntry {
+        throw RemoteError(.notFound, path)
+    }
     func remove(_ path: RemotePath, toTrash: Bool) async throws { throw RemoteError(.notFound, path) }
 }
 
@@ -278,32 +341,44 @@ extension DriveSync {
     /// meanwhile throws rather than mixing versions. With `verify`, a whole Drive file's MD5 is also
     /// checked as it passes (at a cost: MD5 runs slower than loopback) and a mismatch throws at the end.
     public func read<Result: Sendable>(
-        _ location: Location, range: Range<Int64>? = nil, verify: Bool = false,
+        _ location: Location,
+        range: Range<Int64>? = nil,
+        verify: Bool = false,
         _ body: @escaping @Sendable (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
     ) async throws -> Result {
         try await withFile(location) { remote, path in
             do {
-                guard !verify, let tree = remote as? any RemoteTree else { return try await remote.read(path, range: range, body) }
+                guard !verify, let tree = remote as? any RemoteTree else {
+                    return try await remote.read(path, range: range, body)
+                }
                 guard let entry = try await remote.entry(at: path) else { throw RemoteError(.notFound, path) }
                 guard !entry.isFolder, let id = entry.id else { throw RemoteError(.isAFolder, path) }
                 return try await tree.read(id: id, range: range, version: entry.revision, body)
             } catch let error as RemoteError where error.code == .notFound || error.code == .isAFolder {
-                throw DriveSyncError("\(location) is not a file (\(error.message)); see what is there with drivesync ls")
+                throw DriveSyncError(
+                    "\(location) is not a file (\(error.message)); see what is there with drivesync ls"
+                )
             }
         }
     }
 
     /// Runs `body` with the remote holding a file location and the file's path on it.
-    public func withFile<Result: Sendable>(_ location: Location, _ body: @escaping @Sendable (any Remote, RemotePath) async throws -> Result) async throws -> Result {
+    public func withFile<Result: Sendable>(
+        _ location: Location,
+        _ body: @escaping @Sendable (any Remote, RemotePath) async throws -> Result
+    ) async throws -> Result {
         switch location {
         case .drive(let account, let path):
             guard let parent = path.parent else { throw DriveSyncError("\(location) is a folder; name a file") }
             let name = try RemotePath(path.name)
-            return try await withRemote(.drive(account: account, path: parent)) { remote in try await body(remote, name) }
+            return try await withRemote(.drive(account: account, path: parent)) { remote in try await body(remote, name)
+            }
         case .local(let path):
             let url = URL(fileURLWithPath: path)
             let name = try RemotePath(url.lastPathComponent)
-            return try await withRemote(.local(url.deletingLastPathComponent().path)) { remote in try await body(remote, name) }
+            return try await withRemote(.local(url.deletingLastPathComponent().path)) { remote in
+                try await body(remote, name)
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
-public import DriveSyncCore
 import AsyncHTTPClient
 import DriveAPI
 import DriveEmulator
+public import DriveSyncCore
 public import Foundation
 import Hummingbird
 import Logging
@@ -41,7 +41,9 @@ enum EmbeddedDrive {
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
             let failure = await server.result
-            throw DriveSyncError("the embedded drive did not start (\(failure)); check that \(dataDirectory) is writable")
+            throw DriveSyncError(
+                "the embedded drive did not start (\(failure)); check that \(dataDirectory) is writable"
+            )
         }
         let client = DriveClient(
             httpClient: .shared,

@@ -28,7 +28,10 @@ public enum Location: Sendable, Hashable, CustomStringConvertible {
             }
             if !name.isEmpty, !name.contains("/"), !FileManager.default.fileExists(atPath: text) {
                 let known = (["drive"] + accounts).map { "\($0):" }.joined(separator: ", ")
-                throw Invalid(description: "unknown account '\(name)' in '\(text)'; use one of \(known), add [account \(name)] to the configuration, or write ./\(text) for a local path")
+                throw Invalid(
+                    description:
+                        "unknown account '\(name)' in '\(text)'; use one of \(known), add [account \(name)] to the configuration, or write ./\(text) for a local path"
+                )
             }
         }
         guard !text.isEmpty else { throw Invalid(description: "an empty location; give a folder or drive:PATH") }

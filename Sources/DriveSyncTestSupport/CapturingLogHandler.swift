@@ -40,7 +40,9 @@ public final class LogCapture: Sendable {
         func log(event: LogEvent) {
             var merged = metadata
             for (key, value) in event.metadata ?? [:] { merged[key] = value }
-            capture.append(Entry(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" }))
+            capture.append(
+                Entry(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" })
+            )
         }
     }
 }

@@ -8,8 +8,12 @@ public final class DriveSyncProcess: Sendable {
     public static var executable: String {
         let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         // The xctest bundle is a folder on some platforms; its executable sits inside it.
-        let candidates = [folder, folder.deletingLastPathComponent(), folder.deletingLastPathComponent().deletingLastPathComponent()]
-        return candidates.map { $0.appendingPathComponent("drivesync").path }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        let candidates = [
+            folder, folder.deletingLastPathComponent(), folder.deletingLastPathComponent().deletingLastPathComponent(),
+        ]
+        return candidates.map { $0.appendingPathComponent("drivesync").path }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
             ?? folder.appendingPathComponent("drivesync").path
     }
 
@@ -26,7 +30,9 @@ public final class DriveSyncProcess: Sendable {
     /// Starts `drivesync ARGUMENTS` with `environment` over the test's own.
     public init(_ arguments: [String], environment: [String: String] = [:]) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
-            throw Failure(description: "no drivesync executable at \(Self.executable); run swift build --build-tests first")
+            throw Failure(
+                description: "no drivesync executable at \(Self.executable); run swift build --build-tests first"
+            )
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
@@ -61,7 +67,10 @@ public final class DriveSyncProcess: Sendable {
         let (exits, exitContinuation) = AsyncStream.makeStream(of: Int32.self, bufferingPolicy: .bufferingNewest(1))
         process.terminationHandler = { finished in
             // A process killed by a signal reports 128 + its number, as a shell would.
-            exitContinuation.yield(finished.terminationReason == .uncaughtSignal ? 128 + finished.terminationStatus : finished.terminationStatus)
+            exitContinuation.yield(
+                finished.terminationReason == .uncaughtSignal
+                    ? 128 + finished.terminationStatus : finished.terminationStatus
+            )
             exitContinuation.finish()
         }
         try process.run()
@@ -98,7 +107,9 @@ public final class DriveSyncProcess: Sendable {
                 throw Failure(description: "drivesync did not exit within \(limit); killed")
             }
             defer { group.cancelAll() }
-            guard let status = try await group.next() ?? nil else { throw Failure(description: "drivesync's exit was not reported") }
+            guard let status = try await group.next() ?? nil else {
+                throw Failure(description: "drivesync's exit was not reported")
+            }
             return status
         }
     }

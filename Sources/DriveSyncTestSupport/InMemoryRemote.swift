@@ -1,12 +1,13 @@
 public import DriveSyncCore
+import Foundation
+public import NIOCore
+import Synchronization
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
 public import Foundation
 #endif
-import Foundation
-public import NIOCore
-import Synchronization
 
 /// A remote held in memory, for engine tests (rclone's mockfs).
 public final class InMemoryRemote: Remote {
@@ -19,11 +20,19 @@ public final class InMemoryRemote: Remote {
     private let clockStart = Date(timeIntervalSince1970: 1_700_000_000)
 
     public init() {
-        nodes.withLock { $0[.root] = Node(entry: RemoteEntry(path: .root, kind: .folder, modified: clockStart), content: []) }
+        nodes.withLock {
+            $0[.root] = Node(entry: RemoteEntry(path: .root, kind: .folder, modified: clockStart), content: [])
+        }
     }
 
     public var capabilities: RemoteCapabilities {
-        RemoteCapabilities(isCaseInsensitive: false, allowsDuplicateNames: false, modificationTimePrecision: .milliseconds(1), providesMD5: false, hasTrash: false)
+        RemoteCapabilities(
+            isCaseInsensitive: false,
+            allowsDuplicateNames: false,
+            modificationTimePrecision: .milliseconds(1),
+            providesMD5: false,
+            hasTrash: false
+        )
     }
 
     public func entry(at path: RemotePath) async throws -> RemoteEntry? { nodes.withLock { $0[path]?.entry } }
@@ -42,9 +51,14 @@ public final class InMemoryRemote: Remote {
             for component in path.components {
                 current = try current.appending(component)
                 if let existing = nodes[current] {
-                    guard existing.entry.isFolder else { throw RemoteError(.notAFolder, current, "a file is in the way") }
+                    guard existing.entry.isFolder else {
+                        throw RemoteError(.notAFolder, current, "a file is in the way")
+                    }
                 } else {
-                    nodes[current] = Node(entry: RemoteEntry(path: current, kind: .folder, modified: clockStart), content: [])
+                    nodes[current] = Node(
+                        entry: RemoteEntry(path: current, kind: .folder, modified: clockStart),
+                        content: []
+                    )
                 }
             }
             return nodes[path]!.entry
@@ -58,7 +72,12 @@ public final class InMemoryRemote: Remote {
         return try nodes.withLock { nodes in
             if nodes[path]?.entry.isFolder == true { throw RemoteError(.isAFolder, path) }
             let millis = DriveTimestamp.milliseconds(of: modified)
-            let entry = RemoteEntry(path: path, kind: .file, size: Int64(content.count), modified: Date(timeIntervalSince1970: Double(millis) / 1000))
+            let entry = RemoteEntry(
+                path: path,
+                kind: .file,
+                size: Int64(content.count),
+                modified: Date(timeIntervalSince1970: Double(millis) / 1000)
+            )
             nodes[path] = Node(entry: entry, content: content)
             return entry
         }
@@ -91,7 +110,9 @@ public final class InMemoryRemote: Remote {
             }
             for key in Array(nodes.keys) where path.contains(key) {
                 var node = nodes.removeValue(forKey: key)!
-                let moved = try RemotePath((destination.components + key.components.dropFirst(path.components.count)).joined(separator: "/"))
+                let moved = try RemotePath(
+                    (destination.components + key.components.dropFirst(path.components.count)).joined(separator: "/")
+                )
                 node.entry.path = moved
                 nodes[moved] = node
             }

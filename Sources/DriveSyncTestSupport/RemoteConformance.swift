@@ -22,7 +22,12 @@ public enum RemoteConformance {
         throw Failure(description: "\(message): expected \(code), got success")
     }
 
-    static func write(_ text: String, to remote: some Remote, at path: RemotePath, modified: Date) async throws -> RemoteEntry {
+    static func write(
+        _ text: String,
+        to remote: some Remote,
+        at path: RemotePath,
+        modified: Date
+    ) async throws -> RemoteEntry {
         let local = FileManager.default.temporaryDirectory.appendingPathComponent("conformance-\(UUID().uuidString)")
         try Data(text.utf8).write(to: local)
         defer { try? FileManager.default.removeItem(at: local) }
@@ -58,7 +63,10 @@ public enum RemoteConformance {
         let stored = try await remote.entry(at: path)
         try check(stored?.size == 5, "entry(at:) finds the file")
         let drift = abs(stored!.modified.timeIntervalSince(modified))
-        try check(drift <= max(0.001, Double(precision.components.attoseconds) / 1e18 + Double(precision.components.seconds)), "modification time is kept (off by \(drift) s)")
+        try check(
+            drift <= max(0.001, Double(precision.components.attoseconds) / 1e18 + Double(precision.components.seconds)),
+            "modification time is kept (off by \(drift) s)"
+        )
         try check(try await readAll(remote, path) == "hello", "content round-trips")
         try check(try await readAll(remote, path, range: 1..<4) == "ell", "ranged reads")
         _ = try await write("replaced!", to: remote, at: path, modified: modified)
@@ -69,23 +77,40 @@ public enum RemoteConformance {
 
         // Listing is sorted and shows kinds.
         let listed = try await remote.list(.root)
-        try check(listed.map(\.path.description) == ["a", "empty.txt"], "root lists a folder and a file in order, got \(listed.map(\.path.description))")
+        try check(
+            listed.map(\.path.description) == ["a", "empty.txt"],
+            "root lists a folder and a file in order, got \(listed.map(\.path.description))"
+        )
         try check(listed.first?.isFolder == true, "folders are folders")
 
         // Errors.
-        try await expectError(.notFound, "listing a missing folder") { _ = try await remote.list(try RemotePath("missing")) }
+        try await expectError(.notFound, "listing a missing folder") {
+            _ = try await remote.list(try RemotePath("missing"))
+        }
         try await expectError(.notAFolder, "listing a file") { _ = try await remote.list(try RemotePath("empty.txt")) }
-        try await expectError(.notAFolder, "a folder through a file") { _ = try await remote.makeFolder(try RemotePath("empty.txt/x")) }
+        try await expectError(.notAFolder, "a folder through a file") {
+            _ = try await remote.makeFolder(try RemotePath("empty.txt/x"))
+        }
         try check(try await remote.entry(at: try RemotePath("nope")) == nil, "entry(at:) of nothing is nil")
 
         // Moves and removal.
         let renamed = try RemotePath("a/renamed")
         _ = try await remote.move(try RemotePath("a/b"), to: renamed)
-        try check(try await readAll(remote, try renamed.appending("c").appending(name)) == "replaced!", "moving a folder moves its contents")
+        try check(
+            try await readAll(remote, try renamed.appending("c").appending(name)) == "replaced!",
+            "moving a folder moves its contents"
+        )
         try check(try await remote.entry(at: try RemotePath("a/b")) == nil, "the old path is gone")
-        try await expectError(.alreadyExists, "moving onto an existing entry") { _ = try await remote.move(try RemotePath("empty.txt"), to: renamed) }
+        try await expectError(.alreadyExists, "moving onto an existing entry") {
+            _ = try await remote.move(try RemotePath("empty.txt"), to: renamed)
+        }
         try await remote.remove(try RemotePath("a"), toTrash: false)
-        try check(try await remote.list(.root).map(\.path.description) == ["empty.txt"], "removing a folder removes its contents")
-        try await expectError(.notFound, "removing nothing") { try await remote.remove(try RemotePath("a"), toTrash: false) }
+        try check(
+            try await remote.list(.root).map(\.path.description) == ["empty.txt"],
+            "removing a folder removes its contents"
+        )
+        try await expectError(.notFound, "removing nothing") {
+            try await remote.remove(try RemotePath("a"), toTrash: false)
+        }
     }
 }

@@ -1,9 +1,9 @@
 import AsyncHTTPClient
 public import DriveEmulator
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import HTTPTypes
 public import NIOCore
 public import NIOHTTP1
 

@@ -1,12 +1,13 @@
 public import DriveSyncCore
+import Foundation
+public import NIOCore
+import _NIOFileSystem
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
 public import Foundation
 #endif
-import Foundation
-public import NIOCore
-import _NIOFileSystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -25,7 +26,13 @@ public struct LocalFolderRemote: Remote {
     }
 
     public var capabilities: RemoteCapabilities {
-        RemoteCapabilities(isCaseInsensitive: false, allowsDuplicateNames: false, modificationTimePrecision: .nanoseconds(1), providesMD5: false, hasTrash: false)
+        RemoteCapabilities(
+            isCaseInsensitive: false,
+            allowsDuplicateNames: false,
+            modificationTimePrecision: .nanoseconds(1),
+            providesMD5: false,
+            hasTrash: false
+        )
     }
 
     func fullPath(_ path: RemotePath) -> String {
@@ -82,7 +89,9 @@ public struct LocalFolderRemote: Remote {
     }
 
     public func upload(from localFile: String, to path: RemotePath, modified: Date) async throws -> RemoteEntry {
-        guard let parent = path.parent, !path.isRoot else { throw RemoteError(.isAFolder, path, "cannot write the root") }
+        guard let parent = path.parent, !path.isRoot else {
+            throw RemoteError(.isAFolder, path, "cannot write the root")
+        }
         _ = try await makeFolder(parent)
         if let existing = try await entry(at: path), existing.isFolder { throw RemoteError(.isAFolder, path) }
         let temporary = fullPath(parent) + "/.drivesync-\(UUID().uuidString).partial"
@@ -90,7 +99,9 @@ public struct LocalFolderRemote: Remote {
             try await FileSystem.shared.copyItem(at: FilePath(localFile), to: FilePath(temporary))
             try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: temporary)
             // rename(2) replaces the destination atomically: readers see the old file or the new one.
-            guard rename(temporary, fullPath(path)) == 0 else { throw RemoteError(.io, path, "rename failed: errno \(errno)") }
+            guard rename(temporary, fullPath(path)) == 0 else {
+                throw RemoteError(.io, path, "rename failed: errno \(errno)")
+            }
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw RemoteError(.io, path, "\(error)")
@@ -118,7 +129,9 @@ public struct LocalFolderRemote: Remote {
             throw RemoteError(.notFound, destination.parent ?? .root, "the destination folder does not exist")
         }
         try FileManager.default.moveItem(atPath: fullPath(path), toPath: fullPath(destination))
-        guard let moved = try await entry(at: destination) else { throw RemoteError(.io, destination, "the moved entry vanished") }
+        guard let moved = try await entry(at: destination) else {
+            throw RemoteError(.io, destination, "the moved entry vanished")
+        }
         return moved
     }
 

@@ -1,4 +1,5 @@
 public import DriveSyncCore
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -18,7 +19,8 @@ public enum ArchiveNaming {
     public static func date(fromStamp stamp: String) -> Date? {
         let digits = Array(stamp)
         guard digits.count == 16, digits[8] == "T", digits[15] == "Z" else { return nil }
-        let text = "\(String(digits[0..<4]))-\(String(digits[4..<6]))-\(String(digits[6..<8]))T\(String(digits[9..<11])):\(String(digits[11..<13])):\(String(digits[13..<15]))Z"
+        let text =
+            "\(String(digits[0..<4]))-\(String(digits[4..<6]))-\(String(digits[6..<8]))T\(String(digits[9..<11])):\(String(digits[11..<13])):\(String(digits[13..<15]))Z"
         return DriveTimestamp.parseMilliseconds(text).map { Date(timeIntervalSince1970: Double($0) / 1000) }
     }
 

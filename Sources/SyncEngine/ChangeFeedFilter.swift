@@ -1,10 +1,11 @@
 public import DriveSyncCore
+public import SyncState
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-public import SyncState
 
 /// Decides which entries of a changes feed matter to a sync pair. Pure. A change matters when it touches
 /// something the state records (removed, renamed, moved, new content) or brings something new into a
@@ -25,7 +26,9 @@ public enum ChangeFeedFilter {
                 return !change.removed && !treeFolders.isDisjoint(with: change.parentIDs)
             }
             if change.removed || !(change.name ?? "").utf8.elementsEqual(record.path.name.utf8) { return true }
-            if let parent = record.path.parent, let parentID = folderIDs[parent], !change.parentIDs.contains(parentID) { return true }
+            if let parent = record.path.parent, let parentID = folderIDs[parent], !change.parentIDs.contains(parentID) {
+                return true
+            }
             if record.kind == .file, change.isFolder || change.md5 != record.remoteMD5 { return true }
             return false
         }

@@ -81,20 +81,35 @@ public struct IgnoreRules: Sendable {
             guard !parts.isEmpty else { continue }
             let glob = parts.map { Array($0.unicodeScalars) }
             let (prefix, suffix, shape) = Self.literalEnds(of: glob[0])
-            rules.append(Rule(
-                base: base, glob: glob, namePrefix: prefix, nameSuffix: suffix, shape: shape,
-                anchored: anchored, foldersOnly: foldersOnly, negated: negated, source: source
-            ))
+            rules.append(
+                Rule(
+                    base: base,
+                    glob: glob,
+                    namePrefix: prefix,
+                    nameSuffix: suffix,
+                    shape: shape,
+                    anchored: anchored,
+                    foldersOnly: foldersOnly,
+                    negated: negated,
+                    source: source
+                )
+            )
         }
     }
 
     /// The literal text a name pattern starts and ends with, and whether it has no other wildcard.
     static func literalEnds(of pattern: [Unicode.Scalar]) -> (prefix: [UInt8], suffix: [UInt8], shape: Shape) {
-        func bytes(_ scalars: ArraySlice<Unicode.Scalar>) -> [UInt8] { Array(String(String.UnicodeScalarView(scalars)).utf8) }
+        func bytes(_ scalars: ArraySlice<Unicode.Scalar>) -> [UInt8] {
+            Array(String(String.UnicodeScalarView(scalars)).utf8)
+        }
         let special: Set<Unicode.Scalar> = ["*", "?", "[", "\\"]
-        guard let first = pattern.firstIndex(where: special.contains) else { return (bytes(pattern[...]), [], .literal) }
+        guard let first = pattern.firstIndex(where: special.contains) else {
+            return (bytes(pattern[...]), [], .literal)
+        }
         // After a class or an escape the tail is not plain text; after `*` and `?` it is.
-        let tail = pattern.contains("[") || pattern.contains("\\") ? [] : bytes(pattern[(pattern.lastIndex(where: special.contains)! + 1)...])
+        let tail =
+            pattern.contains("[") || pattern.contains("\\")
+            ? [] : bytes(pattern[(pattern.lastIndex(where: special.contains)! + 1)...])
         let isStar = pattern.filter(special.contains) == ["*"]
         return (bytes(pattern[..<first]), tail, isStar ? .star : .glob)
     }
@@ -111,7 +126,9 @@ public struct IgnoreRules: Sendable {
         var ignored = false
         // Only a rule of the other polarity can change the verdict so far.
         for rule in rules where rule.negated == ignored {
-            guard components.count > rule.base.count, rule.base.isEmpty || components.starts(with: rule.base) else { continue }
+            guard components.count > rule.base.count, rule.base.isEmpty || components.starts(with: rule.base) else {
+                continue
+            }
             if rule.foldersOnly && !isFolder { continue }
             let matches: Bool
             if rule.anchored {
@@ -119,7 +136,8 @@ public struct IgnoreRules: Sendable {
                 matches = Self.match(rule.glob[...], path![rule.base.count...])
             } else {
                 guard bytes.starts(with: rule.namePrefix), bytes.count >= rule.namePrefix.count + rule.nameSuffix.count,
-                      bytes[(bytes.count - rule.nameSuffix.count)...].elementsEqual(rule.nameSuffix) else { continue }
+                    bytes[(bytes.count - rule.nameSuffix.count)...].elementsEqual(rule.nameSuffix)
+                else { continue }
                 switch rule.shape {
                 case .literal: matches = bytes.count == rule.namePrefix.count
                 case .star: matches = true

@@ -1,5 +1,6 @@
 public import DriveSyncCore
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,7 +20,12 @@ public struct LocalScanner: Sendable {
         /// such a file is Drive content like any other).
         public var readsIgnoreFiles: Bool
 
-        public init(followSymlinks: Bool = false, useDefaultIgnores: Bool = true, extraIgnores: [String] = [], readsIgnoreFiles: Bool = true) {
+        public init(
+            followSymlinks: Bool = false,
+            useDefaultIgnores: Bool = true,
+            extraIgnores: [String] = [],
+            readsIgnoreFiles: Bool = true
+        ) {
             self.followSymlinks = followSymlinks
             self.useDefaultIgnores = useDefaultIgnores
             self.extraIgnores = extraIgnores
@@ -69,7 +75,9 @@ public struct LocalScanner: Sendable {
         let descriptor = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ScanError(path: root, message: String(cString: strerror(errno))) }
         var rules = options.useDefaultIgnores ? IgnoreRules.defaults : IgnoreRules()
-        if !options.extraIgnores.isEmpty { rules.add(contentsOf: options.extraIgnores.joined(separator: "\n"), in: [], source: "configuration") }
+        if !options.extraIgnores.isEmpty {
+            rules.add(contentsOf: options.extraIgnores.joined(separator: "\n"), in: [], source: "configuration")
+        }
         var walk = Walk(options: options, rules: rules)
         walk.visit(descriptor, .root, at: root, ancestors: [])
         return Result(items: walk.items, warnings: walk.warnings, isComplete: walk.complete)
@@ -105,7 +113,9 @@ public struct LocalScanner: Sendable {
                 return unreadable(folder, String(cString: strerror(errno)))
             }
             defer { closedir(directory) }
-            if options.readsIgnoreFiles, let text = try? String(contentsOfFile: folderPath + "/" + IgnoreRules.fileName, encoding: .utf8) {
+            if options.readsIgnoreFiles,
+                let text = try? String(contentsOfFile: folderPath + "/" + IgnoreRules.fileName, encoding: .utf8)
+            {
                 rules.add(contentsOf: text, in: folder.components, source: folderPath + "/" + IgnoreRules.fileName)
             }
             guard var names = readNames(directory, folder) else { return }
@@ -146,7 +156,14 @@ public struct LocalScanner: Sendable {
                         unreadable(path, "permission denied")
                         continue
                     }
-                    items.append(LocalItem(path: path, kind: .file, size: Int64(info.st_size), modified: modificationMilliseconds(info)))
+                    items.append(
+                        LocalItem(
+                            path: path,
+                            kind: .file,
+                            size: Int64(info.st_size),
+                            modified: modificationMilliseconds(info)
+                        )
+                    )
                 }
             }
         }
@@ -164,7 +181,10 @@ public struct LocalScanner: Sendable {
                     return names
                 }
                 let (name, raw) = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
-                    pointer.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)) {
+                    pointer.withMemoryRebound(
+                        to: CChar.self,
+                        capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)
+                    ) {
                         (String(validatingCString: $0), $0)
                     }
                 }

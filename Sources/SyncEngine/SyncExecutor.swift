@@ -1,10 +1,11 @@
 public import DriveSyncCore
+public import SyncState
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
 public import Foundation
 #endif
-public import SyncState
 
 /// What a sync did.
 public struct SyncReport: Sendable {
@@ -98,7 +99,13 @@ public struct SyncExecutor: Sendable {
     public let options: Options
     let now: @Sendable () -> Date
 
-    public init(remote: any Remote, state: StateStore, localRoot: String, options: Options = .init(), now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        remote: any Remote,
+        state: StateStore,
+        localRoot: String,
+        options: Options = .init(),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.remote = remote
         self.state = state
         self.localRoot = localRoot
@@ -116,11 +123,16 @@ public struct SyncExecutor: Sendable {
     public func run(_ plan: SyncPlan, local: [LocalItem]) async -> SyncReport {
         let items = Dictionary(local.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         if let progress = options.progress {
-            let bytes = plan.actions.reduce(Int64(0)) { total, action in Self.isUpload(action) ? total + (items[Self.path(of: action)]?.size ?? 0) : total }
+            let bytes = plan.actions.reduce(Int64(0)) { total, action in
+                Self.isUpload(action) ? total + (items[Self.path(of: action)]?.size ?? 0) : total
+            }
             progress(.planned(actions: plan.actions.count, bytes: bytes))
         }
         // Attempts of earlier failed runs, read once for the whole plan rather than once per upload.
-        let earlierAttempts = Dictionary(((try? await state.failedUploads()) ?? []).map { ($0.path, $0.attempts) }, uniquingKeysWith: max)
+        let earlierAttempts = Dictionary(
+            ((try? await state.failedUploads()) ?? []).map { ($0.path, $0.attempts) },
+            uniquingKeysWith: max
+        )
         var report = SyncReport()
         func absorb(_ outcome: Outcome) {
             switch outcome {
@@ -158,7 +170,9 @@ public struct SyncExecutor: Sendable {
         }
         await forEachConcurrently(transfers, limit: options.transfers, while: keepStarting) { action in
             await perform(action, items: items, earlierAttempts: earlierAttempts)
-        } absorb: { absorb($0) }
+        } absorb: {
+            absorb($0)
+        }
         for action in folderRemovals {
             guard keepStarting() else { break }
             absorb(await perform(action, items: items, earlierAttempts: earlierAttempts))
@@ -180,7 +194,11 @@ public struct SyncExecutor: Sendable {
 
     private func timestamp() -> String { DriveTimestamp.format(now()) }
 
-    private func perform(_ action: SyncAction, items: [RemotePath: LocalItem], earlierAttempts: [RemotePath: Int]) async -> Outcome {
+    private func perform(
+        _ action: SyncAction,
+        items: [RemotePath: LocalItem],
+        earlierAttempts: [RemotePath: Int]
+    ) async -> Outcome {
         let path = Self.path(of: action)
         do {
             var archived: SyncReport.Archived?
@@ -188,32 +206,83 @@ public struct SyncExecutor: Sendable {
             switch action {
             case .makeFolder, .adoptFolder:
                 let folder = try await remote.makeFolder(path)
-                try await state.recordSynced(SyncedItem(
-                    path: path, kind: .folder, size: 0, modified: 0, md5: nil, remoteId: folder.id, remoteMD5: nil,
-                    remoteModified: DriveTimestamp.milliseconds(of: folder.modified), lastSynced: DriveTimestamp.milliseconds(of: now())
-                ))
+                try await state.recordSynced(
+                    SyncedItem(
+                        path: path,
+                        kind: .folder,
+                        size: 0,
+                        modified: 0,
+                        md5: nil,
+                        remoteId: folder.id,
+                        remoteMD5: nil,
+                        remoteModified: DriveTimestamp.milliseconds(of: folder.modified),
+                        lastSynced: DriveTimestamp.milliseconds(of: now())
+                    )
+                )
             case .upload:
-                bytes = try await upload(path, items: items, earlierAttempts: earlierAttempts[path] ?? 0, expecting: .absent)
+                bytes = try await upload(
+                    path,
+                    items: items,
+                    earlierAttempts: earlierAttempts[path] ?? 0,
+                    expecting: .absent
+                )
             case .replace:
                 if options.keepReplacedAsRevision, let versioned = remote as? any RevisionKeepingRemote {
                     archived = try await pinRevision(path, on: versioned)
-                    bytes = try await upload(path, items: items, earlierAttempts: earlierAttempts[path] ?? 0, expecting: .unknown)  // a new revision of the same file
+                    bytes = try await upload(
+                        path,
+                        items: items,
+                        earlierAttempts: earlierAttempts[path] ?? 0,
+                        expecting: .unknown
+                    )  // a new revision of the same file
                 } else {
-                    archived = try await moveAside(path, to: ArchiveNaming.archivedPath(for: path, at: now(), archiveRoot: options.archiveRoot), reason: "replaced")
-                    bytes = try await upload(path, items: items, earlierAttempts: earlierAttempts[path] ?? 0, expecting: .absent)
+                    archived = try await moveAside(
+                        path,
+                        to: ArchiveNaming.archivedPath(for: path, at: now(), archiveRoot: options.archiveRoot),
+                        reason: "replaced"
+                    )
+                    bytes = try await upload(
+                        path,
+                        items: items,
+                        earlierAttempts: earlierAttempts[path] ?? 0,
+                        expecting: .absent
+                    )
                 }
             case .resolveConflict:
-                archived = try await moveAside(path, to: ArchiveNaming.conflictPath(for: path, at: now()), reason: "conflict")
-                bytes = try await upload(path, items: items, earlierAttempts: earlierAttempts[path] ?? 0, expecting: .absent)
+                archived = try await moveAside(
+                    path,
+                    to: ArchiveNaming.conflictPath(for: path, at: now()),
+                    reason: "conflict"
+                )
+                bytes = try await upload(
+                    path,
+                    items: items,
+                    earlierAttempts: earlierAttempts[path] ?? 0,
+                    expecting: .absent
+                )
             case .adopt, .refreshState:
-                guard let item = items[path], let entry = try await remote.entry(at: path) else { throw RemoteError(.notFound, path) }
+                guard let item = items[path], let entry = try await remote.entry(at: path) else {
+                    throw RemoteError(.notFound, path)
+                }
                 try await record(item, entry)
-                if case .adopt = action { try logUpload(item, status: .skipped, attempts: 0, entry: entry, note: "the remote already holds this content") }
+                if case .adopt = action {
+                    try logUpload(
+                        item,
+                        status: .skipped,
+                        attempts: 0,
+                        entry: entry,
+                        note: "the remote already holds this content"
+                    )
+                }
             case .removeRemote:
                 if options.removeToTrash, remote.capabilities.hasTrash {
                     try await remote.remove(path, toTrash: true)
                 } else {
-                    archived = try await moveAside(path, to: ArchiveNaming.archivedPath(for: path, at: now(), archiveRoot: options.archiveRoot), reason: "deleted locally")
+                    archived = try await moveAside(
+                        path,
+                        to: ArchiveNaming.archivedPath(for: path, at: now(), archiveRoot: options.archiveRoot),
+                        reason: "deleted locally"
+                    )
                 }
                 try await state.forget(path)
             case .removeRemoteFolder:
@@ -235,8 +304,21 @@ public struct SyncExecutor: Sendable {
             options.progress?(.finished(action, bytes: 0, failed: true))
             let problem = (error as? any CredentialAwareError)?.credentialProblem
             if Self.isUpload(action), let item = items[path] {
-                let attempts = (try? await state.recordFailure(path, error: "\(error)", at: DriveTimestamp.milliseconds(of: now()), tags: options.tags, note: options.note)) ?? 1
-                try? logUpload(item, status: .init(failureWith: problem), attempts: attempts, entry: nil, error: "\(error)")
+                let attempts =
+                    (try? await state.recordFailure(
+                        path,
+                        error: "\(error)",
+                        at: DriveTimestamp.milliseconds(of: now()),
+                        tags: options.tags,
+                        note: options.note
+                    )) ?? 1
+                try? logUpload(
+                    item,
+                    status: .init(failureWith: problem),
+                    attempts: attempts,
+                    entry: nil,
+                    error: "\(error)"
+                )
             }
             return .failed(.init(path: path, action: action, message: "\(error)"), problem)
         }
@@ -250,7 +332,12 @@ public struct SyncExecutor: Sendable {
     }
 
     /// Uploads a planned file; `expecting` is what the plan saw at its path.
-    private func upload(_ path: RemotePath, items: [RemotePath: LocalItem], earlierAttempts: Int, expecting: UploadExpectation) async throws -> Int64 {
+    private func upload(
+        _ path: RemotePath,
+        items: [RemotePath: LocalItem],
+        earlierAttempts: Int,
+        expecting: UploadExpectation
+    ) async throws -> Int64 {
         guard let item = items[path] else { throw RemoteError(.notFound, path, "not in the local scan") }
         let modified = Date(timeIntervalSince1970: Double(item.modified) / 1000)
         let entry = try await remote.upload(from: localPath(path), to: path, modified: modified, expecting: expecting)
@@ -259,38 +346,53 @@ public struct SyncExecutor: Sendable {
         return entry.size
     }
 
-    private func logUpload(_ item: LocalItem, status: UploadLogEntry.Status, attempts: Int, entry: RemoteEntry?, note: String? = nil, error: String? = nil) throws {
-        try options.logs.uploads?.append(UploadLogEntry(
-            timestamp: timestamp(),
-            file: localPath(item.path),
-            status: status,
-            attempts: attempts,
-            tags: options.tags,
-            note: [options.note, note].compactMap { $0 }.joined(separator: "; ").nilIfEmpty,
-            remote_path: item.path.description,
-            remote_id: entry?.id,
-            bytes: entry?.size ?? 0,
-            md5: entry?.md5 ?? item.md5,
-            error: error
-        ))
+    private func logUpload(
+        _ item: LocalItem,
+        status: UploadLogEntry.Status,
+        attempts: Int,
+        entry: RemoteEntry?,
+        note: String? = nil,
+        error: String? = nil
+    ) throws {
+        try options.logs.uploads?.append(
+            UploadLogEntry(
+                timestamp: timestamp(),
+                file: localPath(item.path),
+                status: status,
+                attempts: attempts,
+                tags: options.tags,
+                note: [options.note, note].compactMap { $0 }.joined(separator: "; ").nilIfEmpty,
+                remote_path: item.path.description,
+                remote_id: entry?.id,
+                bytes: entry?.size ?? 0,
+                md5: entry?.md5 ?? item.md5,
+                error: error
+            )
+        )
     }
 
     private func record(_ item: LocalItem, _ entry: RemoteEntry) async throws {
-        try await state.recordSynced(SyncedItem(
-            path: item.path,
-            size: item.size,
-            modified: item.modified,
-            md5: item.md5 ?? entry.md5,
-            remoteId: entry.id,
-            remoteMD5: entry.md5,
-            remoteModified: DriveTimestamp.milliseconds(of: entry.modified),
-            headRevision: entry.revision,
-            lastSynced: DriveTimestamp.milliseconds(of: now())
-        ))
+        try await state.recordSynced(
+            SyncedItem(
+                path: item.path,
+                size: item.size,
+                modified: item.modified,
+                md5: item.md5 ?? entry.md5,
+                remoteId: entry.id,
+                remoteMD5: entry.md5,
+                remoteModified: DriveTimestamp.milliseconds(of: entry.modified),
+                headRevision: entry.revision,
+                lastSynced: DriveTimestamp.milliseconds(of: now())
+            )
+        )
     }
 
     /// Moves a remote copy aside (numbering the name when two land in the same second) and logs it.
-    private func moveAside(_ path: RemotePath, to destination: RemotePath, reason: String) async throws -> SyncReport.Archived {
+    private func moveAside(
+        _ path: RemotePath,
+        to destination: RemotePath,
+        reason: String
+    ) async throws -> SyncReport.Archived {
         if let parent = destination.parent { _ = try await remote.makeFolder(parent) }
         var target = destination
         var moved: RemoteEntry?
@@ -302,28 +404,45 @@ public struct SyncExecutor: Sendable {
             }
         }
         guard let moved else { throw RemoteError(.alreadyExists, destination, "no free archive name") }
-        try options.logs.archives?.append(ArchiveLogEntry(
-            timestamp: timestamp(), file: path.description, archived_as: target.description, input_hash: moved.md5, reason: reason
-        ))
+        try options.logs.archives?.append(
+            ArchiveLogEntry(
+                timestamp: timestamp(),
+                file: path.description,
+                archived_as: target.description,
+                input_hash: moved.md5,
+                reason: reason
+            )
+        )
         return SyncReport.Archived(path: path, archivedAs: target.description, reason: reason)
     }
 
     /// Keeps the current remote content as a pinned revision of the same file, which the upload then
     /// replaces in place.
-    private func pinRevision(_ path: RemotePath, on remote: any RevisionKeepingRemote) async throws -> SyncReport.Archived {
+    private func pinRevision(
+        _ path: RemotePath,
+        on remote: any RevisionKeepingRemote
+    ) async throws -> SyncReport.Archived {
         let current = try await remote.entry(at: path)
         let revision = try await remote.pinCurrentRevision(of: path)
         let archivedAs = "\(path)@revision:\(revision)"
-        try options.logs.archives?.append(ArchiveLogEntry(
-            timestamp: timestamp(), file: path.description, archived_as: archivedAs, input_hash: current?.md5, reason: "replaced"
-        ))
+        try options.logs.archives?.append(
+            ArchiveLogEntry(
+                timestamp: timestamp(),
+                file: path.description,
+                archived_as: archivedAs,
+                input_hash: current?.md5,
+                reason: "replaced"
+            )
+        )
         return SyncReport.Archived(path: path, archivedAs: archivedAs, reason: "replaced (pinned revision)")
     }
 
     static func path(of action: SyncAction) -> RemotePath {
         switch action {
-        case .makeFolder(let path), .upload(let path, _), .replace(let path), .resolveConflict(let path), .adopt(let path),
-            .refreshState(let path), .removeRemote(let path), .removeRemoteFolder(let path), .adoptFolder(let path), .forget(let path):
+        case .makeFolder(let path), .upload(let path, _), .replace(let path), .resolveConflict(let path),
+            .adopt(let path),
+            .refreshState(let path), .removeRemote(let path), .removeRemoteFolder(let path), .adoptFolder(let path),
+            .forget(let path):
             path
         }
     }

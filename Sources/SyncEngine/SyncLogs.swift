@@ -1,4 +1,5 @@
 public import DriveSyncCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -44,8 +45,17 @@ public struct UploadLogEntry: Codable, Hashable, Sendable {
     public var error: String?
 
     public init(
-        timestamp: String, file: String, status: Status, attempts: Int, tags: [String] = [], note: String? = nil,
-        remote_path: String, remote_id: String? = nil, bytes: Int64 = 0, md5: String? = nil, error: String? = nil
+        timestamp: String,
+        file: String,
+        status: Status,
+        attempts: Int,
+        tags: [String] = [],
+        note: String? = nil,
+        remote_path: String,
+        remote_id: String? = nil,
+        bytes: Int64 = 0,
+        md5: String? = nil,
+        error: String? = nil
     ) {
         self.timestamp = timestamp
         self.file = file
@@ -112,8 +122,15 @@ public struct PullLogEntry: Codable, Hashable, Sendable {
     public var error: String?
 
     public init(
-        timestamp: String, file: String, status: Status, drive_id: String? = nil, bytes: Int64 = 0, md5: String? = nil, moved_to: String? = nil,
-        reason: String? = nil, error: String? = nil
+        timestamp: String,
+        file: String,
+        status: Status,
+        drive_id: String? = nil,
+        bytes: Int64 = 0,
+        md5: String? = nil,
+        moved_to: String? = nil,
+        reason: String? = nil,
+        error: String? = nil
     ) {
         self.timestamp = timestamp
         self.file = file
@@ -140,7 +157,9 @@ public struct JSONLinesLog: Sendable {
         var line = try encoder.encode(entry)
         line.append(UInt8(ascii: "\n"))
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        if !FileManager.default.fileExists(atPath: directory) { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw LogError(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }

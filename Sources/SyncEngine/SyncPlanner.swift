@@ -1,5 +1,6 @@
 public import DriveSyncCore
 public import SyncState
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -92,8 +93,12 @@ public struct SyncPlanner: Sendable {
         public var force: Bool
 
         public init(
-            delete: Bool = false, maxDelete: Int? = nil, maxDeleteFraction: Double? = nil, alwaysChecksum: Bool = false,
-            force: Bool = false, timeTolerance: Int64 = 1
+            delete: Bool = false,
+            maxDelete: Int? = nil,
+            maxDeleteFraction: Double? = nil,
+            alwaysChecksum: Bool = false,
+            force: Bool = false,
+            timeTolerance: Int64 = 1
         ) {
             self.force = force
             self.delete = delete
@@ -126,14 +131,21 @@ public struct SyncPlanner: Sendable {
     private func remoteChanged(_ remote: RemoteEntry, _ synced: SyncedItem) -> Bool {
         if let id = synced.remoteId, let remoteId = remote.id, id != remoteId { return true }
         if let md5 = synced.remoteMD5, let remoteMD5 = remote.md5 { return md5 != remoteMD5 }
-        if let modified = synced.remoteModified { return !sameTime(DriveTimestamp.milliseconds(of: remote.modified), modified) }
+        if let modified = synced.remoteModified {
+            return !sameTime(DriveTimestamp.milliseconds(of: remote.modified), modified)
+        }
         return false
     }
 
     /// Local files whose MD5 the plan needs: those whose size and time changed since the last sync (was
     /// it only a touch?), those facing an unknown remote file of the same size (is it already there?),
     /// and every file with `alwaysChecksum`.
-    public func hashesNeeded(local: [LocalItem], state: [SyncedItem], remote: [RemoteEntry], intents: [RemotePath: String] = [:]) -> Set<RemotePath> {
+    public func hashesNeeded(
+        local: [LocalItem],
+        state: [SyncedItem],
+        remote: [RemoteEntry],
+        intents: [RemotePath: String] = [:]
+    ) -> Set<RemotePath> {
         let synced = Dictionary(state.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let remoteByPath = Dictionary(remote.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         var needed: Set<RemotePath> = []
@@ -142,7 +154,9 @@ public struct SyncPlanner: Sendable {
                 needed.insert(item.path)
             } else if let record = synced[item.path] {
                 if localChanged(item, record), item.size == record.size, record.md5 != nil { needed.insert(item.path) }
-            } else if let other = remoteByPath[item.path], other.kind == .file, other.size == item.size, other.md5 != nil {
+            } else if let other = remoteByPath[item.path], other.kind == .file, other.size == item.size,
+                other.md5 != nil
+            {
                 needed.insert(item.path)
             }
         }
@@ -151,14 +165,22 @@ public struct SyncPlanner: Sendable {
 
     /// Remote folders that a mirrored deletion empties: recorded, gone locally, and holding only entries
     /// that are themselves removed. A folder holding anything DriveSync did not put there stays.
-    private func removableFolders(local: [RemotePath: LocalItem], state: [RemotePath: SyncedItem], remote: [RemoteEntry]) -> Set<RemotePath> {
+    private func removableFolders(
+        local: [RemotePath: LocalItem],
+        state: [RemotePath: SyncedItem],
+        remote: [RemoteEntry]
+    ) -> Set<RemotePath> {
         var blocked: Set<RemotePath> = []
         for entry in remote where local[entry.path] != nil || state[entry.path] == nil {
             // This entry stays: none of its ancestors can go.
             var ancestor = entry.path.parent
             while let folder = ancestor, !folder.isRoot, blocked.insert(folder).inserted { ancestor = folder.parent }
         }
-        return Set(remote.filter { $0.isFolder && local[$0.path] == nil && state[$0.path] != nil && !blocked.contains($0.path) }.map(\.path))
+        return Set(
+            remote.filter {
+                $0.isFolder && local[$0.path] == nil && state[$0.path] != nil && !blocked.contains($0.path)
+            }.map(\.path)
+        )
     }
 
     /// Plans a sync of `local` onto `remote`, given what the last sync recorded in `state`.
@@ -167,7 +189,11 @@ public struct SyncPlanner: Sendable {
     ///   - intents: creates a killed run left unrecorded (path to the ID it used): a remote file with that
     ///     ID is the sync's own, not someone else's change.
     public func plan(
-        local: [LocalItem], state: [SyncedItem], remote: [RemoteEntry], scanComplete: Bool = true, intents: [RemotePath: String] = [:]
+        local: [LocalItem],
+        state: [SyncedItem],
+        remote: [RemoteEntry],
+        scanComplete: Bool = true,
+        intents: [RemotePath: String] = [:]
     ) throws -> SyncPlan {
         let localByPath = Dictionary(local.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let synced = Dictionary(state.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
@@ -175,7 +201,8 @@ public struct SyncPlanner: Sendable {
         var actions: [SyncAction] = []
         var notices: [SyncNotice] = []
         var removals = 0
-        let removable = options.delete && scanComplete ? removableFolders(local: localByPath, state: synced, remote: remote) : []
+        let removable =
+            options.delete && scanComplete ? removableFolders(local: localByPath, state: synced, remote: remote) : []
 
         let paths = Set(localByPath.keys).union(synced.keys).union(remoteByPath.keys).filter { !$0.isRoot }.sorted()
         for path in paths {
@@ -207,7 +234,9 @@ public struct SyncPlanner: Sendable {
                             actions.append(.replace(path))
                         } else if localChanged(item, record) {
                             actions.append(.refreshState(path))  // touched: same content, new time
-                        } else if options.alwaysChecksum, let md5 = item.md5, let remoteMD5 = other.md5, md5 != remoteMD5 {
+                        } else if options.alwaysChecksum, let md5 = item.md5, let remoteMD5 = other.md5,
+                            md5 != remoteMD5
+                        {
                             actions.append(.replace(path))  // the checksum saw what size and time missed
                         }
                     case (true, false): actions.append(.replace(path))
@@ -257,7 +286,8 @@ extension SyncAction: CustomStringConvertible {
         case .upload(let path, .new): "upload \(path)"
         case .upload(let path, .restore): "upload \(path) (deleted on the remote)"
         case .replace(let path): "replace \(path) (the remote copy is archived first)"
-        case .resolveConflict(let path): "upload \(path) (changed on both sides: the remote copy is kept under a conflict name)"
+        case .resolveConflict(let path):
+            "upload \(path) (changed on both sides: the remote copy is kept under a conflict name)"
         case .adopt(let path): "record \(path) (already on the remote)"
         case .refreshState(let path): "refresh \(path) (only its time changed)"
         case .removeRemote(let path): "remove \(path) (deleted locally)"
@@ -271,7 +301,8 @@ extension SyncNotice: CustomStringConvertible {
     public var description: String {
         switch self {
         case .remoteChangedOnly(let path): "\(path) changed on the remote only; left as it is"
-        case .deletionNotMirrored(let path): "\(path) was deleted locally; the remote copy stays (use --delete to mirror deletions)"
+        case .deletionNotMirrored(let path):
+            "\(path) was deleted locally; the remote copy stays (use --delete to mirror deletions)"
         case .kindMismatch(let path): "\(path) is a file on one side and a folder on the other; left alone"
         }
     }

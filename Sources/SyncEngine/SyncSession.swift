@@ -19,8 +19,13 @@ public struct SyncSession: Sendable {
     public var logger: Logger
 
     public init(
-        localRoot: String, remote: any Remote, state: StateStore, planner: SyncPlanner = .init(),
-        executorOptions: SyncExecutor.Options = .init(), scanner: LocalScanner = .init(), checkers: Int = 8,
+        localRoot: String,
+        remote: any Remote,
+        state: StateStore,
+        planner: SyncPlanner = .init(),
+        executorOptions: SyncExecutor.Options = .init(),
+        scanner: LocalScanner = .init(),
+        checkers: Int = 8,
         logger: Logger = Logger(label: "drivesync.sync")
     ) {
         self.localRoot = localRoot
@@ -53,7 +58,11 @@ public struct SyncSession: Sendable {
     /// Runs the sync; with `dryRun`, returns the plan and changes nothing.
     /// - Parameter only: when given, only actions for these paths (and the folders they need) are run:
     ///   how `drivesync retry` re-sends failed uploads.
-    public func run(dryRun: Bool = false, only: Set<RemotePath>? = nil, now: @escaping @Sendable () -> Date = { Date() }) async throws -> Outcome {
+    public func run(
+        dryRun: Bool = false,
+        only: Set<RemotePath>? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> Outcome {
         let clock = ContinuousClock()
         var phases: [(name: String, duration: Duration)] = []
         var phaseStart = clock.now
@@ -73,11 +82,25 @@ public struct SyncSession: Sendable {
         let needed = planner.hashesNeeded(local: items, state: synced, remote: remoteEntries, intents: intents)
         try await hash(&items, needed)
         endPhase("hash (\(needed.count) files)")
-        var plan = try planner.plan(local: items, state: synced, remote: remoteEntries, scanComplete: scan.isComplete, intents: intents)
+        var plan = try planner.plan(
+            local: items,
+            state: synced,
+            remote: remoteEntries,
+            scanComplete: scan.isComplete,
+            intents: intents
+        )
         if let only { plan.actions = plan.actions.filter { Self.path(of: $0, isNeededBy: only) } }
         endPhase("plan")
-        guard !dryRun else { return Outcome(plan: plan, report: nil, warnings: scan.warnings, remoteView: view, phases: phases) }
-        let report = await SyncExecutor(remote: remote, state: state, localRoot: localRoot, options: executorOptions, now: now).run(plan, local: items)
+        guard !dryRun else {
+            return Outcome(plan: plan, report: nil, warnings: scan.warnings, remoteView: view, phases: phases)
+        }
+        let report = await SyncExecutor(
+            remote: remote,
+            state: state,
+            localRoot: localRoot,
+            options: executorOptions,
+            now: now
+        ).run(plan, local: items)
         endPhase("execute")
         // Changes this run made match the state, so the feed can continue from where this run began. A
         // stopped run has not acted on everything the feed said: the next one reads it again.
@@ -94,7 +117,10 @@ public struct SyncSession: Sendable {
     }
 
     /// The remote entries, how they were learned, and the changes cursor to store after the run.
-    private func remoteSide(state synced: [SyncedItem], skipping archive: RemotePath) async throws -> ([RemoteEntry], RemoteView, String?) {
+    private func remoteSide(
+        state synced: [SyncedItem],
+        skipping archive: RemotePath
+    ) async throws -> ([RemoteEntry], RemoteView, String?) {
         guard let tracking = remote as? any ChangeTrackingRemote else {
             return (try await remote.listRecursively(skipping: archive), .listed, nil)
         }
@@ -105,7 +131,7 @@ public struct SyncSession: Sendable {
                     return (ChangeFeedFilter.remoteView(from: synced), .fromChangesFeed, next)
                 }
                 return (try await remote.listRecursively(skipping: archive), .listed, next)
-            } catch where !Task.isCancelled && !isCancellation(error) {
+            } catch  where !Task.isCancelled && !isCancellation(error) {
                 // An expired or refused cursor costs a listing, not the run.
                 logger.info("changes feed unavailable; listing the remote instead", metadata: ["error": "\(error)"])
             }
@@ -122,7 +148,9 @@ public struct SyncSession: Sendable {
         let paths = indices.map { root + "/" + items[$0].path.description }
         var digests = [String?](repeating: nil, count: indices.count)
         var failure: (any Error)?
-        await forEachConcurrently(Array(paths.enumerated()), limit: checkers, while: { failure == nil }) { position, path in
+        await forEachConcurrently(Array(paths.enumerated()), limit: checkers, while: { failure == nil }) {
+            position,
+            path in
             (position, Result { try Self.md5(ofFile: path) })
         } absorb: { position, digest in
             do { digests[position] = try digest.get() } catch { failure = failure ?? error }
@@ -133,7 +161,9 @@ public struct SyncSession: Sendable {
 
     /// MD5 of a file, read in 1 MiB pieces.
     public static func md5(ofFile path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ScanError(path: path, message: "cannot be read") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ScanError(path: path, message: "cannot be read")
+        }
         defer { try? handle.close() }
         var hasher = Insecure.MD5()
         while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty { hasher.update(data: data) }
@@ -143,7 +173,10 @@ public struct SyncSession: Sendable {
 
 extension Remote {
     /// Every entry below `start`, folders included, leaving out `archive` and what is in it; sorted.
-    public func listRecursively(under start: RemotePath = .root, skipping archive: RemotePath? = nil) async throws -> [RemoteEntry] {
+    public func listRecursively(
+        under start: RemotePath = .root,
+        skipping archive: RemotePath? = nil
+    ) async throws -> [RemoteEntry] {
         var entries: [RemoteEntry] = []
         var folders: [RemotePath] = [start]
         while let folder = folders.popLast() {

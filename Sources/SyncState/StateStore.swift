@@ -1,5 +1,6 @@
 public import DriveSyncCore
 import GRDB
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -122,7 +123,18 @@ public struct StateStore: Sendable {
 
         var item: SyncedItem? {
             guard let path = try? RemotePath(path) else { return nil }
-            return SyncedItem(path: path, kind: RemoteEntry.Kind(rawValue: kind) ?? .file, size: size, modified: modified, md5: md5, remoteId: remoteId, remoteMD5: remoteMD5, remoteModified: remoteModified, headRevision: headRevision, lastSynced: lastSynced)
+            return SyncedItem(
+                path: path,
+                kind: RemoteEntry.Kind(rawValue: kind) ?? .file,
+                size: size,
+                modified: modified,
+                md5: md5,
+                remoteId: remoteId,
+                remoteMD5: remoteMD5,
+                remoteModified: remoteModified,
+                headRevision: headRevision,
+                lastSynced: lastSynced
+            )
         }
     }
 
@@ -188,8 +200,17 @@ public struct StateStore: Sendable {
 
         var node: RemoteNode {
             RemoteNode(
-                id: id, name: String(decoding: name, as: UTF8.self), parentIDs: parents.isEmpty ? [] : parents.components(separatedBy: "\n"), mimeType: mimeType, size: size, md5: md5,
-                modified: modified, created: created, version: version, shortcutTarget: shortcutTarget, canDownload: canDownload
+                id: id,
+                name: String(decoding: name, as: UTF8.self),
+                parentIDs: parents.isEmpty ? [] : parents.components(separatedBy: "\n"),
+                mimeType: mimeType,
+                size: size,
+                md5: md5,
+                modified: modified,
+                created: created,
+                version: version,
+                shortcutTarget: shortcutTarget,
+                canDownload: canDownload
             )
         }
     }
@@ -240,10 +261,23 @@ public struct StateStore: Sendable {
 
     /// Records a failed attempt, counting attempts across runs; returns how many there have been.
     @discardableResult
-    public func recordFailure(_ path: RemotePath, error: String, at time: Int64, tags: [String], note: String?) async throws -> Int {
+    public func recordFailure(
+        _ path: RemotePath,
+        error: String,
+        at time: Int64,
+        tags: [String],
+        note: String?
+    ) async throws -> Int {
         try await writer.write { db in
             let attempts = (try FailureRecord.fetchOne(db, key: path.description)?.attempts ?? 0) + 1
-            try FailureRecord(path: path.description, attempts: attempts, lastError: error, lastAttempt: time, tags: tags.joined(separator: "\n"), note: note).upsert(db)
+            try FailureRecord(
+                path: path.description,
+                attempts: attempts,
+                lastError: error,
+                lastAttempt: time,
+                tags: tags.joined(separator: "\n"),
+                note: note
+            ).upsert(db)
             return attempts
         }
     }
@@ -258,7 +292,14 @@ public struct StateStore: Sendable {
             try FailureRecord.order(Column("path")).fetchAll(db).compactMap { record in
                 guard let path = try? RemotePath(record.path) else { return nil }
                 let tags = record.tags.isEmpty ? [] : record.tags.components(separatedBy: "\n")
-                return FailedUpload(path: path, attempts: record.attempts, lastError: record.lastError, lastAttempt: record.lastAttempt, tags: tags, note: record.note)
+                return FailedUpload(
+                    path: path,
+                    attempts: record.attempts,
+                    lastError: record.lastError,
+                    lastAttempt: record.lastAttempt,
+                    tags: tags,
+                    note: record.note
+                )
             }
         }
     }
@@ -270,7 +311,9 @@ public struct StateStore: Sendable {
     // MARK: The pair
 
     public func pair() async throws -> SyncPair? {
-        try await writer.read { db in try PairRecord.fetchOne(db).map { SyncPair(source: $0.source, destination: $0.destination) } }
+        try await writer.read { db in
+            try PairRecord.fetchOne(db).map { SyncPair(source: $0.source, destination: $0.destination) }
+        }
     }
 
     public func setPair(_ pair: SyncPair) async throws {
@@ -348,7 +391,8 @@ extension StateStore: CreateJournal {
 
     public func recordIntent(_ id: String, for path: RemotePath) async throws {
         let now = DriveTimestamp.milliseconds(of: Date())
-        try await writer.write { db in try IntentRecord(path: path.description, remoteId: id, recorded: now).upsert(db) }
+        try await writer.write { db in try IntentRecord(path: path.description, remoteId: id, recorded: now).upsert(db)
+        }
     }
 
     public func clearIntent(for path: RemotePath) async throws {

@@ -1,5 +1,6 @@
 public import DriveSyncCore
 public import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -40,12 +41,19 @@ public struct SyncLock: Sendable {
                 return SyncLock(path: path)
             }
             guard errno == EEXIST else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
-            let holder = (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap { try? JSONDecoder().decode(Holder.self, from: $0) }
+            let holder = (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap {
+                try? JSONDecoder().decode(Holder.self, from: $0)
+            }
             if let holder, holder.host == me.host, !isAlive(holder.pid) {
                 try? FileManager.default.removeItem(atPath: path)  // stale: its process is gone
                 continue
             }
-            throw Held(path: path, pid: holder?.pid ?? 0, host: holder?.host ?? "?", started: Date(timeIntervalSince1970: holder?.started ?? 0))
+            throw Held(
+                path: path,
+                pid: holder?.pid ?? 0,
+                host: holder?.host ?? "?",
+                started: Date(timeIntervalSince1970: holder?.started ?? 0)
+            )
         }
         throw Held(path: path, pid: 0, host: "?", started: Date(timeIntervalSince1970: 0))
     }

@@ -41,7 +41,6 @@ public struct SyncedItem: Hashable, Sendable {
     }
 }
 
-
 /// An upload that failed and waits for `drivesync retry` (or the next sync).
 public struct FailedUpload: Hashable, Sendable {
     public var path: RemotePath
@@ -52,7 +51,14 @@ public struct FailedUpload: Hashable, Sendable {
     public var tags: [String]
     public var note: String?
 
-    public init(path: RemotePath, attempts: Int, lastError: String, lastAttempt: Int64, tags: [String] = [], note: String? = nil) {
+    public init(
+        path: RemotePath,
+        attempts: Int,
+        lastError: String,
+        lastAttempt: Int64,
+        tags: [String] = [],
+        note: String? = nil
+    ) {
         self.path = path
         self.attempts = attempts
         self.lastError = lastError

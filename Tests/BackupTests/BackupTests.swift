@@ -12,19 +12,34 @@ struct BackupTests {
 
         func write(_ path: String, _ text: String, modified: TimeInterval = 1_700_000_000) throws {
             let full = source + "/" + path
-            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: full).deletingLastPathComponent().path, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: URL(fileURLWithPath: full).deletingLastPathComponent().path,
+                withIntermediateDirectories: true
+            )
             try Data(text.utf8).write(to: URL(fileURLWithPath: full))
-            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: modified)], ofItemAtPath: full)
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date(timeIntervalSince1970: modified)],
+                ofItemAtPath: full
+            )
         }
 
         func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
-        func inode(_ path: String) throws -> Int { (try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? NSNumber)?.intValue ?? -1 }
-        func modified(_ path: String) throws -> Date? { try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date }
+        func inode(_ path: String) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? NSNumber)?.intValue ?? -1
+        }
+        func modified(_ path: String) throws -> Date? {
+            try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
+        }
         func cleanUp() { try? FileManager.default.removeItem(atPath: root) }
     }
 
     func runner(_ folders: Folders, to: String? = nil, at time: TimeInterval, note: String? = nil) -> BackupRunner {
-        BackupRunner(source: folders.source, destination: to ?? folders.backups, note: note, now: { Date(timeIntervalSince1970: time) })
+        BackupRunner(
+            source: folders.source,
+            destination: to ?? folders.backups,
+            note: note,
+            now: { Date(timeIntervalSince1970: time) }
+        )
     }
 
     @Test func snapshotsMirrorAndKeepWhatTheyRemove() throws {
@@ -38,7 +53,10 @@ struct BackupTests {
         #expect(first.record.copied == 3 && first.record.removed == 0)
         #expect(try folders.read(folders.backups + "/mirror/notes/a.md") == "alpha")
         #expect(!FileManager.default.fileExists(atPath: folders.backups + "/mirror/node_modules"))
-        #expect(try folders.modified(folders.backups + "/mirror/notes/a.md") == Date(timeIntervalSince1970: 1_700_000_000), "times are kept")
+        #expect(
+            try folders.modified(folders.backups + "/mirror/notes/a.md") == Date(timeIntervalSince1970: 1_700_000_000),
+            "times are kept"
+        )
 
         try folders.write("notes/a.md", "alpha two", modified: 1_700_000_100)
         try folders.write("new.md", "new")
@@ -49,11 +67,21 @@ struct BackupTests {
         #expect(FileManager.default.fileExists(atPath: folders.backups + "/mirror/old/c.md"))
 
         let second = try runner(folders, at: 1_714_570_000).snapshot()
-        #expect(second.record.changelog.map { "\($0.change.rawValue) \($0.path)" }.sorted() == ["added new.md", "modified notes/a.md", "removed old/c.md"])
+        #expect(
+            second.record.changelog.map { "\($0.change.rawValue) \($0.path)" }.sorted() == [
+                "added new.md", "modified notes/a.md", "removed old/c.md",
+            ]
+        )
         #expect(try folders.read(folders.backups + "/mirror/notes/a.md") == "alpha two")
         #expect(!FileManager.default.fileExists(atPath: folders.backups + "/mirror/old"), "the emptied folder went too")
-        #expect(try folders.read(folders.backups + "/deleted/20240501T132640Z/old/c.md") == "charlie", "removed files are kept aside")
-        let record = try JSONDecoder().decode(BackupRecord.self, from: Data(contentsOf: URL(fileURLWithPath: folders.backups + "/records/20240501T132640Z.json")))
+        #expect(
+            try folders.read(folders.backups + "/deleted/20240501T132640Z/old/c.md") == "charlie",
+            "removed files are kept aside"
+        )
+        let record = try JSONDecoder().decode(
+            BackupRecord.self,
+            from: Data(contentsOf: URL(fileURLWithPath: folders.backups + "/records/20240501T132640Z.json"))
+        )
         #expect(record.mode == .snapshot && record.removedBytes == 7 && record.source == folders.source)
         #expect(try runner(folders, at: 1_714_580_000).snapshot().record.copied == 0, "nothing changed, nothing copied")
     }
@@ -91,14 +119,23 @@ struct BackupTests {
         #expect(try runner(folders, at: 1_714_570_000).versions() == ["20240501T123456Z"], "a dry run makes no version")
 
         let second = try runner(folders, at: 1_714_570_000).versioned()
-        #expect(second.record.changelog.map { "\($0.change.rawValue) \($0.path)" }.sorted() == ["modified edit.txt", "removed gone.txt"])
+        #expect(
+            second.record.changelog.map { "\($0.change.rawValue) \($0.path)" }.sorted() == [
+                "modified edit.txt", "removed gone.txt",
+            ]
+        )
         let versions = try runner(folders, at: 0).versions()
         #expect(versions == ["20240501T123456Z", "20240501T132640Z"])
         let (old, new) = (folders.backups + "/" + versions[0], folders.backups + "/" + versions[1])
-        #expect(try folders.inode(old + "/same.txt") == (try folders.inode(new + "/same.txt")), "the same inode: the version costs nothing for it")
+        #expect(
+            try folders.inode(old + "/same.txt") == (try folders.inode(new + "/same.txt")),
+            "the same inode: the version costs nothing for it"
+        )
         #expect(try folders.inode(old + "/edit.txt") != (try folders.inode(new + "/edit.txt")))
         #expect(try folders.read(old + "/edit.txt") == "v1" && (try folders.read(new + "/edit.txt")) == "v2")
-        #expect(try folders.read(old + "/gone.txt") == "bye" && !FileManager.default.fileExists(atPath: new + "/gone.txt"))
+        #expect(
+            try folders.read(old + "/gone.txt") == "bye" && !FileManager.default.fileExists(atPath: new + "/gone.txt")
+        )
         #expect(!second.record.linksFellBackToCopies)
     }
 
@@ -111,7 +148,9 @@ struct BackupTests {
         let again = try runner(folders, to: inside, at: 1_714_570_000).snapshot()
         #expect(again.record.copied == 0 && again.record.unchanged == 1)
         #expect(!FileManager.default.fileExists(atPath: inside + "/mirror/backups/system_snapshot"))
-        #expect(throws: BackupRunner.Failure.self) { try BackupRunner(source: folders.source, destination: folders.source).snapshot() }
+        #expect(throws: BackupRunner.Failure.self) {
+            try BackupRunner(source: folders.source, destination: folders.source).snapshot()
+        }
     }
 }
 
@@ -123,31 +162,49 @@ struct BackupPlannerTests {
     func folder(_ path: String) throws -> LocalItem { LocalItem(path: try RemotePath(path), kind: .folder) }
 
     @Test func snapshotsPairBothSortedScansInOnePass() throws {
-        let source = [try folder("a"), try file("a/b", size: 2), try file("a/c"), try file("a-d"), try file("z", modified: 5)]
-        let mirror = [try folder("a"), try file("a/c"), try folder("a/old"), try file("a/old/x", size: 3), try file("a.txt"), try file("z")]
-        #expect(BackupPlanner.snapshot(source: source, mirror: mirror) == [
-            .copy(try RemotePath("a/b"), .added, bytes: 2), .keep(try RemotePath("a/c")), .copy(try RemotePath("a-d"), .added, bytes: 1),
-            .copy(try RemotePath("z"), .modified, bytes: 1),
-            .remove(try RemotePath("a.txt"), isFolder: false, bytes: 1), .remove(try RemotePath("a/old/x"), isFolder: false, bytes: 3),
-            .remove(try RemotePath("a/old"), isFolder: true, bytes: 0),
-        ])
+        let source = [
+            try folder("a"), try file("a/b", size: 2), try file("a/c"), try file("a-d"), try file("z", modified: 5),
+        ]
+        let mirror = [
+            try folder("a"), try file("a/c"), try folder("a/old"), try file("a/old/x", size: 3), try file("a.txt"),
+            try file("z"),
+        ]
+        #expect(
+            BackupPlanner.snapshot(source: source, mirror: mirror) == [
+                .copy(try RemotePath("a/b"), .added, bytes: 2), .keep(try RemotePath("a/c")),
+                .copy(try RemotePath("a-d"), .added, bytes: 1),
+                .copy(try RemotePath("z"), .modified, bytes: 1),
+                .remove(try RemotePath("a.txt"), isFolder: false, bytes: 1),
+                .remove(try RemotePath("a/old/x"), isFolder: false, bytes: 3),
+                .remove(try RemotePath("a/old"), isFolder: true, bytes: 0),
+            ]
+        )
     }
 
     @Test func versionsLinkWhatIsUnchangedAndTheChangelogSeesRemovals() throws {
         let previous = [try folder("a"), try file("a/b"), try file("a/c", size: 4), try file("gone")]
         let source = [try folder("a"), try file("a/b"), try file("a/c", size: 5), try file("new")]
-        #expect(BackupPlanner.versioned(source: source, previous: previous) == [
-            .makeFolder(try RemotePath("a")), .link(try RemotePath("a/b"), bytes: 1), .copy(try RemotePath("a/c"), .modified, bytes: 5),
-            .copy(try RemotePath("new"), .added, bytes: 1),
-        ])
+        #expect(
+            BackupPlanner.versioned(source: source, previous: previous) == [
+                .makeFolder(try RemotePath("a")), .link(try RemotePath("a/b"), bytes: 1),
+                .copy(try RemotePath("a/c"), .modified, bytes: 5),
+                .copy(try RemotePath("new"), .added, bytes: 1),
+            ]
+        )
         #expect(BackupPlanner.removedSince(previous, source: source) == [try RemotePath("gone")])
-        #expect(BackupPlanner.changes(from: previous, to: source).map { "\($0.1.rawValue) \($0.0)" } == ["modified a/c", "removed gone", "added new"])
+        #expect(
+            BackupPlanner.changes(from: previous, to: source).map { "\($0.1.rawValue) \($0.0)" } == [
+                "modified a/c", "removed gone", "added new",
+            ]
+        )
     }
 }
 
 struct RetentionPolicyTests {
     /// Every six hours from 2024-01-01 to 2024-03-31.
-    let history: [Date] = stride(from: 1_704_067_200.0, through: 1_711_843_200.0, by: 6 * 3600).map { Date(timeIntervalSince1970: $0) }
+    let history: [Date] = stride(from: 1_704_067_200.0, through: 1_711_843_200.0, by: 6 * 3600).map {
+        Date(timeIntervalSince1970: $0)
+    }
 
     func kept(_ policy: RetentionPolicy) -> [Date] { policy.apply(to: history).filter(\.keep).map(\.version) }
 
@@ -156,14 +213,19 @@ struct RetentionPolicyTests {
         let daily = kept(RetentionPolicy(daily: 7))
         #expect(daily.count == 7)
         #expect(Set(daily.map { RetentionPolicy.utc.component(.day, from: $0) }).count == 7, "one per day")
-        #expect(daily.allSatisfy { RetentionPolicy.utc.component(.hour, from: $0) == 18 || $0 == history.last }, "the day's newest")
+        #expect(
+            daily.allSatisfy { RetentionPolicy.utc.component(.hour, from: $0) == 18 || $0 == history.last },
+            "the day's newest"
+        )
         #expect(kept(RetentionPolicy(monthly: 12)).count == 3, "only three months exist")
         #expect(kept(RetentionPolicy(yearly: 5)) == [history.last!])
         let combined = RetentionPolicy(last: 2, daily: 3, weekly: 2, monthly: 2).apply(to: history)
         #expect(combined.first?.reasons.contains("newest") == true)
         // Newest (31 March 00:00) with the last 2, daily 3 (30 and 29 March at 18:00), weekly 2 (24 March,
         // the previous ISO week) and monthly 2 (29 February).
-        let keptDays = combined.filter(\.keep).map { RetentionPolicy.utc.dateComponents([.month, .day], from: $0.version) }.map { "\($0.month!)/\($0.day!)" }
+        let keptDays = combined.filter(\.keep).map {
+            RetentionPolicy.utc.dateComponents([.month, .day], from: $0.version)
+        }.map { "\($0.month!)/\($0.day!)" }
         #expect(keptDays == ["3/31", "3/30", "3/29", "3/24", "2/29"])
     }
 
@@ -182,7 +244,11 @@ struct PruneTests {
         try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/src/x.txt"))
         // Five versions, a day apart.
         for day in 0..<5 {
-            _ = try BackupRunner(source: root + "/src", destination: root + "/v", now: { Date(timeIntervalSince1970: 1_714_566_896 + Double(day) * 86_400) }).versioned()
+            _ = try BackupRunner(
+                source: root + "/src",
+                destination: root + "/v",
+                now: { Date(timeIntervalSince1970: 1_714_566_896 + Double(day) * 86_400) }
+            ).versioned()
         }
         let runner = BackupRunner(source: root + "/src", destination: root + "/v")
         #expect(try runner.versions().count == 5)
@@ -191,7 +257,10 @@ struct PruneTests {
         #expect(try runner.versions().count == 5, "a dry run removes nothing")
         _ = try runner.prune(RetentionPolicy(last: 2))
         #expect(try runner.versions() == ["20240504T123456Z", "20240505T123456Z"])
-        #expect(try String(contentsOfFile: root + "/v/20240505T123456Z/x.txt", encoding: .utf8) == "x", "linked files survive the removal of older versions")
+        #expect(
+            try String(contentsOfFile: root + "/v/20240505T123456Z/x.txt", encoding: .utf8) == "x",
+            "linked files survive the removal of older versions"
+        )
         _ = try runner.prune(RetentionPolicy())
         #expect(try runner.versions() == ["20240505T123456Z"], "the newest always stays")
         #expect(try runner.record(of: "20240505T123456Z").mode == .versioned)
@@ -204,13 +273,24 @@ struct RestoreTests {
         defer { folders.cleanUp() }
         try folders.write("notes/a.md", "alpha", modified: 1_700_000_000)
         try folders.write("b.txt", "bravo", modified: 1_700_000_050)
-        let runner = BackupRunner(source: folders.source, destination: folders.backups, now: { Date(timeIntervalSince1970: 1_714_566_896) })
+        let runner = BackupRunner(
+            source: folders.source,
+            destination: folders.backups,
+            now: { Date(timeIntervalSince1970: 1_714_566_896) }
+        )
         let version = try runner.versioned().record.version
         try folders.write("b.txt", "bravo two", modified: 1_700_000_100)
         try folders.write("c.txt", "new")
-        let later = BackupRunner(source: folders.source, destination: folders.backups, now: { Date(timeIntervalSince1970: 1_714_570_000) })
+        let later = BackupRunner(
+            source: folders.source,
+            destination: folders.backups,
+            now: { Date(timeIntervalSince1970: 1_714_570_000) }
+        )
         let second = try later.versioned().record.version
-        #expect(try later.diff(version, second) == .init(added: [try RemotePath("c.txt")], removed: [], modified: [try RemotePath("b.txt")]))
+        #expect(
+            try later.diff(version, second)
+                == .init(added: [try RemotePath("c.txt")], removed: [], modified: [try RemotePath("b.txt")])
+        )
 
         let whole = folders.root + "/restored"
         let report = try runner.restore(version: version, to: whole)
@@ -222,13 +302,25 @@ struct RestoreTests {
         try Data("local".utf8).write(to: URL(fileURLWithPath: whole + "/b.txt"))
         let refused = #expect(throws: BackupRunner.Failure.self) { try runner.restore(version: second, to: whole) }
         #expect(refused?.description.contains("--overwrite") == true)
-        #expect(try folders.read(whole + "/b.txt") == "local" && !FileManager.default.fileExists(atPath: whole + "/c.txt"))
+        #expect(
+            try folders.read(whole + "/b.txt") == "local" && !FileManager.default.fileExists(atPath: whole + "/c.txt")
+        )
         _ = try runner.restore(version: second, paths: [try RemotePath("b.txt")], to: whole, overwrite: true)
-        #expect(try folders.read(whole + "/b.txt") == "bravo two" && !FileManager.default.fileExists(atPath: whole + "/c.txt"), "only the path asked for")
+        #expect(
+            try folders.read(whole + "/b.txt") == "bravo two"
+                && !FileManager.default.fileExists(atPath: whole + "/c.txt"),
+            "only the path asked for"
+        )
 
         let single = folders.root + "/single"
-        #expect(try runner.restore(version: version, paths: [try RemotePath("notes")], to: single).restored.map(\.description) == ["notes/a.md"])
-        #expect(throws: BackupRunner.Failure.self) { try runner.restore(version: version, paths: [try RemotePath("nope.txt")], to: single) }
+        #expect(
+            try runner.restore(version: version, paths: [try RemotePath("notes")], to: single).restored.map(
+                \.description
+            ) == ["notes/a.md"]
+        )
+        #expect(throws: BackupRunner.Failure.self) {
+            try runner.restore(version: version, paths: [try RemotePath("nope.txt")], to: single)
+        }
         #expect(throws: BackupRunner.Failure.self) { try runner.restore(version: "20000101T000000Z", to: single) }
     }
 }

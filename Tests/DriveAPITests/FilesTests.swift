@@ -14,16 +14,31 @@ struct ClientFilesTests {
             let folderId = try #require(folder.id)
             #expect(folder.isFolder)
             let hostile = #"it's "x" \ y"#
-            let created = try await drive.upload(ByteBuffer(string: "content"), metadata: File(name: hostile, parents: [folderId], modifiedTime: Date(timeIntervalSince1970: 1_700_000_000.123456)))
+            let created = try await drive.upload(
+                ByteBuffer(string: "content"),
+                metadata: File(
+                    name: hostile,
+                    parents: [folderId],
+                    modifiedTime: Date(timeIntervalSince1970: 1_700_000_000.123456)
+                )
+            )
             #expect(created.size == 7)
             #expect(created.modifiedTime == Date(timeIntervalSince1970: 1_700_000_000.123))
-            let found = try await drive.allFiles(query: .inParents(folderId) && .name(is: hostile) && .notTrashed, fields: "id,name")
+            let found = try await drive.allFiles(
+                query: .inParents(folderId) && .name(is: hostile) && .notTrashed,
+                fields: "id,name"
+            )
             #expect(found.map(\.name) == [hostile])
 
             let other = try await drive.createFolder(named: "Other", in: "root")
             var rename = File()
             rename.name = "renamed.txt"
-            let moved = try await drive.updateFile(created.id!, rename, addParents: [other.id!], removeParents: [folderId])
+            let moved = try await drive.updateFile(
+                created.id!,
+                rename,
+                addParents: [other.id!],
+                removeParents: [folderId]
+            )
             #expect(moved.parents == [other.id!])
             #expect(moved.name == "renamed.txt")
             #expect(try await drive.trashFile(created.id!).trashed == true)
@@ -45,7 +60,9 @@ struct ClientFilesTests {
             let ids = try await drive.generateIds(count: 3)
             #expect(ids.count == 3)
             _ = try await drive.createFile(File(id: ids[0], name: "once"))
-            let again = await #expect(throws: DriveAPIError.self) { try await drive.createFile(File(id: ids[0], name: "once")) }
+            let again = await #expect(throws: DriveAPIError.self) {
+                try await drive.createFile(File(id: ids[0], name: "once"))
+            }
             #expect(again?.status == 409)
             #expect(again?.reason == "fileIdInUse")
         }
@@ -67,7 +84,9 @@ struct ClientFilesTests {
     }
 
     @Test func changesPermissionsDrivesRevisionsAboutAndChannels() async throws {
-        let configuration = EmulatorConfiguration(users: [.init(email: "a@example.com", token: "a"), .init(email: "b@example.com", token: "b")])
+        let configuration = EmulatorConfiguration(users: [
+            .init(email: "a@example.com", token: "a"), .init(email: "b@example.com", token: "b"),
+        ])
         try await withRunningEmulator(configuration: configuration) { emulator in
             let drive = makeClient(emulator)
             let start = try await drive.startPageToken()
@@ -77,7 +96,10 @@ struct ClientFilesTests {
             #expect(changes.map(\.fileId) == [file.id])
             #expect(Int(next)! > Int(start)!)
 
-            let shared = try await drive.createPermission(fileId: file.id!, Permission(type: "user", role: "reader", emailAddress: "b@example.com"))
+            let shared = try await drive.createPermission(
+                fileId: file.id!,
+                Permission(type: "user", role: "reader", emailAddress: "b@example.com")
+            )
             var permissions: [Permission] = []
             for try await page in drive.listPermissions(fileId: file.id!) { permissions += page.permissions ?? [] }
             #expect(permissions.compactMap(\.role).sorted() == ["owner", "reader"])
@@ -87,7 +109,10 @@ struct ClientFilesTests {
             var revisions: [Revision] = []
             for try await page in drive.listRevisions(fileId: file.id!) { revisions += page.revisions ?? [] }
             #expect(revisions.count == 2)
-            #expect(try await collect(drive.downloadRevision(fileId: file.id!, revisionId: revisions[0].id!)) == Data("v1".utf8))
+            #expect(
+                try await collect(drive.downloadRevision(fileId: file.id!, revisionId: revisions[0].id!))
+                    == Data("v1".utf8)
+            )
             #expect(try await drive.keepRevisionForever(fileId: file.id!, id: revisions[0].id!).keepForever == true)
             try await drive.deleteRevision(fileId: file.id!, id: revisions[0].id!)
 
@@ -105,7 +130,10 @@ struct ClientFilesTests {
             #expect(about.maxUploadSize == 5_497_558_138_880)
 
             try await withWebhookReceiver { address, _ in
-                let channel = try await drive.watchChanges(from: next, channel: Channel(id: "c1", address: address, token: "t"))
+                let channel = try await drive.watchChanges(
+                    from: next,
+                    channel: Channel(id: "c1", address: address, token: "t")
+                )
                 #expect(channel.resourceId != nil)
                 #expect(channel.expiration != nil)
                 try await drive.stopChannel(id: "c1", resourceId: channel.resourceId!)
@@ -118,7 +146,11 @@ struct ClientFilesTests {
             let drive = makeClient(emulator)
             var metadata = File(name: "Sheet", mimeType: "application/vnd.google-apps.spreadsheet")
             metadata.description = nil
-            let sheet = try await drive.upload(ByteBuffer(string: "a,b\n1,2"), metadata: metadata, options: .init(contentType: "text/csv"))
+            let sheet = try await drive.upload(
+                ByteBuffer(string: "a,b\n1,2"),
+                metadata: metadata,
+                options: .init(contentType: "text/csv")
+            )
             #expect(sheet.isWorkspaceDocument)
             let csv = try await collect(drive.export(fileId: sheet.id!, mimeType: "text/csv"))
             #expect(String(decoding: csv, as: UTF8.self) == "a,b\n1,2")
@@ -129,9 +161,15 @@ struct ClientFilesTests {
         try await withRunningEmulator { emulator in
             let drive = makeClient(emulator)
             let text = String(repeating: "a line of the document\n", count: 20_000)
-            let doc = try await drive.upload(ByteBuffer(string: text), metadata: File(name: "Doc", mimeType: "application/vnd.google-apps.document"), options: .init(contentType: "text/plain"))
+            let doc = try await drive.upload(
+                ByteBuffer(string: text),
+                metadata: File(name: "Doc", mimeType: "application/vnd.google-apps.document"),
+                options: .init(contentType: "text/plain")
+            )
             emulator.emulator.faults.add(FaultRule(method: "files.export", count: 1, action: .dropResponse))
-            let cut = await #expect(throws: DriveAPIError.self) { _ = try await collect(drive.export(fileId: doc.id!, mimeType: "text/plain")) }
+            let cut = await #expect(throws: DriveAPIError.self) {
+                _ = try await collect(drive.export(fileId: doc.id!, mimeType: "text/plain"))
+            }
             #expect(cut?.code == .transport)
             #expect(emulator.emulator.faults.callCounts["files.export"] == 1, "no Range request for the rest")
             #expect(try await collect(drive.export(fileId: doc.id!, mimeType: "text/plain")).count == text.utf8.count)
@@ -148,10 +186,17 @@ struct ExportFallbackTests {
             let url = FileManager.default.temporaryDirectory.appendingPathComponent("doc-\(UUID().uuidString).txt")
             try Data(text.utf8).write(to: url)
             defer { try? FileManager.default.removeItem(at: url) }
-            let doc = try await drive.uploadFile(at: url.path, metadata: File(name: "Big doc", mimeType: "application/vnd.google-apps.document"), options: .init(contentType: "text/plain"))
+            let doc = try await drive.uploadFile(
+                at: url.path,
+                metadata: File(name: "Big doc", mimeType: "application/vnd.google-apps.document"),
+                options: .init(contentType: "text/plain")
+            )
             let exported = try await collect(drive.export(fileId: doc.id!, mimeType: "text/plain"))
             #expect(exported.count == text.utf8.count)
-            #expect(emulator.emulator.faults.callCounts["files.export"] == 2, "files.export refused, then the export link")
+            #expect(
+                emulator.emulator.faults.callCounts["files.export"] == 2,
+                "files.export refused, then the export link"
+            )
         }
     }
 }
@@ -163,7 +208,10 @@ struct QueryBuilderTests {
         #expect((!Query.isFolder).description == "not (mimeType = 'application/vnd.google-apps.folder')")
         #expect(Query.appProperty("k", is: "v").description == "appProperties has { key='k' and value='v' }")
         #expect(Query.inAnyParent(["a", "b"]).description == "'a' in parents or 'b' in parents")
-        #expect(Query.modified(after: Date(timeIntervalSince1970: 0)).description == "modifiedTime > '1970-01-01T00:00:00.000Z'")
+        #expect(
+            Query.modified(after: Date(timeIntervalSince1970: 0)).description
+                == "modifiedTime > '1970-01-01T00:00:00.000Z'"
+        )
         #expect(Fields("id,name").inFileList().description == "nextPageToken,incompleteSearch,files(id,name)")
     }
 }

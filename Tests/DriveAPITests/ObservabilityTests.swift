@@ -13,16 +13,30 @@ struct ObservabilityTests {
     @Test func logsCarryRequestIdsAndNeverTheToken() async throws {
         let capture = LogCapture()
         let secret = "ya29.super-secret-token"
-        try await withRunningEmulator(configuration: .init(users: [.init(email: "log@example.com", token: secret)])) { emulator in
+        try await withRunningEmulator(configuration: .init(users: [.init(email: "log@example.com", token: secret)])) {
+            emulator in
             let drive = DriveClient(
-                httpClient: .shared, tokens: FixedAccessToken(secret),
+                httpClient: .shared,
+                tokens: FixedAccessToken(secret),
                 configuration: .init(baseURL: emulator.baseURL, retry: fastRetries),
-                pacer: RequestPacer(configuration: .unlimited), logger: capture.logger()
+                pacer: RequestPacer(configuration: .unlimited),
+                logger: capture.logger()
             )
-            emulator.emulator.faults.add(FaultRule(method: "files.get", count: 1, action: .status(code: 503, reason: nil, message: nil, retryAfter: nil, html: nil)))
+            emulator.emulator.faults.add(
+                FaultRule(
+                    method: "files.get",
+                    count: 1,
+                    action: .status(code: 503, reason: nil, message: nil, retryAfter: nil, html: nil)
+                )
+            )
             _ = try await drive.getFile("root", fields: "id")
-            _ = try? await DriveClient(httpClient: .shared, tokens: FixedAccessToken(secret + "-wrong"), configuration: .init(baseURL: emulator.baseURL, retry: fastRetries),
-                                       pacer: RequestPacer(configuration: .unlimited), logger: capture.logger()).about(fields: "user")
+            _ = try? await DriveClient(
+                httpClient: .shared,
+                tokens: FixedAccessToken(secret + "-wrong"),
+                configuration: .init(baseURL: emulator.baseURL, retry: fastRetries),
+                pacer: RequestPacer(configuration: .unlimited),
+                logger: capture.logger()
+            ).about(fields: "user")
         }
         let entries = capture.all
         #expect(entries.contains { $0.metadata["request.id"] != nil && $0.metadata["drive.method"] == "files.get" })
@@ -35,14 +49,26 @@ struct ObservabilityTests {
         try await withMetricsFactory(metrics) {
             try await withRunningEmulator { emulator in
                 let drive = makeClient(emulator)
-                emulator.emulator.faults.add(FaultRule(method: "files.get", count: 1, action: .status(code: 503, reason: nil, message: nil, retryAfter: nil, html: nil)))
+                emulator.emulator.faults.add(
+                    FaultRule(
+                        method: "files.get",
+                        count: 1,
+                        action: .status(code: 503, reason: nil, message: nil, retryAfter: nil, html: nil)
+                    )
+                )
                 _ = try await drive.getFile("root", fields: "id")
                 let file = try await drive.upload(ByteBuffer(string: "12345"), metadata: File(name: "m.txt"))
                 _ = try await collect(drive.download(file))
             }
         }
-        #expect(try metrics.expectCounter("drivesync.api.requests", [("method", "files.get"), ("status", "2xx")]).totalValue == 1)
-        #expect(try metrics.expectCounter("drivesync.api.requests", [("method", "files.get"), ("status", "5xx")]).totalValue == 1)
+        #expect(
+            try metrics.expectCounter("drivesync.api.requests", [("method", "files.get"), ("status", "2xx")]).totalValue
+                == 1
+        )
+        #expect(
+            try metrics.expectCounter("drivesync.api.requests", [("method", "files.get"), ("status", "5xx")]).totalValue
+                == 1
+        )
         #expect(try metrics.expectCounter("drivesync.api.retries").totalValue == 1)
         #expect(try metrics.expectCounter("drivesync.transfer.bytes", [("direction", "upload")]).totalValue == 5)
         #expect(try metrics.expectCounter("drivesync.transfer.bytes", [("direction", "download")]).totalValue == 5)

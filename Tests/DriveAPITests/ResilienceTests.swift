@@ -78,11 +78,23 @@ struct RetryTests {
         try await withRunningEmulator { emulator in
             let clock = RecordingClock()
             let drive = DriveClient(
-                httpClient: .shared, tokens: FixedAccessToken(emulator.token),
-                configuration: .init(baseURL: emulator.baseURL, retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(2), jitter: .zero)),
-                pacer: RequestPacer(configuration: .unlimited, clock: clock), clock: clock
+                httpClient: .shared,
+                tokens: FixedAccessToken(emulator.token),
+                configuration: .init(
+                    baseURL: emulator.baseURL,
+                    retry: RetryPolicy(
+                        maxAttempts: 3,
+                        baseDelay: .milliseconds(1),
+                        maxDelay: .milliseconds(2),
+                        jitter: .zero
+                    )
+                ),
+                pacer: RequestPacer(configuration: .unlimited, clock: clock),
+                clock: clock
             )
-            emulator.emulator.faults.add(FaultRule(method: "files.get", count: 1, action: status(429, "rateLimitExceeded", retryAfter: 7)))
+            emulator.emulator.faults.add(
+                FaultRule(method: "files.get", count: 1, action: status(429, "rateLimitExceeded", retryAfter: 7))
+            )
             _ = try await drive.getFile("root", fields: "id")
             #expect(clock.recorded == [.seconds(7)])
             emulator.emulator.faults.add(FaultRule(method: "files.get", count: 3, action: status(429, nil, html: true)))
@@ -112,7 +124,9 @@ struct BatchTests {
             let drive = makeClient(emulator)
             let a = try await drive.createFile(File(name: "a"))
             let b = try await drive.createFile(File(name: "b"))
-            emulator.emulator.faults.add(FaultRule(method: "files.update", count: 1, action: status(403, "userRateLimitExceeded")))
+            emulator.emulator.faults.add(
+                FaultRule(method: "files.update", count: 1, action: status(403, "userRateLimitExceeded"))
+            )
             var rename = File()
             rename.name = "b2"
             let results = try await drive.batch([
@@ -141,7 +155,12 @@ struct PacerTests {
         let limits = EmulatorConfiguration.Limits(writesPerSecond: 5, writeBurst: 5)
         try await withRunningEmulator(configuration: .init(limits: limits)) { emulator in
             // A little under the server's limit: timing jitter must not tip a call over it.
-            let pacing = PacingConfiguration(initialWritesPerSecond: 4.5, minimumWritesPerSecond: 1, maximumWritesPerSecond: 4.5, writeBurst: 2)
+            let pacing = PacingConfiguration(
+                initialWritesPerSecond: 4.5,
+                minimumWritesPerSecond: 1,
+                maximumWritesPerSecond: 4.5,
+                writeBurst: 2
+            )
             let drive = makeClient(emulator, pacing: pacing)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<15 { group.addTask { _ = try await drive.createFile(File(name: "w\(index)")) } }
@@ -154,8 +173,20 @@ struct PacerTests {
     @Test func backsOffWhenStartingTooFast() async throws {
         let limits = EmulatorConfiguration.Limits(writesPerSecond: 5, writeBurst: 2)
         try await withRunningEmulator(configuration: .init(limits: limits)) { emulator in
-            let pacer = RequestPacer(configuration: PacingConfiguration(initialWritesPerSecond: 40, minimumWritesPerSecond: 1, maximumWritesPerSecond: 40, writeBurst: 2))
-            let drive = DriveClient(httpClient: .shared, tokens: FixedAccessToken(emulator.token), configuration: .init(baseURL: emulator.baseURL, retry: fastRetries), pacer: pacer)
+            let pacer = RequestPacer(
+                configuration: PacingConfiguration(
+                    initialWritesPerSecond: 40,
+                    minimumWritesPerSecond: 1,
+                    maximumWritesPerSecond: 40,
+                    writeBurst: 2
+                )
+            )
+            let drive = DriveClient(
+                httpClient: .shared,
+                tokens: FixedAccessToken(emulator.token),
+                configuration: .init(baseURL: emulator.baseURL, retry: fastRetries),
+                pacer: pacer
+            )
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<12 { group.addTask { _ = try await drive.createFile(File(name: "f\(index)")) } }
                 try await group.waitForAll()

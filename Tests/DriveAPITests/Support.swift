@@ -22,7 +22,12 @@ func makeClient(
     DriveClient(
         httpClient: HTTPClient.shared,
         tokens: tokens ?? FixedAccessToken(drive.token),
-        configuration: .init(baseURL: drive.baseURL, multipartCutoff: multipartCutoff, chunkSize: chunkSize, retry: retry),
+        configuration: .init(
+            baseURL: drive.baseURL,
+            multipartCutoff: multipartCutoff,
+            chunkSize: chunkSize,
+            retry: retry
+        ),
         pacer: RequestPacer(configuration: pacing)
     )
 }

@@ -32,7 +32,9 @@ struct UploadTests {
             let (url, data) = try temporaryFile(size: Self.size, seed: 3)
             defer { try? FileManager.default.removeItem(at: url) }
             // The third request on the session fails: chunk two.
-            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 1, action: .latency(milliseconds: 0)))
+            emulator.emulator.faults.add(
+                FaultRule(method: "PUT", path: "/upload/", count: 1, action: .latency(milliseconds: 0))
+            )
             emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 1, action: fault))
             let file = try await drive.uploadFile(at: url.path, metadata: File(name: "resumed.bin"))
             #expect(file.md5Checksum == md5Hex(data))
@@ -45,8 +47,17 @@ struct UploadTests {
             let drive = makeClient(emulator)
             let (url, data) = try temporaryFile(size: Self.size, seed: 5)
             defer { try? FileManager.default.removeItem(at: url) }
-            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 2, action: .latency(milliseconds: 0)))
-            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 1, action: .status(code: 404, reason: "notFound", message: nil, retryAfter: nil, html: nil)))
+            emulator.emulator.faults.add(
+                FaultRule(method: "PUT", path: "/upload/", count: 2, action: .latency(milliseconds: 0))
+            )
+            emulator.emulator.faults.add(
+                FaultRule(
+                    method: "PUT",
+                    path: "/upload/",
+                    count: 1,
+                    action: .status(code: 404, reason: "notFound", message: nil, retryAfter: nil, html: nil)
+                )
+            )
             let file = try await drive.uploadFile(at: url.path, metadata: File(name: "restarted.bin"))
             #expect(file.md5Checksum == md5Hex(data))
             let names = try await drive.allFiles(query: .name(is: "restarted.bin"))
@@ -61,15 +72,32 @@ struct UploadTests {
             let (url, data) = try temporaryFile(size: Self.size, seed: 9)
             defer { try? FileManager.default.removeItem(at: url) }
             // The first process dies after three chunks: a fatal answer stands in for the kill.
-            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 3, action: .latency(milliseconds: 0)))
-            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 1, action: .status(code: 400, reason: "badRequest", message: "killed", retryAfter: nil, html: nil)))
+            emulator.emulator.faults.add(
+                FaultRule(method: "PUT", path: "/upload/", count: 3, action: .latency(milliseconds: 0))
+            )
+            emulator.emulator.faults.add(
+                FaultRule(
+                    method: "PUT",
+                    path: "/upload/",
+                    count: 1,
+                    action: .status(code: 400, reason: "badRequest", message: "killed", retryAfter: nil, html: nil)
+                )
+            )
             await #expect(throws: DriveAPIError.self) {
-                _ = try await makeClient(emulator).uploadFile(at: url.path, metadata: File(name: "big.bin"), options: options)
+                _ = try await makeClient(emulator).uploadFile(
+                    at: url.path,
+                    metadata: File(name: "big.bin"),
+                    options: options
+                )
             }
             let saved = try #require(await store.session(for: "big.bin"))
             #expect(saved.confirmedOffset == 3 * 256 * 1024)
             emulator.emulator.faults.resetCallCounts()
-            let file = try await makeClient(emulator).uploadFile(at: url.path, metadata: File(name: "big.bin"), options: options)
+            let file = try await makeClient(emulator).uploadFile(
+                at: url.path,
+                metadata: File(name: "big.bin"),
+                options: options
+            )
             #expect(file.md5Checksum == md5Hex(data))
             // One status query and the three remaining chunks; no new initiation.
             #expect(emulator.emulator.faults.callCounts["files.create"] == 4)
@@ -97,10 +125,15 @@ struct DownloadTests {
             let (url, data) = try temporaryFile(size: 3 << 20, seed: 2)
             defer { try? FileManager.default.removeItem(at: url) }
             let file = try await drive.uploadFile(at: url.path, metadata: File(name: "d.bin"))
-            emulator.emulator.faults.add(FaultRule(method: "files.get", path: file.id!, count: 1, action: .dropResponse))
+            emulator.emulator.faults.add(
+                FaultRule(method: "files.get", path: file.id!, count: 1, action: .dropResponse)
+            )
             #expect(try await collect(drive.download(file)) == data)
             #expect(file.headRevisionId != nil)
-            #expect(emulator.emulator.faults.callCounts["files.get"] == 3, "a revision check, then the request resumed with Range")
+            #expect(
+                emulator.emulator.faults.callCounts["files.get"] == 3,
+                "a revision check, then the request resumed with Range"
+            )
             let middle = try await collect(drive.download(fileId: file.id!, range: 1000..<5000))
             #expect(middle == data[1000..<5000])
             let tail = try await collect(drive.download(fileId: file.id!, range: Int64(data.count - 10)..<Int64.max))
@@ -116,19 +149,26 @@ struct DownloadTests {
             let file = try await drive.uploadFile(at: url.path, metadata: File(name: "c.bin"))
             let (newURL, _) = try temporaryFile(size: 3 << 20, seed: 4)
             defer { try? FileManager.default.removeItem(at: newURL) }
-            emulator.emulator.faults.add(FaultRule(method: "files.get", path: file.id!, count: 1, action: .dropResponse))
+            emulator.emulator.faults.add(
+                FaultRule(method: "files.get", path: file.id!, count: 1, action: .dropResponse)
+            )
             var received = Data()
             do {
                 for try await buffer in drive.download(file) {
                     // Replaced on Drive while the first half is arriving.
-                    if received.isEmpty { _ = try await drive.uploadFile(at: newURL.path, metadata: File(), replacing: file.id) }
+                    if received.isEmpty {
+                        _ = try await drive.uploadFile(at: newURL.path, metadata: File(), replacing: file.id)
+                    }
                     received.append(contentsOf: buffer.readableBytesView)
                 }
                 Issue.record("a file replaced mid-stream must not be delivered as one")
             } catch let error as DriveAPIError {
                 #expect(error.code == .contentChanged, "\(error)")
             }
-            #expect(received.count < data.count && received == data.prefix(received.count), "only the first version's bytes were delivered")
+            #expect(
+                received.count < data.count && received == data.prefix(received.count),
+                "only the first version's bytes were delivered"
+            )
         }
     }
 

@@ -5,7 +5,13 @@ import Testing
 
 struct CredentialStoreTests {
     func credential() -> StoredCredential {
-        var credential = StoredCredential(account: "work", kind: .user, clientID: "cid", clientSecret: "client-secret-value", scopes: [DriveScope.file.url])
+        var credential = StoredCredential(
+            account: "work",
+            kind: .user,
+            clientID: "cid",
+            clientSecret: "client-secret-value",
+            scopes: [DriveScope.file.url]
+        )
         credential.accessToken = "ya29.ACCESS-TOKEN-IN-CLEAR"
         credential.refreshToken = "1//REFRESH-TOKEN-IN-CLEAR"
         credential.accessTokenExpiry = Date(timeIntervalSince1970: 1_800_000_000)
@@ -30,7 +36,12 @@ struct CredentialStoreTests {
         #expect(try permissions(home + "/credentials.key") == 0o600)
         #expect(try store.load("work") == credential())
         #expect(store.accounts() == ["work"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: home + "/credentials").allSatisfy { !$0.contains(".tmp-") }, "no temporary files left")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: home + "/credentials").allSatisfy {
+                !$0.contains(".tmp-")
+            },
+            "no temporary files left"
+        )
     }
 
     @Test func aTamperedFileOrAnotherKeyIsReportedNotDecrypted() throws {
@@ -46,9 +57,17 @@ struct CredentialStoreTests {
 
         try store.save(credential())
         let otherKey = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
-        let withOtherKey = CredentialStore(folder: store.folder, keyFile: store.keyFile, environment: ["DRIVESYNC_TOKEN_KEY": otherKey])
+        let withOtherKey = CredentialStore(
+            folder: store.folder,
+            keyFile: store.keyFile,
+            environment: ["DRIVESYNC_TOKEN_KEY": otherKey]
+        )
         #expect(throws: CredentialStore.Failure.self) { _ = try withOtherKey.load("work") }
-        let badKey = CredentialStore(folder: store.folder, keyFile: store.keyFile, environment: ["DRIVESYNC_TOKEN_KEY": "short"])
+        let badKey = CredentialStore(
+            folder: store.folder,
+            keyFile: store.keyFile,
+            environment: ["DRIVESYNC_TOKEN_KEY": "short"]
+        )
         #expect(throws: CredentialStore.Failure.self) { _ = try badKey.load("work") }
         // A file copied under another account's name does not open either.
         try FileManager.default.copyItem(atPath: file, toPath: home + "/credentials/other.credential")

@@ -8,7 +8,8 @@ import Testing
 struct ChangesTests {
     @Test func changesFeedReportsCreatesEditsAndRemovals() async throws {
         try await withRunningEmulator { drive in
-            let start = try json(try await drive.send(.GET, "/drive/v3/changes/startPageToken"))["startPageToken"] as! String
+            let start =
+                try json(try await drive.send(.GET, "/drive/v3/changes/startPageToken"))["startPageToken"] as! String
             let id = try await drive.upload("c.txt", content: "1")["id"] as! String
             _ = try await drive.send(.PATCH, "/drive/v3/files/\(id)", body: ByteBuffer(string: #"{"name":"d.txt"}"#))
             let other = try await drive.upload("e.txt", content: "2")["id"] as! String
@@ -18,7 +19,12 @@ struct ChangesTests {
             var token = start
             var newStart: String?
             while newStart == nil {
-                let page = try json(try await drive.send(.GET, "/drive/v3/changes?pageToken=\(token)&pageSize=1&fields=nextPageToken,newStartPageToken,changes(fileId,removed,file(name))"))
+                let page = try json(
+                    try await drive.send(
+                        .GET,
+                        "/drive/v3/changes?pageToken=\(token)&pageSize=1&fields=nextPageToken,newStartPageToken,changes(fileId,removed,file(name))"
+                    )
+                )
                 changes += page["changes"] as? [[String: Any]] ?? []
                 if let next = page["nextPageToken"] as? String {
                     #expect(page["newStartPageToken"] == nil, "only the last page carries newStartPageToken")
@@ -27,7 +33,11 @@ struct ChangesTests {
                 newStart = page["newStartPageToken"] as? String
             }
             #expect(changes.count == 2, "one entry per file, latest state")
-            #expect(changes.first { $0["fileId"] as? String == id }.flatMap { ($0["file"] as? [String: Any])?["name"] as? String } == "d.txt")
+            #expect(
+                changes.first { $0["fileId"] as? String == id }.flatMap {
+                    ($0["file"] as? [String: Any])?["name"] as? String
+                } == "d.txt"
+            )
             #expect(changes.first { $0["fileId"] as? String == other }?["removed"] as? Bool == true)
             let empty = try json(try await drive.send(.GET, "/drive/v3/changes?pageToken=\(newStart!)"))
             #expect((empty["changes"] as? [Any])?.isEmpty == true)
@@ -39,47 +49,99 @@ struct ChangesTests {
 
 struct PermissionsTests {
     @Test func otherUsersSeeOnlyWhatIsShared() async throws {
-        let configuration = EmulatorConfiguration(users: [.init(email: "alice@example.com", token: "alice"), .init(email: "bob@example.com", token: "bob")])
+        let configuration = EmulatorConfiguration(users: [
+            .init(email: "alice@example.com", token: "alice"), .init(email: "bob@example.com", token: "bob"),
+        ])
         try await withRunningEmulator(configuration: configuration) { drive in
             let folder = try await drive.createFolder("Shared")
             let id = try await drive.upload("in.txt", content: "x", parent: folder)["id"] as! String
             let asBob = [("Authorization", "Bearer bob")]
             #expect(try await drive.send(.GET, "/drive/v3/files/\(id)", headers: asBob).status == 404)
-            let share = try await drive.send(.POST, "/drive/v3/files/\(folder)/permissions",
-                body: ByteBuffer(string: #"{"type":"user","role":"reader","emailAddress":"bob@example.com"}"#))
+            let share = try await drive.send(
+                .POST,
+                "/drive/v3/files/\(folder)/permissions",
+                body: ByteBuffer(string: #"{"type":"user","role":"reader","emailAddress":"bob@example.com"}"#)
+            )
             #expect(share.status == 200)
             #expect(try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media", headers: asBob).text == "x")
             // The owner can turn downloads off for readers; the owner keeps them.
-            #expect(try await drive.send(.PATCH, "/drive/v3/files/\(id)", body: ByteBuffer(string: #"{"copyRequiresWriterPermission":true}"#)).status == 200)
+            #expect(
+                try await drive.send(
+                    .PATCH,
+                    "/drive/v3/files/\(id)",
+                    body: ByteBuffer(string: #"{"copyRequiresWriterPermission":true}"#)
+                ).status == 200
+            )
             let refused = try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media", headers: asBob)
             #expect(refused.status == 403 && refused.text.contains("cannotDownloadFile"))
-            let seen = try json(try await drive.send(.GET, "/drive/v3/files/\(id)?fields=capabilities(canDownload),copyRequiresWriterPermission", headers: asBob))
-            #expect((seen["capabilities"] as? [String: Bool])?["canDownload"] == false && seen["copyRequiresWriterPermission"] as? Bool == true)
+            let seen = try json(
+                try await drive.send(
+                    .GET,
+                    "/drive/v3/files/\(id)?fields=capabilities(canDownload),copyRequiresWriterPermission",
+                    headers: asBob
+                )
+            )
+            #expect(
+                (seen["capabilities"] as? [String: Bool])?["canDownload"] == false
+                    && seen["copyRequiresWriterPermission"] as? Bool == true
+            )
             #expect(try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media").text == "x")
-            let write = try await drive.send(.PATCH, "/drive/v3/files/\(id)", headers: asBob, body: ByteBuffer(string: #"{"name":"no"}"#))
+            let write = try await drive.send(
+                .PATCH,
+                "/drive/v3/files/\(id)",
+                headers: asBob,
+                body: ByteBuffer(string: #"{"name":"no"}"#)
+            )
             #expect(write.status == 403)
             #expect(write.text.contains("insufficientFilePermissions"))
-            let permissions = try json(try await drive.send(.GET, "/drive/v3/files/\(folder)/permissions?fields=permissions(id,role,emailAddress)"))
+            let permissions = try json(
+                try await drive.send(
+                    .GET,
+                    "/drive/v3/files/\(folder)/permissions?fields=permissions(id,role,emailAddress)"
+                )
+            )
             let roles = (permissions["permissions"] as? [[String: String]])?.map { $0["role"]! }
             #expect(roles == ["owner", "reader"])
             let permissionId = (permissions["permissions"] as? [[String: String]])![1]["id"]!
-            #expect(try await drive.send(.DELETE, "/drive/v3/files/\(folder)/permissions/\(permissionId)").status == 204)
+            #expect(
+                try await drive.send(.DELETE, "/drive/v3/files/\(folder)/permissions/\(permissionId)").status == 204
+            )
             #expect(try await drive.send(.GET, "/drive/v3/files/\(id)", headers: asBob).status == 404)
         }
     }
 
     @Test func sharedDrivesNeedSupportsAllDrives() async throws {
         try await withRunningEmulator { drive in
-            let created = try json(try await drive.send(.POST, "/drive/v3/drives?requestId=r1", body: ByteBuffer(string: #"{"name":"Team"}"#)))
+            let created = try json(
+                try await drive.send(
+                    .POST,
+                    "/drive/v3/drives?requestId=r1",
+                    body: ByteBuffer(string: #"{"name":"Team"}"#)
+                )
+            )
             let driveId = try #require(created["id"] as? String)
-            #expect(try await drive.send(.POST, "/drive/v3/drives?requestId=r1", body: ByteBuffer(string: #"{"name":"Team"}"#)).status == 409)
-            let file = try await drive.send(.POST, "/drive/v3/files?supportsAllDrives=true&fields=id,driveId",
-                body: ByteBuffer(string: #"{"name":"t.txt","parents":["\#(driveId)"]}"#))
+            #expect(
+                try await drive.send(
+                    .POST,
+                    "/drive/v3/drives?requestId=r1",
+                    body: ByteBuffer(string: #"{"name":"Team"}"#)
+                ).status == 409
+            )
+            let file = try await drive.send(
+                .POST,
+                "/drive/v3/files?supportsAllDrives=true&fields=id,driveId",
+                body: ByteBuffer(string: #"{"name":"t.txt","parents":["\#(driveId)"]}"#)
+            )
             let fileId = try #require(try json(file)["id"] as? String)
             #expect(try json(file)["driveId"] as? String == driveId)
             #expect(try await drive.send(.GET, "/drive/v3/files/\(fileId)").status == 404)
             #expect(try await drive.send(.GET, "/drive/v3/files/\(fileId)?supportsAllDrives=TRUE").status == 200)
-            let listed = try json(try await drive.send(.GET, "/drive/v3/files?corpora=drive&driveId=\(driveId)&includeItemsFromAllDrives=true&supportsAllDrives=true"))
+            let listed = try json(
+                try await drive.send(
+                    .GET,
+                    "/drive/v3/files?corpora=drive&driveId=\(driveId)&includeItemsFromAllDrives=true&supportsAllDrives=true"
+                )
+            )
             #expect((listed["files"] as? [[String: Any]])?.count == 1)
             let drives = try json(try await drive.send(.GET, "/drive/v3/drives"))
             #expect((drives["drives"] as? [[String: Any]])?.first?["name"] as? String == "Team")
@@ -92,7 +154,9 @@ struct LimitsTests {
         let (clock, control) = EmulatorClock.manual()
         let configuration = EmulatorConfiguration(limits: .init(writesPerSecond: 3, writeBurst: 3), clock: clock)
         try await withRunningEmulator(configuration: configuration) { drive in
-            for _ in 0..<3 { #expect(try await drive.send(.POST, "/drive/v3/files", body: ByteBuffer(string: "{}")).status == 200) }
+            for _ in 0..<3 {
+                #expect(try await drive.send(.POST, "/drive/v3/files", body: ByteBuffer(string: "{}")).status == 200)
+            }
             let refused = try await drive.send(.POST, "/drive/v3/files", body: ByteBuffer(string: "{}"))
             #expect(refused.status == 403)
             #expect(refused.text.contains("userRateLimitExceeded"))
@@ -116,17 +180,28 @@ struct LimitsTests {
     }
 
     @Test func storageQuotaAndDailyUploadCap() async throws {
-        let configuration = EmulatorConfiguration(users: [.init(email: "q@example.com", token: "t", storageLimit: 10)], limits: .init(dailyUploadBytes: 10))
+        let configuration = EmulatorConfiguration(
+            users: [.init(email: "q@example.com", token: "t", storageLimit: 10)],
+            limits: .init(dailyUploadBytes: 10)
+        )
         try await withRunningEmulator(configuration: configuration) { drive in
             _ = try await drive.upload("a", content: "123456")
-            let full = try await drive.send(.POST, "/upload/drive/v3/files?uploadType=media", body: ByteBuffer(string: "123456"))
+            let full = try await drive.send(
+                .POST,
+                "/upload/drive/v3/files?uploadType=media",
+                body: ByteBuffer(string: "123456")
+            )
             #expect(full.status == 403)
             #expect(full.text.contains("storageQuotaExceeded"))
             let about = try json(try await drive.send(.GET, "/drive/v3/about?fields=storageQuota,user"))
             #expect((about["storageQuota"] as? [String: String])?["usage"] == "6")
             #expect((about["storageQuota"] as? [String: String])?["limit"] == "10")
             _ = try await drive.upload("b", content: "1234")
-            let capped = try await drive.send(.POST, "/upload/drive/v3/files?uploadType=media", body: ByteBuffer(string: ""))
+            let capped = try await drive.send(
+                .POST,
+                "/upload/drive/v3/files?uploadType=media",
+                body: ByteBuffer(string: "")
+            )
             #expect(capped.status == 403)
             #expect(capped.text.contains("User rate limit exceeded."))
         }
@@ -136,7 +211,13 @@ struct LimitsTests {
 struct FaultTests {
     @Test func statusFaultsMatchMethodAndCount() async throws {
         try await withRunningEmulator { drive in
-            drive.emulator.faults.add(FaultRule(method: "files.list", count: 2, action: .status(code: 403, reason: "rateLimitExceeded", message: nil, retryAfter: 7, html: nil)))
+            drive.emulator.faults.add(
+                FaultRule(
+                    method: "files.list",
+                    count: 2,
+                    action: .status(code: 403, reason: "rateLimitExceeded", message: nil, retryAfter: 7, html: nil)
+                )
+            )
             let first = try await drive.send(.GET, "/drive/v3/files")
             #expect(first.status == 403)
             #expect(first.header("Retry-After") == "7")
@@ -152,7 +233,12 @@ struct FaultTests {
         try await withRunningEmulator { drive in
             let rule = #"{"method":"files.create","count":1,"action":{"status":{"code":429,"html":true}}}"#
             #expect(try await drive.send(.POST, "/emulator/admin/faults", body: ByteBuffer(string: rule)).status == 204)
-            let reply = try await drive.send(.POST, "/upload/drive/v3/files?uploadType=multipart", headers: [("Content-Type", "multipart/related; boundary=BOUNDARY")], body: multipartBody(metadata: "{}", media: "x"))
+            let reply = try await drive.send(
+                .POST,
+                "/upload/drive/v3/files?uploadType=multipart",
+                headers: [("Content-Type", "multipart/related; boundary=BOUNDARY")],
+                body: multipartBody(metadata: "{}", media: "x")
+            )
             #expect(reply.status == 429)
             #expect(reply.header("Content-Type")?.hasPrefix("text/html") == true)
             let calls = try json(try await drive.send(.GET, "/emulator/admin/calls"))
@@ -164,7 +250,9 @@ struct FaultTests {
         try await withRunningEmulator { drive in
             let id = try await drive.upload("big.txt", content: String(repeating: "z", count: 100_000))["id"] as! String
             drive.emulator.faults.add(FaultRule(method: "files.get", action: .dropResponse))
-            await #expect(throws: (any Error).self) { _ = try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media") }
+            await #expect(throws: (any Error).self) {
+                _ = try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media")
+            }
             #expect(try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media").body.readableBytes == 100_000)
         }
     }
@@ -186,16 +274,23 @@ struct FaultTests {
 
 struct PersistenceTests {
     @Test func metadataAndContentSurviveRestart() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let configuration = EmulatorConfiguration(storage: .directory(directory), users: [.init(email: "p@example.com", token: "p")])
+        let configuration = EmulatorConfiguration(
+            storage: .directory(directory),
+            users: [.init(email: "p@example.com", token: "p")]
+        )
         let (id, cursor) = try await withRunningEmulator(configuration: configuration) { drive in
-            let cursor = try json(try await drive.send(.GET, "/drive/v3/changes/startPageToken"))["startPageToken"] as! String
+            let cursor =
+                try json(try await drive.send(.GET, "/drive/v3/changes/startPageToken"))["startPageToken"] as! String
             return (try await drive.upload("keep.txt", content: "persisted")["id"] as! String, cursor)
         }
         try await withRunningEmulator(configuration: configuration) { drive in
             #expect(try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media").text == "persisted")
-            let changes = try json(try await drive.send(.GET, "/drive/v3/changes?pageToken=\(cursor)&fields=changes(fileId)"))
+            let changes = try json(
+                try await drive.send(.GET, "/drive/v3/changes?pageToken=\(cursor)&fields=changes(fileId)")
+            )
             #expect((changes["changes"] as? [[String: String]])?.map { $0["fileId"]! } == [id])
         }
     }
@@ -209,14 +304,19 @@ struct BatchTests {
                 "--batch_foo", "Content-Type: application/http", "Content-ID: <abc + 1>", "",
                 "GET /drive/v3/files/\(id)?fields=id,name HTTP/1.1", "Host: www.googleapis.com", "", "",
                 "--batch_foo", "Content-Type: application/http", "Content-ID: <abc + 2>", "",
-                "PATCH /drive/v3/files/\(id)?fields=name HTTP/1.1", "Content-Type: application/json", "", #"{"name":"renamed"}"#,
+                "PATCH /drive/v3/files/\(id)?fields=name HTTP/1.1", "Content-Type: application/json", "",
+                #"{"name":"renamed"}"#,
                 "--batch_foo", "Content-Type: application/http", "Content-ID: <abc + 3>", "",
                 "GET /drive/v3/files/NOPE HTTP/1.1", "", "",
                 "--batch_foo--", "",
             ]
             for newline in ["\n", "\r\n"] {
-                let reply = try await drive.send(.POST, "/batch/drive/v3", headers: [("Content-Type", "multipart/mixed; boundary=\"batch_foo\"")],
-                    body: ByteBuffer(string: parts.joined(separator: newline)))
+                let reply = try await drive.send(
+                    .POST,
+                    "/batch/drive/v3",
+                    headers: [("Content-Type", "multipart/mixed; boundary=\"batch_foo\"")],
+                    body: ByteBuffer(string: parts.joined(separator: newline))
+                )
                 #expect(reply.status == 200)
                 #expect(reply.header("Content-Type")?.hasPrefix("multipart/mixed; boundary=") == true)
                 let text = reply.text
@@ -234,7 +334,12 @@ struct BatchTests {
         try await withRunningEmulator { drive in
             let part = "--b\r\nContent-Type: application/http\r\n\r\nGET /drive/v3/about?fields=user HTTP/1.1\r\n\r\n"
             let body = String(repeating: part, count: 101) + "--b--\r\n"
-            let reply = try await drive.send(.POST, "/batch/drive/v3", headers: [("Content-Type", "multipart/mixed; boundary=b")], body: ByteBuffer(string: body))
+            let reply = try await drive.send(
+                .POST,
+                "/batch/drive/v3",
+                headers: [("Content-Type", "multipart/mixed; boundary=b")],
+                body: ByteBuffer(string: body)
+            )
             #expect(reply.status == 400)
         }
     }
@@ -245,15 +350,26 @@ struct PushNotificationTests {
         try await withRunningEmulator { drive in
             try await withWebhookReceiver { address, notifications in
                 var iterator = notifications.makeAsyncIterator()
-                let token = try json(try await drive.send(.GET, "/drive/v3/changes/startPageToken"))["startPageToken"] as! String
-                let watch = try await drive.send(.POST, "/drive/v3/changes/watch?pageToken=\(token)",
-                    body: ByteBuffer(string: #"{"id":"chan-1","type":"web_hook","address":"\#(address)","token":"target=tests","expiration":99999999999999}"#))
+                let token =
+                    try json(try await drive.send(.GET, "/drive/v3/changes/startPageToken"))["startPageToken"]
+                    as! String
+                let watch = try await drive.send(
+                    .POST,
+                    "/drive/v3/changes/watch?pageToken=\(token)",
+                    body: ByteBuffer(
+                        string:
+                            #"{"id":"chan-1","type":"web_hook","address":"\#(address)","token":"target=tests","expiration":99999999999999}"#
+                    )
+                )
                 #expect(watch.status == 200)
                 let channel = try json(watch)
                 #expect(channel["kind"] as? String == "api#channel")
                 let resourceId = try #require(channel["resourceId"] as? String)
                 let maximum = Int64(Date().timeIntervalSince1970 * 1000) + 7 * 86_400_000
-                #expect(Int64(channel["expiration"] as? String ?? "") ?? .max <= maximum + 60_000, "expiration is capped at a week")
+                #expect(
+                    Int64(channel["expiration"] as? String ?? "") ?? .max <= maximum + 60_000,
+                    "expiration is capped at a week"
+                )
 
                 let sync = try #require(await iterator.next())
                 #expect(sync.state == "sync")
@@ -269,9 +385,19 @@ struct PushNotificationTests {
                 #expect(change.state == "change")
                 #expect(Int(change.header("X-Goog-Message-Number") ?? "") ?? 0 > 1)
 
-                let stop = try await drive.send(.POST, "/drive/v3/channels/stop", body: ByteBuffer(string: #"{"id":"chan-1","resourceId":"\#(resourceId)"}"#))
+                let stop = try await drive.send(
+                    .POST,
+                    "/drive/v3/channels/stop",
+                    body: ByteBuffer(string: #"{"id":"chan-1","resourceId":"\#(resourceId)"}"#)
+                )
                 #expect(stop.status == 204)
-                #expect(try await drive.send(.POST, "/drive/v3/channels/stop", body: ByteBuffer(string: #"{"id":"chan-1","resourceId":"\#(resourceId)"}"#)).status == 404)
+                #expect(
+                    try await drive.send(
+                        .POST,
+                        "/drive/v3/channels/stop",
+                        body: ByteBuffer(string: #"{"id":"chan-1","resourceId":"\#(resourceId)"}"#)
+                    ).status == 404
+                )
             }
         }
     }
@@ -283,21 +409,42 @@ struct PushNotificationTests {
                 var iterator = notifications.makeAsyncIterator()
                 let id = try await drive.upload("w.txt", content: "1")["id"] as! String
                 let expiration = DriveTimestampMilliseconds.now(clock) + 3_600_000
-                let watch = try await drive.send(.POST, "/drive/v3/files/\(id)/watch",
-                    body: ByteBuffer(string: #"{"id":"file-1","type":"web_hook","address":"\#(address)","expiration":"\#(expiration)"}"#))
+                let watch = try await drive.send(
+                    .POST,
+                    "/drive/v3/files/\(id)/watch",
+                    body: ByteBuffer(
+                        string:
+                            #"{"id":"file-1","type":"web_hook","address":"\#(address)","expiration":"\#(expiration)"}"#
+                    )
+                )
                 #expect(watch.status == 200)
                 #expect(await iterator.next()?.state == "sync")
-                _ = try await drive.send(.PATCH, "/drive/v3/files/\(id)", body: ByteBuffer(string: #"{"name":"renamed.txt"}"#))
+                _ = try await drive.send(
+                    .PATCH,
+                    "/drive/v3/files/\(id)",
+                    body: ByteBuffer(string: #"{"name":"renamed.txt"}"#)
+                )
                 let update = try #require(await iterator.next())
                 #expect(update.state == "update")
                 #expect(update.header("X-Goog-Changed") != nil)
-                _ = try await drive.send(.PATCH, "/drive/v3/files/\(id)", body: ByteBuffer(string: #"{"trashed":true}"#))
+                _ = try await drive.send(
+                    .PATCH,
+                    "/drive/v3/files/\(id)",
+                    body: ByteBuffer(string: #"{"trashed":true}"#)
+                )
                 #expect(await iterator.next()?.state == "trash")
                 control.advance(by: 7200)
-                _ = try await drive.send(.PATCH, "/drive/v3/files/\(id)", body: ByteBuffer(string: #"{"trashed":false}"#))
+                _ = try await drive.send(
+                    .PATCH,
+                    "/drive/v3/files/\(id)",
+                    body: ByteBuffer(string: #"{"trashed":false}"#)
+                )
                 // The channel expired: the next thing received is from a fresh channel, not an untrash.
-                _ = try await drive.send(.POST, "/drive/v3/files/\(id)/watch",
-                    body: ByteBuffer(string: #"{"id":"file-2","type":"web_hook","address":"\#(address)"}"#))
+                _ = try await drive.send(
+                    .POST,
+                    "/drive/v3/files/\(id)/watch",
+                    body: ByteBuffer(string: #"{"id":"file-2","type":"web_hook","address":"\#(address)"}"#)
+                )
                 let next = try #require(await iterator.next())
                 #expect(next.header("X-Goog-Channel-ID") == "file-2")
                 #expect(next.state == "sync")

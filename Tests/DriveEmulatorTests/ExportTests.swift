@@ -12,7 +12,11 @@ func zipMembers(_ buffer: ByteBuffer) throws -> [String] {
     try Data(buffer.readableBytesView).write(to: path)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint('\\n'.join(z.namelist()))", path.path]
+    process.arguments = [
+        "python3", "-c",
+        "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint('\\n'.join(z.namelist()))",
+        path.path,
+    ]
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
@@ -28,12 +32,19 @@ func checkPDF(_ buffer: ByteBuffer) throws {
     let text = String(decoding: bytes, as: UTF8.self)
     #expect(text.hasPrefix("%PDF-1.4"))
     #expect(text.hasSuffix("%%EOF\n"))
-    let startxref = try #require(text.components(separatedBy: "startxref\n").last?.split(separator: "\n").first.flatMap { Int($0) })
+    let startxref = try #require(
+        text.components(separatedBy: "startxref\n").last?.split(separator: "\n").first.flatMap { Int($0) }
+    )
     #expect(String(decoding: bytes[startxref..<startxref + 4], as: UTF8.self) == "xref")
-    let entries = text[text.range(of: "xref\n")!.upperBound...].split(separator: "\n").dropFirst(2).prefix { $0.hasSuffix(" n ") }
+    let entries = text[text.range(of: "xref\n")!.upperBound...].split(separator: "\n").dropFirst(2).prefix {
+        $0.hasSuffix(" n ")
+    }
     for (index, entry) in entries.enumerated() {
         let offset = try #require(Int(entry.prefix(10)))
-        #expect(String(decoding: bytes[offset..<offset + "\(index + 1) 0 obj".utf8.count], as: UTF8.self) == "\(index + 1) 0 obj")
+        #expect(
+            String(decoding: bytes[offset..<offset + "\(index + 1) 0 obj".utf8.count], as: UTF8.self)
+                == "\(index + 1) 0 obj"
+        )
     }
 }
 
@@ -53,10 +64,13 @@ struct ExportTests {
         try await withRunningEmulator { drive in
             let about = try json(try await drive.send(.GET, "/drive/v3/about?fields=exportFormats"))
             let formats = try #require(about["exportFormats"] as? [String: [String]])
-            #expect(formats.keys.sorted() == [
-                "application/vnd.google-apps.document", "application/vnd.google-apps.drawing", "application/vnd.google-apps.presentation",
-                "application/vnd.google-apps.spreadsheet",
-            ])
+            #expect(
+                formats.keys.sorted() == [
+                    "application/vnd.google-apps.document", "application/vnd.google-apps.drawing",
+                    "application/vnd.google-apps.presentation",
+                    "application/vnd.google-apps.spreadsheet",
+                ]
+            )
             let samples = [
                 "application/vnd.google-apps.document": ("text/plain", "Title & <intro>\nSecond (line)"),
                 "application/vnd.google-apps.spreadsheet": ("text/csv", "name,count\napples,3"),
@@ -67,17 +81,33 @@ struct ExportTests {
                 let metadata = "{\"name\":\"Doc\",\"mimeType\":\"\(source)\"}"
                 let created: [String: Any]
                 if let (mediaType, content) = samples[source] {
-                    created = try json(try await drive.send(
-                        .POST, "/upload/drive/v3/files?uploadType=multipart&fields=id",
-                        headers: [("Content-Type", "multipart/related; boundary=B")],
-                        body: ByteBuffer(string: "--B\r\nContent-Type: application/json\r\n\r\n\(metadata)\r\n--B\r\nContent-Type: \(mediaType)\r\n\r\n\(content)\r\n--B--\r\n")
-                    ))
+                    created = try json(
+                        try await drive.send(
+                            .POST,
+                            "/upload/drive/v3/files?uploadType=multipart&fields=id",
+                            headers: [("Content-Type", "multipart/related; boundary=B")],
+                            body: ByteBuffer(
+                                string:
+                                    "--B\r\nContent-Type: application/json\r\n\r\n\(metadata)\r\n--B\r\nContent-Type: \(mediaType)\r\n\r\n\(content)\r\n--B--\r\n"
+                            )
+                        )
+                    )
                 } else {
-                    created = try json(try await drive.send(.POST, "/drive/v3/files?fields=id", headers: [("Content-Type", "application/json")], body: ByteBuffer(string: metadata)))
+                    created = try json(
+                        try await drive.send(
+                            .POST,
+                            "/drive/v3/files?fields=id",
+                            headers: [("Content-Type", "application/json")],
+                            body: ByteBuffer(string: metadata)
+                        )
+                    )
                 }
                 let id = try #require(created["id"] as? String)
                 for target in targets {
-                    let reply = try await drive.send(.GET, "/drive/v3/files/\(id)/export?mimeType=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+                    let reply = try await drive.send(
+                        .GET,
+                        "/drive/v3/files/\(id)/export?mimeType=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+                    )
                     #expect(reply.status == 200, "\(source) → \(target)")
                     #expect(reply.header("Content-Type") == target)
                     if let member = Self.expectedMembers[target] {
@@ -87,7 +117,11 @@ struct ExportTests {
                     } else if target == "application/pdf" {
                         try checkPDF(reply.body)
                     } else if target == "image/png" {
-                        #expect(Array(reply.body.readableBytesView.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+                        #expect(
+                            Array(reply.body.readableBytesView.prefix(8)) == [
+                                0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A,
+                            ]
+                        )
                     } else if target == "image/svg+xml" {
                         #expect(String(buffer: reply.body).contains("<svg"))
                     } else {

@@ -10,26 +10,43 @@ func json(_ reply: RunningEmulator.Reply) throws -> [String: Any] {
     try #require(try JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [String: Any])
 }
 
-func multipartBody(metadata: String, media: String, boundary: String = "BOUNDARY", newline: String = "\r\n") -> ByteBuffer {
-    ByteBuffer(string: [
-        "--\(boundary)", "Content-Type: application/json; charset=UTF-8", "", metadata,
-        "--\(boundary)", "Content-Type: text/plain", "", media, "--\(boundary)--", "",
-    ].joined(separator: newline))
+func multipartBody(
+    metadata: String,
+    media: String,
+    boundary: String = "BOUNDARY",
+    newline: String = "\r\n"
+) -> ByteBuffer {
+    ByteBuffer(
+        string: [
+            "--\(boundary)", "Content-Type: application/json; charset=UTF-8", "", metadata,
+            "--\(boundary)", "Content-Type: text/plain", "", media, "--\(boundary)--", "",
+        ].joined(separator: newline)
+    )
 }
 
 extension RunningEmulator {
     func createFolder(_ name: String, parent: String = "root") async throws -> String {
-        let reply = try await send(.POST, "/drive/v3/files", headers: [("Content-Type", "application/json")],
-            body: ByteBuffer(string: #"{"name":"\#(name)","mimeType":"application/vnd.google-apps.folder","parents":["\#(parent)"]}"#))
+        let reply = try await send(
+            .POST,
+            "/drive/v3/files",
+            headers: [("Content-Type", "application/json")],
+            body: ByteBuffer(
+                string: #"{"name":"\#(name)","mimeType":"application/vnd.google-apps.folder","parents":["\#(parent)"]}"#
+            )
+        )
         #expect(reply.status == 200)
         return try json(reply)["id"] as! String
     }
 
     func upload(_ name: String, content: String, parent: String = "root") async throws -> [String: Any] {
         let reply = try await send(
-            .POST, "/upload/drive/v3/files?uploadType=multipart&fields=id,name,size,md5Checksum,parents,modifiedTime",
+            .POST,
+            "/upload/drive/v3/files?uploadType=multipart&fields=id,name,size,md5Checksum,parents,modifiedTime",
             headers: [("Content-Type", "multipart/related; boundary=BOUNDARY")],
-            body: multipartBody(metadata: #"{"name":"\#(name)","parents":["\#(parent)"],"modifiedTime":"2024-05-01T12:34:56.789123Z"}"#, media: content)
+            body: multipartBody(
+                metadata: #"{"name":"\#(name)","parents":["\#(parent)"],"modifiedTime":"2024-05-01T12:34:56.789123Z"}"#,
+                media: content
+            )
         )
         #expect(reply.status == 200, "\(reply.text)")
         return try json(reply)
@@ -46,7 +63,9 @@ struct FilesTests {
             #expect(file["modifiedTime"] as? String == "2024-05-01T12:34:56.789Z")
             #expect(file["parents"] as? [String] == [folder])
 
-            let q = "'\(folder)' in parents and trashed = false".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let q = "'\(folder)' in parents and trashed = false".addingPercentEncoding(
+                withAllowedCharacters: .alphanumerics
+            )!
             let list = try json(try await drive.send(.GET, "/drive/v3/files?q=\(q)&fields=files(id,name)"))
             let files = try #require(list["files"] as? [[String: Any]])
             #expect(files.map { $0["name"] as? String } == ["a.txt"])
@@ -56,13 +75,24 @@ struct FilesTests {
             let download = try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media")
             #expect(download.status == 200)
             #expect(download.text == "hello world")
-            let partial = try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media", headers: [("Range", "bytes=6-100")])
+            let partial = try await drive.send(
+                .GET,
+                "/drive/v3/files/\(id)?alt=media",
+                headers: [("Range", "bytes=6-100")]
+            )
             #expect(partial.status == 206)
             #expect(partial.text == "world")
             #expect(partial.header("Content-Range") == "bytes 6-10/11")
-            let unsatisfiable = try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media", headers: [("Range", "bytes=50-")])
+            let unsatisfiable = try await drive.send(
+                .GET,
+                "/drive/v3/files/\(id)?alt=media",
+                headers: [("Range", "bytes=50-")]
+            )
             #expect(unsatisfiable.status == 416)
-            let link = try #require(try json(try await drive.send(.GET, "/drive/v3/files/\(id)?fields=webContentLink"))["webContentLink"] as? String)
+            let link = try #require(
+                try json(try await drive.send(.GET, "/drive/v3/files/\(id)?fields=webContentLink"))["webContentLink"]
+                    as? String
+            )
             #expect(link.hasPrefix(drive.baseURL))
             #expect(try await drive.send(.GET, link).text == "hello world")
         }
@@ -70,7 +100,9 @@ struct FilesTests {
 
     @Test func defaultFieldsAndErrorShapes() async throws {
         try await withRunningEmulator { drive in
-            let created = try json(try await drive.send(.POST, "/drive/v3/files", body: ByteBuffer(string: #"{"name":"x"}"#)))
+            let created = try json(
+                try await drive.send(.POST, "/drive/v3/files", body: ByteBuffer(string: #"{"name":"x"}"#))
+            )
             #expect(Set(created.keys) == ["kind", "id", "name", "mimeType"])
             #expect(created["mimeType"] as? String == "application/octet-stream")
 
@@ -101,11 +133,18 @@ struct FilesTests {
             let rootId = try #require(root["id"] as? String)
             #expect(rootId != "root")
             #expect(root["name"] as? String == "My Drive")
-            let encoded = try await drive.send(.GET, "/drive/v3/files/\(rootId.prefix(2))%\(String(Character("x").asciiValue!, radix: 16))\(rootId.dropFirst(2))")
+            let encoded = try await drive.send(
+                .GET,
+                "/drive/v3/files/\(rootId.prefix(2))%\(String(Character("x").asciiValue!, radix: 16))\(rootId.dropFirst(2))"
+            )
             #expect(encoded.status == 404)
             let viaEncodedPath = try await drive.send(.GET, "/drive/v3/files/%72oot?fields=id")
             #expect(try json(viaEncodedPath)["id"] as? String == rootId)
-            let otherHost = try await drive.send(.GET, "/drive/v3/files/root?fields=id", headers: [("Host", "www.googleapis.com")])
+            let otherHost = try await drive.send(
+                .GET,
+                "/drive/v3/files/root?fields=id",
+                headers: [("Host", "www.googleapis.com")]
+            )
             #expect(otherHost.status == 200)
         }
     }
@@ -114,7 +153,8 @@ struct FilesTests {
         try await withRunningEmulator { drive in
             _ = try await drive.upload("one.txt", content: "1")
             let reply = try await drive.send(
-                .POST, "/drive/v3/files",
+                .POST,
+                "/drive/v3/files",
                 headers: [("x-http-method-override", "GET"), ("Content-Type", "application/x-www-form-urlencoded")],
                 body: ByteBuffer(string: "q=name+%3D+%27one.txt%27&fields=files(name)")
             )
@@ -128,21 +168,31 @@ struct FilesTests {
             let a = try await drive.createFolder("A")
             let b = try await drive.createFolder("B")
             let id = try await drive.upload("f.txt", content: "x", parent: a)["id"] as! String
-            let moved = try json(try await drive.send(
-                .PATCH, "/drive/v3/files/\(id)?addParents=\(b)&removeParents=\(a)&fields=parents,name,appProperties",
-                body: ByteBuffer(string: #"{"name":"g.txt","appProperties":{"drivesync.path":"B/g.txt"}}"#)))
+            let moved = try json(
+                try await drive.send(
+                    .PATCH,
+                    "/drive/v3/files/\(id)?addParents=\(b)&removeParents=\(a)&fields=parents,name,appProperties",
+                    body: ByteBuffer(string: #"{"name":"g.txt","appProperties":{"drivesync.path":"B/g.txt"}}"#)
+                )
+            )
             #expect(moved["parents"] as? [String] == [b])
             #expect(moved["name"] as? String == "g.txt")
             #expect((moved["appProperties"] as? [String: String])?["drivesync.path"] == "B/g.txt")
             #expect(try await drive.send(.PATCH, "/drive/v3/files/\(a)?addParents=\(a)").status == 400)
-            #expect(try await drive.send(.PATCH, "/drive/v3/files/\(id)?addParents=\(a)").status == 403, "one parent only")
+            #expect(
+                try await drive.send(.PATCH, "/drive/v3/files/\(id)?addParents=\(a)").status == 403,
+                "one parent only"
+            )
 
             _ = try await drive.send(.PATCH, "/drive/v3/files/\(b)", body: ByteBuffer(string: #"{"trashed":true}"#))
             let child = try json(try await drive.send(.GET, "/drive/v3/files/\(id)?fields=trashed,explicitlyTrashed"))
             #expect(child["trashed"] as? Bool == true)
             #expect(child["explicitlyTrashed"] as? Bool == false)
-            let q = "appProperties has { key='drivesync.path' and value='B/g.txt' } and trashed = false".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-            #expect((try json(try await drive.send(.GET, "/drive/v3/files?q=\(q)"))["files"] as? [Any])?.isEmpty == true)
+            let q = "appProperties has { key='drivesync.path' and value='B/g.txt' } and trashed = false"
+                .addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            #expect(
+                (try json(try await drive.send(.GET, "/drive/v3/files?q=\(q)"))["files"] as? [Any])?.isEmpty == true
+            )
             #expect(try await drive.send(.DELETE, "/drive/v3/files/trash").status == 204)
             #expect(try await drive.send(.GET, "/drive/v3/files/\(id)").status == 404)
         }
@@ -158,7 +208,11 @@ struct FilesTests {
             let again = try await drive.send(.POST, "/drive/v3/files", body: body)
             #expect(again.status == 409)
             #expect(again.text.contains("fileIdInUse"))
-            let made = try await drive.send(.POST, "/drive/v3/files", body: ByteBuffer(string: #"{"id":"madeup","name":"x"}"#))
+            let made = try await drive.send(
+                .POST,
+                "/drive/v3/files",
+                body: ByteBuffer(string: #"{"id":"madeup","name":"x"}"#)
+            )
             #expect(made.status == 400)
             let q = "name = 'once.txt'".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             #expect((try json(try await drive.send(.GET, "/drive/v3/files?q=\(q)"))["files"] as? [Any])?.count == 1)
@@ -168,12 +222,20 @@ struct FilesTests {
     @Test func duplicateNamesPagingAndOrdering() async throws {
         try await withRunningEmulator { drive in
             for name in ["b10", "b2", "a", "b2"] { _ = try await drive.upload(name, content: name) }
-            let ordered = try json(try await drive.send(.GET, "/drive/v3/files?q=trashed%3Dfalse&orderBy=name_natural&fields=files(name)"))
+            let ordered = try json(
+                try await drive.send(.GET, "/drive/v3/files?q=trashed%3Dfalse&orderBy=name_natural&fields=files(name)")
+            )
             #expect((ordered["files"] as? [[String: String]])?.map { $0["name"]! } == ["a", "b2", "b2", "b10"])
             var names: [String] = []
             var token: String?
             repeat {
-                let page = try json(try await drive.send(.GET, "/drive/v3/files?pageSize=3&orderBy=name desc".replacingOccurrences(of: " ", with: "%20") + (token.map { "&pageToken=\($0)" } ?? "")))
+                let page = try json(
+                    try await drive.send(
+                        .GET,
+                        "/drive/v3/files?pageSize=3&orderBy=name desc".replacingOccurrences(of: " ", with: "%20")
+                            + (token.map { "&pageToken=\($0)" } ?? "")
+                    )
+                )
                 names += (page["files"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
                 token = page["nextPageToken"] as? String
             } while token != nil
@@ -184,15 +246,25 @@ struct FilesTests {
     @Test func copyDeleteAndRevisions() async throws {
         try await withRunningEmulator { drive in
             let id = try await drive.upload("doc.txt", content: "v1")["id"] as! String
-            let update = try await drive.send(.PATCH, "/upload/drive/v3/files/\(id)?uploadType=media&fields=md5Checksum,headRevisionId",
-                headers: [("Content-Type", "text/plain")], body: ByteBuffer(string: "v2"))
+            let update = try await drive.send(
+                .PATCH,
+                "/upload/drive/v3/files/\(id)?uploadType=media&fields=md5Checksum,headRevisionId",
+                headers: [("Content-Type", "text/plain")],
+                body: ByteBuffer(string: "v2")
+            )
             #expect(update.status == 200)
             let revisions = try json(try await drive.send(.GET, "/drive/v3/files/\(id)/revisions"))
             let list = try #require(revisions["revisions"] as? [[String: Any]])
             #expect(list.count == 2)
             let first = list[0]["id"] as! String
             #expect(try await drive.send(.GET, "/drive/v3/files/\(id)/revisions/\(first)?alt=media").text == "v1")
-            let copy = try json(try await drive.send(.POST, "/drive/v3/files/\(id)/copy?fields=id,name,md5Checksum", body: ByteBuffer(string: "{}")))
+            let copy = try json(
+                try await drive.send(
+                    .POST,
+                    "/drive/v3/files/\(id)/copy?fields=id,name,md5Checksum",
+                    body: ByteBuffer(string: "{}")
+                )
+            )
             #expect(copy["name"] as? String == "Copy of doc.txt")
             #expect(copy["md5Checksum"] as? String == "1b267619c4812cc46ee281747884ca50")
             let copyId = copy["id"] as! String
@@ -205,9 +277,13 @@ struct FilesTests {
     @Test func workspaceDocumentsExportButDoNotDownload() async throws {
         try await withRunningEmulator { drive in
             let reply = try await drive.send(
-                .POST, "/upload/drive/v3/files?uploadType=multipart&fields=id,exportLinks",
+                .POST,
+                "/upload/drive/v3/files?uploadType=multipart&fields=id,exportLinks",
                 headers: [("Content-Type", "multipart/related; boundary=BOUNDARY")],
-                body: multipartBody(metadata: #"{"name":"Sheet","mimeType":"application/vnd.google-apps.spreadsheet"}"#, media: "a,b\n1,\"x,y\"")
+                body: multipartBody(
+                    metadata: #"{"name":"Sheet","mimeType":"application/vnd.google-apps.spreadsheet"}"#,
+                    media: "a,b\n1,\"x,y\""
+                )
             )
             let sheet = try json(reply)
             let id = try #require(sheet["id"] as? String)
@@ -217,7 +293,9 @@ struct FilesTests {
             let link = try #require((sheet["exportLinks"] as? [String: String])?["text/csv"])
             #expect(link.hasPrefix(drive.baseURL))
             #expect(try await drive.send(.GET, link).text == "a,b\n1,\"x,y\"")
-            #expect(try await drive.send(.GET, "/drive/v3/files/\(id)/export?mimeType=application/x-nope").status == 400)
+            #expect(
+                try await drive.send(.GET, "/drive/v3/files/\(id)/export?mimeType=application/x-nope").status == 400
+            )
         }
     }
 }
@@ -226,7 +304,12 @@ struct QuirkTests {
     @Test func chunkedMultipartWithoutUploadTypeOrLength() async throws {
         try await withRunningEmulator { drive in
             // aiogoogle: no uploadType; rclone: Transfer-Encoding chunked, no Content-Length; bare boundary, LF.
-            let body = multipartBody(metadata: #"{"name":"chunked.txt"}"#, media: "streamed", boundary: "===15==", newline: "\n")
+            let body = multipartBody(
+                metadata: #"{"name":"chunked.txt"}"#,
+                media: "streamed",
+                boundary: "===15==",
+                newline: "\n"
+            )
             var request = HTTPClientRequest(url: drive.baseURL + "/upload/drive/v3/files?fields=name,size")
             request.method = .POST
             request.headers.add(name: "Authorization", value: "Bearer \(drive.token)")
@@ -234,7 +317,10 @@ struct QuirkTests {
             let halves = [body.getSlice(at: 0, length: 10)!, body.getSlice(at: 10, length: body.readableBytes - 10)!]
             request.body = .stream(halves.async, length: .unknown)
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-            let reply = try JSONSerialization.jsonObject(with: Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)) as? [String: String]
+            let reply =
+                try JSONSerialization.jsonObject(
+                    with: Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
+                ) as? [String: String]
             #expect(response.status.code == 200)
             #expect(reply == ["name": "chunked.txt", "size": "8"])
         }
@@ -265,16 +351,33 @@ extension Array where Element: Sendable {
 struct AppDataTests {
     @Test func appDataFolderIsItsOwnSpace() async throws {
         try await withRunningEmulator { drive in
-            let hidden = try json(try await drive.send(.POST, "/drive/v3/files?fields=id,spaces", body: ByteBuffer(string: #"{"name":"settings.json","parents":["appDataFolder"]}"#)))
+            let hidden = try json(
+                try await drive.send(
+                    .POST,
+                    "/drive/v3/files?fields=id,spaces",
+                    body: ByteBuffer(string: #"{"name":"settings.json","parents":["appDataFolder"]}"#)
+                )
+            )
             #expect(hidden["spaces"] as? [String] == ["appDataFolder"])
             _ = try await drive.upload("visible.txt", content: "v")
             let normal = try json(try await drive.send(.GET, "/drive/v3/files?fields=files(name)"))
             #expect((normal["files"] as? [[String: String]])?.map { $0["name"]! } == ["visible.txt"])
-            let appData = try json(try await drive.send(.GET, "/drive/v3/files?spaces=appDataFolder&fields=files(name)"))
+            let appData = try json(
+                try await drive.send(.GET, "/drive/v3/files?spaces=appDataFolder&fields=files(name)")
+            )
             #expect((appData["files"] as? [[String: String]])?.map { $0["name"]! } == ["settings.json"])
             #expect(try await drive.send(.GET, "/drive/v3/files?spaces=photos").status == 400)
-            let changes = try json(try await drive.send(.GET, "/drive/v3/changes?pageToken=1&spaces=appDataFolder&fields=changes(file(name))"))
-            #expect((changes["changes"] as? [[String: [String: String]]])?.compactMap { $0["file"]?["name"] } == ["settings.json"])
+            let changes = try json(
+                try await drive.send(
+                    .GET,
+                    "/drive/v3/changes?pageToken=1&spaces=appDataFolder&fields=changes(file(name))"
+                )
+            )
+            #expect(
+                (changes["changes"] as? [[String: [String: String]]])?.compactMap { $0["file"]?["name"] } == [
+                    "settings.json"
+                ]
+            )
         }
     }
 }

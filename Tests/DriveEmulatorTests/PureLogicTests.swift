@@ -1,7 +1,8 @@
-@testable import DriveEmulator
 import NIOCore
 import NIOHTTP1
 import Testing
+
+@testable import DriveEmulator
 
 struct FieldMaskTests {
     @Test func selectsNestedFieldsAndKeepsOrder() throws {
@@ -9,16 +10,29 @@ struct FieldMaskTests {
         let value = JSONValue.object([
             JSONMember("kind", .string("drive#fileList")),
             JSONMember("nextPageToken", .string("t")),
-            JSONMember("files", .array([.object([JSONMember("id", .string("1")), JSONMember("name", .string("a")), JSONMember("size", .string("3")), JSONMember("mimeType", .string("x"))])])),
+            JSONMember(
+                "files",
+                .array([
+                    .object([
+                        JSONMember("id", .string("1")), JSONMember("name", .string("a")),
+                        JSONMember("size", .string("3")), JSONMember("mimeType", .string("x")),
+                    ])
+                ])
+            ),
         ])
-        #expect(mask.apply(to: value).serialized(pretty: false) == #"{"nextPageToken":"t","files":[{"id":"1","name":"a","size":"3"}]}"#)
+        #expect(
+            mask.apply(to: value).serialized(pretty: false)
+                == #"{"nextPageToken":"t","files":[{"id":"1","name":"a","size":"3"}]}"#
+        )
         try mask.validate(schema: "FileList")
     }
 
     @Test(arguments: ["etag", "files(etag)", "nope", "files(id,bogus)", "capabilities/canFly"])
     func rejectsUnknownFields(selector: String) throws {
         let mask = try FieldMask.parse(selector)
-        #expect(throws: FieldMask.InvalidSelection.self) { try mask.validate(schema: selector.hasPrefix("files(") ? "FileList" : "File") }
+        #expect(throws: FieldMask.InvalidSelection.self) {
+            try mask.validate(schema: selector.hasPrefix("files(") ? "FileList" : "File")
+        }
     }
 
     @Test func starSelectsEverything() throws {
@@ -33,11 +47,30 @@ struct FieldMaskTests {
 }
 
 struct DriveQueryTests {
-    func file(_ name: String, parents: [String] = ["P"], modified: Int64 = 1_000, app: [String: String] = [:]) -> QueryableFile {
+    func file(
+        _ name: String,
+        parents: [String] = ["P"],
+        modified: Int64 = 1_000,
+        app: [String: String] = [:]
+    ) -> QueryableFile {
         QueryableFile(
-            name: name, mimeType: "text/plain", fullText: "", parents: parents, owners: ["o@x"], writers: [], readers: [],
-            trashed: false, starred: false, sharedWithMe: false, modifiedTime: modified, createdTime: 0, viewedByMeTime: nil,
-            visibility: "limited", shortcutTargetId: nil, appProperties: app, properties: [:]
+            name: name,
+            mimeType: "text/plain",
+            fullText: "",
+            parents: parents,
+            owners: ["o@x"],
+            writers: [],
+            readers: [],
+            trashed: false,
+            starred: false,
+            sharedWithMe: false,
+            modifiedTime: modified,
+            createdTime: 0,
+            viewedByMeTime: nil,
+            visibility: "limited",
+            shortcutTargetId: nil,
+            appProperties: app,
+            properties: [:]
         )
     }
 
@@ -60,7 +93,9 @@ struct DriveQueryTests {
     }
 
     @Test func comparesTimesAndAppProperties() throws {
-        let query = try DriveQuery.parse("modifiedTime > '1970-01-01T00:00:00.500Z' and appProperties has { key='k' and value='v' } and not name contains 'tmp'")
+        let query = try DriveQuery.parse(
+            "modifiedTime > '1970-01-01T00:00:00.500Z' and appProperties has { key='k' and value='v' } and not name contains 'tmp'"
+        )
         #expect(try query.matches(file("a", app: ["k": "v"]), aliases: [:]))
         #expect(try !query.matches(file("a", modified: 400, app: ["k": "v"]), aliases: [:]))
         #expect(try !query.matches(file("tmp file", app: ["k": "v"]), aliases: [:]))

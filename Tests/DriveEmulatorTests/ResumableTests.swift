@@ -1,3 +1,4 @@
+import Crypto
 import DriveEmulator
 import DriveSyncTestSupport
 import Foundation
@@ -12,9 +13,14 @@ struct ResumableTests {
         ByteBuffer(bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
     }
 
-    func initiate(_ drive: RunningEmulator, size: Int, path: String = "/upload/drive/v3/files?uploadType=resumable&fields=id,size,md5Checksum") async throws -> String {
+    func initiate(
+        _ drive: RunningEmulator,
+        size: Int,
+        path: String = "/upload/drive/v3/files?uploadType=resumable&fields=id,size,md5Checksum"
+    ) async throws -> String {
         let reply = try await drive.send(
-            .POST, path,
+            .POST,
+            path,
             headers: [("Content-Type", "application/json; charset=UTF-8"), ("X-Upload-Content-Length", "\(size)")],
             body: ByteBuffer(string: #"{"name":"big.bin"}"#)
         )
@@ -22,8 +28,20 @@ struct ResumableTests {
         return try #require(reply.header("Location"))
     }
 
-    func put(_ drive: RunningEmulator, _ location: String, _ data: ByteBuffer, from: Int, to: Int, total: Int) async throws -> RunningEmulator.Reply {
-        try await drive.send(.PUT, location, headers: [("Content-Range", "bytes \(from)-\(to)/\(total)")], body: data.getSlice(at: from, length: to - from + 1))
+    func put(
+        _ drive: RunningEmulator,
+        _ location: String,
+        _ data: ByteBuffer,
+        from: Int,
+        to: Int,
+        total: Int
+    ) async throws -> RunningEmulator.Reply {
+        try await drive.send(
+            .PUT,
+            location,
+            headers: [("Content-Range", "bytes \(from)-\(to)/\(total)")],
+            body: data.getSlice(at: from, length: to - from + 1)
+        )
     }
 
     @Test func resumesAfterPartialChunkFailure() async throws {
@@ -37,7 +55,9 @@ struct ResumableTests {
             #expect(reply.header("Range") == "bytes=0-\(Self.chunk - 1)")
             #expect(reply.header("Location") == nil)
 
-            drive.emulator.faults.add(FaultRule(method: "PUT", action: .partialChunk(persistBytes: 100_000, status: 503)))
+            drive.emulator.faults.add(
+                FaultRule(method: "PUT", action: .partialChunk(persistBytes: 100_000, status: 503))
+            )
             reply = try await put(drive, location, data, from: Self.chunk, to: 2 * Self.chunk - 1, total: size)
             #expect(reply.status == 503)
 
@@ -47,7 +67,14 @@ struct ResumableTests {
             #expect(reply.header("Range") == "bytes=0-\(persisted - 1)")
 
             // A non-multiple chunk keeps only whole 256 KiB units; the client resumes from Range.
-            reply = try await put(drive, location, data, from: persisted, to: persisted + Self.chunk + 5 - 1, total: size)
+            reply = try await put(
+                drive,
+                location,
+                data,
+                from: persisted,
+                to: persisted + Self.chunk + 5 - 1,
+                total: size
+            )
             #expect(reply.status == 308)
             let kept = try #require(reply.header("Range").flatMap { Int($0.split(separator: "-").last!) }) + 1
             #expect(kept == persisted + Self.chunk)
@@ -68,7 +95,11 @@ struct ResumableTests {
         try await withRunningEmulator { drive in
             let size = 2 * Self.chunk
             let data = Self.content(size)
-            let location = try await initiate(drive, size: size, path: "/resumable/upload/drive/v3/files?fields=id,size")
+            let location = try await initiate(
+                drive,
+                size: size,
+                path: "/resumable/upload/drive/v3/files?fields=id,size"
+            )
             drive.emulator.faults.add(FaultRule(method: "PUT", action: .dropRequest))
             await #expect(throws: (any Error).self) {
                 _ = try await put(drive, location, data, from: 0, to: size - 1, total: size)
@@ -89,7 +120,10 @@ struct ResumableTests {
             let data = Self.content(size)
             let location = try await initiate(drive, size: size)
             #expect(try await put(drive, location, data, from: 0, to: 999, total: size).status == 400)
-            #expect(try await put(drive, location, data, from: 10, to: Self.chunk + 9, total: size).status == 400, "offset past what was received")
+            #expect(
+                try await put(drive, location, data, from: 10, to: Self.chunk + 9, total: size).status == 400,
+                "offset past what was received"
+            )
             try drive.emulator.expireUploadSessions()
             #expect(try await put(drive, location, data, from: 0, to: Self.chunk - 1, total: size).status == 404)
         }
@@ -98,16 +132,22 @@ struct ResumableTests {
     @Test func updateSessionWithPatchAndPostChunks() async throws {
         try await withRunningEmulator { drive in
             let id = try await drive.upload("u.txt", content: "old")["id"] as! String
-            let initiated = try await drive.send(.PATCH, "/upload/drive/v3/files/\(id)?uploadType=resumable&fields=id,size")
+            let initiated = try await drive.send(
+                .PATCH,
+                "/upload/drive/v3/files/\(id)?uploadType=resumable&fields=id,size"
+            )
             let location = try #require(initiated.header("Location"))
-            let reply = try await drive.send(.POST, location, headers: [("Content-Type", "application/octet-stream")], body: ByteBuffer(string: "brand new"))
+            let reply = try await drive.send(
+                .POST,
+                location,
+                headers: [("Content-Type", "application/octet-stream")],
+                body: ByteBuffer(string: "brand new")
+            )
             #expect(reply.status == 200)
             #expect(try json(reply)["size"] as? String == "9")
         }
     }
 }
-
-import Crypto
 
 func md5Hex(_ buffer: ByteBuffer) -> String {
     Insecure.MD5.hash(data: Data(buffer.readableBytesView)).map { String(format: "%02x", $0) }.joined()

@@ -14,8 +14,10 @@ struct TLSTests {
         let key = directory.appendingPathComponent("key.pem").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate]
+        process.arguments = [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate,
+        ]
         process.standardError = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
@@ -43,7 +45,9 @@ struct TLSTests {
                 #expect(response.status.code == 200)
                 #expect(body.contains("tls@example.com"))
                 // Links handed out use the scheme the client used.
-                var upload = HTTPClientRequest(url: "https://127.0.0.1:\(port)/upload/drive/v3/files?uploadType=resumable")
+                var upload = HTTPClientRequest(
+                    url: "https://127.0.0.1:\(port)/upload/drive/v3/files?uploadType=resumable"
+                )
                 upload.method = .POST
                 upload.headers.add(name: "Authorization", value: "Bearer tls")
                 let initiated = try await http.execute(upload, timeout: .seconds(30))

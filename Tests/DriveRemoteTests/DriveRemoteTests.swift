@@ -1,16 +1,20 @@
 import AsyncHTTPClient
 import DriveAPI
+import DriveEmulator
 import DriveRemote
 import DriveSyncCore
-import DriveEmulator
 import DriveSyncTestSupport
 import Foundation
 import Testing
 
 func makeDrive(_ emulator: RunningEmulator) -> DriveClient {
     DriveClient(
-        httpClient: .shared, tokens: FixedAccessToken(emulator.token),
-        configuration: .init(baseURL: emulator.baseURL, retry: RetryPolicy(maxAttempts: 6, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5), jitter: .zero)),
+        httpClient: .shared,
+        tokens: FixedAccessToken(emulator.token),
+        configuration: .init(
+            baseURL: emulator.baseURL,
+            retry: RetryPolicy(maxAttempts: 6, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5), jitter: .zero)
+        ),
         pacer: RequestPacer(configuration: .unlimited)
     )
 }
@@ -32,7 +36,13 @@ struct DriveRemoteTests {
             defer { try? FileManager.default.removeItem(at: local) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<8 {
-                    group.addTask { _ = try await remote.upload(from: local.path, to: try RemotePath("new/deep/f\(index).txt"), modified: Date()) }
+                    group.addTask {
+                        _ = try await remote.upload(
+                            from: local.path,
+                            to: try RemotePath("new/deep/f\(index).txt"),
+                            modified: Date()
+                        )
+                    }
                 }
                 try await group.waitForAll()
             }
@@ -47,9 +57,19 @@ struct InterruptedUploadTests {
     @Test func anInterruptedUploadContinuesOnTheNextRun() async throws {
         try await withRunningEmulator { emulator in
             let drive = DriveClient(
-                httpClient: .shared, tokens: FixedAccessToken(emulator.token),
-                configuration: .init(baseURL: emulator.baseURL, multipartCutoff: 256 * 1024, chunkSize: 256 * 1024,
-                                     retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(2), jitter: .zero)),
+                httpClient: .shared,
+                tokens: FixedAccessToken(emulator.token),
+                configuration: .init(
+                    baseURL: emulator.baseURL,
+                    multipartCutoff: 256 * 1024,
+                    chunkSize: 256 * 1024,
+                    retry: RetryPolicy(
+                        maxAttempts: 3,
+                        baseDelay: .milliseconds(1),
+                        maxDelay: .milliseconds(2),
+                        jitter: .zero
+                    )
+                ),
                 pacer: RequestPacer(configuration: .unlimited)
             )
             let store = InMemorySessionStore()
@@ -59,15 +79,29 @@ struct InterruptedUploadTests {
             let path = try RemotePath("big.bin")
             let modified = Date(timeIntervalSince1970: 1_700_000_000)
             // The first run dies after two chunks (a fatal answer stands in for the kill).
-            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 2, action: .latency(milliseconds: 0)))
-            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 1, action: .status(code: 400, reason: "badRequest", message: "killed", retryAfter: nil, html: nil)))
+            emulator.emulator.faults.add(
+                FaultRule(method: "PUT", path: "/upload/", count: 2, action: .latency(milliseconds: 0))
+            )
+            emulator.emulator.faults.add(
+                FaultRule(
+                    method: "PUT",
+                    path: "/upload/",
+                    count: 1,
+                    action: .status(code: 400, reason: "badRequest", message: "killed", retryAfter: nil, html: nil)
+                )
+            )
             let first = try await DriveFolderRemote.atPath(.root, drive: drive, sessionStore: store)
-            await #expect(throws: (any Error).self) { _ = try await first.upload(from: local.path, to: path, modified: modified) }
+            await #expect(throws: (any Error).self) {
+                _ = try await first.upload(from: local.path, to: path, modified: modified)
+            }
             emulator.emulator.faults.resetCallCounts()
             let second = try await DriveFolderRemote.atPath(.root, drive: drive, sessionStore: store)
             let entry = try await second.upload(from: local.path, to: path, modified: modified)
             #expect(entry.size == 6 * 256 * 1024)
-            #expect(emulator.emulator.faults.callCounts["files.create"] == 5, "a status query and the four remaining chunks")
+            #expect(
+                emulator.emulator.faults.callCounts["files.create"] == 5,
+                "a status query and the four remaining chunks"
+            )
             #expect(try await drive.allFiles(query: .name(is: "big.bin")).count == 1)
         }
     }

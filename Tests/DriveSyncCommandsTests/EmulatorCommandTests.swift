@@ -1,11 +1,15 @@
 import ArgumentParser
 import DriveEmulator
-@testable import DriveSyncCommands
 import Testing
+
+@testable import DriveSyncCommands
 
 struct EmulatorCommandTests {
     @Test func parsesUsersAndStorage() throws {
-        let command = try DriveSyncCommand.parseAsRoot(["emulator", "--port", "0", "--data", "/tmp/x", "--user", "a@x", "--token", "t1", "--user", "b@x", "--token", "t2"])
+        let command = try DriveSyncCommand.parseAsRoot([
+            "emulator", "--port", "0", "--data", "/tmp/x", "--user", "a@x", "--token", "t1", "--user", "b@x", "--token",
+            "t2",
+        ])
         let emulator = try #require(command as? EmulatorCommand)
         let (configuration, accounts) = emulator.makeConfiguration()
         #expect(accounts.map(\.0) == ["a@x", "b@x"])

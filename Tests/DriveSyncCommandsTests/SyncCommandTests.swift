@@ -1,5 +1,4 @@
 import ArgumentParser
-@testable import DriveSyncCommands
 import DriveSyncCore
 import DriveSyncKit
 import DriveSyncTestSupport
@@ -11,6 +10,8 @@ import SyncEngine
 import SyncState
 import Testing
 
+@testable import DriveSyncCommands
+
 /// A data folder and a source folder for one test, removed afterwards.
 struct Scratch {
     let home = FileManager.default.temporaryDirectory.appendingPathComponent("home-\(UUID().uuidString)").path
@@ -18,7 +19,10 @@ struct Scratch {
 
     func write(_ path: String, _ text: String) throws {
         let full = source + "/" + path
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: full).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: full).deletingLastPathComponent().path,
+            withIntermediateDirectories: true
+        )
         try Data(text.utf8).write(to: URL(fileURLWithPath: full))
     }
 
@@ -64,16 +68,27 @@ struct SyncCommandTests {
         #expect(second.plan.isEmpty, "a second run has nothing to do")
 
         try scratch.write("notes.md", "changed note")
-        let dry = try await (try parse(["sync", scratch.source, "drive:MemoryVDB", "--dry-run", "--json"], as: SyncCommand.self)).perform(home: scratch.home)
+        let dry = try await
+            (try parse(["sync", scratch.source, "drive:MemoryVDB", "--dry-run", "--json"], as: SyncCommand.self))
+            .perform(home: scratch.home)
         #expect(dry.report == nil)
         #expect(dry.plan.actions == [.replace(try RemotePath("notes.md"))])
         let json = try JSONSerialization.jsonObject(with: try PlanJSON(dry.plan).encoded()) as? [String: Any]
         #expect((json?["actions"] as? [[String: Any]])?.first?["action"] as? String == "replace")
-        #expect(try await command.perform(home: scratch.home).report?.archived.count == 1, "the old remote copy was archived")
+        #expect(
+            try await command.perform(home: scratch.home).report?.archived.count == 1,
+            "the old remote copy was archived"
+        )
 
         // While another sync holds the state, a second one is refused with a clear message.
-        let lockPath = try #require(try FileManager.default.contentsOfDirectory(atPath: scratch.home + "/state").first { $0.hasSuffix(".sqlite") })
-        let lock = try SyncLock.acquire(at: scratch.home + "/state/" + lockPath.replacingOccurrences(of: ".sqlite", with: ".lock"))
+        let lockPath = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: scratch.home + "/state").first {
+                $0.hasSuffix(".sqlite")
+            }
+        )
+        let lock = try SyncLock.acquire(
+            at: scratch.home + "/state/" + lockPath.replacingOccurrences(of: ".sqlite", with: ".lock")
+        )
         defer { lock.release() }
         let refused = await #expect(throws: DriveSyncError.self) { _ = try await command.perform(home: scratch.home) }
         #expect(refused?.description.contains("another sync") == true)
@@ -102,7 +117,9 @@ struct SyncCommandTests {
         let badConfig = scratch.home + "/bad.ini"
         try Data("[defaults]\ntransfers = many\n".utf8).write(to: URL(fileURLWithPath: badConfig))
         let withBadConfig: SyncCommand = try parse(["sync", scratch.source, "drive:y", "--config", badConfig])
-        let invalid = await #expect(throws: Configuration.Invalid.self) { _ = try await withBadConfig.perform(home: scratch.home) }
+        let invalid = await #expect(throws: Configuration.Invalid.self) {
+            _ = try await withBadConfig.perform(home: scratch.home)
+        }
         #expect(invalid?.description.contains("line 2") == true)
     }
 
@@ -113,10 +130,17 @@ struct SyncCommandTests {
             try scratch.write("notes/a.md", "alpha")
             try scratch.write("b.txt", "bravo")
             let config = try scratch.config(for: emulator)
-            let sync: SyncCommand = try parse(["sync", scratch.source, "emu:Mirror", "--config", config, "--tag", "t1", "--note", "first"])
+            let sync: SyncCommand = try parse([
+                "sync", scratch.source, "emu:Mirror", "--config", config, "--tag", "t1", "--note", "first",
+            ])
             #expect(try await sync.perform(home: scratch.home).report?.failures.isEmpty == true)
             let log = try JSONLinesLog(path: scratch.home + "/logs/up.jsonl").entries(as: UploadLogEntry.self)
-            #expect(log.count == 2 && log.allSatisfy { $0.status == .success && $0.tags == ["t1"] && $0.note == "first" && $0.md5 != nil })
+            #expect(
+                log.count == 2
+                    && log.allSatisfy {
+                        $0.status == .success && $0.tags == ["t1"] && $0.note == "first" && $0.md5 != nil
+                    }
+            )
 
             let check: CheckCommand = try parse(["check", scratch.source, "emu:Mirror", "--config", config])
             #expect(try await check.perform(home: scratch.home).isIdentical)
@@ -125,7 +149,9 @@ struct SyncCommandTests {
             #expect(differs.differing.map(\.description) == ["b.txt"])
 
             let driveSync = try DriveSync(configuration: Configuration.load(explicit: config), home: scratch.home)
-            let text = try await driveSync.withFile(.drive(account: "emu", path: try RemotePath("Mirror/notes/a.md"))) { remote, path in
+            let text = try await driveSync.withFile(.drive(account: "emu", path: try RemotePath("Mirror/notes/a.md"))) {
+                remote,
+                path in
                 try await remote.read(path, range: 1..<3) { stream in
                     var text = ""
                     for try await buffer in stream { text += String(buffer: buffer) }
@@ -134,11 +160,25 @@ struct SyncCommandTests {
             }
             #expect(text == "lp")
             let statistics = try await driveSync.statistics()
-            #expect(statistics.first?.files == 2 && statistics.first?.folders == 1 && statistics.first?.followsChangesFeed == true)
-            #expect(try await driveSync.clearTracker(source: scratch.source, destination: .drive(account: "emu", path: try RemotePath("Mirror"))) == 3)
+            #expect(
+                statistics.first?.files == 2 && statistics.first?.folders == 1
+                    && statistics.first?.followsChangesFeed == true
+            )
+            #expect(
+                try await driveSync.clearTracker(
+                    source: scratch.source,
+                    destination: .drive(account: "emu", path: try RemotePath("Mirror"))
+                ) == 3
+            )
             // After forgetting, a full comparison finds a.md already there and uploads only the change.
             let after = try await sync.perform(home: scratch.home)
-            #expect(after.plan.actions.sorted { "\($0)" < "\($1)" } == [.adoptFolder(try RemotePath("notes")), .adopt(try RemotePath("notes/a.md")), .resolveConflict(try RemotePath("b.txt"))].sorted { "\($0)" < "\($1)" })
+            #expect(
+                after.plan.actions.sorted { "\($0)" < "\($1)" }
+                    == [
+                        .adoptFolder(try RemotePath("notes")), .adopt(try RemotePath("notes/a.md")),
+                        .resolveConflict(try RemotePath("b.txt")),
+                    ].sorted { "\($0)" < "\($1)" }
+            )
         }
     }
 
@@ -149,7 +189,9 @@ struct SyncCommandTests {
             try scratch.write("a.txt", "a")
             let config = try scratch.config(for: emulator, token: "")
             let sync: SyncCommand = try parse(["sync", scratch.source, "emu:Mirror", "--config", config])
-            let error = await #expect(throws: MissingCredentials.self) { _ = try await sync.perform(home: scratch.home) }
+            let error = await #expect(throws: MissingCredentials.self) {
+                _ = try await sync.perform(home: scratch.home)
+            }
             #expect(error?.description.contains("drivesync auth login emu") == true)
             let log = try JSONLinesLog(path: scratch.home + "/logs/up.jsonl").entries(as: UploadLogEntry.self)
             #expect(log.map(\.status) == [.tokenMissing])
@@ -160,7 +202,10 @@ struct SyncCommandTests {
             #expect((thrown as? any CredentialAwareError)?.credentialProblem == .rejected)
             let after = try JSONLinesLog(path: scratch.home + "/logs/up.jsonl").entries(as: UploadLogEntry.self)
             #expect(after.map(\.status) == [.tokenMissing, .authFailed])
-            #expect(try await emulator.send(.GET, "/drive/v3/files?q=name%3D%27Mirror%27").text.contains("Mirror") == false, "nothing was created")
+            #expect(
+                try await emulator.send(.GET, "/drive/v3/files?q=name%3D%27Mirror%27").text.contains("Mirror") == false,
+                "nothing was created"
+            )
         }
     }
 }

@@ -20,7 +20,10 @@ struct DriveTimestampTests {
         #expect(DriveTimestamp.parseMilliseconds(text) == milliseconds)
     }
 
-    @Test(arguments: ["", "2024-13-01T00:00:00Z", "2024-05-01T25:00:00Z", "yesterday", "2024-05-01T12:34:56.Z", "2024-05-01T12:34:56Zjunk"])
+    @Test(arguments: [
+        "", "2024-13-01T00:00:00Z", "2024-05-01T25:00:00Z", "yesterday", "2024-05-01T12:34:56.Z",
+        "2024-05-01T12:34:56Zjunk",
+    ])
     func rejectsMalformedTimes(text: String) {
         #expect(DriveTimestamp.parseMilliseconds(text) == nil)
     }

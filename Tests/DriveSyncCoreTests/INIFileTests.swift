@@ -3,16 +3,18 @@ import Testing
 
 struct INIFileTests {
     @Test func parsesSectionsValuesAndComments() throws {
-        let file = try INIFile(parsing: """
-            # DriveSync
-            [defaults]
-            transfers = 8   # more
-            ignore = "*.tmp # not a comment"
+        let file = try INIFile(
+            parsing: """
+                # DriveSync
+                [defaults]
+                transfers = 8   # more
+                ignore = "*.tmp # not a comment"
 
-            ; accounts
-            [account work]\r
-            endpoint=http://127.0.0.1:9/
-            """)
+                ; accounts
+                [account work]\r
+                endpoint=http://127.0.0.1:9/
+                """
+        )
         #expect(file.sections.map(\.kind) == ["defaults", "account"])
         #expect(file.sections[0].values == ["transfers": "8", "ignore": "*.tmp # not a comment"])
         #expect(file.sections(of: "account").first?.name == "work")

@@ -3,7 +3,8 @@ import NIOCore
 import Testing
 
 struct MultipartParserTests {
-    static let lf = "--XYZ\nContent-Type: application/json\n\n{\"name\":\"a\"}\n--XYZ\nContent-Type: text/plain\n\nhello\nworld\n--XYZ--\n"
+    static let lf =
+        "--XYZ\nContent-Type: application/json\n\n{\"name\":\"a\"}\n--XYZ\nContent-Type: text/plain\n\nhello\nworld\n--XYZ--\n"
 
     func parse(_ text: String, chunk: Int) throws -> [MultipartParser.Event] {
         var parser = MultipartParser(boundary: "XYZ")
@@ -36,7 +37,9 @@ struct MultipartParserTests {
         let expected = ["application/json|{\"name\":\"a\"}", "text/plain|hello\nworld", "END"]
         #expect(summary(try parse(Self.lf, chunk: chunk)) == expected)
         let crlf = Self.lf.replacingOccurrences(of: "\n", with: "\r\n")
-        #expect(summary(try parse(crlf, chunk: chunk)) == expected.map { $0.replacingOccurrences(of: "\n", with: "\r\n") })
+        #expect(
+            summary(try parse(crlf, chunk: chunk)) == expected.map { $0.replacingOccurrences(of: "\n", with: "\r\n") }
+        )
     }
 
     @Test func readsQuotedBoundary() {

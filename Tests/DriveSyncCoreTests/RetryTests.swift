@@ -23,9 +23,17 @@ struct RetryClassificationTests {
     }
 
     @Test func neverRetriesWhatCannotBeReplayedOrRefreshesTwice() {
-        #expect(RetryClassification.classify(Failure(status: 503), replayable: false, alreadyRefreshedToken: false) == .fatal)
-        #expect(RetryClassification.classify(Failure(status: nil), replayable: false, alreadyRefreshedToken: false) == .fatal)
-        #expect(RetryClassification.classify(Failure(status: 401), replayable: true, alreadyRefreshedToken: true) == .fatal)
+        #expect(
+            RetryClassification.classify(Failure(status: 503), replayable: false, alreadyRefreshedToken: false)
+                == .fatal
+        )
+        #expect(
+            RetryClassification.classify(Failure(status: nil), replayable: false, alreadyRefreshedToken: false)
+                == .fatal
+        )
+        #expect(
+            RetryClassification.classify(Failure(status: 401), replayable: true, alreadyRefreshedToken: true) == .fatal
+        )
     }
 
     @Test func backoffDoublesToTheCapWithJitterAndHonoursRetryAfter() {

@@ -7,7 +7,8 @@ import Testing
 struct ConfigurationTests {
     @Test func readsDefaultsAndAccounts() throws {
         var configuration = Configuration()
-        try configuration.apply("""
+        try configuration.apply(
+            """
             [defaults]
             transfers = 8
             checkers = 2
@@ -24,15 +25,23 @@ struct ConfigurationTests {
             pacing = none
 
             [account home]
-            """, from: "user.ini")
+            """,
+            from: "user.ini"
+        )
         #expect(configuration.transfers == 8 && configuration.checkers == 2)
         #expect(configuration.ignore == ["*.tmp", "build/"])
         #expect(configuration.removals == .trash && configuration.replaced == .revision)
         #expect(configuration.archiveFolder.description == "Old/Versions")
         let work = try #require(configuration.accounts.first { $0.isDefault })
-        #expect(work.name == "work" && work.endpoint == "http://127.0.0.1:8080" && work.accessToken == "abc" && work.remoteRoot.description == "Team/Notes")
+        #expect(
+            work.name == "work" && work.endpoint == "http://127.0.0.1:8080" && work.accessToken == "abc"
+                && work.remoteRoot.description == "Team/Notes"
+        )
         #expect(work.pacing == .none)
-        #expect(configuration.accounts.first { $0.name == "home" }?.pacing == .drive, "Drive's limits unless an account says otherwise")
+        #expect(
+            configuration.accounts.first { $0.name == "home" }?.pacing == .drive,
+            "Drive's limits unless an account says otherwise"
+        )
         // A project's file overrides the user's.
         try configuration.apply("[defaults]\ntransfers = 1\n", from: "project/.drivesync.ini")
         #expect(configuration.transfers == 1 && configuration.sources == ["user.ini", "project/.drivesync.ini"])
@@ -61,7 +70,10 @@ struct ConfigurationTests {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: home) }
         var configuration = Configuration()
-        #expect(try DriveSync(configuration: configuration, home: home).defaultAccountName() == nil, "no account: the embedded drive")
+        #expect(
+            try DriveSync(configuration: configuration, home: home).defaultAccountName() == nil,
+            "no account: the embedded drive"
+        )
         try configuration.apply("[account a]\n", from: "c.ini")
         #expect(try DriveSync(configuration: configuration, home: home).defaultAccountName() == "a", "the only account")
         try configuration.apply("[account b]\n", from: "c.ini")
@@ -74,15 +86,26 @@ struct ConfigurationTests {
     @Test func findsTheUserFile() {
         #expect(Configuration.userFile(explicit: "x.ini", environment: [:]) == ("x.ini", true))
         #expect(Configuration.userFile(explicit: nil, environment: ["DRIVESYNC_CONFIG": "/c.ini"]) == ("/c.ini", true))
-        #expect(Configuration.userFile(explicit: nil, environment: ["XDG_CONFIG_HOME": "/x"]) == ("/x/drivesync/config.ini", false))
-        #expect(Configuration.userFile(explicit: nil, environment: ["HOME": "/h"]) == ("/h/.config/drivesync/config.ini", false))
+        #expect(
+            Configuration.userFile(explicit: nil, environment: ["XDG_CONFIG_HOME": "/x"]) == (
+                "/x/drivesync/config.ini", false
+            )
+        )
+        #expect(
+            Configuration.userFile(explicit: nil, environment: ["HOME": "/h"]) == (
+                "/h/.config/drivesync/config.ini", false
+            )
+        )
         #expect(throws: Configuration.Invalid.self) { try Configuration.load(explicit: "/nonexistent/drivesync.ini") }
     }
 
     @Test func parsesLocations() throws {
         #expect(try Location(parsing: "drive:A/B") == .drive(account: nil, path: try RemotePath("A/B")))
         #expect(try Location(parsing: "drive:") == .drive(account: nil, path: .root))
-        #expect(try Location(parsing: "work:Notes", accounts: ["work"]) == .drive(account: "work", path: try RemotePath("Notes")))
+        #expect(
+            try Location(parsing: "work:Notes", accounts: ["work"])
+                == .drive(account: "work", path: try RemotePath("Notes"))
+        )
         #expect(try Location(parsing: "/tmp/a:b") == .local("/tmp/a:b"))
         #expect(try Location(parsing: "./x:y") == .local(FileManager.default.currentDirectoryPath + "/x:y"))
         #expect(throws: Location.Invalid.self) { try Location(parsing: "s3:bucket") }

@@ -15,9 +15,14 @@ struct ReadTests {
             let text = (0..<20_000).map { "line \($0)\n" }.joined()
             try Data(text.utf8).write(to: URL(fileURLWithPath: data + "/logs/big.log"))
             var configuration = Configuration()
-            try configuration.apply("[account emu]\nendpoint = \(emulator.baseURL)\naccess_token = \(emulator.token)\npacing = none\n", from: "test")
+            try configuration.apply(
+                "[account emu]\nendpoint = \(emulator.baseURL)\naccess_token = \(emulator.token)\npacing = none\n",
+                from: "test"
+            )
             let driveSync = DriveSync(configuration: configuration, home: home)
-            _ = try await driveSync.sync(DriveSync.SyncRequest(source: data, destination: .drive(account: nil, path: try RemotePath("Data"))))
+            _ = try await driveSync.sync(
+                DriveSync.SyncRequest(source: data, destination: .drive(account: nil, path: try RemotePath("Data")))
+            )
 
             let file = Location.drive(account: nil, path: try RemotePath("Data/logs/big.log"))
             // Hashed as it streams: the content is never held whole.
@@ -43,7 +48,9 @@ struct ReadTests {
                 return String(decoding: bytes, as: UTF8.self)
             }
             #expect(middle == "line 1")
-            let folder = await #expect(throws: DriveSyncError.self) { try await driveSync.read(.drive(account: nil, path: try RemotePath("Data/logs"))) { _ in 0 } }
+            let folder = await #expect(throws: DriveSyncError.self) {
+                try await driveSync.read(.drive(account: nil, path: try RemotePath("Data/logs"))) { _ in 0 }
+            }
             #expect(folder?.description.contains("not a file") == true)
         }
     }

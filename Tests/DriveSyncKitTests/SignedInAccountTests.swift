@@ -17,14 +17,19 @@ struct SignedInAccountTests {
             try Data("hello".utf8).write(to: URL(fileURLWithPath: home + "/Data/a.txt"))
             let driveSync = DriveSync(configuration: Configuration(), home: home)
             let flows = LoginFlows(store: driveSync.credentialStore)
-            _ = try await flows.loginWithBrowser(.init(account: "work", endpoint: emulator.baseURL, clientID: "cid", clientSecret: "s")) { url in
+            _ = try await flows.loginWithBrowser(
+                .init(account: "work", endpoint: emulator.baseURL, clientID: "cid", clientSecret: "s")
+            ) { url in
                 let consent = try await emulator.send(.GET, url, authorized: false)
                 _ = try await emulator.send(.GET, try #require(consent.header("location")), authorized: false)
             }
             #expect(driveSync.accountNames == ["work"])
             #expect(try driveSync.defaultAccountName() == "work", "the only account is what drive: means")
 
-            var request = DriveSync.SyncRequest(source: home + "/Data", destination: .drive(account: nil, path: try RemotePath("Notes")))
+            var request = DriveSync.SyncRequest(
+                source: home + "/Data",
+                destination: .drive(account: nil, path: try RemotePath("Notes"))
+            )
             #expect(try await driveSync.sync(request).report?.failures.isEmpty == true)
 
             // Revoked elsewhere: the next run stops before changing anything, and says what to do.

@@ -6,7 +6,8 @@ import Testing
 
 struct ConformanceTests {
     @Test func localFolderConforms() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("local-remote-\(UUID().uuidString)").path
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("local-remote-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: root) }
         try await RemoteConformance.run(try LocalFolderRemote(root: root))
     }

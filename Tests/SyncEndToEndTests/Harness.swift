@@ -24,10 +24,16 @@ struct DrivePair: Sendable {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         state = try StateStore(path: nil)
         drive = DriveClient(
-            httpClient: .shared, tokens: FixedAccessToken(token ?? emulator.token),
+            httpClient: .shared,
+            tokens: FixedAccessToken(token ?? emulator.token),
             configuration: .init(
                 baseURL: emulator.baseURL,
-                retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(1), maxDelay: .milliseconds(4), jitter: .zero)
+                retry: RetryPolicy(
+                    maxAttempts: maxAttempts,
+                    baseDelay: .milliseconds(1),
+                    maxDelay: .milliseconds(4),
+                    jitter: .zero
+                )
             ),
             pacer: RequestPacer(configuration: .unlimited),
             logger: Self.quietLogger
@@ -46,19 +52,35 @@ struct DrivePair: Sendable {
 
     func write(_ path: String, _ text: String, modified: TimeInterval? = nil) throws {
         let full = root + "/" + path
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: full).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: full).deletingLastPathComponent().path,
+            withIntermediateDirectories: true
+        )
         try Data(text.utf8).write(to: URL(fileURLWithPath: full))
-        if let modified { try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: modified)], ofItemAtPath: full) }
+        if let modified {
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date(timeIntervalSince1970: modified)],
+                ofItemAtPath: full
+            )
+        }
     }
 
     func remote() async throws -> DriveFolderRemote {
         try await DriveFolderRemote.atPath(target, drive: drive, journal: state)
     }
 
-    func sync(delete: Bool = false, transfers: Int = 4, at time: TimeInterval? = nil, options: SyncExecutor.Options? = nil) async throws -> SyncSession.Outcome {
+    func sync(
+        delete: Bool = false,
+        transfers: Int = 4,
+        at time: TimeInterval? = nil,
+        options: SyncExecutor.Options? = nil
+    ) async throws -> SyncSession.Outcome {
         let session = SyncSession(
-            localRoot: root, remote: try await remote(), state: state,
-            planner: SyncPlanner(options: .init(delete: delete)), executorOptions: options ?? .init(transfers: transfers)
+            localRoot: root,
+            remote: try await remote(),
+            state: state,
+            planner: SyncPlanner(options: .init(delete: delete)),
+            executorOptions: options ?? .init(transfers: transfers)
         )
         if let time { return try await session.run(now: { Date(timeIntervalSince1970: time) }) }
         return try await session.run()
@@ -71,7 +93,10 @@ struct DrivePair: Sendable {
         guard let top = try await remote().entry(at: .root)?.id else { return [:] }
         var pending: [(RemotePath, String)] = [(.root, top)]
         while let (folder, id) = pending.popLast() {
-            for file in try await drive.allFiles(query: .inParents(id) && .notTrashed, fields: "id,name,mimeType,md5Checksum,size") {
+            for file in try await drive.allFiles(
+                query: .inParents(id) && .notTrashed,
+                fields: "id,name,mimeType,md5Checksum,size"
+            ) {
                 let path = try folder.appending(file.name!)
                 guard path.description != "Archive" else { continue }
                 if tree[path] != nil { throw DuplicateName(path: path.description) }

@@ -15,23 +15,37 @@ struct SignalEndToEndTests {
     func syncStoppedBySignalsFinishesOnTheNextRun(signal: Int32) async throws {
         try await withRunningEmulator { emulator in
             // Each create takes a while, so signals land with transfers in flight.
-            emulator.emulator.faults.add(FaultRule(method: "files.create", count: 1_000_000, action: .latency(milliseconds: 25)))
+            emulator.emulator.faults.add(
+                FaultRule(method: "files.create", count: 1_000_000, action: .latency(milliseconds: 25))
+            )
             let home = try ProcessHome(emulator)
             defer { home.cleanUp() }
             var generator = SeededGenerator(seed: 0x5157_0000 + UInt64(signal))
             for point in 0..<Self.points {
                 let pair = try DrivePair(emulator, target: "Signalled \(point)")
                 defer { pair.cleanUp() }
-                for index in 0..<Self.files { try pair.write("d\(index % 3)/f\(index).txt", String(repeating: "\(point).\(index) ", count: 4_000 + index)) }
-                let arguments = ["sync", pair.root, "emu:Signalled \(point)", "-v", "--transfers", "2", "--config", home.config]
+                for index in 0..<Self.files {
+                    try pair.write(
+                        "d\(index % 3)/f\(index).txt",
+                        String(repeating: "\(point).\(index) ", count: 4_000 + index)
+                    )
+                }
+                let arguments = [
+                    "sync", pair.root, "emu:Signalled \(point)", "-v", "--transfers", "2", "--config", home.config,
+                ]
                 let stopAfter = Int.random(in: 1...(Self.files / 2), using: &generator)
 
                 let interrupted = try DriveSyncProcess(arguments, environment: home.environment)
                 var done = 0
-                while done < stopAfter, await interrupted.waitForLine(where: { $0.hasPrefix("done: ") }) != nil { done += 1 }
+                while done < stopAfter, await interrupted.waitForLine(where: { $0.hasPrefix("done: ") }) != nil {
+                    done += 1
+                }
                 interrupted.send(signal)
                 let output = await interrupted.remainingOutput()
-                #expect(try await interrupted.exitStatus() == 128 + signal, "point \(point) after \(stopAfter) files: \(output.suffix(5))")
+                #expect(
+                    try await interrupted.exitStatus() == 128 + signal,
+                    "point \(point) after \(stopAfter) files: \(output.suffix(5))"
+                )
                 #expect(output.contains { $0.contains("interrupted by") })
 
                 let completion = try DriveSyncProcess(arguments, environment: home.environment)
@@ -41,7 +55,10 @@ struct SignalEndToEndTests {
                 let local = try pair.localTree()
                 #expect(remote == local, "point \(point): \(difference(remote, local))")
             }
-            #expect(try home.logLines("uploads.jsonl").filter { $0.contains(#""status":"fail""#) } == [], "an interruption is not a failure")
+            #expect(
+                try home.logLines("uploads.jsonl").filter { $0.contains(#""status":"fail""#) } == [],
+                "an interruption is not a failure"
+            )
         }
     }
 
@@ -50,9 +67,13 @@ struct SignalEndToEndTests {
         try await withRunningEmulator { emulator in
             let source = try DrivePair(emulator, target: "Pulled")
             defer { source.cleanUp() }
-            for index in 0..<Self.files { try source.write("d\(index % 3)/f\(index).bin", String(repeating: "\(index)", count: 60_000 + index)) }
+            for index in 0..<Self.files {
+                try source.write("d\(index % 3)/f\(index).bin", String(repeating: "\(index)", count: 60_000 + index))
+            }
             _ = try await source.sync()
-            emulator.emulator.faults.add(FaultRule(method: "files.get", count: 1_000_000, action: .latency(milliseconds: 25)))
+            emulator.emulator.faults.add(
+                FaultRule(method: "files.get", count: 1_000_000, action: .latency(milliseconds: 25))
+            )
             let home = try ProcessHome(emulator)
             defer { home.cleanUp() }
             var generator = SeededGenerator(seed: 0x9011_0000 + UInt64(signal))
@@ -63,10 +84,15 @@ struct SignalEndToEndTests {
 
                 let interrupted = try DriveSyncProcess(arguments, environment: home.environment)
                 var done = 0
-                while done < stopAfter, await interrupted.waitForLine(where: { $0.hasPrefix("done: ") }) != nil { done += 1 }
+                while done < stopAfter, await interrupted.waitForLine(where: { $0.hasPrefix("done: ") }) != nil {
+                    done += 1
+                }
                 interrupted.send(signal)
                 let output = await interrupted.remainingOutput()
-                #expect(try await interrupted.exitStatus() == 128 + signal, "point \(point) after \(stopAfter) files: \(output.suffix(5))")
+                #expect(
+                    try await interrupted.exitStatus() == 128 + signal,
+                    "point \(point) after \(stopAfter) files: \(output.suffix(5))"
+                )
 
                 let completion = try DriveSyncProcess(arguments, environment: home.environment)
                 let rest = await completion.remainingOutput()
@@ -74,10 +100,14 @@ struct SignalEndToEndTests {
                 let pulled = try PullFixture.tree(of: destination)
                 let local = try source.localTree()
                 #expect(pulled == local, "point \(point): \(difference(pulled, local))")
-                let partial = (try? FileManager.default.contentsOfDirectory(atPath: destination + "/.drivesync/partial")) ?? []
+                let partial =
+                    (try? FileManager.default.contentsOfDirectory(atPath: destination + "/.drivesync/partial")) ?? []
                 #expect(partial.isEmpty, "no partial download is left once the pull completes")
             }
-            #expect(try home.logLines("pulls.jsonl").filter { $0.contains(#""status":"failed""#) } == [], "an interruption is not a failure")
+            #expect(
+                try home.logLines("pulls.jsonl").filter { $0.contains(#""status":"failed""#) } == [],
+                "an interruption is not a failure"
+            )
         }
     }
 
@@ -90,7 +120,9 @@ struct SignalEndToEndTests {
             for index in 0..<6 { try pair.write("f\(index).txt", "file \(index)") }
             // The first upload answers at once; the others take longer than anyone would wait.
             emulator.emulator.faults.add(FaultRule(path: "/upload/", count: 1, action: .latency(milliseconds: 0)))
-            emulator.emulator.faults.add(FaultRule(path: "/upload/", count: 1_000_000, action: .latency(milliseconds: 5_000)))
+            emulator.emulator.faults.add(
+                FaultRule(path: "/upload/", count: 1_000_000, action: .latency(milliseconds: 5_000))
+            )
             let arguments = ["sync", pair.root, "emu:Twice", "-v", "--transfers", "2", "--config", home.config]
             let process = try DriveSyncProcess(arguments, environment: home.environment)
             _ = await process.waitForLine { $0.hasPrefix("done: ") }

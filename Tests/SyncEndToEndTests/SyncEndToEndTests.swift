@@ -17,12 +17,18 @@ struct SyncEndToEndTests {
             defer { pair.cleanUp() }
             try writeTree(in: pair, files: 40, folders: 4)
             try pair.write("empty.txt", "")
-            try FileManager.default.createDirectory(atPath: pair.root + "/empty folder", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: pair.root + "/empty folder",
+                withIntermediateDirectories: true
+            )
             let first = try await pair.sync()
             #expect(first.report?.failures.isEmpty == true)
             #expect(try await pair.remoteDigests() == (try pair.localTree()))
             let files = try await pair.state.syncedItems().filter { $0.kind == .file }
-            #expect(files.count == 41 && files.allSatisfy { $0.headRevision != nil && $0.remoteId != nil && $0.md5 == $0.remoteMD5 })
+            #expect(
+                files.count == 41
+                    && files.allSatisfy { $0.headRevision != nil && $0.remoteId != nil && $0.md5 == $0.remoteMD5 }
+            )
 
             emulator.emulator.faults.resetCallCounts()
             let again = try await pair.sync()
@@ -44,15 +50,24 @@ struct SyncEndToEndTests {
             try pair.write("old/c.md", "c", modified: 1_700_000_000)
             _ = try await pair.sync()
             try pair.write("notes/a.md", "a edited", modified: 1_700_000_100)
-            try FileManager.default.moveItem(atPath: pair.root + "/notes/b.md", toPath: pair.root + "/notes/b renamed.md")
+            try FileManager.default.moveItem(
+                atPath: pair.root + "/notes/b.md",
+                toPath: pair.root + "/notes/b renamed.md"
+            )
             try FileManager.default.removeItem(atPath: pair.root + "/old")
             let outcome = try await pair.sync(delete: true, at: 1_714_566_896)
             #expect(outcome.report?.failures.isEmpty == true)
             #expect(try await pair.remoteDigests() == (try pair.localTree()))
             let archived = try #require(outcome.report?.archived).map(\.archivedAs.description).sorted()
-            #expect(archived == ["Archive/notes/a_20240501T123456Z.md", "Archive/notes/b_20240501T123456Z.md", "Archive/old/c_20240501T123456Z.md"])
+            #expect(
+                archived == [
+                    "Archive/notes/a_20240501T123456Z.md", "Archive/notes/b_20240501T123456Z.md",
+                    "Archive/old/c_20240501T123456Z.md",
+                ]
+            )
             let remote = try await pair.remote()
-            let kept = try await remote.read(try RemotePath("Archive/notes/a_20240501T123456Z.md"), range: nil) { stream in
+            let kept = try await remote.read(try RemotePath("Archive/notes/a_20240501T123456Z.md"), range: nil) {
+                stream in
                 var text = ""
                 for try await buffer in stream { text += String(buffer: buffer) }
                 return text
@@ -75,7 +90,11 @@ struct SyncEndToEndTests {
             defer { try? FileManager.default.removeItem(atPath: edit) }
             for name in ["doc.txt", "theirs.txt"] {
                 let id = try #require(try await remote.entry(at: try RemotePath(name))?.id)
-                _ = try await pair.drive.uploadFile(at: edit, metadata: File(modifiedTime: Date(timeIntervalSince1970: 1_700_000_500)), replacing: id)
+                _ = try await pair.drive.uploadFile(
+                    at: edit,
+                    metadata: File(modifiedTime: Date(timeIntervalSince1970: 1_700_000_500)),
+                    replacing: id
+                )
             }
             try pair.write("doc.txt", "local edit", modified: 1_700_000_600)
             let outcome = try await pair.sync(at: 1_714_566_896)
@@ -95,7 +114,11 @@ struct SyncEndToEndTests {
             defer { pair.cleanUp() }
             let archiveLog = JSONLinesLog(path: pair.root + "-archive.jsonl")
             defer { try? FileManager.default.removeItem(atPath: archiveLog.path) }
-            let options = SyncExecutor.Options(removeToTrash: true, keepReplacedAsRevision: true, logs: SyncLogs(archives: archiveLog))
+            let options = SyncExecutor.Options(
+                removeToTrash: true,
+                keepReplacedAsRevision: true,
+                logs: SyncLogs(archives: archiveLog)
+            )
             try pair.write("doc.md", "version one", modified: 1_700_000_000)
             try pair.write("gone.md", "bye", modified: 1_700_000_000)
             _ = try await pair.sync(options: options)
@@ -114,7 +137,12 @@ struct SyncEndToEndTests {
             #expect(tree[try RemotePath("gone.md")] == nil)
             let trashed = try await pair.drive.allFiles(query: .name(is: "gone.md"), fields: "id,trashed")
             #expect(trashed.first?.trashed == true, "the removed file is in the trash")
-            #expect(try await pair.drive.allFiles(query: .inParents(try #require(try await pair.remote().entry(at: .root)?.id)) && .name(is: "Archive")).isEmpty)
+            #expect(
+                try await pair.drive.allFiles(
+                    query: .inParents(try #require(try await pair.remote().entry(at: .root)?.id))
+                        && .name(is: "Archive")
+                ).isEmpty
+            )
         }
     }
 
@@ -123,7 +151,8 @@ struct SyncEndToEndTests {
             let pair = try DrivePair(emulator)
             defer { pair.cleanUp() }
             let names = [
-                "it's \"quoted\".txt", #"back\slash.txt"#, "caf\u{E9}.txt", "cafe\u{301}.txt", "  spaces  .txt", "-leading-dash.txt",
+                "it's \"quoted\".txt", #"back\slash.txt"#, "caf\u{E9}.txt", "cafe\u{301}.txt", "  spaces  .txt",
+                "-leading-dash.txt",
                 "--double", "日本語/ファイル.md", "emoji 🎉.txt", "percent %20 and + plus.txt", "#hash?.txt", "a'b\\c/d'e.txt",
             ]
             for name in names { try pair.write(name, "content of \(name)") }
@@ -177,7 +206,9 @@ struct SyncEndToEndTests {
             let remoteTree = try await pair.remoteDigests()
             let localTree = try pair.localTree()
             if remoteTree != localTree {
-                Issue.record("remote and local differ: \(difference(remoteTree, localTree)); final plan: \(final.plan.actions), view: \(final.remoteView)")
+                Issue.record(
+                    "remote and local differ: \(difference(remoteTree, localTree)); final plan: \(final.plan.actions), view: \(final.remoteView)"
+                )
             }
             #expect(try await pair.state.pendingIntents().isEmpty)
         }
@@ -189,7 +220,9 @@ struct SyncEndToEndTests {
             defer { pair.cleanUp() }
             try pair.write("a.txt", "first")
             // Every create's answer is lost: the client cannot know the file was made.
-            emulator.emulator.faults.add(FaultRule(method: "POST", path: "/upload/drive/v3/files", count: 3, action: .dropResponse))
+            emulator.emulator.faults.add(
+                FaultRule(method: "POST", path: "/upload/drive/v3/files", count: 3, action: .dropResponse)
+            )
             _ = try await pair.sync()
             let tree = try await pair.remoteTree()
             #expect(tree.keys.map(\.description) == ["a.txt"])

@@ -5,9 +5,34 @@ import Testing
 
 struct ChangeFeedFilterTests {
     let state = [
-        SyncedItem(path: try! RemotePath("notes"), kind: .folder, size: 0, modified: 0, md5: nil, remoteId: "F", remoteMD5: nil, remoteModified: nil),
-        SyncedItem(path: try! RemotePath("notes/a.md"), size: 1, modified: 1, md5: "m1", remoteId: "A", remoteMD5: "m1", remoteModified: 1),
-        SyncedItem(path: try! RemotePath("top.txt"), size: 1, modified: 1, md5: "m2", remoteId: "T", remoteMD5: "m2", remoteModified: 1),
+        SyncedItem(
+            path: try! RemotePath("notes"),
+            kind: .folder,
+            size: 0,
+            modified: 0,
+            md5: nil,
+            remoteId: "F",
+            remoteMD5: nil,
+            remoteModified: nil
+        ),
+        SyncedItem(
+            path: try! RemotePath("notes/a.md"),
+            size: 1,
+            modified: 1,
+            md5: "m1",
+            remoteId: "A",
+            remoteMD5: "m1",
+            remoteModified: 1
+        ),
+        SyncedItem(
+            path: try! RemotePath("top.txt"),
+            size: 1,
+            modified: 1,
+            md5: "m2",
+            remoteId: "T",
+            remoteMD5: "m2",
+            remoteModified: 1
+        ),
     ]
 
     func relevant(_ change: RemoteChange) -> Bool {

@@ -13,7 +13,8 @@ struct IgnoreRulesTests {
     }
 
     @Test func gitignoreSemantics() {
-        let r = rules("""
+        let r = rules(
+            """
             # comment
             *.log
             !keep.log
@@ -23,7 +24,8 @@ struct IgnoreRulesTests {
             a?c
             [Tt]emp*
             \\#literal
-            """)
+            """
+        )
         #expect(ignored(r, "x.log"))
         #expect(ignored(r, "deep/down/x.log"))
         #expect(!ignored(r, "keep.log"))
@@ -50,7 +52,10 @@ struct IgnoreRulesTests {
 
     @Test func defaultsCoverLitterAndCanBeOverridden() {
         var r = IgnoreRules.defaults
-        #expect(ignored(r, ".DS_Store") && ignored(r, "a/.git", folder: true) && ignored(r, "notes.txt~") && ignored(r, "~$report.docx"))
+        #expect(
+            ignored(r, ".DS_Store") && ignored(r, "a/.git", folder: true) && ignored(r, "notes.txt~")
+                && ignored(r, "~$report.docx")
+        )
         #expect(!ignored(r, "notes.txt"))
         r.add(contentsOf: "!.DS_Store", in: [], source: "user")
         #expect(!ignored(r, ".DS_Store"))
@@ -69,7 +74,8 @@ struct IgnoreRulesTests {
             ("a*a", "a", false), ("a*a", "aa", true), ("a*a", "aXa", true), ("*.log", ".log", true),
             ("*.log", "x.lo", false), ("x?y", "xy", false), ("x?y", "x\u{E9}y", true), ("*é", "cafe\u{301}", false),
             ("*é", "caf\u{E9}", true), ("a[bc]*d", "acxd", true), ("a[bc]*d", "ad", false), ("a\\*b", "a*b", true),
-            ("a\\*b", "axb", false), ("~$*", "~$x", true), (".~lock.*#", ".~lock.a.odt#", true), (".git", ".gitx", false),
+            ("a\\*b", "axb", false), ("~$*", "~$x", true), (".~lock.*#", ".~lock.a.odt#", true),
+            (".git", ".gitx", false),
         ]
         for (pattern, name, expected) in cases {
             #expect(ignored(rules(pattern), name) == expected, "\(pattern) against \(name)")

@@ -12,7 +12,10 @@ struct LocalScannerTests {
                 try FileManager.default.createDirectory(atPath: full, withIntermediateDirectories: true)
                 continue
             }
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (full as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
             try Data(content.utf8).write(to: URL(fileURLWithPath: full))
         }
         return root
@@ -21,12 +24,17 @@ struct LocalScannerTests {
     @Test func scansWithIgnoreRulesAndDefaults() throws {
         let root = try tree([
             "a.txt": "hello", "notes/b.md": "b", "notes/.DS_Store": "x", "build/out.o": "o",
-            ".drivesyncignore": "build/\n*.log\n", "notes/x.log": "l", "notes/.drivesyncignore": "!keep.log\n", "notes/keep.log": "k",
+            ".drivesyncignore": "build/\n*.log\n", "notes/x.log": "l", "notes/.drivesyncignore": "!keep.log\n",
+            "notes/keep.log": "k",
             "empty/": "",
         ])
         defer { try? FileManager.default.removeItem(atPath: root) }
         let result = try LocalScanner().scan(root: root)
-        #expect(result.items.map(\.path.description) == [".drivesyncignore", "a.txt", "empty", "notes", "notes/.drivesyncignore", "notes/b.md", "notes/keep.log"])
+        #expect(
+            result.items.map(\.path.description) == [
+                ".drivesyncignore", "a.txt", "empty", "notes", "notes/.drivesyncignore", "notes/b.md", "notes/keep.log",
+            ]
+        )
         #expect(result.items.first { $0.path.description == "a.txt" }?.size == 5)
         #expect(result.items.first { $0.path.description == "empty" }?.kind == .folder)
         #expect(result.isComplete)
@@ -40,7 +48,9 @@ struct LocalScannerTests {
         try Data().write(to: URL(fileURLWithPath: root + "/e\u{301}"))
         let paths = try LocalScanner().scan(root: root).items.map(\.path)
         #expect(paths == paths.sorted())
-        #expect(paths.map(\.description) == ["Z", "a", "a/b", "a/b/c", "a b", "a-c", "a.txt", "b", "e\u{301}", "\u{E9}"])
+        #expect(
+            paths.map(\.description) == ["Z", "a", "a/b", "a/b/c", "a b", "a-c", "a.txt", "b", "e\u{301}", "\u{E9}"]
+        )
     }
 
     @Test func skipsSymlinksWithAWarningUnlessFollowing() throws {

@@ -14,18 +14,39 @@ struct SyncExecutorTests {
 
         func write(_ path: String, _ text: String, modified: TimeInterval? = nil) throws {
             let full = root + "/" + path
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (full as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
             try Data(text.utf8).write(to: URL(fileURLWithPath: full))
-            if let modified { try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: modified)], ofItemAtPath: full) }
+            if let modified {
+                try FileManager.default.setAttributes(
+                    [.modificationDate: Date(timeIntervalSince1970: modified)],
+                    ofItemAtPath: full
+                )
+            }
         }
 
         /// One sync run through `SyncSession`.
-        var logs: SyncLogs { SyncLogs(uploads: JSONLinesLog(path: root + "-uploads.jsonl"), archives: JSONLinesLog(path: root + "-archive.jsonl")) }
+        var logs: SyncLogs {
+            SyncLogs(
+                uploads: JSONLinesLog(path: root + "-uploads.jsonl"),
+                archives: JSONLinesLog(path: root + "-archive.jsonl")
+            )
+        }
 
         func sync(
-            delete: Bool = false, at time: TimeInterval = 1_800_000_000, only: Set<RemotePath>? = nil, remote: (any Remote)? = nil
+            delete: Bool = false,
+            at time: TimeInterval = 1_800_000_000,
+            only: Set<RemotePath>? = nil,
+            remote: (any Remote)? = nil
         ) async throws -> (SyncPlan, SyncReport) {
-            var session = SyncSession(localRoot: root, remote: remote ?? self.remote, state: state, planner: SyncPlanner(options: .init(delete: delete)))
+            var session = SyncSession(
+                localRoot: root,
+                remote: remote ?? self.remote,
+                state: state,
+                planner: SyncPlanner(options: .init(delete: delete))
+            )
             session.executorOptions = .init(tags: ["memory"], note: "nightly", logs: logs)
             let outcome = try await session.run(only: only, now: { Date(timeIntervalSince1970: time) })
             return (outcome.plan, outcome.report!)
@@ -52,10 +73,16 @@ struct SyncExecutorTests {
             if failing.contains(path.description) { throw RemoteError(.io, path, "injected failure") }
             return try await base.upload(from: localFile, to: path, modified: modified)
         }
-        func read<Result: Sendable>(_ path: RemotePath, range: Range<Int64>?, _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result) async throws -> Result {
+        func read<Result: Sendable>(
+            _ path: RemotePath,
+            range: Range<Int64>?,
+            _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
+        ) async throws -> Result {
             try await base.read(path, range: range, body)
         }
-        func move(_ path: RemotePath, to destination: RemotePath) async throws -> RemoteEntry { try await base.move(path, to: destination) }
+        func move(_ path: RemotePath, to destination: RemotePath) async throws -> RemoteEntry {
+            try await base.move(path, to: destination)
+        }
         func remove(_ path: RemotePath, toTrash: Bool) async throws { try await base.remove(path, toTrash: toTrash) }
     }
 
@@ -73,7 +100,11 @@ struct SyncExecutorTests {
         #expect(first.failures.isEmpty)
         #expect(try await pair.read("Data/memory/a.json") == "{}")
         #expect(try await pair.state.syncedItems().filter { $0.kind == .file }.count == 3)
-        #expect(try await pair.state.syncedItems().filter { $0.kind == .folder }.map(\.path.description) == ["Data", "Data/memory"])
+        #expect(
+            try await pair.state.syncedItems().filter { $0.kind == .folder }.map(\.path.description) == [
+                "Data", "Data/memory",
+            ]
+        )
         let (again, _) = try await pair.sync()
         #expect(again.isEmpty, "a second run has nothing to do")
     }
@@ -100,7 +131,11 @@ struct SyncExecutorTests {
         let other = pair.root + "-other.txt"
         try Data("remote edit".utf8).write(to: URL(fileURLWithPath: other))
         defer { try? FileManager.default.removeItem(atPath: other) }
-        _ = try await pair.remote.upload(from: other, to: try RemotePath("doc.txt"), modified: Date(timeIntervalSince1970: 1_700_000_500))
+        _ = try await pair.remote.upload(
+            from: other,
+            to: try RemotePath("doc.txt"),
+            modified: Date(timeIntervalSince1970: 1_700_000_500)
+        )
         try pair.write("doc.txt", "local edit", modified: 1_700_000_600)
         let (plan, report) = try await pair.sync(at: 1_714_566_896)
         #expect(plan.actions == [.resolveConflict(try RemotePath("doc.txt"))])
@@ -127,7 +162,11 @@ struct SyncExecutorTests {
 
     @Test func uploadsAndArchivesAreLoggedAsJSONLines() async throws {
         let pair = makePair()
-        defer { for suffix in ["", "-uploads.jsonl", "-archive.jsonl"] { try? FileManager.default.removeItem(atPath: pair.root + suffix) } }
+        defer {
+            for suffix in ["", "-uploads.jsonl", "-archive.jsonl"] {
+                try? FileManager.default.removeItem(atPath: pair.root + suffix)
+            }
+        }
         try pair.write("notes.md", "v1", modified: 1_700_000_000)
         _ = try await pair.sync()
         try pair.write("notes.md", "v2!", modified: 1_700_000_100)
@@ -135,7 +174,10 @@ struct SyncExecutorTests {
         let uploads = try pair.logs.uploads!.entries(as: UploadLogEntry.self)
         #expect(uploads.map(\.status) == [.success, .success])
         let last = try #require(uploads.last)
-        #expect(last.file == pair.root + "/notes.md" && last.remote_path == "notes.md" && last.bytes == 3 && last.attempts == 1)
+        #expect(
+            last.file == pair.root + "/notes.md" && last.remote_path == "notes.md" && last.bytes == 3
+                && last.attempts == 1
+        )
         #expect(last.tags == ["memory"] && last.note == "nightly" && last.error == nil)
         let archived = try pair.logs.archives!.entries(as: ArchiveLogEntry.self)
         #expect(archived.map(\.archived_as) == ["Archive/notes_20240501T123456Z.md"])
@@ -148,7 +190,11 @@ struct SyncExecutorTests {
 
     @Test func failedUploadsAreRecordedAndRetriedAlone() async throws {
         let pair = makePair()
-        defer { for suffix in ["", "-uploads.jsonl", "-archive.jsonl"] { try? FileManager.default.removeItem(atPath: pair.root + suffix) } }
+        defer {
+            for suffix in ["", "-uploads.jsonl", "-archive.jsonl"] {
+                try? FileManager.default.removeItem(atPath: pair.root + suffix)
+            }
+        }
         try pair.write("ok.txt", "fine")
         try pair.write("sub/flaky.txt", "flaky")
         let failing = FailingRemote(base: pair.remote, failing: ["sub/flaky.txt"])
@@ -156,7 +202,10 @@ struct SyncExecutorTests {
         let (_, second) = try await pair.sync(remote: failing)
         #expect(second.failures.map(\.path.description) == ["sub/flaky.txt"])
         let failed = try await pair.state.failedUploads()
-        #expect(failed.map(\.path.description) == ["sub/flaky.txt"] && failed.first?.attempts == 2 && failed.first?.tags == ["memory"])
+        #expect(
+            failed.map(\.path.description) == ["sub/flaky.txt"] && failed.first?.attempts == 2
+                && failed.first?.tags == ["memory"]
+        )
         // Retry only the failed file: another local change waits for the next full sync.
         try pair.write("later.txt", "not yet")
         let (plan, report) = try await pair.sync(only: Set(failed.map(\.path)))
@@ -171,7 +220,11 @@ struct SyncExecutorTests {
 
     @Test func emptiedFoldersAreRemovedButForeignContentKeepsThem() async throws {
         let pair = makePair()
-        defer { for suffix in ["", "-uploads.jsonl", "-archive.jsonl"] { try? FileManager.default.removeItem(atPath: pair.root + suffix) } }
+        defer {
+            for suffix in ["", "-uploads.jsonl", "-archive.jsonl"] {
+                try? FileManager.default.removeItem(atPath: pair.root + suffix)
+            }
+        }
         try pair.write("old/a/one.txt", "1")
         try pair.write("kept/two.txt", "2")
         _ = try await pair.sync()
@@ -196,6 +249,12 @@ struct SyncExecutorTests {
         #expect(ArchiveNaming.stamped("a.tar.gz", date) == "a.tar_20240501T123456Z.gz")
         #expect(ArchiveNaming.stamped(".hidden", date) == ".hidden_20240501T123456Z")
         #expect(ArchiveNaming.stamped("noext", date, label: "conflict") == "noext_conflict_20240501T123456Z")
-        #expect(try ArchiveNaming.archivedPath(for: try RemotePath("x/y/z.md"), at: date, archiveRoot: try RemotePath("Archive")).description == "Archive/x/y/z_20240501T123456Z.md")
+        #expect(
+            try ArchiveNaming.archivedPath(
+                for: try RemotePath("x/y/z.md"),
+                at: date,
+                archiveRoot: try RemotePath("Archive")
+            ).description == "Archive/x/y/z_20240501T123456Z.md"
+        )
     }
 }

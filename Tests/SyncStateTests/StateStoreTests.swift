@@ -5,7 +5,16 @@ import Testing
 
 struct StateStoreTests {
     func item(_ path: String, remoteId: String = "id1") -> SyncedItem {
-        SyncedItem(path: try! RemotePath(path), size: 3, modified: 1000, md5: "m", remoteId: remoteId, remoteMD5: "m", remoteModified: 2000, lastSynced: 3000)
+        SyncedItem(
+            path: try! RemotePath(path),
+            size: 3,
+            modified: 1000,
+            md5: "m",
+            remoteId: remoteId,
+            remoteMD5: "m",
+            remoteModified: 2000,
+            lastSynced: 3000
+        )
     }
 
     @Test func recordsAndForgetsSyncedItems() async throws {
@@ -43,7 +52,18 @@ struct StateStoreTests {
 
     @Test func folderRecordsAndThePairPersist() async throws {
         let store = try StateStore(path: nil)
-        try await store.recordSynced(SyncedItem(path: try RemotePath("Notes"), kind: .folder, size: 0, modified: 0, md5: nil, remoteId: "f1", remoteMD5: nil, remoteModified: nil))
+        try await store.recordSynced(
+            SyncedItem(
+                path: try RemotePath("Notes"),
+                kind: .folder,
+                size: 0,
+                modified: 0,
+                md5: nil,
+                remoteId: "f1",
+                remoteMD5: nil,
+                remoteModified: nil
+            )
+        )
         #expect(try await store.syncedItems().first?.kind == .folder)
         try await store.setPair(SyncPair(source: "/src", destination: "drive:X"))
         #expect(try await store.pair() == SyncPair(source: "/src", destination: "drive:X"))
@@ -54,7 +74,8 @@ struct StateStoreTests {
     }
 
     @Test func stateSurvivesReopening() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString).sqlite")
+            .path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         do {
             let store = try StateStore(path: path)

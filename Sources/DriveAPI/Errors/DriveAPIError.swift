@@ -1,4 +1,5 @@
 public import DriveSyncCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -80,9 +81,17 @@ public struct DriveAPIError: Error, CustomStringConvertible, Sendable {
     /// Parses an error answer: Google's JSON (`{"error": {"code", "message", "errors": [{"reason", "domain"}]}}`),
     /// its newer `details` form, the OAuth shape, or anything else (Drive can answer 429 with HTML).
     static func from(status: Int, headers: [(String, String)], body: [UInt8], method: String?) -> DriveAPIError {
-        let retryAfter = headers.first { $0.0.lowercased() == "retry-after" }.flatMap { Int($0.1.filter { !$0.isWhitespace }) }
-            .map { Duration.seconds($0) }
-        var error = DriveAPIError(code: .http, status: status, message: "HTTP \(status)", retryAfter: retryAfter, method: method)
+        let retryAfter = headers.first { $0.0.lowercased() == "retry-after" }.flatMap {
+            Int($0.1.filter { !$0.isWhitespace })
+        }
+        .map { Duration.seconds($0) }
+        var error = DriveAPIError(
+            code: .http,
+            status: status,
+            message: "HTTP \(status)",
+            retryAfter: retryAfter,
+            method: method
+        )
         if let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(body)) {
             if let detail = envelope.error.value {
                 error.message = detail.message ?? error.message
@@ -118,7 +127,11 @@ public struct DriveAPIError: Error, CustomStringConvertible, Sendable {
 
             init(from decoder: any Decoder) throws {
                 let container = try decoder.singleValueContainer()
-                if let text = try? container.decode(String.self) { self = .oauth(text) } else { self = .detail(try container.decode(Detail.self)) }
+                if let text = try? container.decode(String.self) {
+                    self = .oauth(text)
+                } else {
+                    self = .detail(try container.decode(Detail.self))
+                }
             }
 
             var value: Detail? { if case .detail(let detail) = self { detail } else { nil } }

@@ -1,11 +1,12 @@
 import DriveSyncCore
+public import NIOCore
+public import NIOHTTP1
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-public import NIOCore
-public import NIOHTTP1
 
 /// One call inside a batch: metadata only (Drive allows no media in batches).
 public struct BatchRequest: Sendable {
@@ -21,29 +22,53 @@ public struct BatchRequest: Sendable {
     }
 
     public static func getFile(_ id: String, fields: Fields = .syncFile) -> BatchRequest {
-        BatchRequest(method: .GET, target: "/drive/v3/files/\(QueryEncoding.percentEncode(id))?" + QueryEncoding.queryString([("fields", fields.description), ("supportsAllDrives", "true")]))
+        BatchRequest(
+            method: .GET,
+            target: "/drive/v3/files/\(QueryEncoding.percentEncode(id))?"
+                + QueryEncoding.queryString([("fields", fields.description), ("supportsAllDrives", "true")])
+        )
     }
 
     public static func createFile(_ metadata: File, fields: Fields = .syncFile) throws -> BatchRequest {
-        BatchRequest(method: .POST, target: "/drive/v3/files?" + QueryEncoding.queryString([("fields", fields.description), ("supportsAllDrives", "true")]),
-                     body: ByteBuffer(bytes: try DriveJSON.encoder.encode(metadata)))
+        BatchRequest(
+            method: .POST,
+            target: "/drive/v3/files?"
+                + QueryEncoding.queryString([("fields", fields.description), ("supportsAllDrives", "true")]),
+            body: ByteBuffer(bytes: try DriveJSON.encoder.encode(metadata))
+        )
     }
 
-    public static func updateFile(_ id: String, _ metadata: File, addParents: [String] = [], removeParents: [String] = [], fields: Fields = .syncFile) throws -> BatchRequest {
+    public static func updateFile(
+        _ id: String,
+        _ metadata: File,
+        addParents: [String] = [],
+        removeParents: [String] = [],
+        fields: Fields = .syncFile
+    ) throws -> BatchRequest {
         var query = [("fields", fields.description), ("supportsAllDrives", "true")]
         if !addParents.isEmpty { query.append(("addParents", addParents.joined(separator: ","))) }
         if !removeParents.isEmpty { query.append(("removeParents", removeParents.joined(separator: ","))) }
-        return BatchRequest(method: .PATCH, target: "/drive/v3/files/\(QueryEncoding.percentEncode(id))?" + QueryEncoding.queryString(query),
-                            body: ByteBuffer(bytes: try DriveJSON.encoder.encode(metadata)))
+        return BatchRequest(
+            method: .PATCH,
+            target: "/drive/v3/files/\(QueryEncoding.percentEncode(id))?" + QueryEncoding.queryString(query),
+            body: ByteBuffer(bytes: try DriveJSON.encoder.encode(metadata))
+        )
     }
 
     public static func deleteFile(_ id: String) -> BatchRequest {
-        BatchRequest(method: .DELETE, target: "/drive/v3/files/\(QueryEncoding.percentEncode(id))?supportsAllDrives=true")
+        BatchRequest(
+            method: .DELETE,
+            target: "/drive/v3/files/\(QueryEncoding.percentEncode(id))?supportsAllDrives=true"
+        )
     }
 
     public static func createPermission(fileId: String, _ permission: Permission) throws -> BatchRequest {
-        BatchRequest(method: .POST, target: "/drive/v3/files/\(QueryEncoding.percentEncode(fileId))/permissions?supportsAllDrives=true&sendNotificationEmail=false",
-                     body: ByteBuffer(bytes: try DriveJSON.encoder.encode(permission)))
+        BatchRequest(
+            method: .POST,
+            target:
+                "/drive/v3/files/\(QueryEncoding.percentEncode(fileId))/permissions?supportsAllDrives=true&sendNotificationEmail=false",
+            body: ByteBuffer(bytes: try DriveJSON.encoder.encode(permission))
+        )
     }
 }
 
@@ -59,7 +84,12 @@ public struct BatchResponse: Sendable {
         do {
             return try DriveJSON.decoder.decode(T.self, from: Data(body.readableBytesView))
         } catch {
-            throw DriveAPIError(code: .invalidResponse, status: status, message: "undecodable \(T.self) in a batch answer: \(error)", method: "batch")
+            throw DriveAPIError(
+                code: .invalidResponse,
+                status: status,
+                message: "undecodable \(T.self) in a batch answer: \(error)",
+                method: "batch"
+            )
         }
     }
 }
@@ -71,7 +101,11 @@ extension DriveClient {
     /// that fail with a retryable error (rate limits, 5xx) are sent again in a later batch, with backoff.
     public func batch(_ requests: [BatchRequest]) async throws -> [BatchResponse] {
         guard requests.count <= Self.maximumBatchSize else {
-            throw DriveAPIError(code: .invalidRequest, message: "a batch holds at most \(Self.maximumBatchSize) calls, not \(requests.count)", method: "batch")
+            throw DriveAPIError(
+                code: .invalidRequest,
+                message: "a batch holds at most \(Self.maximumBatchSize) calls, not \(requests.count)",
+                method: "batch"
+            )
         }
         var results = [BatchResponse?](repeating: nil, count: requests.count)
         var pending = Array(requests.indices)
@@ -83,14 +117,24 @@ extension DriveClient {
             for (index, answer) in zip(pending, answers) {
                 results[index] = answer
                 if let error = answer.error, attempt + 1 < configuration.retry.maxAttempts,
-                    case .retry(let after) = RetryClassification.classify(error.retryFacts, replayable: true, alreadyRefreshedToken: true)
+                    case .retry(let after) = RetryClassification.classify(
+                        error.retryFacts,
+                        replayable: true,
+                        alreadyRefreshedToken: true
+                    )
                 {
                     retry.append(index)
                     retryAfter = [retryAfter, after].compactMap { $0 }.max()
                 }
             }
             if retry.isEmpty { break }
-            try await sleep(configuration.retry.delay(afterAttempt: attempt, retryAfter: retryAfter, randomFraction: Double.random(in: 0..<1)))
+            try await sleep(
+                configuration.retry.delay(
+                    afterAttempt: attempt,
+                    retryAfter: retryAfter,
+                    randomFraction: Double.random(in: 0..<1)
+                )
+            )
             attempt += 1
             pending = retry
         }
@@ -104,7 +148,9 @@ extension DriveClient {
             body.writeString("--\(boundary)\r\nContent-Type: application/http\r\nContent-ID: <item\(index)>\r\n\r\n")
             body.writeString("\(request.method.rawValue) \(request.target) HTTP/1.1\r\n")
             if let content = request.body {
-                body.writeString("Content-Type: application/json; charset=UTF-8\r\nContent-Length: \(content.readableBytes)\r\n\r\n")
+                body.writeString(
+                    "Content-Type: application/json; charset=UTF-8\r\nContent-Length: \(content.readableBytes)\r\n\r\n"
+                )
                 body.writeImmutableBuffer(content)
                 body.writeString("\r\n")
             } else {
@@ -113,21 +159,32 @@ extension DriveClient {
         }
         body.writeString("--\(boundary)--\r\n")
         let kind: RequestKind = requests.allSatisfy { $0.method == .GET } ? .read : .write
-        let answer = try await perform(Call(
-            method: .POST,
-            url: url("/batch/drive/v3"),
-            headers: ["Content-Type": "multipart/mixed; boundary=\(boundary)"],
-            body: body,
-            name: "batch",
-            kind: kind
-        ))
+        let answer = try await perform(
+            Call(
+                method: .POST,
+                url: url("/batch/drive/v3"),
+                headers: ["Content-Type": "multipart/mixed; boundary=\(boundary)"],
+                body: body,
+                name: "batch",
+                kind: kind
+            )
+        )
         return try Self.parseBatchAnswer(answer, count: requests.count)
     }
 
     /// Splits a `multipart/mixed` answer into per-call answers, matched by `Content-ID`.
     static func parseBatchAnswer(_ answer: Answer, count: Int) throws -> [BatchResponse] {
-        guard let boundary = answer.headers.first(name: "Content-Type").flatMap(MultipartParser.boundary(fromContentType:)) else {
-            throw DriveAPIError(code: .invalidResponse, status: answer.status, message: "batch answer without a multipart boundary", method: "batch")
+        guard
+            let boundary = answer.headers.first(name: "Content-Type").flatMap(
+                MultipartParser.boundary(fromContentType:)
+            )
+        else {
+            throw DriveAPIError(
+                code: .invalidResponse,
+                status: answer.status,
+                message: "batch answer without a multipart boundary",
+                method: "batch"
+            )
         }
         var parser = MultipartParser(boundary: boundary)
         let events: [MultipartParser.Event]
@@ -156,7 +213,13 @@ extension DriveClient {
             }
         }
         return try results.enumerated().map { index, result in
-            guard let result else { throw DriveAPIError(code: .invalidResponse, message: "batch answer lacks call \(index)", method: "batch") }
+            guard let result else {
+                throw DriveAPIError(
+                    code: .invalidResponse,
+                    message: "batch answer lacks call \(index)",
+                    method: "batch"
+                )
+            }
             return result
         }
     }
@@ -166,7 +229,9 @@ extension DriveClient {
         let bytes = Array(content.readableBytesView)
         let (headBytes, bodyBytes) = HTTPMessage.split(bytes)
         let head = String(decoding: headBytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        guard let statusLine = head.first(where: { $0.hasPrefix("HTTP/") }), let status = statusLine.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else {
+        guard let statusLine = head.first(where: { $0.hasPrefix("HTTP/") }),
+            let status = statusLine.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else {
             throw DriveAPIError(code: .invalidResponse, message: "batch part without a status line", method: "batch")
         }
         let headers = head.dropFirst().compactMap { line -> (String, String)? in
@@ -174,7 +239,9 @@ extension DriveClient {
             return (String(line[..<colon]), line[line.index(after: colon)...].trimmingSpaces)
         }
         let body = Array(bodyBytes)
-        let error = (200..<300).contains(status) ? nil : DriveAPIError.from(status: status, headers: headers, body: body, method: "batch")
+        let error =
+            (200..<300).contains(status)
+            ? nil : DriveAPIError.from(status: status, headers: headers, body: body, method: "batch")
         return BatchResponse(status: status, body: ByteBuffer(bytes: body), error: error)
     }
 }

@@ -9,7 +9,12 @@ public struct ListScope: Sendable, Hashable {
     public var includeItemsFromAllDrives: Bool
     public var spaces: String?
 
-    public init(corpora: String? = nil, driveId: String? = nil, includeItemsFromAllDrives: Bool = true, spaces: String? = nil) {
+    public init(
+        corpora: String? = nil,
+        driveId: String? = nil,
+        includeItemsFromAllDrives: Bool = true,
+        spaces: String? = nil
+    ) {
         self.corpora = corpora
         self.driveId = driveId
         self.includeItemsFromAllDrives = includeItemsFromAllDrives
@@ -36,21 +41,29 @@ extension DriveClient {
     ) -> PageSequence<FileList> {
         PageSequence { token in
             let page = try await call(
-                "files.list", .GET, "/drive/v3/files",
+                "files.list",
+                .GET,
+                "/drive/v3/files",
                 [
                     ("q", query?.description), ("fields", fields.description), ("pageSize", String(pageSize)),
                     ("pageToken", token), ("orderBy", orderBy), ("corpora", scope.corpora), ("driveId", scope.driveId),
                     ("spaces", scope.spaces), ("supportsAllDrives", "true"),
                     ("includeItemsFromAllDrives", scope.includeItemsFromAllDrives ? "true" : nil),
                 ],
-                kind: .read, as: FileList.self
+                kind: .read,
+                as: FileList.self
             )
             return (page, page.nextPageToken)
         }
     }
 
     /// Every file a query matches, all pages.
-    public func allFiles(query: Query? = nil, fields: Fields = "id,name,mimeType", scope: ListScope = .user, orderBy: String? = nil) async throws -> [File] {
+    public func allFiles(
+        query: Query? = nil,
+        fields: Fields = "id,name,mimeType",
+        scope: ListScope = .user,
+        orderBy: String? = nil
+    ) async throws -> [File] {
         var files: [File] = []
         for try await page in listFiles(query: query, fields: fields.inFileList(), scope: scope, orderBy: orderBy) {
             files += page.files ?? []
@@ -60,17 +73,37 @@ extension DriveClient {
 
     /// `files.get` (metadata). `root` names the user's My Drive.
     public func getFile(_ id: String, fields: Fields = .syncFile) async throws -> File {
-        try await call("files.get", .GET, "/drive/v3/files/\(pathEscaped(id))", [("fields", fields.description), ("supportsAllDrives", "true")], kind: .read, as: File.self)
+        try await call(
+            "files.get",
+            .GET,
+            "/drive/v3/files/\(pathEscaped(id))",
+            [("fields", fields.description), ("supportsAllDrives", "true")],
+            kind: .read,
+            as: File.self
+        )
     }
 
     /// `files.create` with metadata only: folders, shortcuts, empty files, Workspace documents.
     /// Give `metadata.id` from `generateIds` to make a retried create safe.
     public func createFile(_ metadata: File, fields: Fields = .syncFile) async throws -> File {
-        try await call("files.create", .POST, "/drive/v3/files", [("fields", fields.description), ("supportsAllDrives", "true")], body: metadata, kind: .write, as: File.self)
+        try await call(
+            "files.create",
+            .POST,
+            "/drive/v3/files",
+            [("fields", fields.description), ("supportsAllDrives", "true")],
+            body: metadata,
+            kind: .write,
+            as: File.self
+        )
     }
 
     /// A folder, created in `parent`.
-    public func createFolder(named name: String, in parent: String, id: String? = nil, fields: Fields = .syncFile) async throws -> File {
+    public func createFolder(
+        named name: String,
+        in parent: String,
+        id: String? = nil,
+        fields: Fields = .syncFile
+    ) async throws -> File {
         try await createFile(File(id: id, name: name, mimeType: File.folderMimeType, parents: [parent]), fields: fields)
     }
 
@@ -83,13 +116,17 @@ extension DriveClient {
         fields: Fields = .syncFile
     ) async throws -> File {
         try await call(
-            "files.update", .PATCH, "/drive/v3/files/\(pathEscaped(id))",
+            "files.update",
+            .PATCH,
+            "/drive/v3/files/\(pathEscaped(id))",
             [
                 ("fields", fields.description), ("supportsAllDrives", "true"),
                 ("addParents", addParents.isEmpty ? nil : addParents.joined(separator: ",")),
                 ("removeParents", removeParents.isEmpty ? nil : removeParents.joined(separator: ",")),
             ],
-            body: metadata, kind: .write, as: File.self
+            body: metadata,
+            kind: .write,
+            as: File.self
         )
     }
 
@@ -109,22 +146,49 @@ extension DriveClient {
 
     /// `files.copy` (server side).
     public func copyFile(_ id: String, _ metadata: File = File(), fields: Fields = .syncFile) async throws -> File {
-        try await call("files.copy", .POST, "/drive/v3/files/\(pathEscaped(id))/copy", [("fields", fields.description), ("supportsAllDrives", "true")], body: metadata, kind: .write, as: File.self)
+        try await call(
+            "files.copy",
+            .POST,
+            "/drive/v3/files/\(pathEscaped(id))/copy",
+            [("fields", fields.description), ("supportsAllDrives", "true")],
+            body: metadata,
+            kind: .write,
+            as: File.self
+        )
     }
 
     /// `files.delete`: permanent, skipping the trash.
     public func deleteFile(_ id: String) async throws {
-        try await callWithoutResult("files.delete", .DELETE, "/drive/v3/files/\(pathEscaped(id))", [("supportsAllDrives", "true")], kind: .write)
+        try await callWithoutResult(
+            "files.delete",
+            .DELETE,
+            "/drive/v3/files/\(pathEscaped(id))",
+            [("supportsAllDrives", "true")],
+            kind: .write
+        )
     }
 
     /// `files.emptyTrash`, of My Drive or of a shared drive.
     public func emptyTrash(driveId: String? = nil) async throws {
-        try await callWithoutResult("files.emptyTrash", .DELETE, "/drive/v3/files/trash", [("driveId", driveId)], kind: .write)
+        try await callWithoutResult(
+            "files.emptyTrash",
+            .DELETE,
+            "/drive/v3/files/trash",
+            [("driveId", driveId)],
+            kind: .write
+        )
     }
 
     /// `files.generateIds`: IDs to create files with, so a retried create cannot make a duplicate.
     public func generateIds(count: Int = 10, space: String = "drive") async throws -> [String] {
-        let result = try await call("files.generateIds", .GET, "/drive/v3/files/generateIds", [("count", String(count)), ("space", space)], kind: .read, as: GeneratedIds.self)
+        let result = try await call(
+            "files.generateIds",
+            .GET,
+            "/drive/v3/files/generateIds",
+            [("count", String(count)), ("space", space)],
+            kind: .read,
+            as: GeneratedIds.self
+        )
         return result.ids ?? []
     }
 

@@ -4,7 +4,10 @@ public struct PageSequence<Page: Sendable>: AsyncSequence, Sendable {
     let fetch: @Sendable (_ pageToken: String?) async throws -> (page: Page, next: String?)
     let firstToken: String?
 
-    init(startingAt token: String? = nil, fetch: @escaping @Sendable (String?) async throws -> (page: Page, next: String?)) {
+    init(
+        startingAt token: String? = nil,
+        fetch: @escaping @Sendable (String?) async throws -> (page: Page, next: String?)
+    ) {
         self.fetch = fetch
         self.firstToken = token
     }

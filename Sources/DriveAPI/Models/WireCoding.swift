@@ -1,4 +1,5 @@
 import DriveSyncCore
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -19,7 +20,10 @@ public struct Int64String: Codable, Hashable, Sendable {
             wrappedValue = nil
         } else if let text = try? container.decode(String.self) {
             guard let value = Int64(text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "Expected an int64 string, got \(text)")
+                throw DecodingError.dataCorruptedError(
+                    in: container,
+                    debugDescription: "Expected an int64 string, got \(text)"
+                )
             }
             wrappedValue = value
         } else {
@@ -55,7 +59,10 @@ enum DriveJSON {
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
             guard let date = DriveTimestamp.parse(text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "Not an RFC 3339 date-time: \(text)")
+                throw DecodingError.dataCorruptedError(
+                    in: container,
+                    debugDescription: "Not an RFC 3339 date-time: \(text)"
+                )
             }
             return date
         }

@@ -39,8 +39,13 @@ public struct PacingConfiguration: Sendable {
     public static let drive = PacingConfiguration()
     /// No pacing: for the embedded local drive and tests of other things.
     public static let unlimited = PacingConfiguration(
-        readsPerSecond: 1e9, readBurst: 1e9, initialWritesPerSecond: 1e9, minimumWritesPerSecond: 1e9,
-        maximumWritesPerSecond: 1e9, writeIncrease: 0, writeBurst: 1e9
+        readsPerSecond: 1e9,
+        readBurst: 1e9,
+        initialWritesPerSecond: 1e9,
+        minimumWritesPerSecond: 1e9,
+        maximumWritesPerSecond: 1e9,
+        writeIncrease: 0,
+        writeBurst: 1e9
     )
 }
 

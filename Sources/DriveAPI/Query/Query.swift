@@ -1,4 +1,5 @@
 import DriveSyncCore
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -25,8 +26,12 @@ public struct Query: Sendable, Hashable, CustomStringConvertible {
     public static let isFolder = mimeType(is: File.folderMimeType)
     public static let notTrashed = Query(raw: "trashed = false")
     public static let trashed = Query(raw: "trashed = true")
-    public static func modified(after date: Date) -> Query { Query(raw: "modifiedTime > \(literal(DriveTimestamp.format(date)))") }
-    public static func modified(before date: Date) -> Query { Query(raw: "modifiedTime < \(literal(DriveTimestamp.format(date)))") }
+    public static func modified(after date: Date) -> Query {
+        Query(raw: "modifiedTime > \(literal(DriveTimestamp.format(date)))")
+    }
+    public static func modified(before date: Date) -> Query {
+        Query(raw: "modifiedTime < \(literal(DriveTimestamp.format(date)))")
+    }
     public static func appProperty(_ key: String, is value: String) -> Query {
         Query(raw: "appProperties has { key=\(literal(key)) and value=\(literal(value)) }")
     }
@@ -50,9 +55,12 @@ public struct Fields: Sendable, Hashable, ExpressibleByStringLiteral, CustomStri
     public init(stringLiteral value: String) { description = value }
 
     /// What a sync tool reads about a file.
-    public static let syncFile: Fields = "id,name,mimeType,parents,size,md5Checksum,sha256Checksum,modifiedTime,createdTime,trashed,version,headRevisionId,appProperties,driveId,shortcutDetails,exportLinks"
+    public static let syncFile: Fields =
+        "id,name,mimeType,parents,size,md5Checksum,sha256Checksum,modifiedTime,createdTime,trashed,version,headRevisionId,appProperties,driveId,shortcutDetails,exportLinks"
     /// A changes page with the sync fields of each changed file.
-    public static let changePage = Fields("nextPageToken,newStartPageToken,changes(changeType,time,removed,fileId,driveId,file(\(syncFile)))")
+    public static let changePage = Fields(
+        "nextPageToken,newStartPageToken,changes(changeType,time,removed,fileId,driveId,file(\(syncFile)))"
+    )
     public static let all: Fields = "*"
 
     /// Wraps a file selector for a list call: `nextPageToken,files(...)`.

@@ -70,14 +70,27 @@ public struct DownloadStream: AsyncSequence, Sendable {
                         attempt = 0
                         return buffer
                     }
-                    if let end, offset < end { throw DriveAPIError(code: .transport, message: "the body ended at \(offset) of \(end)", method: name) }
+                    if let end, offset < end {
+                        throw DriveAPIError(
+                            code: .transport,
+                            message: "the body ended at \(offset) of \(end)",
+                            method: name
+                        )
+                    }
                 } catch let error as DriveAPIError {
                     try await recover(from: error)
                     continue
                 } catch let error as CancellationError {
                     throw error
                 } catch {
-                    try await recover(from: DriveAPIError(code: .transport, message: "connection dropped at byte \(offset)", method: name, cause: error))
+                    try await recover(
+                        from: DriveAPIError(
+                            code: .transport,
+                            message: "connection dropped at byte \(offset)",
+                            method: name,
+                            cause: error
+                        )
+                    )
                     continue
                 }
                 finished = true
@@ -96,22 +109,33 @@ public struct DownloadStream: AsyncSequence, Sendable {
             }
             let policy = stream.client.configuration.retry
             guard error.code == .http || error.code == .transport,
-                case .retry(let retryAfter) = RetryClassification.classify(error.retryFacts, replayable: true, alreadyRefreshedToken: true),
+                case .retry(let retryAfter) = RetryClassification.classify(
+                    error.retryFacts,
+                    replayable: true,
+                    alreadyRefreshedToken: true
+                ),
                 attempt + 1 < policy.maxAttempts
             else {
                 finished = true
                 throw error
             }
             stream.client.metrics.retries.increment()
-            stream.client.logger.info("download interrupted; resuming", metadata: ["drive.method": "\(name)", "download.offset": "\(offset)"])
-            try await stream.client.sleep(policy.delay(afterAttempt: attempt, retryAfter: retryAfter, randomFraction: Double.random(in: 0..<1)))
+            stream.client.logger.info(
+                "download interrupted; resuming",
+                metadata: ["drive.method": "\(name)", "download.offset": "\(offset)"]
+            )
+            try await stream.client.sleep(
+                policy.delay(afterAttempt: attempt, retryAfter: retryAfter, randomFraction: Double.random(in: 0..<1))
+            )
             attempt += 1
             if offset > (stream.range?.lowerBound ?? 0), let (fileId, expected) = stream.revision {
                 let current = try await stream.client.getFile(fileId, fields: "headRevisionId").headRevisionId
                 guard current == expected else {
                     finished = true
                     throw DriveAPIError(
-                        code: .contentChanged, message: "the file changed on Drive after \(offset) bytes were read (revision \(expected) is now \(current ?? "gone")); read it again",
+                        code: .contentChanged,
+                        message:
+                            "the file changed on Drive after \(offset) bytes were read (revision \(expected) is now \(current ?? "gone")); read it again",
                         method: name
                     )
                 }
@@ -130,23 +154,34 @@ public struct DownloadStream: AsyncSequence, Sendable {
                 url = known
                 response = try await client.openStream(known, headers: headers, name: name)
             case (.export(let fileId, let mimeType), nil):
-                let export = client.url("/drive/v3/files/\(client.pathEscaped(fileId))/export", [("mimeType", mimeType)])
+                let export = client.url(
+                    "/drive/v3/files/\(client.pathEscaped(fileId))/export",
+                    [("mimeType", mimeType)]
+                )
                 do {
                     response = try await client.openStream(export, headers: headers, name: name)
                     url = export
                 } catch let error as DriveAPIError where error.reason == "exportSizeLimitExceeded" {
                     // Past Drive's 10 MB export limit: the file's export link has no such cap.
-                    guard let link = try await client.getFile(fileId, fields: "exportLinks").exportLinks?[mimeType] else { throw error }
+                    guard let link = try await client.getFile(fileId, fields: "exportLinks").exportLinks?[mimeType]
+                    else { throw error }
                     url = link
                     response = try await client.openStream(link, headers: headers, name: name)
                 }
             }
             // A server that ignores Range would resend from byte 0: refuse to mix.
             if offset > 0, response.status != .partialContent {
-                throw DriveAPIError(code: .invalidResponse, status: Int(response.status.code), message: "the server ignored Range", method: name)
+                throw DriveAPIError(
+                    code: .invalidResponse,
+                    status: Int(response.status.code),
+                    message: "the server ignored Range",
+                    method: name
+                )
             }
             // A range open at the end (`START-`) ends with the file.
-            if let end, let total = Self.totalSize(fromContentRange: response.headers.first(name: "Content-Range")) { self.end = Swift.min(end, total) }
+            if let end, let total = Self.totalSize(fromContentRange: response.headers.first(name: "Content-Range")) {
+                self.end = Swift.min(end, total)
+            }
             body = response.body.makeAsyncIterator()
         }
 
@@ -160,7 +195,11 @@ public struct DownloadStream: AsyncSequence, Sendable {
             guard let hasher, let expected = stream.expectedMD5 else { return }
             let actual = Hex.lowercase(hasher.finalize())
             guard actual == expected else {
-                throw DriveAPIError(code: .checksumMismatch, message: "downloaded MD5 \(actual), Drive says \(expected)", method: name)
+                throw DriveAPIError(
+                    code: .checksumMismatch,
+                    message: "downloaded MD5 \(actual), Drive says \(expected)",
+                    method: name
+                )
             }
         }
     }
@@ -170,13 +209,26 @@ extension DriveClient {
     /// The content of a blob file. With a `File` that carries `md5Checksum`, the MD5 is verified; with
     /// `headRevisionId`, a resumed read first makes sure the file has not changed.
     public func download(_ file: File, range: Range<Int64>? = nil) -> DownloadStream {
-        download(fileId: file.id ?? "", range: range, expectedMD5: file.md5Checksum, headRevisionId: file.headRevisionId)
+        download(
+            fileId: file.id ?? "",
+            range: range,
+            expectedMD5: file.md5Checksum,
+            headRevisionId: file.headRevisionId
+        )
     }
 
-    public func download(fileId: String, range: Range<Int64>? = nil, expectedMD5: String? = nil, headRevisionId: String? = nil) -> DownloadStream {
+    public func download(
+        fileId: String,
+        range: Range<Int64>? = nil,
+        expectedMD5: String? = nil,
+        headRevisionId: String? = nil
+    ) -> DownloadStream {
         DownloadStream(
             client: self,
-            source: .url(url("/drive/v3/files/\(pathEscaped(fileId))", [("alt", "media"), ("supportsAllDrives", "true")]), name: "files.get"),
+            source: .url(
+                url("/drive/v3/files/\(pathEscaped(fileId))", [("alt", "media"), ("supportsAllDrives", "true")]),
+                name: "files.get"
+            ),
             range: range,
             expectedMD5: expectedMD5,
             revision: headRevisionId.map { (fileId, $0) }
@@ -187,7 +239,10 @@ extension DriveClient {
     public func downloadRevision(fileId: String, revisionId: String, expectedMD5: String? = nil) -> DownloadStream {
         DownloadStream(
             client: self,
-            source: .url(url("/drive/v3/files/\(pathEscaped(fileId))/revisions/\(pathEscaped(revisionId))", [("alt", "media")]), name: "revisions.get"),
+            source: .url(
+                url("/drive/v3/files/\(pathEscaped(fileId))/revisions/\(pathEscaped(revisionId))", [("alt", "media")]),
+                name: "revisions.get"
+            ),
             range: nil,
             expectedMD5: expectedMD5,
             revision: nil  // a revision's content never changes
@@ -196,7 +251,13 @@ extension DriveClient {
 
     /// A Google Workspace document exported to `mimeType`, streamed.
     public func export(fileId: String, mimeType: String) -> DownloadStream {
-        DownloadStream(client: self, source: .export(fileId: fileId, mimeType: mimeType), range: nil, expectedMD5: nil, revision: nil)
+        DownloadStream(
+            client: self,
+            source: .export(fileId: fileId, mimeType: mimeType),
+            range: nil,
+            expectedMD5: nil,
+            revision: nil
+        )
     }
 
     /// Opens a streaming GET with pacing, token refresh and retries of the opening exchange; error
@@ -217,7 +278,12 @@ extension DriveClient {
             }
             if response.status == .ok || response.status == .partialContent { return response }
             let body = try await response.body.collect(upTo: 1 << 20)
-            let error = DriveAPIError.from(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Array(body.readableBytesView), method: name)
+            let error = DriveAPIError.from(
+                status: Int(response.status.code),
+                headers: response.headers.map { ($0.name, $0.value) },
+                body: Array(body.readableBytesView),
+                method: name
+            )
             if RetryClassification.isRateLimit(error.retryFacts) { await pacer.recordRateLimited(.read) }
             if error.status == 401, !refreshed {
                 refreshed = true

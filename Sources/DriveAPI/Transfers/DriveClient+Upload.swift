@@ -1,15 +1,16 @@
-import Crypto
 import CoreMetrics
-import Logging
+import Crypto
 import DriveSyncCore
+import Logging
+public import NIOCore
+import NIOHTTP1
+import _NIOFileSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-public import NIOCore
-import NIOHTTP1
-import _NIOFileSystem
 
 extension DriveClient {
     /// Uploads a local file: one multipart request up to `multipartCutoff`, a resumable session in
@@ -19,16 +20,27 @@ extension DriveClient {
     /// dropped connection the committed range is asked for and the upload continues from there; an expired
     /// session starts over. With a session store, a killed process continues from the last confirmed chunk.
     /// The MD5 is computed while reading and checked against Drive's.
-    public func uploadFile(at path: String, metadata: File, replacing fileId: String? = nil, options: UploadOptions = .init()) async throws -> File {
+    public func uploadFile(
+        at path: String,
+        metadata: File,
+        replacing fileId: String? = nil,
+        options: UploadOptions = .init()
+    ) async throws -> File {
         try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
             let info = try await handle.info()
-            let modified = Int64(info.lastDataModificationTime.seconds) * 1000 + Int64(info.lastDataModificationTime.nanoseconds) / 1_000_000
+            let modified =
+                Int64(info.lastDataModificationTime.seconds) * 1000 + Int64(info.lastDataModificationTime.nanoseconds)
+                / 1_000_000
             if info.size <= configuration.multipartCutoff {
                 let content = try await handle.readToEnd(maximumSizeAllowed: .bytes(info.size + 1))
                 return try await upload(content, metadata: metadata, replacing: fileId, options: options)
             }
             return try await resumableUpload(
-                size: info.size, modified: modified, metadata: metadata, replacing: fileId, options: options
+                size: info.size,
+                modified: modified,
+                metadata: metadata,
+                replacing: fileId,
+                options: options
             ) { offset, length in
                 try await handle.readChunk(fromAbsoluteOffset: offset, length: .bytes(Int64(length)))
             }
@@ -36,23 +48,32 @@ extension DriveClient {
     }
 
     /// Uploads bytes held in memory in one multipart request (retried as a whole: the body is replayable).
-    public func upload(_ content: ByteBuffer, metadata: File, replacing fileId: String? = nil, options: UploadOptions = .init()) async throws -> File {
+    public func upload(
+        _ content: ByteBuffer,
+        metadata: File,
+        replacing fileId: String? = nil,
+        options: UploadOptions = .init()
+    ) async throws -> File {
         let boundary = "drivesync_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         var body = ByteBuffer()
         body.writeString("--\(boundary)\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n")
         body.writeImmutableBuffer(try json(metadata))
-        body.writeString("\r\n--\(boundary)\r\nContent-Type: \(options.contentType ?? metadata.mimeType ?? "application/octet-stream")\r\n\r\n")
+        body.writeString(
+            "\r\n--\(boundary)\r\nContent-Type: \(options.contentType ?? metadata.mimeType ?? "application/octet-stream")\r\n\r\n"
+        )
         body.writeImmutableBuffer(content)
         body.writeString("\r\n--\(boundary)--\r\n")
         let name = fileId == nil ? "files.create" : "files.update"
-        let answer = try await perform(Call(
-            method: fileId == nil ? .POST : .PATCH,
-            url: uploadURL(fileId: fileId, type: "multipart", options: options),
-            headers: ["Content-Type": "multipart/related; boundary=\(boundary)"],
-            body: body,
-            name: name,
-            kind: .write
-        ))
+        let answer = try await perform(
+            Call(
+                method: fileId == nil ? .POST : .PATCH,
+                url: uploadURL(fileId: fileId, type: "multipart", options: options),
+                headers: ["Content-Type": "multipart/related; boundary=\(boundary)"],
+                body: body,
+                name: name,
+                kind: .write
+            )
+        )
         metrics.uploadedBytes.increment(by: Int64(content.readableBytes))
         let file = try decode(File.self, from: answer, method: name)
         var hasher = Insecure.MD5()
@@ -76,7 +97,11 @@ extension DriveClient {
         guard let remote = file.md5Checksum else { return }
         let local = Hex.lowercase(hasher.finalize())
         guard local == remote else {
-            throw DriveAPIError(code: .checksumMismatch, message: "uploaded MD5 \(local) but Drive stored \(remote)", method: method)
+            throw DriveAPIError(
+                code: .checksumMismatch,
+                message: "uploaded MD5 \(local) but Drive stored \(remote)",
+                method: method
+            )
         }
     }
 
@@ -95,7 +120,8 @@ extension DriveClient {
         restart: while true {
             // Resume a persisted session for the same source, or begin a new one.
             var session: ResumableSession
-            if let store, let saved = try await store.store.session(for: store.key), saved.size == size, saved.sourceModified == modified,
+            if let store, let saved = try await store.store.session(for: store.key), saved.size == size,
+                saved.sourceModified == modified,
                 let committed = try await committedOffset(of: saved.uri, size: size, name: name)
             {
                 switch committed {
@@ -108,8 +134,16 @@ extension DriveClient {
                 }
             } else {
                 session = ResumableSession(
-                    uri: try await initiateSession(metadata: metadata, fileId: fileId, size: size, options: options, name: name),
-                    confirmedOffset: 0, size: size, sourceModified: modified
+                    uri: try await initiateSession(
+                        metadata: metadata,
+                        fileId: fileId,
+                        size: size,
+                        options: options,
+                        name: name
+                    ),
+                    confirmedOffset: 0,
+                    size: size,
+                    sourceModified: modified
                 )
             }
             if let store { try await store.store.save(session, for: store.key) }
@@ -130,7 +164,11 @@ extension DriveClient {
                 let length = Int(min(Int64(configuration.chunkSize), size - offset))
                 let chunk = try await read(offset, length)
                 guard chunk.readableBytes == length else {
-                    throw DriveAPIError(code: .invalidRequest, message: "the source file changed size during upload", method: name)
+                    throw DriveAPIError(
+                        code: .invalidRequest,
+                        message: "the source file changed size during upload",
+                        method: name
+                    )
                 }
                 let outcome: ChunkOutcome
                 do {
@@ -143,13 +181,27 @@ extension DriveClient {
                     logger.info("resumable session expired; starting over", metadata: ["drive.method": "\(name)"])
                     continue restart
                 } catch let error as DriveAPIError {
-                    guard case .retry(let retryAfter) = RetryClassification.classify(error.retryFacts, replayable: true, alreadyRefreshedToken: true),
+                    guard
+                        case .retry(let retryAfter) = RetryClassification.classify(
+                            error.retryFacts,
+                            replayable: true,
+                            alreadyRefreshedToken: true
+                        ),
                         attempt + 1 < configuration.retry.maxAttempts
                     else { throw error }
                     attempt += 1
                     metrics.retries.increment()
-                    logger.info("chunk failed; asking for the committed range", metadata: ["drive.method": "\(name)", "error": "\(error.shortDescription)"])
-                    try await sleep(configuration.retry.delay(afterAttempt: attempt - 1, retryAfter: retryAfter, randomFraction: Double.random(in: 0..<1)))
+                    logger.info(
+                        "chunk failed; asking for the committed range",
+                        metadata: ["drive.method": "\(name)", "error": "\(error.shortDescription)"]
+                    )
+                    try await sleep(
+                        configuration.retry.delay(
+                            afterAttempt: attempt - 1,
+                            retryAfter: retryAfter,
+                            randomFraction: Double.random(in: 0..<1)
+                        )
+                    )
                     guard let committed = try await committedOffset(of: session.uri, size: size, name: name) else {
                         if let store { try await store.store.removeSession(for: store.key) }
                         restarts += 1
@@ -168,7 +220,11 @@ extension DriveClient {
                     return file
                 case .committed(let committed):
                     guard committed >= offset, committed <= offset + Int64(length) else {
-                        throw DriveAPIError(code: .invalidResponse, message: "Drive confirmed \(committed) bytes, outside the chunk sent at \(offset)", method: name)
+                        throw DriveAPIError(
+                            code: .invalidResponse,
+                            message: "Drive confirmed \(committed) bytes, outside the chunk sent at \(offset)",
+                            method: name
+                        )
                     }
                     if committed > offset {
                         let confirmed = chunk.getSlice(at: chunk.readerIndex, length: Int(committed - offset))!
@@ -190,38 +246,73 @@ extension DriveClient {
     }
 
     /// Starts a session: the metadata now, the bytes later at the returned URI.
-    private func initiateSession(metadata: File, fileId: String?, size: Int64, options: UploadOptions, name: String) async throws -> String {
+    private func initiateSession(
+        metadata: File,
+        fileId: String?,
+        size: Int64,
+        options: UploadOptions,
+        name: String
+    ) async throws -> String {
         var headers: HTTPHeaders = Self.jsonHeaders
         headers.add(name: "X-Upload-Content-Length", value: String(size))
-        if let type = options.contentType ?? metadata.mimeType { headers.add(name: "X-Upload-Content-Type", value: type) }
-        let answer = try await perform(Call(
-            method: fileId == nil ? .POST : .PATCH,
-            url: uploadURL(fileId: fileId, type: "resumable", options: options),
-            headers: headers,
-            body: try json(metadata),
-            name: name,
-            kind: .write
-        ))
+        if let type = options.contentType ?? metadata.mimeType {
+            headers.add(name: "X-Upload-Content-Type", value: type)
+        }
+        let answer = try await perform(
+            Call(
+                method: fileId == nil ? .POST : .PATCH,
+                url: uploadURL(fileId: fileId, type: "resumable", options: options),
+                headers: headers,
+                body: try json(metadata),
+                name: name,
+                kind: .write
+            )
+        )
         guard let location = answer.headers.first(name: "Location") else {
-            throw DriveAPIError(code: .invalidResponse, status: answer.status, message: "no session URI in Location", method: name)
+            throw DriveAPIError(
+                code: .invalidResponse,
+                status: answer.status,
+                message: "no session URI in Location",
+                method: name
+            )
         }
         return location
     }
 
     /// Sends one chunk. A 308 without `Range` means nothing is stored yet.
-    private func sendChunk(_ chunk: ByteBuffer, at offset: Int64, size: Int64, session: String, name: String) async throws -> ChunkOutcome {
+    private func sendChunk(
+        _ chunk: ByteBuffer,
+        at offset: Int64,
+        size: Int64,
+        session: String,
+        name: String
+    ) async throws -> ChunkOutcome {
         var headers: HTTPHeaders = ["Content-Type": "application/octet-stream"]
         headers.add(name: "Content-Range", value: "bytes \(offset)-\(offset + Int64(chunk.readableBytes) - 1)/\(size)")
         // A deadline sized to the chunk: 1 MiB/s at the slowest, plus slack.
         let timeout = Duration.seconds(30 + chunk.readableBytes / (1 << 20))
-        let answer = try await sendSessionRequest(.PUT, session, headers: headers, body: chunk, name: name, timeout: timeout)
+        let answer = try await sendSessionRequest(
+            .PUT,
+            session,
+            headers: headers,
+            body: chunk,
+            name: name,
+            timeout: timeout
+        )
         return try outcome(of: answer, name: name)
     }
 
     /// Asks Drive how much of a session it has (`bytes */SIZE`); `nil` when the session is gone.
     private func committedOffset(of session: String, size: Int64, name: String) async throws -> ChunkOutcome? {
         do {
-            let answer = try await sendSessionRequest(.PUT, session, headers: ["Content-Range": "bytes */\(size)"], body: nil, name: name, timeout: nil)
+            let answer = try await sendSessionRequest(
+                .PUT,
+                session,
+                headers: ["Content-Range": "bytes */\(size)"],
+                body: nil,
+                name: name,
+                timeout: nil
+            )
             return try outcome(of: answer, name: name)
         } catch let error as DriveAPIError where error.status == 404 || error.status == 410 {
             return nil
@@ -232,7 +323,12 @@ extension DriveClient {
         if answer.status == 308 {
             guard let range = answer.headers.first(name: "Range") else { return .committed(0) }
             guard let last = range.split(separator: "-").last.flatMap({ Int64($0) }) else {
-                throw DriveAPIError(code: .invalidResponse, status: 308, message: "unreadable Range \(range)", method: name)
+                throw DriveAPIError(
+                    code: .invalidResponse,
+                    status: 308,
+                    message: "unreadable Range \(range)",
+                    method: name
+                )
             }
             return .committed(last + 1)
         }
@@ -240,9 +336,27 @@ extension DriveClient {
     }
 
     /// A request on a session URI: not retried here (the chunk loop decides), never following 308.
-    private func sendSessionRequest(_ method: HTTPMethod, _ uri: String, headers: HTTPHeaders, body: ByteBuffer?, name: String, timeout: Duration?) async throws -> Answer {
+    private func sendSessionRequest(
+        _ method: HTTPMethod,
+        _ uri: String,
+        headers: HTTPHeaders,
+        body: ByteBuffer?,
+        name: String,
+        timeout: Duration?
+    ) async throws -> Answer {
         do {
-            let answer = try await performOnce(Call(method: method, url: uri, headers: headers, body: body, name: name, kind: .read, accepted: [200, 201, 308], timeout: timeout))
+            let answer = try await performOnce(
+                Call(
+                    method: method,
+                    url: uri,
+                    headers: headers,
+                    body: body,
+                    name: name,
+                    kind: .read,
+                    accepted: [200, 201, 308],
+                    timeout: timeout
+                )
+            )
             return answer
         } catch let error as DriveAPIError {
             throw error

@@ -64,7 +64,9 @@ enum ExportFormats {
     /// CSV, presentations plain text with slides separated by a line holding only `---`.
     static func render(text: String, sourceMimeType: String, name: String, as target: String) -> ByteBuffer? {
         guard targets[sourceMimeType]?.contains(where: { $0.mimeType == target }) == true else { return nil }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0.hasSuffix("\r") ? $0.dropLast() : $0) }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            String($0.hasSuffix("\r") ? $0.dropLast() : $0)
+        }
         let rows = sourceMimeType == MimeType.spreadsheet ? CSV.rows(text) : lines.map { [$0] }
         switch target {
         case "text/plain", "text/markdown", "text/csv":
@@ -94,25 +96,48 @@ enum ExportFormats {
         case xlsx:
             return OfficeDocuments.xlsx(rows: rows)
         case odt:
-            return OfficeDocuments.openDocument(kind: "text", mimeType: odt, body: lines.map { "<text:p>\(escapeHTML($0))</text:p>" }.joined())
+            return OfficeDocuments.openDocument(
+                kind: "text",
+                mimeType: odt,
+                body: lines.map { "<text:p>\(escapeHTML($0))</text:p>" }.joined()
+            )
         case ods, "application/x-vnd.oasis.opendocument.spreadsheet":
             let table = rows.map { row in
-                "<table:table-row>" + row.map { "<table:table-cell office:value-type=\"string\"><text:p>\(escapeHTML($0))</text:p></table:table-cell>" }.joined() + "</table:table-row>"
+                "<table:table-row>"
+                    + row.map {
+                        "<table:table-cell office:value-type=\"string\"><text:p>\(escapeHTML($0))</text:p></table:table-cell>"
+                    }.joined() + "</table:table-row>"
             }.joined()
-            return OfficeDocuments.openDocument(kind: "spreadsheet", mimeType: ods, body: "<table:table table:name=\"Sheet1\">\(table)</table:table>")
+            return OfficeDocuments.openDocument(
+                kind: "spreadsheet",
+                mimeType: ods,
+                body: "<table:table table:name=\"Sheet1\">\(table)</table:table>"
+            )
         case pptx:
-            return OfficeDocuments.pptx(slides: text.split(separator: "\n---\n", omittingEmptySubsequences: false).map { slide in
-                slide.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            })
+            return OfficeDocuments.pptx(
+                slides: text.split(separator: "\n---\n", omittingEmptySubsequences: false).map { slide in
+                    slide.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                }
+            )
         case "image/svg+xml":
-            let labels = lines.enumerated().map { #"<text x="16" y="\#(32 + 24 * $0.offset)" font-family="Arial" font-size="16">\#(escapeHTML($0.element))</text>"# }.joined()
-            return ByteBuffer(string: #"<?xml version="1.0" encoding="UTF-8"?><svg xmlns="http://www.w3.org/2000/svg" width="640" height="\#(48 + 24 * lines.count)"><rect width="100%" height="100%" fill="white"/>\#(labels)</svg>"#)
+            let labels = lines.enumerated().map {
+                #"<text x="16" y="\#(32 + 24 * $0.offset)" font-family="Arial" font-size="16">\#(escapeHTML($0.element))</text>"#
+            }.joined()
+            return ByteBuffer(
+                string:
+                    #"<?xml version="1.0" encoding="UTF-8"?><svg xmlns="http://www.w3.org/2000/svg" width="640" height="\#(48 + 24 * lines.count)"><rect width="100%" height="100%" fill="white"/>\#(labels)</svg>"#
+            )
         case "image/png":
             return PNGImage.blank(width: 64, height: 48)
         case odp:
-            let slides = text.split(separator: "\n---\n", omittingEmptySubsequences: false).enumerated().map { index, slide in
-                let paragraphs = slide.split(separator: "\n", omittingEmptySubsequences: false).map { "<text:p>\(escapeHTML(String($0)))</text:p>" }.joined()
-                return "<draw:page draw:name=\"page\(index + 1)\" draw:master-page-name=\"Default\"><draw:frame svg:width=\"25cm\" svg:height=\"15cm\" svg:x=\"1.5cm\" svg:y=\"2cm\"><draw:text-box>\(paragraphs)</draw:text-box></draw:frame></draw:page>"
+            let slides = text.split(separator: "\n---\n", omittingEmptySubsequences: false).enumerated().map {
+                index,
+                slide in
+                let paragraphs = slide.split(separator: "\n", omittingEmptySubsequences: false).map {
+                    "<text:p>\(escapeHTML(String($0)))</text:p>"
+                }.joined()
+                return
+                    "<draw:page draw:name=\"page\(index + 1)\" draw:master-page-name=\"Default\"><draw:frame svg:width=\"25cm\" svg:height=\"15cm\" svg:x=\"1.5cm\" svg:y=\"2cm\"><draw:text-box>\(paragraphs)</draw:text-box></draw:frame></draw:page>"
             }.joined()
             return OfficeDocuments.openDocument(kind: "presentation", mimeType: odp, body: slides)
         case "application/epub+zip":
@@ -125,14 +150,18 @@ enum ExportFormats {
     static func html(rows: [[String]], name: String, table: Bool, xhtml: Bool = false) -> String {
         let body: String
         if table {
-            body = "<table>" + rows.map { "<tr>" + $0.map { "<td>\(escapeHTML($0))</td>" }.joined() + "</tr>" }.joined() + "</table>"
+            body =
+                "<table>" + rows.map { "<tr>" + $0.map { "<td>\(escapeHTML($0))</td>" }.joined() + "</tr>" }.joined()
+                + "</table>"
         } else {
             body = rows.map { "<p>\(escapeHTML($0.first ?? ""))</p>" }.joined()
         }
         if xhtml {
-            return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><!DOCTYPE html><html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title>\(escapeHTML(name))</title></head><body>\(body)</body></html>"
+            return
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><!DOCTYPE html><html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title>\(escapeHTML(name))</title></head><body>\(body)</body></html>"
         }
-        return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>\(escapeHTML(name))</title></head><body>\(body)</body></html>"
+        return
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>\(escapeHTML(name))</title></head><body>\(body)</body></html>"
     }
 
     static func escapeHTML(_ text: String) -> String {

@@ -76,16 +76,22 @@ struct ZipArchive {
 /// A one-font PDF with the text laid out in lines, 50 lines a page, offsets computed exactly.
 enum PDFDocument {
     static func render(lines: [String], title: String) -> ByteBuffer {
-        let pages = stride(from: 0, to: max(lines.count, 1), by: 50).map { Array(lines[$0..<min($0 + 50, lines.count)]) }
+        let pages = stride(from: 0, to: max(lines.count, 1), by: 50).map {
+            Array(lines[$0..<min($0 + 50, lines.count)])
+        }
         var objects: [String] = []
         // 1: catalog, 2: pages, 3: font, 4: info, then a page and its content stream per page.
         let pageIds = pages.indices.map { 5 + $0 * 2 }
         objects.append("<< /Type /Catalog /Pages 2 0 R >>")
-        objects.append("<< /Type /Pages /Kids [\(pageIds.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(pages.count) >>")
+        objects.append(
+            "<< /Type /Pages /Kids [\(pageIds.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(pages.count) >>"
+        )
         objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
         objects.append("<< /Title (\(escape(title))) /Producer (DriveSync emulator) >>")
         for (index, page) in pages.enumerated() {
-            objects.append("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents \(pageIds[index] + 1) 0 R >>")
+            objects.append(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents \(pageIds[index] + 1) 0 R >>"
+            )
             var stream = "BT /F1 11 Tf 14 TL 56 740 Td\n"
             for line in page { stream += "(\(escape(line))) Tj T*\n" }
             stream += "ET"
@@ -130,7 +136,9 @@ enum PNGImage {
         repeat {
             let length = min(65_535, raw.count - offset)
             let last: UInt8 = offset + length == raw.count ? 1 : 0
-            deflate += [last, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8((~length >> 8) & 0xFF)]
+            deflate += [
+                last, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8((~length >> 8) & 0xFF),
+            ]
             deflate += raw[offset..<(offset + length)]
             offset += length
         } while offset < raw.count
@@ -153,5 +161,7 @@ enum PNGImage {
         return bigEndian(UInt32(data.count)) + body + bigEndian(ZipArchive.crc32(body))
     }
 
-    private static func bigEndian(_ value: UInt32) -> [UInt8] { [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)] }
+    private static func bigEndian(_ value: UInt32) -> [UInt8] {
+        [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
+    }
 }

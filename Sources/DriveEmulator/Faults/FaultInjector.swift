@@ -45,7 +45,13 @@ public struct RandomFaults: Sendable, Codable, Equatable {
     /// When set, each fault is drawn from these instead of `status` (a mix of 5xx, 429 and drops).
     public var actions: [FaultAction]?
 
-    public init(rate: Double, seed: UInt64, status: Int = 503, reason: String = "backendError", actions: [FaultAction]? = nil) {
+    public init(
+        rate: Double,
+        seed: UInt64,
+        status: Int = 503,
+        reason: String = "backendError",
+        actions: [FaultAction]? = nil
+    ) {
         self.rate = rate
         self.seed = seed
         self.status = status
@@ -55,14 +61,18 @@ public struct RandomFaults: Sendable, Codable, Equatable {
 
     /// Server errors, rate limits of both kinds, and connections dropped either way.
     public static func mixed(rate: Double, seed: UInt64) -> RandomFaults {
-        RandomFaults(rate: rate, seed: seed, actions: [
-            .status(code: 503, reason: "backendError", message: nil, retryAfter: nil, html: nil),
-            .status(code: 500, reason: "internalError", message: nil, retryAfter: nil, html: nil),
-            .status(code: 429, reason: "rateLimitExceeded", message: nil, retryAfter: nil, html: nil),
-            .status(code: 403, reason: "userRateLimitExceeded", message: nil, retryAfter: nil, html: nil),
-            .dropRequest,
-            .dropResponse,
-        ])
+        RandomFaults(
+            rate: rate,
+            seed: seed,
+            actions: [
+                .status(code: 503, reason: "backendError", message: nil, retryAfter: nil, html: nil),
+                .status(code: 500, reason: "internalError", message: nil, retryAfter: nil, html: nil),
+                .status(code: 429, reason: "rateLimitExceeded", message: nil, retryAfter: nil, html: nil),
+                .status(code: 403, reason: "userRateLimitExceeded", message: nil, retryAfter: nil, html: nil),
+                .dropRequest,
+                .dropResponse,
+            ]
+        )
     }
 }
 
@@ -110,7 +120,9 @@ public final class FaultInjector: Sendable {
     func decide(methodId: String, httpMethod: String, path: String) -> FaultAction? {
         state.withLock { state in
             state.counts[methodId, default: 0] += 1
-            if let index = state.rules.firstIndex(where: { $0.matches(methodId: methodId, httpMethod: httpMethod, path: path) }) {
+            if let index = state.rules.firstIndex(where: {
+                $0.matches(methodId: methodId, httpMethod: httpMethod, path: path)
+            }) {
                 let action = state.rules[index].action
                 state.rules[index].count -= 1
                 if state.rules[index].count <= 0 { state.rules.remove(at: index) }

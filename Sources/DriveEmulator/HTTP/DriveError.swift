@@ -73,13 +73,21 @@ struct DriveError: Error, HTTPResponseError, Sendable {
         if html {
             headers[.contentType] = "text/html; charset=UTF-8"
             headers[.connection] = "close"
-            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: Self.automatedQueriesPage)))
+            return Response(
+                status: status,
+                headers: headers,
+                body: ResponseBody(byteBuffer: ByteBuffer(string: Self.automatedQueriesPage))
+            )
         }
         headers[.contentType] = "application/json; charset=UTF-8"
         if status == .unauthorized {
             headers[.wwwAuthenticate] = #"Bearer realm="https://accounts.google.com/", error="invalid_token""#
         }
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body.serialized(pretty: pretty))))
+        return Response(
+            status: status,
+            headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body.serialized(pretty: pretty)))
+        )
     }
 
     static let automatedQueriesPage = """
@@ -92,11 +100,23 @@ struct DriveError: Error, HTTPResponseError, Sendable {
 // The error catalogue, with Drive's own reasons and messages.
 extension DriveError {
     static func fileNotFound(_ id: String) -> DriveError {
-        DriveError(.notFound, reason: "notFound", message: "File not found: \(id).", location: "fileId", locationType: "parameter")
+        DriveError(
+            .notFound,
+            reason: "notFound",
+            message: "File not found: \(id).",
+            location: "fileId",
+            locationType: "parameter"
+        )
     }
 
     static func notFound(_ what: String, location: String) -> DriveError {
-        DriveError(.notFound, reason: "notFound", message: "\(what) not found.", location: location, locationType: "parameter")
+        DriveError(
+            .notFound,
+            reason: "notFound",
+            message: "\(what) not found.",
+            location: location,
+            locationType: "parameter"
+        )
     }
 
     static func badRequest(_ message: String) -> DriveError {
@@ -108,7 +128,13 @@ extension DriveError {
     }
 
     static func requiredParameter(_ name: String) -> DriveError {
-        DriveError(.badRequest, reason: "required", message: "Required parameter: \(name)", location: name, locationType: "parameter")
+        DriveError(
+            .badRequest,
+            reason: "required",
+            message: "Required parameter: \(name)",
+            location: name,
+            locationType: "parameter"
+        )
     }
 
     static func invalidFields(_ detail: String) -> DriveError {

@@ -68,9 +68,14 @@ public func buildEmulatorApplication(
 ) throws -> some ApplicationProtocol {
     let server: HTTPServerBuilder
     if let tls {
-        let certificates = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+        let certificates = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map {
+            NIOSSLCertificateSource.certificate($0)
+        }
         let key = try NIOSSLPrivateKey(file: tls.keyPath, format: .pem)
-        let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key))
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: certificates,
+            privateKey: .privateKey(key)
+        )
         server = try .tls(.http1(), tlsConfiguration: configuration)
     } else {
         server = .http1()
@@ -98,7 +103,9 @@ extension DriveEmulator {
             return await respondToAdmin(path: path, request: request)
         }
         if endpoint == .batch {
-            do { return try await respondToBatch(request) } catch let error as DriveError { return error.response(pretty: request.pretty) } catch {
+            do { return try await respondToBatch(request) } catch let error as DriveError {
+                return error.response(pretty: request.pretty)
+            } catch {
                 return DriveError.badRequest("\(error)").response(pretty: request.pretty)
             }
         }
@@ -129,10 +136,21 @@ extension DriveEmulator {
             if endpoint.isOAuth { return await respondToOAuth(endpoint, request: request) }
             let (user, scopes, clientId) = try authenticate(request)
             try Self.checkScopes(scopes, isWrite: endpoint.isWrite)
-            try limiter.admit(user: user, isWrite: endpoint.isWrite && !Self.isChunk(request), now: store.clock.milliseconds)
+            try limiter.admit(
+                user: user,
+                isWrite: endpoint.isWrite && !Self.isChunk(request),
+                now: store.clock.milliseconds
+            )
             let response = try await RequestApp.$creator.withValue(clientId) {
-                try await RequestApp.$restriction.withValue(RequestApp.restriction(scopes: scopes, clientId: clientId)) {
-                    try await dispatch(endpoint, request: request, user: user, chunkFault: chunkFault, connection: connection)
+                try await RequestApp.$restriction.withValue(RequestApp.restriction(scopes: scopes, clientId: clientId))
+                {
+                    try await dispatch(
+                        endpoint,
+                        request: request,
+                        user: user,
+                        chunkFault: chunkFault,
+                        connection: connection
+                    )
                 }
             }
             if case .dropResponse = fault, let connection { return Self.truncated(response, connection: connection) }

@@ -14,7 +14,14 @@ struct EmulatorRequest: Sendable {
     var body: RequestBody
     var origin: RequestOrigin
 
-    init(method: HTTPRequest.Method, path: String, query: String?, headers: HTTPFields, body: RequestBody, origin: RequestOrigin) {
+    init(
+        method: HTTPRequest.Method,
+        path: String,
+        query: String?,
+        headers: HTTPFields,
+        body: RequestBody,
+        origin: RequestOrigin
+    ) {
         self.method = method
         self.path = path
         self.segments = path.split(separator: "/", omittingEmptySubsequences: true).map {
@@ -71,17 +78,28 @@ struct EmulatorRequest: Sendable {
     func formBody() async throws -> [String: String] {
         let buffer = try await collectBody(limit: 1 << 20)
         var form: [String: String] = [:]
-        for (name, value) in QueryEncoding.parseQuery(String(buffer: buffer)) where form[name] == nil { form[name] = value }
+        for (name, value) in QueryEncoding.parseQuery(String(buffer: buffer)) where form[name] == nil {
+            form[name] = value
+        }
         return form
     }
 }
 
 /// Builds responses the way Drive writes them.
 enum DriveResponse {
-    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, pretty: Bool, headers: HTTPFields = [:]) -> Response {
+    static func json(
+        _ value: JSONValue,
+        status: HTTPResponse.Status = .ok,
+        pretty: Bool,
+        headers: HTTPFields = [:]
+    ) -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=UTF-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: value.serialized(pretty: pretty))))
+        return Response(
+            status: status,
+            headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: value.serialized(pretty: pretty)))
+        )
     }
 
     /// Applies `fields` (or the default selection) then serialises.
@@ -96,7 +114,11 @@ enum DriveResponse {
         return json(mask.apply(to: value), status: status, pretty: request.pretty)
     }
 
-    static func fieldMask(_ request: EmulatorRequest, schema: String, defaultFields: String?) throws(DriveError) -> FieldMask {
+    static func fieldMask(
+        _ request: EmulatorRequest,
+        schema: String,
+        defaultFields: String?
+    ) throws(DriveError) -> FieldMask {
         guard let text = request.parameter("fields") ?? defaultFields else { return .all }
         do {
             let mask = try FieldMask.parse(text)

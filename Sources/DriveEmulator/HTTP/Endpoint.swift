@@ -3,13 +3,28 @@ import HTTPTypes
 /// Every route the emulator serves, chosen from the method and the decoded path alone (any `Host`).
 enum Endpoint: Equatable, Sendable {
     case filesList, filesCreate, filesGenerateIds, filesEmptyTrash
-    case filesGet(String), filesUpdate(String), filesDelete(String), filesCopy(String), filesExport(String)
-    case permissionsList(String), permissionsCreate(String)
-    case permissionsGet(String, String), permissionsUpdate(String, String), permissionsDelete(String, String)
-    case revisionsList(String), revisionsGet(String, String), revisionsUpdate(String, String), revisionsDelete(String, String)
-    case changesList, changesStartPageToken, changesWatch, filesWatch(String), channelsStop
+    case filesGet(String)
+    case filesUpdate(String)
+    case filesDelete(String)
+    case filesCopy(String)
+    case filesExport(String)
+    case permissionsList(String)
+    case permissionsCreate(String)
+    case permissionsGet(String, String)
+    case permissionsUpdate(String, String)
+    case permissionsDelete(String, String)
+    case revisionsList(String)
+    case revisionsGet(String, String)
+    case revisionsUpdate(String, String)
+    case revisionsDelete(String, String)
+    case changesList, changesStartPageToken, changesWatch
+    case filesWatch(String)
+    case channelsStop
     case about
-    case drivesList, drivesCreate, drivesGet(String), drivesUpdate(String), drivesDelete(String)
+    case drivesList, drivesCreate
+    case drivesGet(String)
+    case drivesUpdate(String)
+    case drivesDelete(String)
     /// `/upload/...` and `/resumable/upload/...`: initiation, simple, multipart, or a session chunk.
     case upload(fileId: String?)
     case exportLink
@@ -78,7 +93,8 @@ enum Endpoint: Equatable, Sendable {
 
     var isOAuth: Bool {
         switch self {
-        case .oauthAuthorize, .oauthToken, .oauthDeviceCode, .oauthDeviceVerification, .oauthRevoke, .oauthTokenInfo: true
+        case .oauthAuthorize, .oauthToken, .oauthDeviceCode, .oauthDeviceVerification, .oauthRevoke, .oauthTokenInfo:
+            true
         default: false
         }
     }
@@ -91,7 +107,9 @@ enum Endpoint: Equatable, Sendable {
         case (.post, ["device", "code"]), (.post, ["o", "oauth2", "device", "code"]): .oauthDeviceCode
         case (.get, ["device"]): .oauthDeviceVerification
         case (.post, ["revoke"]), (.post, ["o", "oauth2", "revoke"]), (.get, ["o", "oauth2", "revoke"]): .oauthRevoke
-        case (.get, ["tokeninfo"]), (.post, ["tokeninfo"]), (.get, ["oauth2", "v3", "tokeninfo"]), (.post, ["oauth2", "v3", "tokeninfo"]): .oauthTokenInfo
+        case (.get, ["tokeninfo"]), (.post, ["tokeninfo"]), (.get, ["oauth2", "v3", "tokeninfo"]),
+            (.post, ["oauth2", "v3", "tokeninfo"]):
+            .oauthTokenInfo
         default: nil
         }
     }
@@ -104,10 +122,13 @@ enum Endpoint: Equatable, Sendable {
             guard segments.count >= 3, segments[1] == "v3" else { return nil }
             return driveRoute(m, Array(segments.dropFirst(2)))
         case "upload":
-            guard segments.count >= 4, segments[1] == "drive", segments[2] == "v3", segments[3] == "files" else { return nil }
+            guard segments.count >= 4, segments[1] == "drive", segments[2] == "v3", segments[3] == "files" else {
+                return nil
+            }
             return uploadRoute(m, Array(segments.dropFirst(4)))
         case "resumable":
-            guard segments.count >= 5, segments[1] == "upload", segments[2] == "drive", segments[3] == "v3", segments[4] == "files"
+            guard segments.count >= 5, segments[1] == "upload", segments[2] == "drive", segments[3] == "v3",
+                segments[4] == "files"
             else { return nil }
             return uploadRoute(m, Array(segments.dropFirst(5)))
         case "batch":

@@ -1,11 +1,12 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import HTTPTypes
-import Hummingbird
-import NIOCore
 
 /// `/emulator/admin/...`: fault injection, users, limits, call counters. Documented in the README.
 extension DriveEmulator {
@@ -33,14 +34,20 @@ extension DriveEmulator {
             }
             switch (request.method, path) {
             case (.get, ["calls"]):
-                let counts = faults.callCounts.sorted { $0.key < $1.key }.map { JSONMember($0.key, .int(Int64($0.value))) }
+                let counts = faults.callCounts.sorted { $0.key < $1.key }.map {
+                    JSONMember($0.key, .int(Int64($0.value)))
+                }
                 return DriveResponse.json(.object(counts), pretty: true)
             case (.delete, ["calls"]):
                 faults.resetCallCounts()
                 return DriveResponse.empty()
             case (.get, ["faults"]):
                 let data = try JSONEncoder().encode(faults.rules)
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "application/json"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+                )
             case (.post, ["faults"]):
                 faults.add(try await decode(FaultRule.self))
                 return DriveResponse.empty()
@@ -57,7 +64,12 @@ extension DriveEmulator {
                 return DriveResponse.json(.array(userEmails.map(JSONValue.string)), pretty: true)
             case (.post, ["users"]):
                 let user = try await decode(NewUser.self)
-                try addUser(email: user.email, token: user.token, storageLimit: user.storageLimit, displayName: user.displayName)
+                try addUser(
+                    email: user.email,
+                    token: user.token,
+                    storageLimit: user.storageLimit,
+                    displayName: user.displayName
+                )
                 return DriveResponse.empty(status: .created)
             case (.put, ["limits"]):
                 setLimits(try await decode(EmulatorConfiguration.Limits.self))

@@ -20,14 +20,18 @@ extension DriveEmulator {
         let body = try await request.collectBody(limit: 16 << 20)
         let parts = try Self.parseBatch(body, boundary: boundary, outer: request)
         guard parts.count <= Self.batchLimit else {
-            throw DriveError.badRequest("A batch may contain at most \(Self.batchLimit) calls; this one has \(parts.count).")
+            throw DriveError.badRequest(
+                "A batch may contain at most \(Self.batchLimit) calls; this one has \(parts.count)."
+            )
         }
         let responseBoundary = "batch_" + Identifier.random(count: 24).replacing("-", with: "").replacing("_", with: "")
         var output = ByteBuffer()
         for part in parts {
             let response: Response
             if part.request.segments.first == "upload" || part.request.segments.first == "resumable" {
-                response = DriveError.badRequest("Media upload is not supported in batch requests.").response(pretty: part.request.pretty)
+                response = DriveError.badRequest("Media upload is not supported in batch requests.").response(
+                    pretty: part.request.pretty
+                )
             } else {
                 response = await respond(to: part.request, connection: nil)
             }
@@ -45,7 +49,10 @@ extension DriveEmulator {
         output.writeString("--\(responseBoundary)--\r\n")
         return Response(
             status: .ok,
-            headers: [.contentType: "multipart/mixed; boundary=\(responseBoundary)", .contentLength: String(output.readableBytes)],
+            headers: [
+                .contentType: "multipart/mixed; boundary=\(responseBoundary)",
+                .contentLength: String(output.readableBytes),
+            ],
             body: ResponseBody(byteBuffer: output)
         )
     }
@@ -100,12 +107,16 @@ extension DriveEmulator {
             target = String(target[schemeEnd.upperBound...].drop { $0 != "/" })
         }
         let pathAndQuery = target.split(separator: "?", maxSplits: 1)
-        guard target.utf8.count <= 8000 else { throw DriveError.badRequest("A batched request URL may be at most 8,000 characters.") }
+        guard target.utf8.count <= 8000 else {
+            throw DriveError.badRequest("A batched request URL may be at most 8,000 characters.")
+        }
         var headers = outer.headers
         headers[.contentType] = nil
         headers[.contentLength] = nil
         for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":"), let name = HTTPField.Name(line[..<colon].trimmingSpaces) else { continue }
+            guard let colon = line.firstIndex(of: ":"), let name = HTTPField.Name(line[..<colon].trimmingSpaces) else {
+                continue
+            }
             headers[name] = line[line.index(after: colon)...].trimmingSpaces
         }
         let innerBody = ByteBuffer(bytes: bodyBytes)

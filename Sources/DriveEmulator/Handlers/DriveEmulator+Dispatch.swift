@@ -29,7 +29,13 @@ extension DriveEmulator {
             download.parameters["alt"] = "media"
             return try await getFile(download, id: id, user: user)
         case .upload(let fileId):
-            return try await handleUpload(request, fileId: fileId, user: user, chunkFault: chunkFault, connection: connection)
+            return try await handleUpload(
+                request,
+                fileId: fileId,
+                user: user,
+                chunkFault: chunkFault,
+                connection: connection
+            )
         case .changesList: return try listChanges(request, user: user)
         case .changesStartPageToken: return try startPageToken(request, user: user)
         case .changesWatch: return try await watch(request, fileId: nil, user: user)
@@ -39,18 +45,23 @@ extension DriveEmulator {
         case .permissionsList(let fileId): return try listPermissions(request, fileId: fileId, user: user)
         case .permissionsCreate(let fileId): return try await createPermission(request, fileId: fileId, user: user)
         case .permissionsGet(let fileId, let id): return try getPermission(request, fileId: fileId, id: id, user: user)
-        case .permissionsUpdate(let fileId, let id): return try await updatePermission(request, fileId: fileId, id: id, user: user)
-        case .permissionsDelete(let fileId, let id): return try deletePermission(request, fileId: fileId, id: id, user: user)
+        case .permissionsUpdate(let fileId, let id):
+            return try await updatePermission(request, fileId: fileId, id: id, user: user)
+        case .permissionsDelete(let fileId, let id):
+            return try deletePermission(request, fileId: fileId, id: id, user: user)
         case .revisionsList(let fileId): return try listRevisions(request, fileId: fileId, user: user)
         case .revisionsGet(let fileId, let id): return try getRevision(request, fileId: fileId, id: id, user: user)
-        case .revisionsUpdate(let fileId, let id): return try await updateRevision(request, fileId: fileId, id: id, user: user)
-        case .revisionsDelete(let fileId, let id): return try deleteRevision(request, fileId: fileId, id: id, user: user)
+        case .revisionsUpdate(let fileId, let id):
+            return try await updateRevision(request, fileId: fileId, id: id, user: user)
+        case .revisionsDelete(let fileId, let id):
+            return try deleteRevision(request, fileId: fileId, id: id, user: user)
         case .drivesList: return try listDrives(request, user: user)
         case .drivesCreate: return try await createDrive(request, user: user)
         case .drivesGet(let id): return try getDrive(request, id: id, user: user)
         case .drivesUpdate(let id): return try await updateDrive(request, id: id, user: user)
         case .drivesDelete(let id): return try deleteDrive(request, id: id, user: user)
-        case .admin, .batch, .oauthAuthorize, .oauthToken, .oauthDeviceCode, .oauthDeviceVerification, .oauthRevoke, .oauthTokenInfo:
+        case .admin, .batch, .oauthAuthorize, .oauthToken, .oauthDeviceCode, .oauthDeviceVerification, .oauthRevoke,
+            .oauthTokenInfo:
             throw DriveError(.notFound, reason: "notFound", message: "Not Found")
         }
     }
@@ -59,9 +70,20 @@ extension DriveEmulator {
 
     static let defaultFileFields = "kind,id,name,mimeType"
 
-    func fileResponse(_ file: FileRecord, request: EmulatorRequest, user: String, status: HTTPResponse.Status = .ok) throws -> Response {
+    func fileResponse(
+        _ file: FileRecord,
+        request: EmulatorRequest,
+        user: String,
+        status: HTTPResponse.Status = .ok
+    ) throws -> Response {
         let rendered = store.read { $0.render(file, for: user, origin: request.origin) }
-        return try DriveResponse.json(rendered, for: request, schema: "File", defaultFields: Self.defaultFileFields, status: status)
+        return try DriveResponse.json(
+            rendered,
+            for: request,
+            schema: "File",
+            defaultFields: Self.defaultFileFields,
+            status: status
+        )
     }
 
     func pageSize(_ request: EmulatorRequest, default defaultValue: Int, maximum: Int) throws(DriveError) -> Int {

@@ -11,14 +11,18 @@ extension DriveEmulator {
             supportsAllDrives: request.supportsAllDrives
         )
         if let corpora = request.parameter("corpora") ?? request.parameter("corpus") {
-            guard let parsed = ListScope.Corpora(rawValue: corpora) else { throw DriveError.invalidParameter("corpora") }
+            guard let parsed = ListScope.Corpora(rawValue: corpora) else {
+                throw DriveError.invalidParameter("corpora")
+            }
             scope.corpora = parsed
         } else if scope.driveId != nil {
             scope.corpora = .drive
         }
         if scope.corpora == .drive || scope.corpora == .allDrives {
             guard scope.includeItemsFromAllDrives, scope.supportsAllDrives else {
-                throw DriveError.badRequest("The includeItemsFromAllDrives parameter must be set to true when corpora is set to drive or allDrives.")
+                throw DriveError.badRequest(
+                    "The includeItemsFromAllDrives parameter must be set to true when corpora is set to drive or allDrives."
+                )
             }
         }
         if scope.corpora == .drive {
@@ -29,7 +33,9 @@ extension DriveEmulator {
         }
         if let spaces = request.parameter("spaces") {
             scope.spaces = Set(spaces.split(separator: ",").map { $0.trimmingSpaces })
-            guard !scope.spaces.isEmpty, scope.spaces.isSubset(of: ["drive", "appDataFolder"]) else { throw DriveError.invalidParameter("spaces") }
+            guard !scope.spaces.isEmpty, scope.spaces.isSubset(of: ["drive", "appDataFolder"]) else {
+                throw DriveError.invalidParameter("spaces")
+            }
         }
         let query: DriveQuery?
         if let q = request.parameter("q"), !q.trimmingSpaces.isEmpty {
@@ -40,13 +46,19 @@ extension DriveEmulator {
         let orderBy = try request.parameter("orderBy").map(SortKey.parse) ?? []
         let size = try pageSize(request, default: 100, maximum: 1000)
         let offset = try pageOffset(request)
-        let mask = try DriveResponse.fieldMask(request, schema: "FileList", defaultFields: "kind,incompleteSearch,nextPageToken,files(kind,id,name,mimeType)")
+        let mask = try DriveResponse.fieldMask(
+            request,
+            schema: "FileList",
+            defaultFields: "kind,incompleteSearch,nextPageToken,files(kind,id,name,mimeType)"
+        )
         let rendered: JSONValue = try store.read { state in
             let matches = try state.search(user: user, query: query, scope: scope, orderBy: orderBy)
             let page = matches.dropFirst(offset).prefix(size)
             var object = JSONObjectBuilder()
             object.add("kind", "drive#fileList")
-            if offset + page.count < matches.count { object.add("nextPageToken", Self.pageToken(offset: offset + page.count)) }
+            if offset + page.count < matches.count {
+                object.add("nextPageToken", Self.pageToken(offset: offset + page.count))
+            }
             object.add("incompleteSearch", false)
             object.add("files", JSONValue.array(page.map { state.render($0, for: user, origin: request.origin) }))
             return object.value
@@ -64,13 +76,16 @@ extension DriveEmulator {
     }
 
     func generateIds(_ request: EmulatorRequest, user: String) throws -> Response {
-        let count = try request.parameter("count").map { text throws(DriveError) in
-            guard let value = Int(text), (1...1000).contains(value) else { throw .invalidParameter("count") }
-            return value
-        } ?? 10
+        let count =
+            try request.parameter("count").map { text throws(DriveError) in
+                guard let value = Int(text), (1...1000).contains(value) else { throw .invalidParameter("count") }
+                return value
+            } ?? 10
         let space = request.parameter("space") ?? "drive"
         guard space == "drive" || space == "appDataFolder" else { throw DriveError.invalidParameter("space") }
-        if let type = request.parameter("type"), type != "files", type != "shortcuts" { throw DriveError.invalidParameter("type") }
+        if let type = request.parameter("type"), type != "files", type != "shortcuts" {
+            throw DriveError.invalidParameter("type")
+        }
         let ids = try store.write { state, journal in
             (0..<count).map { _ in
                 let id = Identifier.fileId()
@@ -98,9 +113,13 @@ extension DriveEmulator {
     }
 
     func getFile(_ request: EmulatorRequest, id: String, user: String) async throws -> Response {
-        let (file, role) = try store.read { try $0.accessibleFile(id, user: user, supportsAllDrives: request.supportsAllDrives) }
+        let (file, role) = try store.read {
+            try $0.accessibleFile(id, user: user, supportsAllDrives: request.supportsAllDrives)
+        }
         if request.parameter("alt") == "media" {
-            guard !file.isWorkspaceDocument, !file.isFolder, !file.isShortcut else { throw DriveError.fileNotDownloadable }
+            guard !file.isWorkspaceDocument, !file.isFolder, !file.isShortcut else {
+                throw DriveError.fileNotDownloadable
+            }
             guard file.canDownload(as: role) else { throw DriveError.cannotDownload }
             return try media(blobId: file.blobId ?? "", size: file.size ?? 0, mimeType: file.mimeType, request: request)
         }
@@ -120,7 +139,15 @@ extension DriveEmulator {
         if let header = request.headers[.range] {
             guard let requested = Self.parseRange(header, size: size) else {
                 headers[.contentRange] = "bytes */\(size)"
-                throw { var error = DriveError(.rangeNotSatisfiable, reason: "requestedRangeNotSatisfiable", message: "Request range not satisfiable"); error.extraHeaders = headers; return error }()
+                throw {
+                    var error = DriveError(
+                        .rangeNotSatisfiable,
+                        reason: "requestedRangeNotSatisfiable",
+                        message: "Request range not satisfiable"
+                    )
+                    error.extraHeaders = headers
+                    return error
+                }()
             }
             range = requested
             status = .partialContent
@@ -216,18 +243,39 @@ extension DriveEmulator {
             throw DriveError.requiredParameter("mimeType")
         }
         guard file.isWorkspaceDocument else {
-            throw DriveError(.forbidden, reason: "fileNotExportable", message: "Export only supports Docs Editors files.")
+            throw DriveError(
+                .forbidden,
+                reason: "fileNotExportable",
+                message: "Export only supports Docs Editors files."
+            )
         }
         guard let target else {
-            throw DriveError(.badRequest, reason: "badRequest", message: "The requested conversion is not supported.", location: "convertTo", locationType: "parameter")
+            throw DriveError(
+                .badRequest,
+                reason: "badRequest",
+                message: "The requested conversion is not supported.",
+                location: "convertTo",
+                locationType: "parameter"
+            )
         }
         var text = ""
         if let blobId = file.blobId { text = String(buffer: try await store.blobs.readAll(blobId, limit: 64 << 20)) }
-        guard let output = ExportFormats.render(text: text, sourceMimeType: file.mimeType, name: file.name, as: target.mimeType) else {
+        guard
+            let output = ExportFormats.render(
+                text: text,
+                sourceMimeType: file.mimeType,
+                name: file.name,
+                as: target.mimeType
+            )
+        else {
             throw DriveError.backendError
         }
         if enforceSizeLimit, output.readableBytes > 10_000_000 {
-            throw DriveError(.forbidden, reason: "exportSizeLimitExceeded", message: "This file is too large to be exported.")
+            throw DriveError(
+                .forbidden,
+                reason: "exportSizeLimitExceeded",
+                message: "This file is too large to be exported."
+            )
         }
         return Response(
             status: .ok,

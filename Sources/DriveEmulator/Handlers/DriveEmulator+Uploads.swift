@@ -16,7 +16,13 @@ extension DriveEmulator {
         connection: (any Channel)?
     ) async throws -> Response {
         if let sessionId = request.parameter("upload_id") {
-            return try await receiveChunk(request, sessionId: sessionId, user: user, fault: chunkFault, connection: connection)
+            return try await receiveChunk(
+                request,
+                sessionId: sessionId,
+                user: user,
+                fault: chunkFault,
+                connection: connection
+            )
         }
         let contentType = request.headers[.contentType] ?? ""
         var uploadType = request.parameter("uploadType")
@@ -26,7 +32,8 @@ extension DriveEmulator {
         try limiter.admitUpload(user: user, now: store.clock.milliseconds)
         switch uploadType {
         case "resumable": return try await initiateResumable(request, fileId: fileId, user: user)
-        case "multipart", "related": return try await multipartUpload(request, fileId: fileId, user: user, contentType: contentType)
+        case "multipart", "related":
+            return try await multipartUpload(request, fileId: fileId, user: user, contentType: contentType)
         case "media": return try await simpleUpload(request, fileId: fileId, user: user, contentType: contentType)
         default: throw DriveError.invalidParameter("uploadType")
         }
@@ -77,22 +84,41 @@ extension DriveEmulator {
 
     private func checkTarget(_ fileId: String?, user: String, request: EmulatorRequest) throws {
         guard let fileId else { return }
-        let (_, role) = try store.read { try $0.accessibleFile(fileId, user: user, supportsAllDrives: request.supportsAllDrives) }
+        let (_, role) = try store.read {
+            try $0.accessibleFile(fileId, user: user, supportsAllDrives: request.supportsAllDrives)
+        }
         guard role >= .writer else { throw DriveError.insufficientPermissions(fileId) }
     }
 
     // MARK: Simple
 
-    private func simpleUpload(_ request: EmulatorRequest, fileId: String?, user: String, contentType: String) async throws -> Response {
+    private func simpleUpload(
+        _ request: EmulatorRequest,
+        fileId: String?,
+        user: String,
+        contentType: String
+    ) async throws -> Response {
         try checkTarget(fileId, user: user, request: request)
         let blob = try await store.blobs.store(request.body)
-        let file = try commit(request, fileId: fileId, user: user, input: FileMetadataInput(), blob: blob, mediaType: contentType)
+        let file = try commit(
+            request,
+            fileId: fileId,
+            user: user,
+            input: FileMetadataInput(),
+            blob: blob,
+            mediaType: contentType
+        )
         return try fileResponse(file, request: request, user: user)
     }
 
     // MARK: Multipart
 
-    private func multipartUpload(_ request: EmulatorRequest, fileId: String?, user: String, contentType: String) async throws -> Response {
+    private func multipartUpload(
+        _ request: EmulatorRequest,
+        fileId: String?,
+        user: String,
+        contentType: String
+    ) async throws -> Response {
         guard let boundary = MultipartParser.boundary(fromContentType: contentType) else {
             throw DriveError.badRequest("Bad content type. Please use multipart.")
         }
@@ -116,7 +142,9 @@ extension DriveEmulator {
         let input = try FileMetadataInput(json: json)
         var totalSize: Int64?
         if let length = request.header("X-Upload-Content-Length") {
-            guard let value = Int64(length), value >= 0 else { throw DriveError.invalidParameter("X-Upload-Content-Length") }
+            guard let value = Int64(length), value >= 0 else {
+                throw DriveError.invalidParameter("X-Upload-Content-Length")
+            }
             totalSize = value
         }
         let sessionId = "ADPyc" + Identifier.random(count: 60)
@@ -144,7 +172,8 @@ extension DriveEmulator {
         uploadHashers.withLock { $0[sessionId] = ContentHasher() }
         var location = "\(request.origin.base)/upload/drive/v3/files"
         if let fileId { location += "/\(fileId)" }
-        let query = request.parameters.filter { $0.key != "upload_id" }.sorted { $0.key < $1.key }
+        let query =
+            request.parameters.filter { $0.key != "upload_id" }.sorted { $0.key < $1.key }
             .map { "\($0.key)=\(QueryEncoding.percentEncode($0.value))" } + ["upload_id=\(sessionId)"]
         location += "?" + query.joined(separator: "&")
         return Response(
@@ -196,14 +225,22 @@ extension DriveEmulator {
         let bodyLength = request.headers[.contentLength].flatMap(Int64.init)
         var range = ContentRange()
         if let header = request.headers[.contentRange] {
-            guard let parsed = Self.parseContentRange(header) else { throw DriveError.badRequest("Invalid Content-Range header.") }
+            guard let parsed = Self.parseContentRange(header) else {
+                throw DriveError.badRequest("Invalid Content-Range header.")
+            }
             range = parsed
         } else if let bodyLength {
             // The whole content in one request.
-            range = ContentRange(first: bodyLength > 0 ? 0 : nil, last: bodyLength > 0 ? bodyLength - 1 : nil, total: bodyLength)
+            range = ContentRange(
+                first: bodyLength > 0 ? 0 : nil,
+                last: bodyLength > 0 ? bodyLength - 1 : nil,
+                total: bodyLength
+            )
         }
         if let total = range.total {
-            if let known = session.totalSize, known != total { throw DriveError.badRequest("Content-Range total does not match the upload size.") }
+            if let known = session.totalSize, known != total {
+                throw DriveError.badRequest("Content-Range total does not match the upload size.")
+            }
             session.totalSize = total
         }
         if let first = range.first {
@@ -225,7 +262,15 @@ extension DriveEmulator {
                         + "The received request contained \(length) bytes, which does not meet this requirement."
                 )
             }
-            try await appendChunk(request, session: &session, first: first, last: range.last ?? first - 1, isFinal: isFinal, fault: fault, connection: connection)
+            try await appendChunk(
+                request,
+                session: &session,
+                first: first,
+                last: range.last ?? first - 1,
+                isFinal: isFinal,
+                fault: fault,
+                connection: connection
+            )
         } else {
             // A status query: drain whatever came.
             for try await _ in request.body {}
@@ -267,7 +312,11 @@ extension DriveEmulator {
         switch fault {
         case .partialChunk(let bytes, let status):
             keepLimit = min(keepLimit, bytes)
-            failure = DriveError(HTTPResponse.Status(code: status ?? 503), reason: "backendError", message: "Backend Error")
+            failure = DriveError(
+                HTTPResponse.Status(code: status ?? 503),
+                reason: "backendError",
+                message: "Backend Error"
+            )
         case .dropRequest:
             keepLimit = min(keepLimit, declared / 2)
             failure = ConnectionDropped()
@@ -311,7 +360,11 @@ extension DriveEmulator {
         }
     }
 
-    private func complete(_ session: UploadSessionRecord, request: EmulatorRequest, user: String) async throws -> Response {
+    private func complete(
+        _ session: UploadSessionRecord,
+        request: EmulatorRequest,
+        user: String
+    ) async throws -> Response {
         let hasher: ContentHasher
         if let existing = uploadHashers.withLock({ $0[session.id] }), existing.count == session.received {
             hasher = existing
@@ -338,7 +391,12 @@ extension DriveEmulator {
         uploadHashers.withLock { $0[session.id] = nil }
         var finalRequest = request
         finalRequest.parameters = session.parameters
-        return try fileResponse(file, request: finalRequest, user: user, status: session.targetFileId == nil ? .created : .ok)
+        return try fileResponse(
+            file,
+            request: finalRequest,
+            user: user,
+            status: session.targetFileId == nil ? .created : .ok
+        )
     }
 }
 
@@ -382,11 +440,15 @@ struct MultipartUploadReader {
                 if partIndex == 1 {
                     mediaType = headers["content-type"]
                     let json = metadata.readableBytes == 0 ? nil : JSONValue.parse(metadata.readableBytesView)
-                    if metadata.readableBytes > 0, json == nil { throw DriveError.badRequest("Invalid JSON payload received.") }
+                    if metadata.readableBytes > 0, json == nil {
+                        throw DriveError.badRequest("Invalid JSON payload received.")
+                    }
                     return (json, mediaType)
                 }
             case .body(let buffer):
-                guard metadata.readableBytes + buffer.readableBytes <= 1 << 20 else { throw DriveError.badRequest("Metadata part is too large.") }
+                guard metadata.readableBytes + buffer.readableBytes <= 1 << 20 else {
+                    throw DriveError.badRequest("Metadata part is too large.")
+                }
                 metadata.writeImmutableBuffer(buffer)
             case .partEnd:
                 partIndex += 1

@@ -57,7 +57,9 @@ struct FieldMask: Sendable, Equatable {
 
     private mutating func merge(path: [String], child: FieldMask) {
         guard let first = path.first else {
-            if child.selectsAll { self = .all } else {
+            if child.selectsAll {
+                self = .all
+            } else {
                 for (key, value) in child.members { members[key, default: FieldMask()].mergeMask(value) }
             }
             return

@@ -94,7 +94,10 @@ struct JSONObjectBuilder {
     mutating func addInt64(_ key: String, _ value: Int64?) { add(key, value.map { JSONValue.string(String($0)) }) }
     mutating func addInt(_ key: String, _ value: Int?) { add(key, value.map { JSONValue.int(Int64($0)) }) }
     mutating func add(_ key: String, map: [String: String]?) {
-        add(key, map.map { JSONValue.object($0.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string($0.value)) }) })
+        add(
+            key,
+            map.map { JSONValue.object($0.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string($0.value)) }) }
+        )
     }
 
     var value: JSONValue { .object(members) }
@@ -117,7 +120,9 @@ extension JSONValue: Decodable {
             self = .array(value)
         } else {
             let keyed = try decoder.container(keyedBy: AnyKey.self)
-            self = .object(try keyed.allKeys.map { JSONMember($0.stringValue, try keyed.decode(JSONValue.self, forKey: $0)) })
+            self = .object(
+                try keyed.allKeys.map { JSONMember($0.stringValue, try keyed.decode(JSONValue.self, forKey: $0)) }
+            )
         }
     }
 
@@ -148,7 +153,9 @@ extension JSONValue {
         case .bool(let value): output += value ? "true" : "false"
         case .int(let value): output += String(value)
         case .double(let value):
-            output += value.isFinite ? (value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)") : "null"
+            output +=
+                value.isFinite
+                ? (value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)") : "null"
         case .string(let value): Self.writeString(value, to: &output)
         case .array(let values):
             guard !values.isEmpty else {

@@ -1,15 +1,16 @@
 import Crypto
 import DriveSyncCore
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import HTTPTypes
 import Hummingbird
 import NIOCore
 import Synchronization
 import _CryptoExtras
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Authorisation codes and device codes waiting to be exchanged (ten and thirty minutes at most).
 struct PendingAuthorizations: Sendable {
@@ -25,7 +26,11 @@ struct PendingAuthorizations: Sendable {
     }
 
     struct Device: Sendable {
-        enum Decision: Sendable { case pending, approved(String), denied }
+        enum Decision: Sendable {
+            case pending
+            case approved(String)
+            case denied
+        }
         var userCode: String
         var clientId: String
         var scopes: [String]
@@ -88,7 +93,11 @@ extension DriveEmulator {
 
     private func authorize(_ request: EmulatorRequest) throws -> Response {
         guard let redirectUri = request.parameter("redirect_uri"), let clientId = request.parameter("client_id") else {
-            throw OAuthError(error: "invalid_request", description: "Missing required parameter: \(request.parameter("client_id") == nil ? "client_id" : "redirect_uri")")
+            throw OAuthError(
+                error: "invalid_request",
+                description:
+                    "Missing required parameter: \(request.parameter("client_id") == nil ? "client_id" : "redirect_uri")"
+            )
         }
         var redirect = redirectUri + (redirectUri.contains("?") ? "&" : "?")
         let state = request.parameter("state").map { "&state=" + QueryEncoding.percentEncode($0) } ?? ""
@@ -108,12 +117,19 @@ extension DriveEmulator {
         authorizations.withLock {
             $0.codes = $0.codes.filter { $0.value.expiresAt > now }
             $0.codes[code] = .init(
-                user: user, clientId: clientId, redirectUri: redirectUri, scopes: scopes,
-                challenge: request.parameter("code_challenge"), challengeMethod: method,
-                offline: request.parameter("access_type") == "offline", expiresAt: now + 600_000
+                user: user,
+                clientId: clientId,
+                redirectUri: redirectUri,
+                scopes: scopes,
+                challenge: request.parameter("code_challenge"),
+                challengeMethod: method,
+                offline: request.parameter("access_type") == "offline",
+                expiresAt: now + 600_000
             )
         }
-        redirect += "code=\(QueryEncoding.percentEncode(code))&scope=\(QueryEncoding.percentEncode(scopes.joined(separator: " ")))" + state
+        redirect +=
+            "code=\(QueryEncoding.percentEncode(code))&scope=\(QueryEncoding.percentEncode(scopes.joined(separator: " ")))"
+            + state
         return Self.redirect(to: redirect)
     }
 
@@ -122,11 +138,18 @@ extension DriveEmulator {
     }
 
     /// Client credentials come in the form body or as HTTP Basic auth.
-    private static func clientCredentials(_ form: [String: String], _ request: EmulatorRequest) -> (id: String?, secret: String?) {
+    private static func clientCredentials(
+        _ form: [String: String],
+        _ request: EmulatorRequest
+    ) -> (id: String?, secret: String?) {
         if let header = request.headers[.authorization], header.lowercased().hasPrefix("basic "),
-            let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingSpaces).map({ String(decoding: $0, as: UTF8.self) })
+            let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingSpaces).map({
+                String(decoding: $0, as: UTF8.self)
+            })
         {
-            let parts = decoded.split(separator: ":", maxSplits: 1).map { QueryEncoding.percentDecode($0, plusAsSpace: true) }
+            let parts = decoded.split(separator: ":", maxSplits: 1).map {
+                QueryEncoding.percentDecode($0, plusAsSpace: true)
+            }
             return (parts.first, parts.count > 1 ? parts[1] : nil)
         }
         return (form["client_id"], form["client_secret"])
@@ -138,17 +161,34 @@ extension DriveEmulator {
         let now = store.clock.milliseconds
         switch form["grant_type"] {
         case "authorization_code":
-            guard let code = form["code"], let grant = authorizations.withLock({ $0.codes.removeValue(forKey: code) }), grant.expiresAt > now else {
+            guard let code = form["code"], let grant = authorizations.withLock({ $0.codes.removeValue(forKey: code) }),
+                grant.expiresAt > now
+            else {
                 throw OAuthError(error: "invalid_grant", description: "Malformed auth code.")
             }
-            guard grant.clientId == client.id else { throw OAuthError(status: .unauthorized, error: "invalid_client", description: "The OAuth client was not found.") }
-            guard form["redirect_uri"] == grant.redirectUri else { throw OAuthError(error: "redirect_uri_mismatch", description: "Bad Request") }
+            guard grant.clientId == client.id else {
+                throw OAuthError(
+                    status: .unauthorized,
+                    error: "invalid_client",
+                    description: "The OAuth client was not found."
+                )
+            }
+            guard form["redirect_uri"] == grant.redirectUri else {
+                throw OAuthError(error: "redirect_uri_mismatch", description: "Bad Request")
+            }
             if let challenge = grant.challenge {
-                guard let verifier = form["code_verifier"], Self.pkceChallenge(verifier, method: grant.challengeMethod) == challenge else {
+                guard let verifier = form["code_verifier"],
+                    Self.pkceChallenge(verifier, method: grant.challengeMethod) == challenge
+                else {
                     throw OAuthError(error: "invalid_grant", description: "Invalid code verifier.")
                 }
             }
-            return try issueTokens(user: grant.user, scopes: grant.scopes, clientId: grant.clientId, withRefreshToken: grant.offline)
+            return try issueTokens(
+                user: grant.user,
+                scopes: grant.scopes,
+                clientId: grant.clientId,
+                withRefreshToken: grant.offline
+            )
         case "refresh_token":
             guard let refresh = form["refresh_token"], let record = store.read({ $0.refreshTokens[refresh] }) else {
                 throw OAuthError(error: "invalid_grant", description: "Token has been expired or revoked.")
@@ -156,19 +196,36 @@ extension DriveEmulator {
             if let clientId = record.clientId, let given = client.id, given != clientId {
                 throw OAuthError(status: .unauthorized, error: "unauthorized_client", description: "Unauthorized")
             }
-            return try issueTokens(user: record.user, scopes: record.scopes, clientId: record.clientId, withRefreshToken: false, refreshToken: refresh)
+            return try issueTokens(
+                user: record.user,
+                scopes: record.scopes,
+                clientId: record.clientId,
+                withRefreshToken: false,
+                refreshToken: refresh
+            )
         case "urn:ietf:params:oauth:grant-type:device_code":
             return try pollDevice(form, client: client, now: now)
         case "urn:ietf:params:oauth:grant-type:jwt-bearer":
-            guard let assertion = form["assertion"] else { throw OAuthError(error: "invalid_request", description: "Missing assertion.") }
+            guard let assertion = form["assertion"] else {
+                throw OAuthError(error: "invalid_request", description: "Missing assertion.")
+            }
             let (user, scopes) = try verifyServiceAccountAssertion(assertion, request: request, now: now)
             return try issueTokens(user: user, scopes: scopes, clientId: nil, withRefreshToken: false)
         default:
-            throw OAuthError(error: "unsupported_grant_type", description: "Invalid grant_type: \(form["grant_type"] ?? "")")
+            throw OAuthError(
+                error: "unsupported_grant_type",
+                description: "Invalid grant_type: \(form["grant_type"] ?? "")"
+            )
         }
     }
 
-    private func issueTokens(user: String, scopes: [String], clientId: String?, withRefreshToken: Bool, refreshToken existing: String? = nil) throws -> Response {
+    private func issueTokens(
+        user: String,
+        scopes: [String],
+        clientId: String?,
+        withRefreshToken: Bool,
+        refreshToken existing: String? = nil
+    ) throws -> Response {
         let lifetime = Int64(configuration.accessTokenLifetime)
         let access = "ya29." + Identifier.random(count: 60)
         var refresh = existing
@@ -180,7 +237,14 @@ extension DriveEmulator {
                 journal.save(.refreshToken, token, record)
                 refresh = token
             }
-            let record = AccessTokenRecord(token: access, user: user, scopes: scopes, expiresAt: state.now + lifetime * 1000, clientId: clientId, refreshToken: refresh)
+            let record = AccessTokenRecord(
+                token: access,
+                user: user,
+                scopes: scopes,
+                expiresAt: state.now + lifetime * 1000,
+                clientId: clientId,
+                refreshToken: refresh
+            )
             state.accessTokens[access] = record
             journal.save(.accessToken, access, record)
         }
@@ -203,10 +267,22 @@ extension DriveEmulator {
 
     private func deviceCode(_ request: EmulatorRequest) async throws -> Response {
         let form = try await request.formBody()
-        guard let clientId = form["client_id"] else { throw OAuthError(status: .unauthorized, error: "invalid_client", description: "The OAuth client was not found.") }
+        guard let clientId = form["client_id"] else {
+            throw OAuthError(
+                status: .unauthorized,
+                error: "invalid_client",
+                description: "The OAuth client was not found."
+            )
+        }
         let scopes = (form["scope"] ?? "").split(separator: " ").map(String.init)
         let allowed: Set<String> = [Scopes.file, Scopes.appData, "openid", "email", "profile"]
-        guard scopes.allSatisfy(allowed.contains) else { throw OAuthError(error: "invalid_scope", description: "Invalid device flow scope: \(scopes.filter { !allowed.contains($0) }.joined(separator: " "))") }
+        guard scopes.allSatisfy(allowed.contains) else {
+            throw OAuthError(
+                error: "invalid_scope",
+                description:
+                    "Invalid device flow scope: \(scopes.filter { !allowed.contains($0) }.joined(separator: " "))"
+            )
+        }
         let deviceCode = "AH-1Ng" + Identifier.random(count: 40)
         let letters = Array("BCDFGHJKLMNPQRSTVWXZ")
         var generator = SystemRandomNumberGenerator()
@@ -214,7 +290,13 @@ extension DriveEmulator {
             .map { $0.offset == 4 ? "-\($0.element)" : String($0.element) }.joined()
         let now = store.clock.milliseconds
         authorizations.withLock {
-            $0.devices[deviceCode] = .init(userCode: userCode, clientId: clientId, scopes: scopes, interval: 5, expiresAt: now + 1_800_000)
+            $0.devices[deviceCode] = .init(
+                userCode: userCode,
+                clientId: clientId,
+                scopes: scopes,
+                interval: 5,
+                expiresAt: now + 1_800_000
+            )
         }
         var object = JSONObjectBuilder()
         object.add("device_code", deviceCode)
@@ -228,7 +310,10 @@ extension DriveEmulator {
     /// `GET /device?user_code=X[&approve=false][&user=EMAIL]`: the test user's consent page.
     private func deviceVerification(_ request: EmulatorRequest) throws -> Response {
         guard let userCode = request.parameter("user_code")?.uppercased() else {
-            throw OAuthError(error: "invalid_request", description: "Enter the code shown on your device: /device?user_code=XXXX-XXXX")
+            throw OAuthError(
+                error: "invalid_request",
+                description: "Enter the code shown on your device: /device?user_code=XXXX-XXXX"
+            )
         }
         let approve = request.flag("approve", default: true)
         let user = approvingUser(hint: request.parameter("user"))
@@ -237,13 +322,27 @@ extension DriveEmulator {
             pending.devices[key]?.decision = approve ? (user.map { .approved($0) } ?? .denied) : .denied
             return true
         }
-        guard found else { throw OAuthError(status: .notFound, error: "invalid_request", description: "Unknown user code.") }
-        return Response(status: .ok, headers: [.contentType: "text/plain; charset=UTF-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: approve ? "Access granted.\n" : "Access denied.\n")))
+        guard found else {
+            throw OAuthError(status: .notFound, error: "invalid_request", description: "Unknown user code.")
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; charset=UTF-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: approve ? "Access granted.\n" : "Access denied.\n"))
+        )
     }
 
-    private func pollDevice(_ form: [String: String], client: (id: String?, secret: String?), now: Int64) throws -> Response {
-        guard client.secret != nil else { throw OAuthError(status: .unauthorized, error: "invalid_client", description: "client_secret is missing.") }
-        guard let code = form["device_code"], let device = authorizations.withLock({ $0.devices[code] }), device.clientId == client.id else {
+    private func pollDevice(
+        _ form: [String: String],
+        client: (id: String?, secret: String?),
+        now: Int64
+    ) throws -> Response {
+        guard client.secret != nil else {
+            throw OAuthError(status: .unauthorized, error: "invalid_client", description: "client_secret is missing.")
+        }
+        guard let code = form["device_code"], let device = authorizations.withLock({ $0.devices[code] }),
+            device.clientId == client.id
+        else {
             throw OAuthError(error: "invalid_grant", description: "Malformed device code.")
         }
         guard device.expiresAt > now else {
@@ -264,41 +363,77 @@ extension DriveEmulator {
                 if tooSoon { $0.devices[code]?.interval += 5 }
             }
             if tooSoon { throw OAuthError(status: .tooManyRequests, error: "slow_down", description: "Forbidden") }
-            throw OAuthError(status: .preconditionRequired, error: "authorization_pending", description: "Precondition Required")
+            throw OAuthError(
+                status: .preconditionRequired,
+                error: "authorization_pending",
+                description: "Precondition Required"
+            )
         }
     }
 
     // MARK: Service accounts
 
     /// Verifies an RS256 JWT from a registered service account; returns the user the token acts for.
-    private func verifyServiceAccountAssertion(_ assertion: String, request: EmulatorRequest, now: Int64) throws -> (String, [String]) {
+    private func verifyServiceAccountAssertion(
+        _ assertion: String,
+        request: EmulatorRequest,
+        now: Int64
+    ) throws -> (String, [String]) {
         let parts = assertion.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerData = Base64URL.decode(parts[0]), let claimsData = Base64URL.decode(parts[1]),
+        guard parts.count == 3, let headerData = Base64URL.decode(parts[0]),
+            let claimsData = Base64URL.decode(parts[1]),
             let signature = Base64URL.decode(parts[2]),
             let header = JSONValue.parse(headerData), let claims = JSONValue.parse(claimsData)
         else { throw OAuthError(error: "invalid_grant", description: "Invalid JWT: malformed.") }
-        guard header["alg"]?.stringValue == "RS256" else { throw OAuthError(error: "invalid_grant", description: "Invalid JWT: alg must be RS256.") }
-        guard let issuer = claims["iss"]?.stringValue, let account = store.read({ $0.users[issuer] }), let pem = account.publicKeyPEM else {
+        guard header["alg"]?.stringValue == "RS256" else {
+            throw OAuthError(error: "invalid_grant", description: "Invalid JWT: alg must be RS256.")
+        }
+        guard let issuer = claims["iss"]?.stringValue, let account = store.read({ $0.users[issuer] }),
+            let pem = account.publicKeyPEM
+        else {
             throw OAuthError(error: "invalid_grant", description: "Invalid JWT: unknown issuer.")
         }
         let key = try _RSA.Signing.PublicKey(pemRepresentation: pem)
         let signed = Data((parts[0] + "." + parts[1]).utf8)
-        guard key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: signed, padding: .insecurePKCS1v1_5) else {
+        guard
+            key.isValidSignature(
+                _RSA.Signing.RSASignature(rawRepresentation: signature),
+                for: signed,
+                padding: .insecurePKCS1v1_5
+            )
+        else {
             throw OAuthError(error: "invalid_grant", description: "Invalid JWT Signature.")
         }
         // Google's libraries put Google's token URL in aud even when the token is requested elsewhere.
         let audience = claims["aud"]?.stringValue
-        guard audience == Self.googleTokenURL || audience == "\(request.origin.base)/token" || audience == "\(request.origin.base)\(request.path)" else {
+        guard
+            audience == Self.googleTokenURL || audience == "\(request.origin.base)/token"
+                || audience == "\(request.origin.base)\(request.path)"
+        else {
             throw OAuthError(error: "invalid_grant", description: "Invalid JWT: aud must be the token URL.")
         }
-        guard let issuedAt = claims["iat"]?.int64Value, let expiry = claims["exp"]?.int64Value, expiry > issuedAt, expiry - issuedAt <= 3600,
+        guard let issuedAt = claims["iat"]?.int64Value, let expiry = claims["exp"]?.int64Value, expiry > issuedAt,
+            expiry - issuedAt <= 3600,
             expiry * 1000 > now, issuedAt * 1000 <= now + 300_000
-        else { throw OAuthError(error: "invalid_grant", description: "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.") }
+        else {
+            throw OAuthError(
+                error: "invalid_grant",
+                description:
+                    "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe."
+            )
+        }
         let scopes = (claims["scope"]?.stringValue ?? "").split(separator: " ").map(String.init)
-        guard !scopes.isEmpty else { throw OAuthError(error: "invalid_scope", description: "Empty or missing scope not allowed.") }
+        guard !scopes.isEmpty else {
+            throw OAuthError(error: "invalid_scope", description: "Empty or missing scope not allowed.")
+        }
         if let subject = claims["sub"]?.stringValue, subject != issuer {
             guard store.read({ $0.users[subject] }) != nil else {
-                throw OAuthError(status: .unauthorized, error: "unauthorized_client", description: "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.")
+                throw OAuthError(
+                    status: .unauthorized,
+                    error: "unauthorized_client",
+                    description:
+                        "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested."
+                )
             }
             return (subject, scopes)
         }
@@ -309,7 +444,9 @@ extension DriveEmulator {
 
     private func revoke(_ request: EmulatorRequest) async throws -> Response {
         let form = try await request.formBody()
-        guard let token = form["token"] ?? request.parameter("token") else { throw OAuthError(error: "invalid_request", description: "Missing token.") }
+        guard let token = form["token"] ?? request.parameter("token") else {
+            throw OAuthError(error: "invalid_request", description: "Missing token.")
+        }
         let revoked = try store.write { state, journal -> Bool in
             if state.refreshTokens.removeValue(forKey: token) != nil {
                 journal.delete(.refreshToken, token)
@@ -333,7 +470,8 @@ extension DriveEmulator {
     private func tokenInfo(_ request: EmulatorRequest) async throws -> Response {
         let form = request.method == .post ? try await request.formBody() : [:]
         guard let token = request.parameter("access_token") ?? form["access_token"],
-            let record = store.read({ $0.accessTokens[token] }), record.expiresAt.map({ $0 > store.clock.milliseconds }) ?? true
+            let record = store.read({ $0.accessTokens[token] }),
+            record.expiresAt.map({ $0 > store.clock.milliseconds }) ?? true
         else { throw OAuthError(error: "invalid_token", description: "Invalid Value") }
         var object = JSONObjectBuilder()
         object.add("azp", record.clientId)

@@ -7,7 +7,11 @@ enum Scopes {
     /// Scopes that may change files; tokens without one get 403 `insufficientPermissions` on writes.
     static let writing: Set<String> = [full, file, appData]
     /// Scopes that may read files.
-    static let reading = writing.union(["drive.readonly", "drive.metadata.readonly", "drive.metadata", "drive.photos.readonly"].map { prefix + $0 })
+    static let reading = writing.union(
+        ["drive.readonly", "drive.metadata.readonly", "drive.metadata", "drive.photos.readonly"].map { prefix + $0 }
+    )
     /// Scopes that see more than the files their app created.
-    static let beyondAppFiles: Set<String> = [full, prefix + "drive.readonly", prefix + "drive.metadata", prefix + "drive.metadata.readonly"]
+    static let beyondAppFiles: Set<String> = [
+        full, prefix + "drive.readonly", prefix + "drive.metadata", prefix + "drive.metadata.readonly",
+    ]
 }

@@ -1,16 +1,17 @@
 import AsyncHTTPClient
 import DriveSyncCore
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
 public import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Delivers push notifications for watched channels: the `sync` message first, then `change` (changes
 /// channels) or `update`/`trash`/`untrash`/`remove` (file channels), with every `X-Goog-*` header.
@@ -66,15 +67,21 @@ public final class PushNotifier: Service, Sendable {
                     switch channel.resource {
                     case .changes:
                         let page = state.changes(
-                            for: channel.user, from: channel.pageToken ?? state.nextChangeSequence, pageSize: 1,
-                            driveId: channel.driveId, includeItemsFromAllDrives: channel.includeItemsFromAllDrives,
-                            restrictToMyDrive: channel.restrictToMyDrive, includeRemoved: true
+                            for: channel.user,
+                            from: channel.pageToken ?? state.nextChangeSequence,
+                            pageSize: 1,
+                            driveId: channel.driveId,
+                            includeItemsFromAllDrives: channel.includeItemsFromAllDrives,
+                            restrictToMyDrive: channel.restrictToMyDrive,
+                            includeRemoved: true
                         )
                         if !page.changes.isEmpty { events.append(("change", nil)) }
                         channel.pageToken = state.nextChangeSequence
                     case .file:
                         let file = channel.fileId.flatMap { state.files[$0] }
-                        if channel.fileExists, file == nil || file.map({ state.role(of: channel.user, on: $0) == nil }) == true {
+                        if channel.fileExists,
+                            file == nil || file.map({ state.role(of: channel.user, on: $0) == nil }) == true
+                        {
                             events.append(("remove", nil))
                             channel.fileExists = false
                         } else if let file, file.version != channel.fileVersion {
@@ -88,7 +95,14 @@ public final class PushNotifier: Service, Sendable {
                         }
                     }
                     for (resourceState, changed) in events {
-                        pending.append(Notification(channel: channel, state: resourceState, changed: changed, messageNumber: channel.nextMessageNumber))
+                        pending.append(
+                            Notification(
+                                channel: channel,
+                                state: resourceState,
+                                changed: changed,
+                                messageNumber: channel.nextMessageNumber
+                            )
+                        )
                         channel.nextMessageNumber += resourceState == "sync" ? 1 : Int64.random(in: 1...1000)
                     }
                     state.channels[channel.id] = channel
@@ -107,7 +121,10 @@ public final class PushNotifier: Service, Sendable {
         let channel = notification.channel
         var request = HTTPClientRequest(url: channel.address)
         request.method = .POST
-        request.headers.add(name: "User-Agent", value: "APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)")
+        request.headers.add(
+            name: "User-Agent",
+            value: "APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)"
+        )
         request.headers.add(name: "X-Goog-Channel-ID", value: channel.id)
         request.headers.add(name: "X-Goog-Message-Number", value: String(notification.messageNumber))
         request.headers.add(name: "X-Goog-Resource-ID", value: channel.resourceId)
@@ -151,13 +168,30 @@ extension DriveEmulator {
     func watch(_ request: EmulatorRequest, fileId: String?, user: String) async throws -> Response {
         guard let body = try await request.jsonBody() else { throw DriveError.requiredParameter("resource") }
         guard let id = body["id"]?.stringValue, !id.isEmpty, id.count <= 64 else {
-            throw DriveError(.badRequest, reason: "required", message: "Channel id is required (at most 64 characters).", location: "resource.id", locationType: "other")
+            throw DriveError(
+                .badRequest,
+                reason: "required",
+                message: "Channel id is required (at most 64 characters).",
+                location: "resource.id",
+                locationType: "other"
+            )
         }
         guard let type = body["type"]?.stringValue, ["web_hook", "webhook"].contains(type.lowercased()) else {
-            throw DriveError(.badRequest, reason: "invalid", message: "Channel type must be web_hook.", location: "resource.type", locationType: "other")
+            throw DriveError(
+                .badRequest,
+                reason: "invalid",
+                message: "Channel type must be web_hook.",
+                location: "resource.type",
+                locationType: "other"
+            )
         }
-        guard let address = body["address"]?.stringValue, address.hasPrefix("https://") || address.hasPrefix("http://") else {
-            throw DriveError(.badRequest, reason: "push.webhookUrlNotHttps", message: "WebHook callback must be HTTPS: \(body["address"]?.stringValue ?? "")")
+        guard let address = body["address"]?.stringValue, address.hasPrefix("https://") || address.hasPrefix("http://")
+        else {
+            throw DriveError(
+                .badRequest,
+                reason: "push.webhookUrlNotHttps",
+                message: "WebHook callback must be HTTPS: \(body["address"]?.stringValue ?? "")"
+            )
         }
         let token = body["token"]?.stringValue
         if let token, token.count > 256 { throw DriveError.invalidParameter("resource.token") }
@@ -171,7 +205,9 @@ extension DriveEmulator {
             startToken = value
         }
         let channel = try store.write { state, journal in
-            if state.channels[id] != nil { throw DriveError(.badRequest, reason: "channelIdNotUnique", message: "Channel id not unique: \(id)") }
+            if state.channels[id] != nil {
+                throw DriveError(.badRequest, reason: "channelIdNotUnique", message: "Channel id not unique: \(id)")
+            }
             var resourceUri: String
             var file: FileRecord?
             if let fileId {

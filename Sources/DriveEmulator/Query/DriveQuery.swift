@@ -300,7 +300,8 @@ extension DriveQuery {
             case "parents": return file.parents.contains(resolved)
             case "owners": return file.owners.contains(value)
             case "writers": return file.writers.contains(value) || file.owners.contains(value)
-            case "readers": return file.readers.contains(value) || file.writers.contains(value) || file.owners.contains(value)
+            case "readers":
+                return file.readers.contains(value) || file.writers.contains(value) || file.owners.contains(value)
             default: throw SyntaxError(message: "unknown collection \(collection)")
             }
         case .has(let field, let key, let value):
@@ -316,14 +317,21 @@ extension DriveQuery {
         }
     }
 
-    private static func compare(field: String, op: Operator, literal: Literal, file: QueryableFile) throws(SyntaxError) -> Bool {
+    private static func compare(
+        field: String,
+        op: Operator,
+        literal: Literal,
+        file: QueryableFile
+    ) throws(SyntaxError) -> Bool {
         switch field {
         case "name":
             return try compareString(file.name, op, literal, contains: nameContains)
         case "mimeType":
             return try compareString(file.mimeType, op, literal) { $0.contains($1) }
         case "fullText":
-            guard op == .contains, case .string(let needle) = literal else { throw SyntaxError(message: "fullText takes contains") }
+            guard op == .contains, case .string(let needle) = literal else {
+                throw SyntaxError(message: "fullText takes contains")
+            }
             return fullTextContains(file.fullText + " " + file.name, needle)
         case "visibility":
             return try compareString(file.visibility, op, literal, contains: nil)
@@ -342,7 +350,10 @@ extension DriveQuery {
     }
 
     private static func compareString(
-        _ actual: String, _ op: Operator, _ literal: Literal, contains: ((String, String) -> Bool)?
+        _ actual: String,
+        _ op: Operator,
+        _ literal: Literal,
+        contains: ((String, String) -> Bool)?
     ) throws(SyntaxError) -> Bool {
         guard case .string(let expected) = literal else { throw SyntaxError(message: "expected a string") }
         switch op {

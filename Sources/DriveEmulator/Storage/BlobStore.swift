@@ -1,12 +1,13 @@
+import Crypto
+import DriveSyncCore
+import NIOCore
+import _NIOFileSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Crypto
-import DriveSyncCore
-import NIOCore
-import _NIOFileSystem
 
 /// What the emulator knows about one stored content blob.
 struct BlobInfo: Sendable, Equatable {

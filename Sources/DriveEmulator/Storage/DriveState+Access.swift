@@ -34,7 +34,9 @@ extension DriveState {
     /// The strongest role a user holds on a file, or `nil` for no access.
     func role(of user: String, on file: FileRecord) -> Role? {
         // A drive.file token sees the user's root (to create in it) and its own app's files only.
-        if let app = RequestApp.restriction, file.id != users[user]?.rootFolderId, !(file.appIds ?? []).contains(app) { return nil }
+        if let app = RequestApp.restriction, file.id != users[user]?.rootFolderId, !(file.appIds ?? []).contains(app) {
+            return nil
+        }
         if file.owner == user { return .owner }
         let domain = user.split(separator: "@").last.map(String.init)
         var best: Role?
@@ -54,7 +56,8 @@ extension DriveState {
     }
 
     /// Finds a file the user can see; shared-drive items need `supportsAllDrives`.
-    func accessibleFile(_ rawId: String, user: String, supportsAllDrives: Bool) throws(DriveError) -> (FileRecord, Role) {
+    func accessibleFile(_ rawId: String, user: String, supportsAllDrives: Bool) throws(DriveError) -> (FileRecord, Role)
+    {
         let id = resolve(rawId, for: user)
         guard let file = files[id], let role = role(of: user, on: file) else { throw .fileNotFound(rawId) }
         if file.driveId != nil, !supportsAllDrives { throw .fileNotFound(rawId) }
@@ -67,7 +70,8 @@ extension DriveState {
         var emails: Set<String> = []
         if let owner = file.owner { emails.insert(owner) }
         for ancestor in ancestry(of: id) {
-            for permission in permissions[ancestor] ?? [] where permission.type == "user" || permission.type == "group" {
+            for permission in permissions[ancestor] ?? [] where permission.type == "user" || permission.type == "group"
+            {
                 if let email = permission.emailAddress { emails.insert(email) }
             }
         }

@@ -41,7 +41,13 @@ struct FileMetadataInput: Sendable {
         copyRequiresWriterPermission = json["copyRequiresWriterPermission"]?.boolValue
         if let text = try Self.string(json, "modifiedTime") {
             guard let milliseconds = DriveTimestamp.parseMilliseconds(text) else {
-                throw DriveError(.badRequest, reason: "invalid", message: "Invalid value for: \(text) is not a valid date-time", location: "modifiedTime", locationType: "other")
+                throw DriveError(
+                    .badRequest,
+                    reason: "invalid",
+                    message: "Invalid value for: \(text) is not a valid date-time",
+                    location: "modifiedTime",
+                    locationType: "other"
+                )
             }
             modifiedTime = milliseconds
         }
@@ -90,7 +96,11 @@ extension DriveState {
         let id = try claimableId(input.id)
         let parentIds = (input.parents ?? ["root"]).map { resolve($0, for: user) }
         guard parentIds.count == 1, let parentId = parentIds.first else {
-            throw DriveError(.forbidden, reason: "cannotAddParent", message: "Increasing the number of parents is not allowed.")
+            throw DriveError(
+                .forbidden,
+                reason: "cannotAddParent",
+                message: "Increasing the number of parents is not allowed."
+            )
         }
         let parent = try writableFolder(parentId, user: user, scope: scope)
         let driveId = parent.driveId
@@ -123,8 +133,13 @@ extension DriveState {
         file.writersCanShare = input.writersCanShare ?? true
         file.copyRequiresWriterPermission = input.copyRequiresWriterPermission
         if file.isShortcut {
-            guard let targetId = input.shortcutTargetId, let target = files[targetId], role(of: user, on: target) != nil else {
-                throw DriveError(.badRequest, reason: "shortcutTargetInvalid", message: "The shortcut target is invalid.")
+            guard let targetId = input.shortcutTargetId, let target = files[targetId], role(of: user, on: target) != nil
+            else {
+                throw DriveError(
+                    .badRequest,
+                    reason: "shortcutTargetInvalid",
+                    message: "The shortcut target is invalid."
+                )
             }
             file.shortcutTargetId = targetId
             file.shortcutTargetMimeType = target.mimeType
@@ -152,7 +167,13 @@ extension DriveState {
         guard let requested else { return Identifier.fileId() }
         if files[requested] != nil { throw .fileIdInUse }
         guard issuedIds.contains(requested) else {
-            throw DriveError(.badRequest, reason: "invalid", message: "The provided file ID is not usable.", location: "file.id", locationType: "other")
+            throw DriveError(
+                .badRequest,
+                reason: "invalid",
+                message: "The provided file ID is not usable.",
+                location: "file.id",
+                locationType: "other"
+            )
         }
         return requested
     }
@@ -161,7 +182,13 @@ extension DriveState {
     func writableFolder(_ id: String, user: String, scope: DriveScope) throws(DriveError) -> FileRecord {
         let (folder, role) = try accessibleFile(id, user: user, supportsAllDrives: scope.supportsAllDrives)
         guard folder.isFolder else {
-            throw DriveError(.badRequest, reason: "badRequest", message: "The specified parent is not a folder.", location: "parents", locationType: "other")
+            throw DriveError(
+                .badRequest,
+                reason: "badRequest",
+                message: "The specified parent is not a folder.",
+                location: "parents",
+                locationType: "other"
+            )
         }
         guard role >= .writer else { throw .insufficientPermissions(id) }
         return folder
@@ -177,7 +204,12 @@ extension DriveState {
     }
 
     /// Makes new content the file's head revision.
-    private mutating func attach(_ content: IncomingContent, to file: inout FileRecord, user: String, journal: inout Journal) {
+    private mutating func attach(
+        _ content: IncomingContent,
+        to file: inout FileRecord,
+        user: String,
+        journal: inout Journal
+    ) {
         let revision = RevisionRecord(
             id: Identifier.random(count: 44),
             fileId: file.id,
@@ -237,12 +269,17 @@ extension DriveState {
         journal: inout Journal
     ) throws(DriveError) -> FileRecord {
         var (file, role) = try accessibleFile(rawId, user: user, supportsAllDrives: scope.supportsAllDrives)
-        let onlyPersonalFields = content == nil && addParents.isEmpty && removeParents.isEmpty && input.name == nil
+        let onlyPersonalFields =
+            content == nil && addParents.isEmpty && removeParents.isEmpty && input.name == nil
             && input.mimeType == nil && input.description == nil && input.trashed == nil && input.modifiedTime == nil
             && input.appProperties == nil && input.properties == nil
         guard role >= .writer || onlyPersonalFields else { throw .insufficientPermissions(rawId) }
         if input.parents != nil {
-            throw DriveError(.forbidden, reason: "fieldNotWritable", message: "The resource body includes fields which are not directly writable.")
+            throw DriveError(
+                .forbidden,
+                reason: "fieldNotWritable",
+                message: "The resource body includes fields which are not directly writable."
+            )
         }
         let audienceBefore = audience(of: file.id)
         // Validate everything before changing anything.
@@ -255,7 +292,11 @@ extension DriveState {
             newParents.append(parent)
         }
         if newParents.count > 1 {
-            throw DriveError(.forbidden, reason: "cannotAddParent", message: "Increasing the number of parents is not allowed.")
+            throw DriveError(
+                .forbidden,
+                reason: "cannotAddParent",
+                message: "Increasing the number of parents is not allowed."
+            )
         }
         if newParents.isEmpty {
             throw DriveError(.forbidden, reason: "cannotRemoveParent", message: "A file must have exactly one parent.")
@@ -290,7 +331,9 @@ extension DriveState {
             file.modifiedByMeTime = now
         }
         if let content, !file.isFolder, !file.isShortcut {
-            if let mimeType = content.mimeType, input.mimeType == nil, !file.isWorkspaceDocument { file.mimeType = mimeType }
+            if let mimeType = content.mimeType, input.mimeType == nil, !file.isWorkspaceDocument {
+                file.mimeType = mimeType
+            }
             attach(content, to: &file, user: user, journal: &journal)
         }
         if let trashed = input.trashed, trashed != file.explicitlyTrashed {
@@ -299,7 +342,12 @@ extension DriveState {
         file.version += 1
         file.lastModifyingUser = user
         insert(file, journal: &journal)
-        recordChange(fileId: file.id, audience: audienceBefore.union(audience(of: file.id)), driveId: file.driveId, journal: &journal)
+        recordChange(
+            fileId: file.id,
+            audience: audienceBefore.union(audience(of: file.id)),
+            driveId: file.driveId,
+            journal: &journal
+        )
         return file
     }
 
@@ -378,7 +426,12 @@ extension DriveState {
 
     // MARK: Delete
 
-    mutating func deleteFile(user: String, id rawId: String, scope: DriveScope, journal: inout Journal) throws(DriveError) {
+    mutating func deleteFile(
+        user: String,
+        id rawId: String,
+        scope: DriveScope,
+        journal: inout Journal
+    ) throws(DriveError) {
         let (file, role) = try accessibleFile(rawId, user: user, supportsAllDrives: scope.supportsAllDrives)
         let required: Role = file.driveId == nil ? .owner : .organizer
         guard role >= required else { throw .insufficientPermissions(rawId) }
@@ -399,7 +452,9 @@ extension DriveState {
                 journal.delete(.revision, revision.id)
             }
             if let blobId = file.blobId, file.isWorkspaceDocument { journal.blobsToRemove.append(blobId) }
-            for permission in permissions.removeValue(forKey: target) ?? [] { journal.delete(.permission, permission.id) }
+            for permission in permissions.removeValue(forKey: target) ?? [] {
+                journal.delete(.permission, permission.id)
+            }
             recordChange(fileId: target, audience: audienceBefore, driveId: file.driveId, journal: &journal)
         }
     }

@@ -34,7 +34,12 @@ struct SortKey: Sendable, Equatable {
 
 extension DriveState {
     /// Runs a search; returns every match in order (the handler pages through it).
-    func search(user: String, query: DriveQuery?, scope: ListScope, orderBy: [SortKey]) throws(DriveError) -> [FileRecord] {
+    func search(
+        user: String,
+        query: DriveQuery?,
+        scope: ListScope,
+        orderBy: [SortKey]
+    ) throws(DriveError) -> [FileRecord] {
         let aliases = ["root": resolve("root", for: user), "appDataFolder": resolve("appDataFolder", for: user)]
         var candidates: [FileRecord]
         if let query, let parent = Self.requiredParent(in: query) {
@@ -45,7 +50,9 @@ extension DriveState {
         var results: [FileRecord] = []
         for file in candidates {
             // Roots (My Drive, a shared drive's top) are never listed, as on Drive.
-            guard !file.parents.isEmpty, role(of: user, on: file) != nil, scope.spaces.contains(space(of: file)) else { continue }
+            guard !file.parents.isEmpty, role(of: user, on: file) != nil, scope.spaces.contains(space(of: file)) else {
+                continue
+            }
             if let driveId = file.driveId {
                 switch scope.corpora {
                 case .drive: guard driveId == scope.driveId else { continue }

@@ -85,7 +85,12 @@ extension DriveState {
         object.add("isAppAuthorized", true)
         if file.isWorkspaceDocument, let formats = ExportFormats.targets[file.mimeType] {
             let links = formats.map { format in
-                JSONMember(format.mimeType, .string("\(origin.base)/feeds/download/export/Export?id=\(file.id)&exportFormat=\(format.fileExtension)"))
+                JSONMember(
+                    format.mimeType,
+                    .string(
+                        "\(origin.base)/feeds/download/export/Export?id=\(file.id)&exportFormat=\(format.fileExtension)"
+                    )
+                )
             }
             object.add("exportLinks", JSONValue.object(links))
         }

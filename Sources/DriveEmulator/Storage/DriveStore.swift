@@ -1,10 +1,11 @@
 import DriveSyncCore
+import Synchronization
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
 public import Foundation
 #endif
-import Synchronization
 
 /// The time the emulator lives in. Tests advance a manual clock instead of sleeping.
 public struct EmulatorClock: Sendable {
@@ -15,7 +16,9 @@ public struct EmulatorClock: Sendable {
     public static let system = EmulatorClock { Date() }
 
     /// A clock that only moves when told to.
-    public static func manual(startingAt start: Date = Date(timeIntervalSince1970: 1_767_225_600)) -> (EmulatorClock, ManualClockControl) {
+    public static func manual(
+        startingAt start: Date = Date(timeIntervalSince1970: 1_767_225_600)
+    ) -> (EmulatorClock, ManualClockControl) {
         let control = ManualClockControl(start)
         return (EmulatorClock { control.now }, control)
     }
@@ -127,8 +130,14 @@ final class DriveStore: Sendable {
             state.files[file.id] = file
             for parent in file.parents { state.children[parent, default: []].insert(file.id) }
         }
-        for revision in try all(.revision, RevisionRecord.self) { state.revisions[revision.fileId, default: []].append(revision) }
-        for key in state.revisions.keys { state.revisions[key]?.sort { $0.modifiedTime < $1.modifiedTime || ($0.modifiedTime == $1.modifiedTime && $0.id < $1.id) } }
+        for revision in try all(.revision, RevisionRecord.self) {
+            state.revisions[revision.fileId, default: []].append(revision)
+        }
+        for key in state.revisions.keys {
+            state.revisions[key]?.sort {
+                $0.modifiedTime < $1.modifiedTime || ($0.modifiedTime == $1.modifiedTime && $0.id < $1.id)
+            }
+        }
         for permission in try all(.permission, PermissionRecord.self) {
             state.permissions[permission.resourceId, default: []].append(permission)
         }

@@ -1,9 +1,10 @@
+import GRDB
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GRDB
 
 /// The emulator's metadata in SQLite: one table of JSON documents keyed by collection and id.
 ///
@@ -51,7 +52,11 @@ struct EmulatorDatabase: Sendable {
 
     func loadAll(_ collection: Collection) throws -> [Data] {
         try writer.read { db in
-            try Data.fetchAll(db, sql: "SELECT body FROM document WHERE collection = ?", arguments: [collection.rawValue])
+            try Data.fetchAll(
+                db,
+                sql: "SELECT body FROM document WHERE collection = ?",
+                arguments: [collection.rawValue]
+            )
         }
     }
 

@@ -8,7 +8,9 @@ enum RequestApp {
 
     /// The restriction a token's scopes impose, if any.
     static func restriction(scopes: [String]?, clientId: String?) -> String? {
-        guard let scopes, scopes.contains(Scopes.file), !scopes.contains(where: Scopes.beyondAppFiles.contains) else { return nil }
+        guard let scopes, scopes.contains(Scopes.file), !scopes.contains(where: Scopes.beyondAppFiles.contains) else {
+            return nil
+        }
         return clientId ?? "unknown-client"
     }
 }

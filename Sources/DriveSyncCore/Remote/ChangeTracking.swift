@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 
 /// A remote that can say what changed since a cursor (Drive's changes feed), so a sync need not list
@@ -25,7 +25,14 @@ public struct RemoteChange: Hashable, Sendable {
     public var isFolder: Bool
     public var md5: String?
 
-    public init(id: String, removed: Bool, name: String? = nil, parentIDs: [String] = [], isFolder: Bool = false, md5: String? = nil) {
+    public init(
+        id: String,
+        removed: Bool,
+        name: String? = nil,
+        parentIDs: [String] = [],
+        isFolder: Bool = false,
+        md5: String? = nil
+    ) {
         self.id = id
         self.removed = removed
         self.name = name

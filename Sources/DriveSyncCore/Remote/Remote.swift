@@ -1,9 +1,10 @@
+public import NIOCore
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
 public import Foundation
 #endif
-public import NIOCore
 
 /// A place files live: a local folder, Google Drive, memory. The sync engine knows only this.
 ///
@@ -27,7 +28,12 @@ public protocol Remote: Sendable {
 
     /// The same, told what the caller's listing showed at `path`, so a remote that must otherwise look
     /// first (Drive, where names are not keys) can skip the lookup.
-    func upload(from localFile: String, to path: RemotePath, modified: Date, expecting: UploadExpectation) async throws -> RemoteEntry
+    func upload(
+        from localFile: String,
+        to path: RemotePath,
+        modified: Date,
+        expecting: UploadExpectation
+    ) async throws -> RemoteEntry
 
     /// Reads a file (or `range` of it), handing the bytes to `body` as a stream that is consumed or
     /// abandoned before the call returns.
@@ -54,7 +60,12 @@ public enum UploadExpectation: Sendable, Hashable {
 
 extension Remote {
     /// Remotes whose paths are keys need no hint.
-    public func upload(from localFile: String, to path: RemotePath, modified: Date, expecting: UploadExpectation) async throws -> RemoteEntry {
+    public func upload(
+        from localFile: String,
+        to path: RemotePath,
+        modified: Date,
+        expecting: UploadExpectation
+    ) async throws -> RemoteEntry {
         try await upload(from: localFile, to: path, modified: modified)
     }
 }

@@ -25,7 +25,13 @@ public struct RemoteEntry: Hashable, Sendable {
     public var revision: String?
 
     public init(
-        path: RemotePath, kind: Kind, size: Int64 = 0, modified: Date, md5: String? = nil, id: String? = nil, mimeType: String? = nil,
+        path: RemotePath,
+        kind: Kind,
+        size: Int64 = 0,
+        modified: Date,
+        md5: String? = nil,
+        id: String? = nil,
+        mimeType: String? = nil,
         revision: String? = nil
     ) {
         self.path = path
@@ -54,7 +60,13 @@ public struct RemoteCapabilities: Hashable, Sendable {
     /// Removed entries can go to a trash instead of being deleted.
     public var hasTrash: Bool
 
-    public init(isCaseInsensitive: Bool, allowsDuplicateNames: Bool, modificationTimePrecision: Duration, providesMD5: Bool, hasTrash: Bool) {
+    public init(
+        isCaseInsensitive: Bool,
+        allowsDuplicateNames: Bool,
+        modificationTimePrecision: Duration,
+        providesMD5: Bool,
+        hasTrash: Bool
+    ) {
         self.isCaseInsensitive = isCaseInsensitive
         self.allowsDuplicateNames = allowsDuplicateNames
         self.modificationTimePrecision = modificationTimePrecision

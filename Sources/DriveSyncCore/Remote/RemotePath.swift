@@ -34,14 +34,18 @@ public struct RemotePath: Hashable, Sendable, Comparable, CustomStringConvertibl
         // '/' and NUL never occur inside a multi-byte UTF-8 sequence.
         var bytes = name
         if let byte = bytes.withUTF8({ $0.first { $0 == UInt8(ascii: "/") || $0 == 0 } }) {
-            throw InvalidPath(path: path() ?? name, reason: byte == 0 ? "a name cannot contain NUL" : "a name cannot contain '/'")
+            throw InvalidPath(
+                path: path() ?? name,
+                reason: byte == 0 ? "a name cannot contain NUL" : "a name cannot contain '/'"
+            )
         }
     }
 
     /// Names are equal when their bytes are: `é` composed (NFC) and decomposed (NFD) are two files on
     /// Linux and on Drive, though Swift's `String ==` calls them equal.
     public static func == (lhs: RemotePath, rhs: RemotePath) -> Bool {
-        lhs.components.count == rhs.components.count && zip(lhs.components, rhs.components).allSatisfy { compareNames($0, $1) == 0 }
+        lhs.components.count == rhs.components.count
+            && zip(lhs.components, rhs.components).allSatisfy { compareNames($0, $1) == 0 }
     }
 
     /// Two names by their UTF-8 bytes (which order as Unicode scalars do): negative, zero or positive.
@@ -78,7 +82,8 @@ public struct RemotePath: Hashable, Sendable, Comparable, CustomStringConvertibl
 
     /// True for this path and everything below it.
     public func contains(_ other: RemotePath) -> Bool {
-        other.components.count >= components.count && zip(components, other.components).allSatisfy { Self.compareNames($0, $1) == 0 }
+        other.components.count >= components.count
+            && zip(components, other.components).allSatisfy { Self.compareNames($0, $1) == 0 }
     }
 
     /// Compares component by component, by Unicode scalars (UTF-8 byte order is scalar order), so a

@@ -1,9 +1,10 @@
+public import NIOCore
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
 public import Foundation
 #endif
-public import NIOCore
 
 /// An item of a remote whose items have IDs and parents (Drive): what a pull mirrors. Names are the
 /// remote's as they are, duplicates, slashes and all; a pull makes them safe locally.
@@ -25,8 +26,17 @@ public struct RemoteNode: Hashable, Sendable, Codable {
     public var canDownload: Bool
 
     public init(
-        id: String, name: String, parentIDs: [String], mimeType: String, size: Int64 = 0, md5: String? = nil, modified: Int64 = 0,
-        created: Int64 = 0, version: String? = nil, shortcutTarget: String? = nil, canDownload: Bool = true
+        id: String,
+        name: String,
+        parentIDs: [String],
+        mimeType: String,
+        size: Int64 = 0,
+        md5: String? = nil,
+        modified: Int64 = 0,
+        created: Int64 = 0,
+        version: String? = nil,
+        shortcutTarget: String? = nil,
+        canDownload: Bool = true
     ) {
         self.id = id
         self.name = name
@@ -75,10 +85,15 @@ public protocol RemoteTree: ChangeTrackingRemote {
     /// Streams an item's bytes (or `range` of them) to `body`; with `version`, a stream that must resume
     /// fails rather than continue with another version's bytes.
     func read<Result: Sendable>(
-        id: String, range: Range<Int64>?, version: String?, _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
+        id: String,
+        range: Range<Int64>?,
+        version: String?,
+        _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
     ) async throws -> Result
     /// Streams a document exported to `mimeType` to `body`.
     func export<Result: Sendable>(
-        id: String, as mimeType: String, _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
+        id: String,
+        as mimeType: String,
+        _ body: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Result
     ) async throws -> Result
 }

@@ -32,7 +32,11 @@ public enum CommandLifecycle {
         let service = WorkService(work)
         var configuration = ServiceGroupConfiguration(
             services: [
-                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+                .init(
+                    service: service,
+                    successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup
+                )
             ],
             logger: logger
         )
@@ -47,7 +51,10 @@ public enum CommandLifecycle {
                 tasks.addTask {
                     for await signal in signals {
                         guard caught.recordFirst(signal.rawValue) else { throw SecondSignal() }
-                        logger.notice("stopping: transfers in flight may finish", metadata: ["signal": "\(signal)", "grace.seconds": "\(gracePeriod.components.seconds)"])
+                        logger.notice(
+                            "stopping: transfers in flight may finish",
+                            metadata: ["signal": "\(signal)", "grace.seconds": "\(gracePeriod.components.seconds)"]
+                        )
                         await group.triggerGracefulShutdown()
                     }
                 }
@@ -97,7 +104,9 @@ public struct Interrupted: UserFacingError {
     public var exitStatus: ExitStatus { .signalled(signal) }
 
     public var description: String {
-        let name = signal == UnixSignal.sigterm.rawValue ? "SIGTERM" : signal == UnixSignal.sigint.rawValue ? "SIGINT" : "signal \(signal)"
+        let name =
+            signal == UnixSignal.sigterm.rawValue
+            ? "SIGTERM" : signal == UnixSignal.sigint.rawValue ? "SIGINT" : "signal \(signal)"
         return "interrupted by \(name); what completed is kept: run the same command again to finish"
     }
 }
@@ -115,7 +124,13 @@ private final class WorkService<Result: Sendable>: Service, Sendable {
         let stop = StopRequest()
         let outcome: Swift.Result<Result, any Error>
         do {
-            outcome = .success(try await withGracefulShutdownHandler { try await work(stop) } onGracefulShutdown: { stop.request() })
+            outcome = .success(
+                try await withGracefulShutdownHandler {
+                    try await work(stop)
+                } onGracefulShutdown: {
+                    stop.request()
+                }
+            )
         } catch {
             outcome = .failure(error)
         }

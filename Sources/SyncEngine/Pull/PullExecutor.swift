@@ -3,6 +3,7 @@ public import DriveSyncCore
 import Foundation
 import NIOCore
 import SyncState
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -41,8 +42,14 @@ struct PullExecutor: Sendable {
     let now: @Sendable () -> Date
 
     init(
-        remote: any RemoteTree, root: String, state: StateStore, logs: SyncLogs, transfers: Int, stop: StopRequest?,
-        fileFinished: (@Sendable (RemotePath, _ failed: Bool) -> Void)? = nil, now: @escaping @Sendable () -> Date
+        remote: any RemoteTree,
+        root: String,
+        state: StateStore,
+        logs: SyncLogs,
+        transfers: Int,
+        stop: StopRequest?,
+        fileFinished: (@Sendable (RemotePath, _ failed: Bool) -> Void)? = nil,
+        now: @escaping @Sendable () -> Date
     ) {
         self.remote = remote
         self.root = root
@@ -76,14 +83,27 @@ struct PullExecutor: Sendable {
                 }
             case .move(let from, let target):
                 do {
-                    guard let record = try await state.syncedItem(at: from) else { throw PullFailure("no record of \(from)") }
-                    guard rename(local(from), local(target.path)) == 0 else { throw PullFailure.system("cannot rename \(from)") }
+                    guard let record = try await state.syncedItem(at: from) else {
+                        throw PullFailure("no record of \(from)")
+                    }
+                    guard rename(local(from), local(target.path)) == 0 else {
+                        throw PullFailure.system("cannot rename \(from)")
+                    }
                     try await state.forget(from)
                     var moved = record
                     moved.path = target.path
                     try await state.recordSynced(moved)
                     report.moved += 1
-                    log(PullLogEntry(timestamp: timestamp(), file: from.description, status: .moved, drive_id: target.sourceID, bytes: record.size, moved_to: target.path.description))
+                    log(
+                        PullLogEntry(
+                            timestamp: timestamp(),
+                            file: from.description,
+                            status: .moved,
+                            drive_id: target.sourceID,
+                            bytes: record.size,
+                            moved_to: target.path.description
+                        )
+                    )
                 } catch {
                     fail(from, error, report: &report)
                 }
@@ -100,7 +120,16 @@ struct PullExecutor: Sendable {
                 do {
                     try await state.recordSynced(record(target, size: target.size, md5: target.md5))
                     report.adopted += 1
-                    log(PullLogEntry(timestamp: timestamp(), file: target.path.description, status: .adopted, drive_id: target.sourceID, bytes: target.size, md5: target.md5))
+                    log(
+                        PullLogEntry(
+                            timestamp: timestamp(),
+                            file: target.path.description,
+                            status: .adopted,
+                            drive_id: target.sourceID,
+                            bytes: target.size,
+                            md5: target.md5
+                        )
+                    )
                 } catch {
                     fail(target.path, error, report: &report)
                 }
@@ -116,7 +145,12 @@ struct PullExecutor: Sendable {
         }
         await forEachConcurrently(downloads, limit: transfers, while: keepStarting) { target, replacing in
             do {
-                return (target, replacing, Result<(Int64, String), any Error>.success(try await fetch(target, replacing: replacing, trash: trash)))
+                return (
+                    target, replacing,
+                    Result<(Int64, String), any Error>.success(
+                        try await fetch(target, replacing: replacing, trash: trash)
+                    )
+                )
             } catch {
                 return (target, replacing, .failure(error))
             }
@@ -127,7 +161,16 @@ struct PullExecutor: Sendable {
                 if isExport { report.exported += 1 } else { report.downloaded += 1 }
                 if replacing == .keptAside { report.keptAside += 1 }
                 report.bytes += bytes
-                log(PullLogEntry(timestamp: timestamp(), file: target.path.description, status: isExport ? .exported : .downloaded, drive_id: target.sourceID, bytes: bytes, md5: md5))
+                log(
+                    PullLogEntry(
+                        timestamp: timestamp(),
+                        file: target.path.description,
+                        status: isExport ? .exported : .downloaded,
+                        drive_id: target.sourceID,
+                        bytes: bytes,
+                        md5: md5
+                    )
+                )
                 fileFinished?(target.path, false)
             case .failure(let error) where Task.isCancelled || isCancellation(error):
                 // Not a failure: the partial file stays and the next pull resumes it.
@@ -146,12 +189,15 @@ struct PullExecutor: Sendable {
 
     /// Downloads or exports one target into place (what is in the way kept aside first); returns its
     /// size and MD5.
-    private func fetch(_ target: PullTarget, replacing: LocalReplacement, trash: String) async throws -> (Int64, String) {
+    private func fetch(_ target: PullTarget, replacing: LocalReplacement, trash: String) async throws -> (Int64, String)
+    {
         try FileManager.default.createDirectory(atPath: partialFolder, withIntermediateDirectories: true)
         let partial = partialFolder + "/" + Self.partialName(for: target)
         var hasher = Insecure.MD5()
         var offset: Int64 = 0
-        if case .file = target.content, let existing = try? Self.hashFile(partial, into: &hasher), existing <= target.size {
+        if case .file = target.content, let existing = try? Self.hashFile(partial, into: &hasher),
+            existing <= target.size
+        {
             offset = existing  // an interrupted pull's bytes: only the rest is fetched
         } else {
             unlink(partial)
@@ -175,7 +221,12 @@ struct PullExecutor: Sendable {
             case .export(let mimeType):
                 try await remote.export(id: target.sourceID, as: mimeType, write)
             case .file where offset < target.size:
-                try await remote.read(id: target.sourceID, range: offset > 0 ? offset..<target.size : nil, version: target.version, write)
+                try await remote.read(
+                    id: target.sourceID,
+                    range: offset > 0 ? offset..<target.size : nil,
+                    version: target.version,
+                    write
+                )
             case .file, .folder:
                 break
             }
@@ -184,12 +235,18 @@ struct PullExecutor: Sendable {
         let md5 = Hex.lowercase(hasher.finalize())
         if case .file = target.content, let expected = target.md5, md5 != expected {
             unlink(partial)
-            throw PullFailure("downloaded MD5 \(md5), Drive says \(expected); the file changed on Drive or arrived damaged (the next pull fetches it again)")
+            throw PullFailure(
+                "downloaded MD5 \(md5), Drive says \(expected); the file changed on Drive or arrived damaged (the next pull fetches it again)"
+            )
         }
         var times = [Self.fileTime(milliseconds: target.modified), Self.fileTime(milliseconds: target.modified)]
-        guard utimensat(AT_FDCWD, partial, &times, 0) == 0 else { throw PullFailure.system("cannot set the time of \(partial)") }
+        guard utimensat(AT_FDCWD, partial, &times, 0) == 0 else {
+            throw PullFailure.system("cannot set the time of \(partial)")
+        }
         if replacing == .keptAside { try moveAside(target.path, to: trash, status: .keptAside) }
-        guard rename(partial, local(target.path)) == 0 else { throw PullFailure.system("cannot move the download into \(target.path)") }
+        guard rename(partial, local(target.path)) == 0 else {
+            throw PullFailure.system("cannot move the download into \(target.path)")
+        }
         try await state.recordSynced(record(target, size: written, md5: md5))
         return (written, md5)
     }
@@ -197,8 +254,16 @@ struct PullExecutor: Sendable {
     /// What the state keeps of a pulled file.
     private func record(_ target: PullTarget, size: Int64, md5: String?) -> SyncedItem {
         SyncedItem(
-            path: target.path, kind: .file, size: size, modified: target.modified, md5: md5, remoteId: target.sourceID, remoteMD5: target.md5,
-            remoteModified: target.modified, headRevision: target.version, lastSynced: DriveTimestamp.milliseconds(of: now())
+            path: target.path,
+            kind: .file,
+            size: size,
+            modified: target.modified,
+            md5: md5,
+            remoteId: target.sourceID,
+            remoteMD5: target.md5,
+            remoteModified: target.modified,
+            headRevision: target.version,
+            lastSynced: DriveTimestamp.milliseconds(of: now())
         )
     }
 
@@ -215,9 +280,21 @@ struct PullExecutor: Sendable {
     /// Moves a local file or folder into the trash, keeping its place in the tree.
     private func moveAside(_ path: RemotePath, to trash: String, status: PullLogEntry.Status) throws {
         let destination = trash + "/" + path.description
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: destination).deletingLastPathComponent().path, withIntermediateDirectories: true)
-        guard rename(local(path), destination) == 0 else { throw PullFailure.system("cannot move \(path) to the trash") }
-        log(PullLogEntry(timestamp: timestamp(), file: path.description, status: status, moved_to: String(destination.dropFirst(root.count + 1))))
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: destination).deletingLastPathComponent().path,
+            withIntermediateDirectories: true
+        )
+        guard rename(local(path), destination) == 0 else {
+            throw PullFailure.system("cannot move \(path) to the trash")
+        }
+        log(
+            PullLogEntry(
+                timestamp: timestamp(),
+                file: path.description,
+                status: status,
+                moved_to: String(destination.dropFirst(root.count + 1))
+            )
+        )
     }
 
     private func fail(_ path: RemotePath, _ error: any Error, report: inout PullReport) {

@@ -22,7 +22,15 @@ public struct PullTarget: Hashable, Sendable {
     /// The content version (head revision or document version): a later pull re-exports only when it moved.
     public var version: String?
 
-    public init(path: RemotePath, sourceID: String, content: Content, size: Int64 = 0, md5: String? = nil, modified: Int64 = 0, version: String? = nil) {
+    public init(
+        path: RemotePath,
+        sourceID: String,
+        content: Content,
+        size: Int64 = 0,
+        md5: String? = nil,
+        modified: Int64 = 0,
+        version: String? = nil
+    ) {
         self.path = path
         self.sourceID = sourceID
         self.content = content
@@ -77,7 +85,13 @@ public enum PullLayout {
         func logEntry(at time: Date) -> PullLogEntry {
             switch self {
             case .renamed(let original, let path, let reason):
-                PullLogEntry(timestamp: DriveTimestamp.format(time), file: original, status: .renamed, moved_to: path.description, reason: reason)
+                PullLogEntry(
+                    timestamp: DriveTimestamp.format(time),
+                    file: original,
+                    status: .renamed,
+                    moved_to: path.description,
+                    reason: reason
+                )
             case .skipped(let path, let reason):
                 PullLogEntry(timestamp: DriveTimestamp.format(time), file: path, status: .skipped, reason: reason)
             }
@@ -88,7 +102,11 @@ public enum PullLayout {
     static let reservedNames: Set<String> = [".drivesync"]
 
     /// The targets below `rootID`, sorted by path (a folder right before its contents).
-    public static func build(rootID: String, nodes: [String: RemoteNode], options: Options) -> (targets: [PullTarget], notes: [Note]) {
+    public static func build(
+        rootID: String,
+        nodes: [String: RemoteNode],
+        options: Options
+    ) -> (targets: [PullTarget], notes: [Note]) {
         var children: [String: [RemoteNode]] = [:]
         for node in nodes.values {
             for parent in node.parentIDs { children[parent, default: []].append(node) }
@@ -125,7 +143,9 @@ public enum PullLayout {
                 var export: ExportFormat?
                 if content.isDocument {
                     guard let format = options.exports[content.mimeType] else {
-                        notes.append(.skipped(shown, reason: "no export format for \(content.mimeType); see --export-formats"))
+                        notes.append(
+                            .skipped(shown, reason: "no export format for \(content.mimeType); see --export-formats")
+                        )
                         continue
                     }
                     export = format
@@ -145,13 +165,23 @@ public enum PullLayout {
                 var (name, reason) = (base, safeReason)
                 var number = 1
                 while let path = try? folder.appending(name), taken.contains(path) {
-                    name = fit(ArchiveNaming.insert(" (\(entry.node.id))" + (number > 1 ? " \(number)" : ""), into: base))
+                    name = fit(
+                        ArchiveNaming.insert(" (\(entry.node.id))" + (number > 1 ? " \(number)" : ""), into: base)
+                    )
                     reason = "another item in the folder has the name"
                     number += 1
                 }
                 guard let path = try? folder.appending(name) else { continue }  // safeName leaves no invalid name
                 taken.insert(path)
-                if let reason { notes.append(.renamed(folder.isRoot ? entry.node.name : "\(folder)/\(entry.node.name)", as: path, reason: reason)) }
+                if let reason {
+                    notes.append(
+                        .renamed(
+                            folder.isRoot ? entry.node.name : "\(folder)/\(entry.node.name)",
+                            as: path,
+                            reason: reason
+                        )
+                    )
+                }
                 entry.path = path
                 placed.append(entry)
             }
@@ -160,14 +190,22 @@ public enum PullLayout {
                 let path = entry.path
                 let content = entry.content
                 if content.isFolder {
-                    targets.append(PullTarget(path: path, sourceID: content.id, content: .folder, modified: content.modified))
+                    targets.append(
+                        PullTarget(path: path, sourceID: content.id, content: .folder, modified: content.modified)
+                    )
                     walk(content.id, path, ancestors: ancestors.union([content.id]))
                 } else {
-                    targets.append(PullTarget(
-                        path: path, sourceID: content.id, content: entry.export.map { .export(mimeType: $0.mimeType) } ?? .file,
-                        size: entry.export == nil ? content.size : 0, md5: entry.export == nil ? content.md5 : nil,
-                        modified: content.modified, version: content.version
-                    ))
+                    targets.append(
+                        PullTarget(
+                            path: path,
+                            sourceID: content.id,
+                            content: entry.export.map { .export(mimeType: $0.mimeType) } ?? .file,
+                            size: entry.export == nil ? content.size : 0,
+                            md5: entry.export == nil ? content.md5 : nil,
+                            modified: content.modified,
+                            version: content.version
+                        )
+                    )
                 }
             }
         }
@@ -178,8 +216,12 @@ public enum PullLayout {
     /// A name the local file system takes, and why it differs from the remote one (`nil` when it does not).
     public static func safeName(_ name: String, atRoot: Bool) -> (String, reason: String?) {
         if name.isEmpty { return ("_", "an empty name") }
-        if name == "." || name == ".." { return (String(repeating: "\u{FF0E}", count: name.count), "'\(name)' is not a file name") }
-        if atRoot, reservedNames.contains(name) { return (name + " (Drive)", "DriveSync keeps its own data under that name") }
+        if name == "." || name == ".." {
+            return (String(repeating: "\u{FF0E}", count: name.count), "'\(name)' is not a file name")
+        }
+        if atRoot, reservedNames.contains(name) {
+            return (name + " (Drive)", "DriveSync keeps its own data under that name")
+        }
         var safe = name
         var reasons: [String] = []
         if safe.utf8.contains(UInt8(ascii: "/")) {
@@ -200,7 +242,9 @@ public enum PullLayout {
         guard name.utf8.count > nameLimit else { return name }
         var stem = Substring(name)
         var fileExtension = ""
-        if let dot = name.lastIndex(of: "."), dot != name.startIndex, name.utf8.distance(from: dot, to: name.endIndex) <= 16 {
+        if let dot = name.lastIndex(of: "."), dot != name.startIndex,
+            name.utf8.distance(from: dot, to: name.endIndex) <= 16
+        {
             stem = name[..<dot]
             fileExtension = String(name[dot...])
         }
@@ -229,7 +273,9 @@ extension String {
     /// Scalar by scalar, unlike Foundation's search: a `/` under a combining mark is replaced too.
     fileprivate func replacingAll(_ scalar: Unicode.Scalar, with replacement: String) -> String {
         var result = ""
-        for unit in unicodeScalars { if unit == scalar { result += replacement } else { result.unicodeScalars.append(unit) } }
+        for unit in unicodeScalars {
+            if unit == scalar { result += replacement } else { result.unicodeScalars.append(unit) }
+        }
         return result
     }
 }

@@ -35,7 +35,12 @@ public enum PullAction: Hashable, Sendable {
 /// Plans a pull from the laid-out targets, the local folder's scan and what earlier pulls recorded.
 /// Pure and table-tested.
 public enum PullPlanner {
-    public static func plan(targets: [PullTarget], local: [LocalItem], state: [SyncedItem], delete: Bool) -> [PullAction] {
+    public static func plan(
+        targets: [PullTarget],
+        local: [LocalItem],
+        state: [SyncedItem],
+        delete: Bool
+    ) -> [PullAction] {
         let localByPath = Dictionary(local.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let recordByPath = Dictionary(state.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let recordsByID = Dictionary(grouping: state.filter { $0.remoteId != nil }, by: { $0.remoteId! })
@@ -59,7 +64,8 @@ public enum PullPlanner {
             guard let existing else {
                 // Moved on Drive: the file an earlier pull wrote elsewhere is renamed instead of fetched.
                 let source = recordsByID[target.sourceID]?.first { record in
-                    !targetPaths.contains(record.path) && !moved.contains(record.path) && holdsContent(record, of: target)
+                    !targetPaths.contains(record.path) && !moved.contains(record.path)
+                        && holdsContent(record, of: target)
                         && localByPath[record.path].map { untouched($0, record) } == true
                 }
                 if let source {
@@ -74,7 +80,9 @@ public enum PullPlanner {
                 transfers.append(.download(target, replacing: .keptAside))
             } else if let record, untouched(existing, record) {
                 if !holdsContent(record, of: target) { transfers.append(.download(target, replacing: .ours)) }
-            } else if record == nil, target.content == .file, existing.size == target.size, existing.modified == target.modified {
+            } else if record == nil, target.content == .file, existing.size == target.size,
+                existing.modified == target.modified
+            {
                 transfers.append(.adopt(target))
             } else {
                 transfers.append(.download(target, replacing: .keptAside))
@@ -90,7 +98,9 @@ public enum PullPlanner {
                 if item.kind == .folder { trashedFolder = item.path }
             }
         }
-        let forgotten = state.filter { !targetPaths.contains($0.path) && !moved.contains($0.path) }.map { PullAction.forget($0.path) }
+        let forgotten = state.filter { !targetPaths.contains($0.path) && !moved.contains($0.path) }.map {
+            PullAction.forget($0.path)
+        }
         return folders + moves + transfers + removals + forgotten
     }
 

@@ -2,6 +2,7 @@ import Crypto
 public import DriveSyncCore
 public import Foundation
 public import SyncState
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -28,8 +29,11 @@ public struct PullSession: Sendable {
         public var fileFinished: (@Sendable (RemotePath, _ failed: Bool) -> Void)?
 
         public init(
-            shortcuts: PullLayout.Shortcuts = .follow, exportPreferences: [String] = ExportFormat.defaultPreferences, delete: Bool = false,
-            transfers: Int = 4, stop: StopRequest? = nil
+            shortcuts: PullLayout.Shortcuts = .follow,
+            exportPreferences: [String] = ExportFormat.defaultPreferences,
+            delete: Bool = false,
+            transfers: Int = 4,
+            stop: StopRequest? = nil
         ) {
             self.shortcuts = shortcuts
             self.exportPreferences = exportPreferences
@@ -48,7 +52,13 @@ public struct PullSession: Sendable {
     /// DriveSync's own folder in the local root: partial downloads and the trash.
     public static let dataFolder = ".drivesync"
 
-    public init(remote: any RemoteTree, localRoot: String, state: StateStore, options: Options = .init(), logs: SyncLogs = .init()) {
+    public init(
+        remote: any RemoteTree,
+        localRoot: String,
+        state: StateStore,
+        options: Options = .init(),
+        logs: SyncLogs = .init()
+    ) {
         self.remote = remote
         self.localRoot = URL(fileURLWithPath: localRoot).standardizedFileURL.path
         self.state = state
@@ -67,23 +77,59 @@ public struct PullSession: Sendable {
 
     public func run(dryRun: Bool = false, now: @escaping @Sendable () -> Date = { Date() }) async throws -> Outcome {
         let tree = try await remoteTree()
-        let exports = tree.nodes.values.contains(where: \.isDocument)
+        let exports =
+            tree.nodes.values.contains(where: \.isDocument)
             ? ExportFormat.choose(options.exportPreferences, available: try await remote.exportFormats()) : [:]
-        let layout = PullLayout.build(rootID: remote.rootID, nodes: tree.nodes, options: .init(shortcuts: options.shortcuts, exports: exports))
+        let layout = PullLayout.build(
+            rootID: remote.rootID,
+            nodes: tree.nodes,
+            options: .init(shortcuts: options.shortcuts, exports: exports)
+        )
         if !dryRun { try FileManager.default.createDirectory(atPath: localRoot, withIntermediateDirectories: true) }
-        let scanner = LocalScanner(options: .init(useDefaultIgnores: false, extraIgnores: ["/\(Self.dataFolder)/"], readsIgnoreFiles: false))
-        let scan = FileManager.default.fileExists(atPath: localRoot) ? try scanner.scan(root: localRoot) : LocalScanner.Result(items: [], warnings: [], isComplete: true)
-        let actions = PullPlanner.plan(targets: layout.targets, local: scan.items, state: try await state.syncedItems(), delete: options.delete && scan.isComplete)
+        let scanner = LocalScanner(
+            options: .init(useDefaultIgnores: false, extraIgnores: ["/\(Self.dataFolder)/"], readsIgnoreFiles: false)
+        )
+        let scan =
+            FileManager.default.fileExists(atPath: localRoot)
+            ? try scanner.scan(root: localRoot) : LocalScanner.Result(items: [], warnings: [], isComplete: true)
+        let actions = PullPlanner.plan(
+            targets: layout.targets,
+            local: scan.items,
+            state: try await state.syncedItems(),
+            delete: options.delete && scan.isComplete
+        )
         // Forgetting a record is bookkeeping, not something to show.
         let shown = actions.filter { if case .forget = $0 { false } else { true } }
-        if dryRun { return Outcome(actions: shown, notes: layout.notes, remoteView: tree.view, report: nil, warnings: scan.warnings) }
+        if dryRun {
+            return Outcome(
+                actions: shown,
+                notes: layout.notes,
+                remoteView: tree.view,
+                report: nil,
+                warnings: scan.warnings
+            )
+        }
         for note in layout.notes { try? logs.pulls?.append(note.logEntry(at: now())) }
-        let executor = PullExecutor(remote: remote, root: localRoot, state: state, logs: logs, transfers: options.transfers, stop: options.stop,
-            fileFinished: options.fileFinished, now: now)
+        let executor = PullExecutor(
+            remote: remote,
+            root: localRoot,
+            state: state,
+            logs: logs,
+            transfers: options.transfers,
+            stop: options.stop,
+            fileFinished: options.fileFinished,
+            now: now
+        )
         let report = await executor.run(actions)
         // The tree is remembered whatever the local outcome: a failed file is planned again next time.
         try await state.updateRemoteNodes(upserted: tree.upserted, removed: tree.removed, cursor: tree.cursor)
-        return Outcome(actions: shown, notes: layout.notes, remoteView: tree.view, report: report, warnings: scan.warnings)
+        return Outcome(
+            actions: shown,
+            notes: layout.notes,
+            remoteView: tree.view,
+            report: report,
+            warnings: scan.warnings
+        )
     }
 
     // MARK: The remote tree
@@ -102,7 +148,10 @@ public struct PullSession: Sendable {
         let stored = try await state.remoteNodes()
         guard let cursor = try await state.cursor(), !stored.isEmpty else {
             let cursor = try await remote.changeCursor()  // before listing: nothing that happens meanwhile is missed
-            var nodes = Dictionary(try await remote.nodes(below: remote.rootID).map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+            var nodes = Dictionary(
+                try await remote.nodes(below: remote.rootID).map { ($0.id, $0) },
+                uniquingKeysWith: { _, last in last }
+            )
             try await addShortcutTargets(to: &nodes)
             nodes = reachable(nodes)
             return Tree(nodes: nodes, view: .listed, upserted: Array(nodes.values), removed: nil, cursor: cursor)
@@ -158,7 +207,9 @@ public struct PullSession: Sendable {
                 guard let node = nodes[child] else { continue }
                 kept[child] = node
                 pending.append(child)
-                if options.shortcuts == .follow, let target = node.shortcutTarget, kept[target] == nil, let targetNode = nodes[target] {
+                if options.shortcuts == .follow, let target = node.shortcutTarget, kept[target] == nil,
+                    let targetNode = nodes[target]
+                {
                     kept[target] = targetNode
                     pending.append(target)
                 }
