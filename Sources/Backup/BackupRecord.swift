@@ -1,4 +1,4 @@
-public import DriveSyncCore
+import DriveSyncCore
 public import Foundation
 
 /// The small JSON record written beside every backup: what was done, how much, how long, and the

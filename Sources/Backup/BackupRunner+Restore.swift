@@ -1,5 +1,5 @@
 public import DriveSyncCore
-public import Foundation
+import Foundation
 import SyncEngine
 
 extension BackupRunner {

@@ -1,7 +1,7 @@
 import Dispatch
 public import DriveSyncCore
 public import Foundation
-public import SyncEngine
+import SyncEngine
 import Synchronization
 
 #if canImport(Glibc)

@@ -2,8 +2,8 @@ public import AsyncHTTPClient
 public import DriveSyncCore
 public import Logging
 import Metrics
-public import NIOCore
-public import NIOHTTP1
+import NIOCore
+import NIOHTTP1
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -1,5 +1,5 @@
 public import AsyncHTTPClient
-public import DriveSyncCore
+import DriveSyncCore
 public import Foundation
 import Hummingbird
 import Logging

@@ -1,6 +1,6 @@
 public import AsyncHTTPClient
 public import DriveSyncCore
-public import Foundation
+import Foundation
 import NIOCore
 import NIOHTTP1
 

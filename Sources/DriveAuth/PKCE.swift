@@ -1,6 +1,6 @@
 import Crypto
 import DriveSyncCore
-public import Foundation
+import Foundation
 
 /// RFC 7636 proof key for the installed-app flow: a random verifier kept by the client and its S256
 /// challenge sent with the authorization request. Pure apart from the random source.

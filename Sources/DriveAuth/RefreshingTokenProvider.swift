@@ -1,5 +1,5 @@
 public import DriveAPI
-public import DriveSyncCore
+import DriveSyncCore
 public import Foundation
 
 /// An account's access tokens: the stored one while it has more than `margin` left, else a fresh one

@@ -1,4 +1,4 @@
-public import DriveSyncCore
+import DriveSyncCore
 import Foundation
 public import SyncEngine
 import SyncState

@@ -2,9 +2,9 @@ public import DriveSyncCore
 public import SyncState
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 
 /// A local file or folder as the scanner found it.
@@ -218,7 +218,7 @@ public struct SyncPlanner: Sendable {
                 } else if record == nil || record?.remoteId != other?.id {
                     actions.append(.adoptFolder(path))
                 }
-            case (let item?, nil):
+            case (_?, nil):
                 actions.append(.upload(path, reason: record == nil ? .new : .restore))
             case (let item?, let other?) where other.id != nil && other.id == intents[path]:
                 // Created by a run killed before recording it: ours, whatever the state says.

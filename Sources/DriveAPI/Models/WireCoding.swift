@@ -1,9 +1,9 @@
 import DriveSyncCore
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 
 /// An int64 that Drive sends as a JSON string (`"size": "1048576"`); bare numbers are accepted too,

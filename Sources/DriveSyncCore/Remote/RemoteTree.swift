@@ -1,9 +1,9 @@
 public import NIOCore
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 
 /// An item of a remote whose items have IDs and parents (Drive): what a pull mirrors. Names are the
