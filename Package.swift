@@ -65,6 +65,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Local file work: atomic writes and copies, file MD5s, blocking calls run off Swift's cooperative threads.
+        .target(
+            name: "LocalFiles",
+            dependencies: [
+                "DriveSyncCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The typed, resilient Drive v3 client: models, queries, calls, transfers, pacing, errors.
         .target(
             name: "DriveAPI",
@@ -106,6 +116,7 @@ let package = Package(
             name: "SyncEngine",
             dependencies: [
                 "DriveSyncCore",
+                "LocalFiles",
                 "SyncState",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -117,6 +128,7 @@ let package = Package(
             name: "LocalRemote",
             dependencies: [
                 "DriveSyncCore",
+                "LocalFiles",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
             ],
@@ -127,6 +139,7 @@ let package = Package(
             name: "Backup",
             dependencies: [
                 "DriveSyncCore",
+                "LocalFiles",
                 "SyncEngine",
             ],
             swiftSettings: swiftSettings
@@ -138,6 +151,7 @@ let package = Package(
             dependencies: [
                 "DriveAPI",
                 "DriveSyncCore",
+                "LocalFiles",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -157,6 +171,7 @@ let package = Package(
                 "DriveEmulator",
                 "DriveRemote",
                 "DriveSyncCore",
+                "LocalFiles",
                 "LocalRemote",
                 "SyncEngine",
                 "SyncState",

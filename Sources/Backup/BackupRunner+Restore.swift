@@ -1,5 +1,6 @@
 public import DriveSyncCore
 import Foundation
+import LocalFiles
 import SyncEngine
 
 extension BackupRunner {
@@ -22,7 +23,7 @@ extension BackupRunner {
         let root = destination + "/" + version
         let items = try scanTree(root)
         for path in paths where !items.contains(where: { $0.path == path }) {
-            throw Failure(description: "\(path) is not in version \(version); see drivesync backup show \(version)")
+            throw Failure(.notInVersion, "\(path) is not in version \(version); see drivesync backup show \(version)")
         }
         let chosen = items.filter { item in paths.isEmpty || paths.contains { $0.contains(item.path) } }
         let files = chosen.filter { $0.kind == .file }
@@ -31,8 +32,8 @@ extension BackupRunner {
             if !existing.isEmpty {
                 let shown = existing.prefix(5).map(\.path.description).joined(separator: ", ")
                 throw Failure(
-                    description:
-                        "\(existing.count) files already exist in \(target) (\(shown)\(existing.count > 5 ? ", …" : "")); restore elsewhere or add --overwrite"
+                    .wouldOverwrite,
+                    "\(existing.count) files already exist in \(target) (\(shown)\(existing.count > 5 ? ", …" : "")); restore elsewhere or add --overwrite"
                 )
             }
         }
@@ -51,9 +52,10 @@ extension BackupRunner {
                 withIntermediateDirectories: true
             )
             try Self.copy(from: from, to: to)
-            guard try SyncSession.md5(ofFile: to) == SyncSession.md5(ofFile: from) else {
+            guard try FileDigest.md5(ofFile: to) == FileDigest.md5(ofFile: from) else {
                 throw Failure(
-                    description: "\(to) does not match the backup after restoring; check the disk and restore again"
+                    .restoredCopyDiffers,
+                    "\(to) does not match the backup after restoring; check the disk and restore again"
                 )
             }
             report.restored.append(item.path)

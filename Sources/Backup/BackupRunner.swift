@@ -1,6 +1,7 @@
 import Dispatch
 public import DriveSyncCore
 public import Foundation
+import LocalFiles
 import SyncEngine
 import Synchronization
 
@@ -52,8 +53,24 @@ public struct BackupRunner: Sendable {
         public var warnings: [String]
     }
 
+    /// Why a backup, restore or prune refused to go on.
     public struct Failure: UserFacingError {
+        public struct Code: Hashable, Sendable {
+            let name: String
+            public static let destinationIsSource = Code(name: "destinationIsSource")
+            public static let noSuchVersion = Code(name: "noSuchVersion")
+            public static let notInVersion = Code(name: "notInVersion")
+            public static let wouldOverwrite = Code(name: "wouldOverwrite")
+            public static let restoredCopyDiffers = Code(name: "restoredCopyDiffers")
+        }
+
+        public var code: Code
         public var description: String
+
+        init(_ code: Code, _ description: String) {
+            self.code = code
+            self.description = description
+        }
     }
 
     /// The source's files, leaving out the defaults and the backup folder when it lies inside the source.
@@ -64,7 +81,7 @@ public struct BackupRunner: Sendable {
             ignores.append("/" + inside.map { "*?[\\\\".contains($0) ? "\\\\\\($0)" : String($0) }.joined() + "/")
         }
         guard source != destination else {
-            throw Failure(description: "the backup folder cannot be the source itself; choose another --to")
+            throw Failure(.destinationIsSource, "the backup folder cannot be the source itself; choose another --to")
         }
         var result = try LocalScanner(options: .init(extraIgnores: ignores)).scan(root: source)
         if checksum { try hash(&result.items, root: source) }
@@ -73,7 +90,7 @@ public struct BackupRunner: Sendable {
 
     private func hash(_ items: inout [LocalItem], root: String) throws {
         for index in items.indices where items[index].kind == .file {
-            items[index].md5 = try SyncSession.md5(ofFile: root + "/" + items[index].path.description)
+            items[index].md5 = try FileDigest.md5(ofFile: root + "/" + items[index].path.description)
         }
     }
 
@@ -250,34 +267,17 @@ public struct BackupRunner: Sendable {
             atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
             withIntermediateDirectories: true
         )
-        try record.encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
+        try AtomicFile.write(try record.encoded(), to: path)
     }
 
-    /// Copies a file to a temporary name beside the target, keeps its modification time, and renames it
-    /// into place: a reader never sees half a file.
-    static func copy(from source: String, to target: String) throws {
-        let temporary = target + ".drivesync-partial"
-        try? FileManager.default.removeItem(atPath: temporary)
-        try FileManager.default.copyItem(atPath: source, toPath: temporary)
-        var info = stat()
-        guard stat(source, &info) == 0 else {
-            throw Failure(description: "\(source): \(String(cString: strerror(errno)))")
-        }
-        #if canImport(Darwin)
-        var times = [info.st_atimespec, info.st_mtimespec]
-        #else
-        var times = [info.st_atim, info.st_mtim]
-        #endif
-        guard utimensat(AT_FDCWD, temporary, &times, 0) == 0 else {
-            throw Failure(description: "\(temporary): \(String(cString: strerror(errno)))")
-        }
-        try move(from: temporary, to: target)
+    /// Copies a file with its modification time and permissions; a reader never sees half a file, and
+    /// a killed run's copy is overwritten by the next.
+    static func copy(from source: String, to target: String) throws(FileError) {
+        try AtomicFile.copy(from: source, to: target, temporary: target + ".drivesync-partial")
     }
 
-    static func move(from source: String, to target: String) throws {
-        guard rename(source, target) == 0 else {
-            throw Failure(description: "cannot move \(source) to \(target): \(String(cString: strerror(errno)))")
-        }
+    static func move(from source: String, to target: String) throws(FileError) {
+        guard rename(source, target) == 0 else { throw FileError("move \(source) to", target) }
     }
 }
 
@@ -308,7 +308,7 @@ extension BackupRunner {
     public func record(of version: String) throws -> BackupRecord {
         let path = destination + "/" + version + ".json"
         guard FileManager.default.fileExists(atPath: path) else {
-            throw Failure(description: "no version \(version) in \(destination); see drivesync backup list")
+            throw Failure(.noSuchVersion, "no version \(version) in \(destination); see drivesync backup list")
         }
         return try BackupRecord.read(from: path)
     }

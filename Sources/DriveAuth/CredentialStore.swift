@@ -1,6 +1,7 @@
 import Crypto
 public import DriveSyncCore
 public import Foundation
+import LocalFiles
 
 #if canImport(Glibc)
 import Glibc
@@ -64,9 +65,27 @@ public struct CredentialStore: Sendable {
     public let keyFile: String
     let environmentKey: String?
 
+    /// Stored credentials that cannot be used: the user signs in again.
     public struct Failure: Error, CustomStringConvertible, CredentialAwareError, Sendable {
+        public struct Code: Hashable, Sendable {
+            let name: String
+            /// `DRIVESYNC_TOKEN_KEY` or the key file holds no usable key.
+            public static let invalidKey = Code(name: "invalidKey")
+            /// The key file is gone while credentials remain.
+            public static let missingKey = Code(name: "missingKey")
+            /// A credential file was changed, or sealed with another key.
+            public static let unreadable = Code(name: "unreadable")
+            public static let sealingFailed = Code(name: "sealingFailed")
+        }
+
+        public var code: Code
         public var description: String
         public var credentialProblem: CredentialProblem? { .rejected }
+
+        init(_ code: Code, _ description: String) {
+            self.code = code
+            self.description = description
+        }
     }
 
     /// - Parameters:
@@ -87,8 +106,8 @@ public struct CredentialStore: Sendable {
         if let environmentKey {
             guard let bytes = Data(base64Encoded: environmentKey), bytes.count == 32 else {
                 throw Failure(
-                    description:
-                        "DRIVESYNC_TOKEN_KEY must be 32 bytes in base64 (for example: head -c32 /dev/urandom | base64)"
+                    .invalidKey,
+                    "DRIVESYNC_TOKEN_KEY must be 32 bytes in base64 (for example: head -c32 /dev/urandom | base64)"
                 )
             }
             return SymmetricKey(data: bytes)
@@ -98,14 +117,14 @@ public struct CredentialStore: Sendable {
                 bytes.count == 32
             else {
                 throw Failure(
-                    description:
-                        "the key file \(keyFile) is damaged; remove it and the files in \(folder), then sign in again"
+                    .invalidKey,
+                    "the key file \(keyFile) is damaged; remove it and the files in \(folder), then sign in again"
                 )
             }
             return SymmetricKey(data: bytes)
         }
         guard creating else {
-            throw Failure(description: "no key to read the stored credentials (\(keyFile) is missing); sign in again")
+            throw Failure(.missingKey, "no key to read the stored credentials (\(keyFile) is missing); sign in again")
         }
         let key = SymmetricKey(size: .bits256)
         let text = key.withUnsafeBytes { Data($0).base64EncodedString() } + "\n"
@@ -118,7 +137,7 @@ public struct CredentialStore: Sendable {
         let plain = try JSONEncoder().encode(credential)
         // The account name is authenticated too: a file renamed to another account does not open.
         let sealed = try AES.GCM.seal(plain, using: key(creating: true), authenticating: Data(credential.account.utf8))
-        guard let combined = sealed.combined else { throw Failure(description: "encryption failed") }
+        guard let combined = sealed.combined else { throw Failure(.sealingFailed, "encryption failed") }
         try Self.writeAtomically(combined, to: path(credential.account))
     }
 
@@ -133,8 +152,8 @@ public struct CredentialStore: Sendable {
             throw failure
         } catch {
             throw Failure(
-                description:
-                    "the stored credentials of '\(account)' cannot be read: the file was changed or the key is not the one they were saved with; run drivesync auth login \(account)"
+                .unreadable,
+                "the stored credentials of '\(account)' cannot be read: the file was changed or the key is not the one they were saved with; run drivesync auth login \(account)"
             )
         }
     }
@@ -173,22 +192,11 @@ public struct CredentialStore: Sendable {
         chmod(path, 0o700)
     }
 
-    /// Writes `data` to a 0600 temporary file beside `path`, flushes it, and renames it into place.
+    /// Writes `data` to a 0600 file, flushed and renamed into place.
     static func writeAtomically(_ data: Data, to path: String) throws {
         let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        let temporary = path + ".tmp-\(UUID().uuidString)"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw Failure(description: "cannot write \(temporary): \(String(cString: strerror(errno)))")
-        }
-        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor)
-        close(descriptor)
-        guard written == data.count, synced == 0, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))")
-        }
+        try AtomicFile.write(data, to: path, permissions: 0o600)
     }
 }
 

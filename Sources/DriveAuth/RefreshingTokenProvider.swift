@@ -63,7 +63,11 @@ public actor RefreshingTokenProvider: AccessTokenProvider {
             try store?.save(renewed)
         }
         guard let token = renewed.accessToken else {
-            throw CredentialStore.Failure(description: "no access token was issued")
+            throw OAuthError(
+                code: "no_access_token",
+                message: "the token endpoint issued no access token; sign in again",
+                status: nil
+            )
         }
         return token
     }

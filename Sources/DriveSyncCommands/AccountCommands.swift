@@ -70,7 +70,7 @@ struct AccountSelection: ParsableArguments {
                 accounts: driveSync.accountNames
             )
         else {
-            throw DriveSyncError("'\(account)' is not an account; write drive: or NAME:")
+            throw DriveSyncError(.unknownAccount, "'\(account)' is not an account; write drive: or NAME:")
         }
         return (driveSync, name)
     }

@@ -93,6 +93,7 @@ struct AuthCommand: AsyncParsableCommand {
                 if let serviceAccount {
                     guard let data = FileManager.default.contents(atPath: serviceAccount) else {
                         throw DriveSyncError(
+                            .invalidArgument,
                             "cannot read \(serviceAccount); give the service-account key file (JSON) from the Cloud console"
                         )
                     }
@@ -187,10 +188,10 @@ struct AuthCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let driveSync = try global.driveSync()
                 guard let account = try name ?? driveSync.defaultAccountName() else {
-                    throw DriveSyncError("no account is signed in")
+                    throw DriveSyncError(.unknownAccount, "no account is signed in")
                 }
                 guard driveSync.credentialStore.accounts().contains(account) else {
-                    throw DriveSyncError("'\(account)' has no stored credentials")
+                    throw DriveSyncError(.unknownAccount, "'\(account)' has no stored credentials")
                 }
                 if let note = try await LoginFlows(store: driveSync.credentialStore).logout(account) {
                     printNote("note: \(note)")
@@ -215,7 +216,10 @@ struct AuthCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let driveSync = try global.driveSync()
                 guard driveSync.accountNames.contains(name) else {
-                    throw DriveSyncError("unknown account '\(name)'; sign it in with drivesync auth login \(name)")
+                    throw DriveSyncError(
+                        .unknownAccount,
+                        "unknown account '\(name)'; sign it in with drivesync auth login \(name)"
+                    )
                 }
                 try driveSync.credentialStore.setDefault(name)
                 print("drive: now means '\(name)'.")

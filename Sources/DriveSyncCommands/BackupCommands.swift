@@ -207,7 +207,7 @@ struct BackupCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let selected = try paths.map { text in
-                    do { return try RemotePath(text) } catch { throw DriveSyncError("\(error)") }
+                    do { return try RemotePath(text) } catch { throw DriveSyncError(.invalidArgument, "\(error)") }
                 }
                 let report = try BackupRunner(source: ".", destination: from).restore(
                     version: version,

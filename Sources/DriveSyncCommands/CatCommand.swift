@@ -2,7 +2,6 @@ import ArgumentParser
 import DriveSyncCore
 import DriveSyncKit
 import Foundation
-import NIOCore
 
 /// `drivesync cat PATH`: stream a file to standard output.
 struct CatCommand: AsyncParsableCommand {
@@ -50,12 +49,13 @@ struct CatCommand: AsyncParsableCommand {
         let bytes = range.flatMap(Self.parseRange)
         try await reportingErrors {
             let driveSync = try global.driveSync()
-            try await driveSync.read(try global.location(location, in: driveSync), range: bytes, verify: checksum) {
-                stream in
-                for try await buffer in stream {
-                    try buffer.withUnsafeReadableBytes { try writeAll(STDOUT_FILENO, $0) }
-                }
-            }
+            try await driveSync.write(
+                try global.location(location, in: driveSync),
+                range: bytes,
+                verify: checksum,
+                to: STDOUT_FILENO,
+                named: "standard output"
+            )
         }
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 public import DriveSyncCore
 import Foundation
+import LocalFiles
 import NIOCore
 import SyncEngine
 
@@ -38,7 +39,7 @@ extension DriveSync {
                 guard let other = remoteFiles[item.path] else { return .success((item.path, nil)) }
                 guard other.size == item.size else { return .success((item.path, false)) }
                 do {
-                    let local = try SyncSession.md5(ofFile: source + "/" + item.path.description)
+                    let local = try await offload { try FileDigest.md5(ofFile: source + "/" + item.path.description) }
                     let remoteMD5: String
                     if let md5 = other.md5 {
                         remoteMD5 = md5

@@ -30,15 +30,21 @@ extension DriveSync {
     /// Runs a pull under the pair's lock, with its own state (the Drive tree and the changes cursor).
     public func pull(_ request: PullRequest) async throws -> PullSession.Outcome {
         guard case .drive = request.source else {
-            throw DriveSyncError("\(request.source) is a local folder; pull reads from Drive (drive:PATH or NAME:PATH)")
+            throw DriveSyncError(
+                .wrongKind,
+                "\(request.source) is a local folder; pull reads from Drive (drive:PATH or NAME:PATH)"
+            )
         }
         let destination = URL(fileURLWithPath: request.destination).standardizedFileURL.path
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: destination, isDirectory: &isFolder), !isFolder.boolValue {
-            throw DriveSyncError("\(request.destination) is a file; give the folder to pull into")
+            throw DriveSyncError(.wrongKind, "\(request.destination) is a file; give the folder to pull into")
         }
         if destination.hasPrefix(home + "/") || destination == home {
-            throw DriveSyncError("\(destination) is inside DriveSync's data folder \(home); choose another folder")
+            throw DriveSyncError(
+                .overlap,
+                "\(destination) is inside DriveSync's data folder \(home); choose another folder"
+            )
         }
         var pullOptions = PullSession.Options(
             shortcuts: request.shortcuts,
@@ -55,7 +61,7 @@ extension DriveSync {
         return try await withPair(source: pairName, destination: .local(destination)) { state in
             try await withRemote(request.source, state: state, sharedDrive: request.sharedDrive) { remote in
                 guard let tree = remote as? any RemoteTree else {
-                    throw DriveSyncError("\(request.source) cannot be pulled: it is not a Drive folder")
+                    throw DriveSyncError(.wrongKind, "\(request.source) cannot be pulled: it is not a Drive folder")
                 }
                 return try await PullSession(
                     remote: tree,

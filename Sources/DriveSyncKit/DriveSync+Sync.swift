@@ -37,12 +37,13 @@ extension DriveSync {
         let source = URL(fileURLWithPath: request.source).standardizedFileURL.path
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isFolder), isFolder.boolValue else {
-            throw DriveSyncError("\(request.source) is not a folder; give the folder to mirror")
+            throw DriveSyncError(.wrongKind, "\(request.source) is not a folder; give the folder to mirror")
         }
         if case .local(let target) = request.destination,
             target == source || target.hasPrefix(source + "/") || source.hasPrefix(target + "/")
         {
             throw DriveSyncError(
+                .overlap,
                 "the source and destination overlap (\(source), \(target)); choose folders outside each other"
             )
         }

@@ -1,5 +1,6 @@
 import DriveSyncCore
 import Foundation
+import LocalFiles
 public import SyncEngine
 import SyncState
 
@@ -36,16 +37,16 @@ extension DriveSync {
         let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
         let filePath = URL(fileURLWithPath: file).standardizedFileURL.path
         guard filePath.hasPrefix(rootPath + "/") else {
-            throw DriveSyncError("\(file) is not inside \(root); give a file below the mirrored folder")
+            throw DriveSyncError(.overlap, "\(file) is not inside \(root); give a file below the mirrored folder")
         }
         let path: RemotePath
         do { path = try RemotePath(String(filePath.dropFirst(rootPath.count + 1))) } catch {
-            throw DriveSyncError("\(error)")
+            throw DriveSyncError(.invalidArgument, "\(error)")
         }
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: filePath),
             attributes[.type] as? FileAttributeType == .typeRegular
         else {
-            throw DriveSyncError("\(file) is not a readable file")
+            throw DriveSyncError(.wrongKind, "\(file) is not a readable file")
         }
         let remotePath = "\(destination)/\(path)"
         let item = LocalItem(
@@ -53,7 +54,7 @@ extension DriveSync {
             kind: .file,
             size: (attributes[.size] as? NSNumber)?.int64Value ?? 0,
             modified: DriveTimestamp.milliseconds(of: attributes[.modificationDate] as? Date ?? Date()),
-            md5: try SyncSession.md5(ofFile: filePath)
+            md5: try await offload { try FileDigest.md5(ofFile: filePath) }
         )
         let executorOptions = SyncExecutor.Options(
             transfers: 1,

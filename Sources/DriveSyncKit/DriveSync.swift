@@ -5,6 +5,7 @@ public import DriveAuth
 import DriveRemote
 public import DriveSyncCore
 import Foundation
+import LocalFiles
 import LocalRemote
 public import Logging
 public import NIOCore
@@ -64,6 +65,7 @@ public struct DriveSync: Sendable {
         if let stored = credentialStore.defaultAccount(), names.contains(stored) { return stored }
         if names.count <= 1 { return names.first }
         throw DriveSyncError(
+            .unknownAccount,
             "several accounts (\(names.joined(separator: ", "))) and none is the default; write NAME:path or run drivesync auth default NAME"
         )
     }
@@ -107,6 +109,7 @@ public struct DriveSync: Sendable {
         if let requested {
             guard accountNames.contains(requested) else {
                 throw DriveSyncError(
+                    .unknownAccount,
                     "unknown account '\(requested)'; add [account \(requested)] to the configuration or run drivesync auth login \(requested)"
                 )
             }
@@ -157,7 +160,7 @@ public struct DriveSync: Sendable {
         case .local(let path):
             var isFolder: ObjCBool = false
             if !create, !(FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue) {
-                throw DriveSyncError("\(path) is not a folder")
+                throw DriveSyncError(.wrongKind, "\(path) is not a folder")
             }
             return try await body(try LocalFolderRemote(root: path))
         case .drive(let account, let path):
@@ -179,7 +182,10 @@ public struct DriveSync: Sendable {
                 } catch let error as RemoteError where error.code == .notFound {
                     throw DestinationMissing(location: location)
                 } catch let error as RemoteError where error.code == .notAFolder {
-                    throw DriveSyncError("\(location) is not a folder on Drive (\(error.message)); check the path")
+                    throw DriveSyncError(
+                        .wrongKind,
+                        "\(location) is not a folder on Drive (\(error.message)); check the path"
+                    )
                 }
                 return try await body(remote)
             }
@@ -196,6 +202,7 @@ public struct DriveSync: Sendable {
             }
         }
         throw DriveSyncError(
+            .unknownAccount,
             "no shared drive '\(nameOrID)'; the account's shared drives are: \(names.isEmpty ? "none" : names.sorted().joined(separator: ", "))"
         )
     }
@@ -221,7 +228,7 @@ public struct DriveSync: Sendable {
         do {
             lock = try SyncLock.acquire(at: location + ".lock")
         } catch let held as SyncLock.Held {
-            throw DriveSyncError(held.description)
+            throw DriveSyncError(.busy, held.description)
         }
         defer { lock.release() }
         let state = try StateStore(path: location + ".sqlite")
@@ -356,8 +363,24 @@ extension DriveSync {
                 return try await tree.read(id: id, range: range, version: entry.revision, body)
             } catch let error as RemoteError where error.code == .notFound || error.code == .isAFolder {
                 throw DriveSyncError(
+                    .wrongKind,
                     "\(location) is not a file (\(error.message)); see what is there with drivesync ls"
                 )
+            }
+        }
+    }
+
+    /// Writes a file's bytes (or `range` of them) to an open descriptor, such as standard output.
+    public func write(
+        _ location: Location,
+        range: Range<Int64>? = nil,
+        verify: Bool = false,
+        to descriptor: Int32,
+        named name: String
+    ) async throws {
+        try await read(location, range: range, verify: verify) { stream in
+            for try await buffer in stream {
+                try await offload { try buffer.withUnsafeReadableBytes { try writeAll(descriptor, $0, path: name) } }
             }
         }
     }
@@ -369,7 +392,9 @@ extension DriveSync {
     ) async throws -> Result {
         switch location {
         case .drive(let account, let path):
-            guard let parent = path.parent else { throw DriveSyncError("\(location) is a folder; name a file") }
+            guard let parent = path.parent else {
+                throw DriveSyncError(.wrongKind, "\(location) is a folder; name a file")
+            }
             let name = try RemotePath(path.name)
             return try await withRemote(.drive(account: account, path: parent)) { remote in try await body(remote, name)
             }

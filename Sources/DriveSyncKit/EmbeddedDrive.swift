@@ -42,6 +42,7 @@ enum EmbeddedDrive {
         guard let port = await iterator.next() else {
             let failure = await server.result
             throw DriveSyncError(
+                .unavailable,
                 "the embedded drive did not start (\(failure)); check that \(dataDirectory) is writable"
             )
         }
@@ -64,10 +65,32 @@ enum EmbeddedDrive {
     }
 }
 
-/// A one-line error for the user, saying what to do.
+/// A one-line error for the user, saying what to do, with a code programs can match.
 public struct DriveSyncError: UserFacingError, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        public var description: String { name }
+        /// A file where a folder is needed, or the other way round.
+        public static let wrongKind = Code(name: "wrongKind")
+        /// Folders that must stay apart overlap, or a path lies outside the folder it must be in.
+        public static let overlap = Code(name: "overlap")
+        /// No such account or shared drive, or none chosen.
+        public static let unknownAccount = Code(name: "unknownAccount")
+        /// Another run holds what this one needs.
+        public static let busy = Code(name: "busy")
+        /// A part DriveSync needs could not start.
+        public static let unavailable = Code(name: "unavailable")
+        /// An argument that cannot be used as given.
+        public static let invalidArgument = Code(name: "invalidArgument")
+    }
+
+    public var code: Code
     public var description: String
-    public init(_ description: String) { self.description = description }
+
+    public init(_ code: Code, _ description: String) {
+        self.code = code
+        self.description = description
+    }
 }
 
 /// No credentials for an account: nothing can be done until the user signs in.

@@ -43,29 +43,10 @@ public final class DriveSyncProcess: Sendable {
         process.standardOutput = pipe
         process.standardError = pipe
         let (lines, lineContinuation) = AsyncStream.makeStream(of: String.self)
-        let pending = Mutex([UInt8]())
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                let rest = pending.withLock { $0 }
-                if !rest.isEmpty { lineContinuation.yield(String(decoding: rest, as: UTF8.self)) }
-                lineContinuation.finish()
-                return
-            }
-            let complete: [String] = pending.withLock { buffer in
-                buffer += data
-                var found: [String] = []
-                while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                    found.append(String(decoding: buffer[..<newline], as: UTF8.self))
-                    buffer.removeSubrange(...newline)
-                }
-                return found
-            }
-            for line in complete { lineContinuation.yield(line) }
-        }
         let (exits, exitContinuation) = AsyncStream.makeStream(of: Int32.self, bufferingPolicy: .bufferingNewest(1))
+        let exited = Exited()
         process.terminationHandler = { finished in
+            exited.flag.store(true, ordering: .releasing)
             // A process killed by a signal reports 128 + its number, as a shell would.
             exitContinuation.yield(
                 finished.terminationReason == .uncaughtSignal
@@ -73,11 +54,46 @@ public final class DriveSyncProcess: Sendable {
             )
             exitContinuation.finish()
         }
+        // A thread of its own reads the output. The lines end at end of file, or once the process has
+        // exited and nothing more arrives: a child started meanwhile by another test can inherit the
+        // pipe's write end and hold the end of file back.
+        Thread.detachNewThread {
+            Self.readLines(from: pipe, until: exited, into: lineContinuation)
+        }
         try process.run()
         self.processIdentifier = process.processIdentifier
         self.lines = lines
         self.exits = exits
         self.process = Mutex(process)
+    }
+
+    private final class Exited: Sendable {
+        let flag = Atomic(false)
+    }
+
+    private static func readLines(from pipe: Pipe, until exited: Exited, into lines: AsyncStream<String>.Continuation) {
+        let descriptor = pipe.fileHandleForReading.fileDescriptor
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let count = poll(&ready, 1, 100)
+            if count < 0, errno == EINTR { continue }
+            if count == 0 {
+                if exited.flag.load(ordering: .acquiring) { break }
+                continue
+            }
+            let received = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if received < 0, errno == EINTR { continue }
+            if received <= 0 { break }
+            pending += buffer[..<received]
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                lines.yield(String(decoding: pending[..<newline], as: UTF8.self))
+                pending.removeSubrange(...newline)
+            }
+        }
+        if !pending.isEmpty { lines.yield(String(decoding: pending, as: UTF8.self)) }
+        lines.finish()
     }
 
     /// Sends a signal (`SIGTERM`, `SIGINT`, `SIGKILL`) to the process.

@@ -1,5 +1,6 @@
 public import DriveSyncCore
 import Foundation
+import LocalFiles
 public import NIOCore
 import _NIOFileSystem
 
@@ -94,16 +95,11 @@ public struct LocalFolderRemote: Remote {
         }
         _ = try await makeFolder(parent)
         if let existing = try await entry(at: path), existing.isFolder { throw RemoteError(.isAFolder, path) }
-        let temporary = fullPath(parent) + "/.drivesync-\(UUID().uuidString).partial"
+        let target = fullPath(path)
+        let time = timespec(milliseconds: DriveTimestamp.milliseconds(of: modified))
         do {
-            try await FileSystem.shared.copyItem(at: FilePath(localFile), to: FilePath(temporary))
-            try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: temporary)
-            // rename(2) replaces the destination atomically: readers see the old file or the new one.
-            guard rename(temporary, fullPath(path)) == 0 else {
-                throw RemoteError(.io, path, "rename failed: errno \(errno)")
-            }
+            try await offload { try AtomicFile.copy(from: localFile, to: target, modified: time) }
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
             throw RemoteError(.io, path, "\(error)")
         }
         guard let entry = try await entry(at: path) else { throw RemoteError(.io, path, "the file vanished") }

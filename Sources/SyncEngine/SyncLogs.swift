@@ -1,4 +1,5 @@
 public import DriveSyncCore
+import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -146,25 +147,40 @@ public struct PullLogEntry: Codable, Hashable, Sendable {
 
 /// An append-only JSON Lines file. Each entry is one `write` to a file opened with `O_APPEND`, so lines
 /// from concurrent tasks and processes never interleave, and a crash loses at most the line being written.
-public struct JSONLinesLog: Sendable {
+/// A log of one JSON object per line. The file is opened on the first entry and kept open; each line
+/// goes out in one `write` to a file opened for appending, so processes sharing a log never interleave.
+public final class JSONLinesLog: Sendable {
     public let path: String
+    private let descriptor = Mutex<Int32>(-1)
 
     public init(path: String) { self.path = path }
+
+    deinit {
+        descriptor.withLock { if $0 >= 0 { close($0) } }
+    }
 
     public func append(_ entry: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var line = try encoder.encode(entry)
         line.append(UInt8(ascii: "\n"))
+        try descriptor.withLock { descriptor in
+            if descriptor < 0 { descriptor = try openForAppending() }
+            let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            guard written == line.count else {
+                throw LogError(path: path, reason: written < 0 ? String(cString: strerror(errno)) : "short write")
+            }
+        }
+    }
+
+    private func openForAppending() throws -> Int32 {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw LogError(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == line.count else { throw LogError(path: path, reason: "short write") }
+        return descriptor
     }
 
     /// Every entry in the log, oldest first (lines that do not decode are skipped).

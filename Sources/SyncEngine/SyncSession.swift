@@ -1,6 +1,7 @@
 import Crypto
 public import DriveSyncCore
 public import Foundation
+import LocalFiles
 public import Logging
 public import SyncState
 
@@ -150,24 +151,17 @@ public struct SyncSession: Sendable {
         var failure: (any Error)?
         await forEachConcurrently(Array(paths.enumerated()), limit: checkers, while: { failure == nil }) {
             position,
-            path in
-            (position, Result { try Self.md5(ofFile: path) })
+            path -> (Int, Result<String, any Error>) in
+            do {
+                return (position, .success(try await offload { try FileDigest.md5(ofFile: path) }))
+            } catch {
+                return (position, .failure(error))
+            }
         } absorb: { position, digest in
             do { digests[position] = try digest.get() } catch { failure = failure ?? error }
         }
         if let failure { throw failure }
         for (position, index) in indices.enumerated() { items[index].md5 = digests[position] }
-    }
-
-    /// MD5 of a file, read in 1 MiB pieces.
-    public static func md5(ofFile path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ScanError(path: path, message: "cannot be read")
-        }
-        defer { try? handle.close() }
-        var hasher = Insecure.MD5()
-        while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty { hasher.update(data: data) }
-        return Hex.lowercase(hasher.finalize())
     }
 }
 

@@ -216,7 +216,9 @@ struct ErrorReportingTests {
             try await reportingErrors { _ = try Location(parsing: "nobody:path") }
         }
         await #expect(throws: ExitCode(130)) { try await reportingErrors { throw CancellationError() } }
-        await #expect(throws: ExitCode(1)) { try await reportingErrors { throw DriveSyncError("no") } }
+        await #expect(throws: ExitCode(1)) {
+            try await reportingErrors { throw DriveSyncError(.invalidArgument, "no") }
+        }
         struct Unexpected: Error {}
         await #expect(throws: ExitCode(1), "an error nobody described still ends in one line and status 1") {
             try await reportingErrors { throw Unexpected() }

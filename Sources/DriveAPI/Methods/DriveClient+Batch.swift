@@ -109,34 +109,18 @@ extension DriveClient {
         }
         var results = [BatchResponse?](repeating: nil, count: requests.count)
         var pending = Array(requests.indices)
-        var attempt = 0
+        var retry = RetryStage(client: self, method: "batch")
         while !pending.isEmpty {
             let answers = try await sendBatch(pending.map { requests[$0] })
-            var retry: [Int] = []
-            var retryAfter: Duration?
+            var failed: [(index: Int, error: DriveAPIError)] = []
             for (index, answer) in zip(pending, answers) {
                 results[index] = answer
-                if let error = answer.error, attempt + 1 < configuration.retry.maxAttempts,
-                    case .retry(let after) = RetryClassification.classify(
-                        error.retryFacts,
-                        replayable: true,
-                        alreadyRefreshedToken: true
-                    )
-                {
-                    retry.append(index)
-                    retryAfter = [retryAfter, after].compactMap { $0 }.max()
-                }
+                if let error = answer.error, RetryStage.isTransient(error) { failed.append((index, error)) }
             }
-            if retry.isEmpty { break }
-            try await sleep(
-                configuration.retry.delay(
-                    afterAttempt: attempt,
-                    retryAfter: retryAfter,
-                    randomFraction: Double.random(in: 0..<1)
-                )
-            )
-            attempt += 1
-            pending = retry
+            // One wait for the calls sent again, as long as the longest Retry-After asks.
+            let longest = failed.max { ($0.error.retryAfter ?? .zero) < ($1.error.retryAfter ?? .zero) }
+            guard let longest, try await retry.backOff(after: longest.error) else { break }
+            pending = failed.map(\.index)
         }
         return results.map { $0! }
     }
@@ -160,12 +144,12 @@ extension DriveClient {
         body.writeString("--\(boundary)--\r\n")
         let kind: RequestKind = requests.allSatisfy { $0.method == .GET } ? .read : .write
         let answer = try await perform(
-            Call(
-                method: .POST,
-                url: url("/batch/drive/v3"),
+            DriveRequest(
+                method: "batch",
+                verb: .POST,
+                endpoint: .api("/batch/drive/v3"),
                 headers: ["Content-Type": "multipart/mixed; boundary=\(boundary)"],
                 body: body,
-                name: "batch",
                 kind: kind
             )
         )

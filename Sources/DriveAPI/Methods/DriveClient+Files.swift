@@ -40,18 +40,21 @@ extension DriveClient {
         pageSize: Int = 1000
     ) -> PageSequence<FileList> {
         PageSequence { token in
-            let page = try await call(
-                "files.list",
-                .GET,
-                "/drive/v3/files",
-                [
-                    ("q", query?.description), ("fields", fields.description), ("pageSize", String(pageSize)),
-                    ("pageToken", token), ("orderBy", orderBy), ("corpora", scope.corpora), ("driveId", scope.driveId),
-                    ("spaces", scope.spaces), ("supportsAllDrives", "true"),
-                    ("includeItemsFromAllDrives", scope.includeItemsFromAllDrives ? "true" : nil),
-                ],
-                kind: .read,
-                as: FileList.self
+            let page = try await perform(
+                try DriveRequest(
+                    method: "files.list",
+                    verb: .GET,
+                    path: "/drive/v3/files",
+                    query: [
+                        ("q", query?.description), ("fields", fields.description), ("pageSize", String(pageSize)),
+                        ("pageToken", token), ("orderBy", orderBy), ("corpora", scope.corpora),
+                        ("driveId", scope.driveId),
+                        ("spaces", scope.spaces), ("supportsAllDrives", "true"),
+                        ("includeItemsFromAllDrives", scope.includeItemsFromAllDrives ? "true" : nil),
+                    ],
+                    kind: .read
+                ),
+                decoding: FileList.self
             )
             return (page, page.nextPageToken)
         }
@@ -73,27 +76,31 @@ extension DriveClient {
 
     /// `files.get` (metadata). `root` names the user's My Drive.
     public func getFile(_ id: String, fields: Fields = .syncFile) async throws -> File {
-        try await call(
-            "files.get",
-            .GET,
-            "/drive/v3/files/\(pathEscaped(id))",
-            [("fields", fields.description), ("supportsAllDrives", "true")],
-            kind: .read,
-            as: File.self
+        try await perform(
+            try DriveRequest(
+                method: "files.get",
+                verb: .GET,
+                path: "/drive/v3/files/\(pathEscaped(id))",
+                query: [("fields", fields.description), ("supportsAllDrives", "true")],
+                kind: .read
+            ),
+            decoding: File.self
         )
     }
 
     /// `files.create` with metadata only: folders, shortcuts, empty files, Workspace documents.
     /// Give `metadata.id` from `generateIds` to make a retried create safe.
     public func createFile(_ metadata: File, fields: Fields = .syncFile) async throws -> File {
-        try await call(
-            "files.create",
-            .POST,
-            "/drive/v3/files",
-            [("fields", fields.description), ("supportsAllDrives", "true")],
-            body: metadata,
-            kind: .write,
-            as: File.self
+        try await perform(
+            try DriveRequest(
+                method: "files.create",
+                verb: .POST,
+                path: "/drive/v3/files",
+                query: [("fields", fields.description), ("supportsAllDrives", "true")],
+                json: metadata,
+                kind: .write
+            ),
+            decoding: File.self
         )
     }
 
@@ -115,18 +122,20 @@ extension DriveClient {
         removeParents: [String] = [],
         fields: Fields = .syncFile
     ) async throws -> File {
-        try await call(
-            "files.update",
-            .PATCH,
-            "/drive/v3/files/\(pathEscaped(id))",
-            [
-                ("fields", fields.description), ("supportsAllDrives", "true"),
-                ("addParents", addParents.isEmpty ? nil : addParents.joined(separator: ",")),
-                ("removeParents", removeParents.isEmpty ? nil : removeParents.joined(separator: ",")),
-            ],
-            body: metadata,
-            kind: .write,
-            as: File.self
+        try await perform(
+            try DriveRequest(
+                method: "files.update",
+                verb: .PATCH,
+                path: "/drive/v3/files/\(pathEscaped(id))",
+                query: [
+                    ("fields", fields.description), ("supportsAllDrives", "true"),
+                    ("addParents", addParents.isEmpty ? nil : addParents.joined(separator: ",")),
+                    ("removeParents", removeParents.isEmpty ? nil : removeParents.joined(separator: ",")),
+                ],
+                json: metadata,
+                kind: .write
+            ),
+            decoding: File.self
         )
     }
 
@@ -146,48 +155,56 @@ extension DriveClient {
 
     /// `files.copy` (server side).
     public func copyFile(_ id: String, _ metadata: File = File(), fields: Fields = .syncFile) async throws -> File {
-        try await call(
-            "files.copy",
-            .POST,
-            "/drive/v3/files/\(pathEscaped(id))/copy",
-            [("fields", fields.description), ("supportsAllDrives", "true")],
-            body: metadata,
-            kind: .write,
-            as: File.self
+        try await perform(
+            try DriveRequest(
+                method: "files.copy",
+                verb: .POST,
+                path: "/drive/v3/files/\(pathEscaped(id))/copy",
+                query: [("fields", fields.description), ("supportsAllDrives", "true")],
+                json: metadata,
+                kind: .write
+            ),
+            decoding: File.self
         )
     }
 
     /// `files.delete`: permanent, skipping the trash.
     public func deleteFile(_ id: String) async throws {
-        try await callWithoutResult(
-            "files.delete",
-            .DELETE,
-            "/drive/v3/files/\(pathEscaped(id))",
-            [("supportsAllDrives", "true")],
-            kind: .write
+        try await perform(
+            try DriveRequest(
+                method: "files.delete",
+                verb: .DELETE,
+                path: "/drive/v3/files/\(pathEscaped(id))",
+                query: [("supportsAllDrives", "true")],
+                kind: .write
+            )
         )
     }
 
     /// `files.emptyTrash`, of My Drive or of a shared drive.
     public func emptyTrash(driveId: String? = nil) async throws {
-        try await callWithoutResult(
-            "files.emptyTrash",
-            .DELETE,
-            "/drive/v3/files/trash",
-            [("driveId", driveId)],
-            kind: .write
+        try await perform(
+            try DriveRequest(
+                method: "files.emptyTrash",
+                verb: .DELETE,
+                path: "/drive/v3/files/trash",
+                query: [("driveId", driveId)],
+                kind: .write
+            )
         )
     }
 
     /// `files.generateIds`: IDs to create files with, so a retried create cannot make a duplicate.
     public func generateIds(count: Int = 10, space: String = "drive") async throws -> [String] {
-        let result = try await call(
-            "files.generateIds",
-            .GET,
-            "/drive/v3/files/generateIds",
-            [("count", String(count)), ("space", space)],
-            kind: .read,
-            as: GeneratedIds.self
+        let result = try await perform(
+            try DriveRequest(
+                method: "files.generateIds",
+                verb: .GET,
+                path: "/drive/v3/files/generateIds",
+                query: [("count", String(count)), ("space", space)],
+                kind: .read
+            ),
+            decoding: GeneratedIds.self
         )
         return result.ids ?? []
     }

@@ -6,13 +6,15 @@ extension DriveClient {
 
     /// `changes.getStartPageToken`: the cursor to read future changes from.
     public func startPageToken(driveId: String? = nil) async throws -> String {
-        let token = try await call(
-            "changes.getStartPageToken",
-            .GET,
-            "/drive/v3/changes/startPageToken",
-            [("driveId", driveId), ("supportsAllDrives", "true")],
-            kind: .read,
-            as: StartPageToken.self
+        let token = try await perform(
+            try DriveRequest(
+                method: "changes.getStartPageToken",
+                verb: .GET,
+                path: "/drive/v3/changes/startPageToken",
+                query: [("driveId", driveId), ("supportsAllDrives", "true")],
+                kind: .read
+            ),
+            decoding: StartPageToken.self
         )
         guard let value = token.startPageToken else {
             throw DriveAPIError(
@@ -36,18 +38,20 @@ extension DriveClient {
         pageSize: Int = 1000
     ) -> PageSequence<ChangeList> {
         PageSequence(startingAt: pageToken) { token in
-            let page = try await call(
-                "changes.list",
-                .GET,
-                "/drive/v3/changes",
-                [
-                    ("pageToken", token), ("fields", fields.description), ("pageSize", String(pageSize)),
-                    ("driveId", driveId), ("includeRemoved", String(includeRemoved)),
-                    ("restrictToMyDrive", restrictToMyDrive ? "true" : nil), ("spaces", spaces),
-                    ("supportsAllDrives", "true"), ("includeItemsFromAllDrives", "true"),
-                ],
-                kind: .read,
-                as: ChangeList.self
+            let page = try await perform(
+                try DriveRequest(
+                    method: "changes.list",
+                    verb: .GET,
+                    path: "/drive/v3/changes",
+                    query: [
+                        ("pageToken", token), ("fields", fields.description), ("pageSize", String(pageSize)),
+                        ("driveId", driveId), ("includeRemoved", String(includeRemoved)),
+                        ("restrictToMyDrive", restrictToMyDrive ? "true" : nil), ("spaces", spaces),
+                        ("supportsAllDrives", "true"), ("includeItemsFromAllDrives", "true"),
+                    ],
+                    kind: .read
+                ),
+                decoding: ChangeList.self
             )
             return (page, page.nextPageToken)
         }
@@ -87,30 +91,34 @@ extension DriveClient {
 
     /// `changes.watch`: push notifications for changes after `pageToken`.
     public func watchChanges(from pageToken: String, channel: Channel, driveId: String? = nil) async throws -> Channel {
-        try await call(
-            "changes.watch",
-            .POST,
-            "/drive/v3/changes/watch",
-            [
-                ("pageToken", pageToken), ("driveId", driveId), ("supportsAllDrives", "true"),
-                ("includeItemsFromAllDrives", "true"),
-            ],
-            body: channel,
-            kind: .write,
-            as: Channel.self
+        try await perform(
+            try DriveRequest(
+                method: "changes.watch",
+                verb: .POST,
+                path: "/drive/v3/changes/watch",
+                query: [
+                    ("pageToken", pageToken), ("driveId", driveId), ("supportsAllDrives", "true"),
+                    ("includeItemsFromAllDrives", "true"),
+                ],
+                json: channel,
+                kind: .write
+            ),
+            decoding: Channel.self
         )
     }
 
     /// `files.watch`: push notifications for one file.
     public func watchFile(_ id: String, channel: Channel) async throws -> Channel {
-        try await call(
-            "files.watch",
-            .POST,
-            "/drive/v3/files/\(pathEscaped(id))/watch",
-            [("supportsAllDrives", "true")],
-            body: channel,
-            kind: .write,
-            as: Channel.self
+        try await perform(
+            try DriveRequest(
+                method: "files.watch",
+                verb: .POST,
+                path: "/drive/v3/files/\(pathEscaped(id))/watch",
+                query: [("supportsAllDrives", "true")],
+                json: channel,
+                kind: .write
+            ),
+            decoding: Channel.self
         )
     }
 
@@ -120,12 +128,14 @@ extension DriveClient {
             var id: String
             var resourceId: String
         }
-        try await callWithoutResult(
-            "channels.stop",
-            .POST,
-            "/drive/v3/channels/stop",
-            body: Stop(id: id, resourceId: resourceId),
-            kind: .write
+        try await perform(
+            try DriveRequest(
+                method: "channels.stop",
+                verb: .POST,
+                path: "/drive/v3/channels/stop",
+                json: Stop(id: id, resourceId: resourceId),
+                kind: .write
+            )
         )
     }
 
@@ -135,13 +145,15 @@ extension DriveClient {
     public func about(
         fields: Fields = "user,storageQuota,maxUploadSize,exportFormats,importFormats,canCreateDrives"
     ) async throws -> About {
-        try await call(
-            "about.get",
-            .GET,
-            "/drive/v3/about",
-            [("fields", fields.description)],
-            kind: .read,
-            as: About.self
+        try await perform(
+            try DriveRequest(
+                method: "about.get",
+                verb: .GET,
+                path: "/drive/v3/about",
+                query: [("fields", fields.description)],
+                kind: .read
+            ),
+            decoding: About.self
         )
     }
 
@@ -152,13 +164,15 @@ extension DriveClient {
         fields: Fields = "nextPageToken,permissions(id,type,role,emailAddress,domain)"
     ) -> PageSequence<PermissionList> {
         PageSequence { token in
-            let page = try await call(
-                "permissions.list",
-                .GET,
-                "/drive/v3/files/\(pathEscaped(fileId))/permissions",
-                [("fields", fields.description), ("pageToken", token), ("supportsAllDrives", "true")],
-                kind: .read,
-                as: PermissionList.self
+            let page = try await perform(
+                try DriveRequest(
+                    method: "permissions.list",
+                    verb: .GET,
+                    path: "/drive/v3/files/\(pathEscaped(fileId))/permissions",
+                    query: [("fields", fields.description), ("pageToken", token), ("supportsAllDrives", "true")],
+                    kind: .read
+                ),
+                decoding: PermissionList.self
             )
             return (page, page.nextPageToken)
         }
@@ -169,13 +183,15 @@ extension DriveClient {
         id: String,
         fields: Fields = "id,type,role,emailAddress,domain"
     ) async throws -> Permission {
-        try await call(
-            "permissions.get",
-            .GET,
-            "/drive/v3/files/\(pathEscaped(fileId))/permissions/\(pathEscaped(id))",
-            [("fields", fields.description), ("supportsAllDrives", "true")],
-            kind: .read,
-            as: Permission.self
+        try await perform(
+            try DriveRequest(
+                method: "permissions.get",
+                verb: .GET,
+                path: "/drive/v3/files/\(pathEscaped(fileId))/permissions/\(pathEscaped(id))",
+                query: [("fields", fields.description), ("supportsAllDrives", "true")],
+                kind: .read
+            ),
+            decoding: Permission.self
         )
     }
 
@@ -186,17 +202,19 @@ extension DriveClient {
         sendNotificationEmail: Bool = false,
         fields: Fields = "id,type,role,emailAddress,domain"
     ) async throws -> Permission {
-        try await call(
-            "permissions.create",
-            .POST,
-            "/drive/v3/files/\(pathEscaped(fileId))/permissions",
-            [
-                ("fields", fields.description), ("supportsAllDrives", "true"),
-                ("sendNotificationEmail", String(sendNotificationEmail)),
-            ],
-            body: permission,
-            kind: .write,
-            as: Permission.self
+        try await perform(
+            try DriveRequest(
+                method: "permissions.create",
+                verb: .POST,
+                path: "/drive/v3/files/\(pathEscaped(fileId))/permissions",
+                query: [
+                    ("fields", fields.description), ("supportsAllDrives", "true"),
+                    ("sendNotificationEmail", String(sendNotificationEmail)),
+                ],
+                json: permission,
+                kind: .write
+            ),
+            decoding: Permission.self
         )
     }
 
@@ -207,24 +225,28 @@ extension DriveClient {
         fields: Fields = "id,type,role,emailAddress,domain"
     ) async throws -> Permission {
         struct Update: Encodable { var role: String }
-        return try await call(
-            "permissions.update",
-            .PATCH,
-            "/drive/v3/files/\(pathEscaped(fileId))/permissions/\(pathEscaped(id))",
-            [("fields", fields.description), ("supportsAllDrives", "true")],
-            body: Update(role: role),
-            kind: .write,
-            as: Permission.self
+        return try await perform(
+            try DriveRequest(
+                method: "permissions.update",
+                verb: .PATCH,
+                path: "/drive/v3/files/\(pathEscaped(fileId))/permissions/\(pathEscaped(id))",
+                query: [("fields", fields.description), ("supportsAllDrives", "true")],
+                json: Update(role: role),
+                kind: .write
+            ),
+            decoding: Permission.self
         )
     }
 
     public func deletePermission(fileId: String, id: String) async throws {
-        try await callWithoutResult(
-            "permissions.delete",
-            .DELETE,
-            "/drive/v3/files/\(pathEscaped(fileId))/permissions/\(pathEscaped(id))",
-            [("supportsAllDrives", "true")],
-            kind: .write
+        try await perform(
+            try DriveRequest(
+                method: "permissions.delete",
+                verb: .DELETE,
+                path: "/drive/v3/files/\(pathEscaped(fileId))/permissions/\(pathEscaped(id))",
+                query: [("supportsAllDrives", "true")],
+                kind: .write
+            )
         )
     }
 
@@ -235,26 +257,30 @@ extension DriveClient {
         pageSize: Int = 100
     ) -> PageSequence<DriveList> {
         PageSequence { token in
-            let page = try await call(
-                "drives.list",
-                .GET,
-                "/drive/v3/drives",
-                [("fields", fields.description), ("pageToken", token), ("pageSize", String(pageSize))],
-                kind: .read,
-                as: DriveList.self
+            let page = try await perform(
+                try DriveRequest(
+                    method: "drives.list",
+                    verb: .GET,
+                    path: "/drive/v3/drives",
+                    query: [("fields", fields.description), ("pageToken", token), ("pageSize", String(pageSize))],
+                    kind: .read
+                ),
+                decoding: DriveList.self
             )
             return (page, page.nextPageToken)
         }
     }
 
     public func getDrive(_ id: String, fields: Fields = "id,name,createdTime,hidden") async throws -> Drive {
-        try await call(
-            "drives.get",
-            .GET,
-            "/drive/v3/drives/\(pathEscaped(id))",
-            [("fields", fields.description)],
-            kind: .read,
-            as: Drive.self
+        try await perform(
+            try DriveRequest(
+                method: "drives.get",
+                verb: .GET,
+                path: "/drive/v3/drives/\(pathEscaped(id))",
+                query: [("fields", fields.description)],
+                kind: .read
+            ),
+            decoding: Drive.self
         )
     }
 
@@ -265,14 +291,16 @@ extension DriveClient {
         requestId: String,
         fields: Fields = "id,name,createdTime,hidden"
     ) async throws -> Drive {
-        try await call(
-            "drives.create",
-            .POST,
-            "/drive/v3/drives",
-            [("requestId", requestId), ("fields", fields.description)],
-            body: Drive(name: name),
-            kind: .write,
-            as: Drive.self
+        try await perform(
+            try DriveRequest(
+                method: "drives.create",
+                verb: .POST,
+                path: "/drive/v3/drives",
+                query: [("requestId", requestId), ("fields", fields.description)],
+                json: Drive(name: name),
+                kind: .write
+            ),
+            decoding: Drive.self
         )
     }
 
@@ -281,19 +309,28 @@ extension DriveClient {
         _ drive: Drive,
         fields: Fields = "id,name,createdTime,hidden"
     ) async throws -> Drive {
-        try await call(
-            "drives.update",
-            .PATCH,
-            "/drive/v3/drives/\(pathEscaped(id))",
-            [("fields", fields.description)],
-            body: drive,
-            kind: .write,
-            as: Drive.self
+        try await perform(
+            try DriveRequest(
+                method: "drives.update",
+                verb: .PATCH,
+                path: "/drive/v3/drives/\(pathEscaped(id))",
+                query: [("fields", fields.description)],
+                json: drive,
+                kind: .write
+            ),
+            decoding: Drive.self
         )
     }
 
     public func deleteDrive(_ id: String) async throws {
-        try await callWithoutResult("drives.delete", .DELETE, "/drive/v3/drives/\(pathEscaped(id))", kind: .write)
+        try await perform(
+            try DriveRequest(
+                method: "drives.delete",
+                verb: .DELETE,
+                path: "/drive/v3/drives/\(pathEscaped(id))",
+                kind: .write
+            )
+        )
     }
 
     // MARK: Revisions
@@ -303,13 +340,15 @@ extension DriveClient {
         fields: Fields = "nextPageToken,revisions(id,mimeType,modifiedTime,keepForever,md5Checksum,size)"
     ) -> PageSequence<RevisionList> {
         PageSequence { token in
-            let page = try await call(
-                "revisions.list",
-                .GET,
-                "/drive/v3/files/\(pathEscaped(fileId))/revisions",
-                [("fields", fields.description), ("pageToken", token), ("pageSize", "1000")],
-                kind: .read,
-                as: RevisionList.self
+            let page = try await perform(
+                try DriveRequest(
+                    method: "revisions.list",
+                    verb: .GET,
+                    path: "/drive/v3/files/\(pathEscaped(fileId))/revisions",
+                    query: [("fields", fields.description), ("pageToken", token), ("pageSize", "1000")],
+                    kind: .read
+                ),
+                decoding: RevisionList.self
             )
             return (page, page.nextPageToken)
         }
@@ -320,36 +359,42 @@ extension DriveClient {
         id: String,
         fields: Fields = "id,mimeType,modifiedTime,keepForever,md5Checksum,size"
     ) async throws -> Revision {
-        try await call(
-            "revisions.get",
-            .GET,
-            "/drive/v3/files/\(pathEscaped(fileId))/revisions/\(pathEscaped(id))",
-            [("fields", fields.description)],
-            kind: .read,
-            as: Revision.self
+        try await perform(
+            try DriveRequest(
+                method: "revisions.get",
+                verb: .GET,
+                path: "/drive/v3/files/\(pathEscaped(fileId))/revisions/\(pathEscaped(id))",
+                query: [("fields", fields.description)],
+                kind: .read
+            ),
+            decoding: Revision.self
         )
     }
 
     /// Pins a revision so Drive keeps it past 30 days / 100 revisions.
     public func keepRevisionForever(fileId: String, id: String, _ keep: Bool = true) async throws -> Revision {
         struct Update: Encodable { var keepForever: Bool }
-        return try await call(
-            "revisions.update",
-            .PATCH,
-            "/drive/v3/files/\(pathEscaped(fileId))/revisions/\(pathEscaped(id))",
-            [("fields", "id,keepForever,md5Checksum,size,modifiedTime")],
-            body: Update(keepForever: keep),
-            kind: .write,
-            as: Revision.self
+        return try await perform(
+            try DriveRequest(
+                method: "revisions.update",
+                verb: .PATCH,
+                path: "/drive/v3/files/\(pathEscaped(fileId))/revisions/\(pathEscaped(id))",
+                query: [("fields", "id,keepForever,md5Checksum,size,modifiedTime")],
+                json: Update(keepForever: keep),
+                kind: .write
+            ),
+            decoding: Revision.self
         )
     }
 
     public func deleteRevision(fileId: String, id: String) async throws {
-        try await callWithoutResult(
-            "revisions.delete",
-            .DELETE,
-            "/drive/v3/files/\(pathEscaped(fileId))/revisions/\(pathEscaped(id))",
-            kind: .write
+        try await perform(
+            try DriveRequest(
+                method: "revisions.delete",
+                verb: .DELETE,
+                path: "/drive/v3/files/\(pathEscaped(fileId))/revisions/\(pathEscaped(id))",
+                kind: .write
+            )
         )
     }
 }

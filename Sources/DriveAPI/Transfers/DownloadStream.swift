@@ -40,18 +40,21 @@ public struct DownloadStream: AsyncSequence, Sendable {
         var end: Int64?
         var body: HTTPClientResponse.Body.AsyncIterator?
         var hasher: Insecure.MD5?
-        var attempt = 0
+        var retry: RetryStage
         var finished = false
 
         init(stream: DownloadStream) {
             self.stream = stream
+            retry = RetryStage(client: stream.client, method: Self.name(of: stream.source))
             offset = stream.range?.lowerBound ?? 0
             end = stream.range?.upperBound
             hasher = stream.range == nil && stream.expectedMD5 != nil ? Insecure.MD5() : nil
         }
 
-        var name: String {
-            switch stream.source {
+        var name: String { Self.name(of: stream.source) }
+
+        static func name(of source: Source) -> String {
+            switch source {
             case .url(_, let name): name
             case .export: "files.export"
             }
@@ -67,7 +70,7 @@ public struct DownloadStream: AsyncSequence, Sendable {
                         offset += Int64(buffer.readableBytes)
                         if hasher != nil { buffer.withUnsafeReadableBytes { hasher?.update(bufferPointer: $0) } }
                         stream.client.metrics.downloadedBytes.increment(by: Int64(buffer.readableBytes))
-                        attempt = 0
+                        retry.reset()
                         return buffer
                     }
                     if let end, offset < end {
@@ -107,27 +110,10 @@ public struct DownloadStream: AsyncSequence, Sendable {
                 finished = true
                 throw error
             }
-            let policy = stream.client.configuration.retry
-            guard error.code == .http || error.code == .transport,
-                case .retry(let retryAfter) = RetryClassification.classify(
-                    error.retryFacts,
-                    replayable: true,
-                    alreadyRefreshedToken: true
-                ),
-                attempt + 1 < policy.maxAttempts
-            else {
+            guard try await retry.backOff(after: error) else {
                 finished = true
                 throw error
             }
-            stream.client.metrics.retries.increment()
-            stream.client.logger.info(
-                "download interrupted; resuming",
-                metadata: ["drive.method": "\(name)", "download.offset": "\(offset)"]
-            )
-            try await stream.client.sleep(
-                policy.delay(afterAttempt: attempt, retryAfter: retryAfter, randomFraction: Double.random(in: 0..<1))
-            )
-            attempt += 1
             if offset > (stream.range?.lowerBound ?? 0), let (fileId, expected) = stream.revision {
                 let current = try await stream.client.getFile(fileId, fields: "headRevisionId").headRevisionId
                 guard current == expected else {
@@ -152,21 +138,21 @@ public struct DownloadStream: AsyncSequence, Sendable {
             switch (stream.source, url) {
             case (_, .some(let known)), (.url(let known, _), nil):
                 url = known
-                response = try await client.openStream(known, headers: headers, name: name)
+                response = try await client.openStream(.absolute(known), headers: headers, name: name)
             case (.export(let fileId, let mimeType), nil):
                 let export = client.url(
                     "/drive/v3/files/\(client.pathEscaped(fileId))/export",
                     [("mimeType", mimeType)]
                 )
                 do {
-                    response = try await client.openStream(export, headers: headers, name: name)
+                    response = try await client.openStream(.absolute(export), headers: headers, name: name)
                     url = export
                 } catch let error as DriveAPIError where error.reason == "exportSizeLimitExceeded" {
                     // Past Drive's 10 MB export limit: the file's export link has no such cap.
                     guard let link = try await client.getFile(fileId, fields: "exportLinks").exportLinks?[mimeType]
                     else { throw error }
                     url = link
-                    response = try await client.openStream(link, headers: headers, name: name)
+                    response = try await client.openStream(.absolute(link), headers: headers, name: name)
                 }
             }
             // A server that ignores Range would resend from byte 0: refuse to mix.
@@ -260,37 +246,16 @@ extension DriveClient {
         )
     }
 
-    /// Opens a streaming GET with pacing, token refresh and retries of the opening exchange; error
-    /// bodies are read (bounded) and thrown as `DriveAPIError`.
-    func openStream(_ url: String, headers: HTTPHeaders, name: String) async throws -> HTTPClientResponse {
-        var token = try await tokens.accessToken()
-        var refreshed = false
-        while true {
-            try await pacer.acquire(.read)
-            var request = HTTPClientRequest(url: url)
-            request.headers = headers
-            request.headers.replaceOrAdd(name: "Authorization", value: "Bearer \(token)")
-            let response: HTTPClientResponse
-            do {
-                response = try await http.execute(request, timeout: .init(configuration.requestTimeout))
-            } catch {
-                throw DriveAPIError(code: .transport, message: "no answer", method: name, cause: error)
-            }
-            if response.status == .ok || response.status == .partialContent { return response }
-            let body = try await response.body.collect(upTo: 1 << 20)
-            let error = DriveAPIError.from(
-                status: Int(response.status.code),
-                headers: response.headers.map { ($0.name, $0.value) },
-                body: Array(body.readableBytesView),
-                method: name
-            )
-            if RetryClassification.isRateLimit(error.retryFacts) { await pacer.recordRateLimited(.read) }
-            if error.status == 401, !refreshed {
-                refreshed = true
-                token = try await tokens.refreshedToken(after: token)
-                continue
-            }
-            throw error
-        }
+    /// Opens a streaming GET through the pipeline, once: the stream's own loop retries (resuming with
+    /// `Range`), so the pipeline does not retry it a second time.
+    func openStream(
+        _ endpoint: DriveRequest.Endpoint,
+        headers: HTTPHeaders,
+        name: String
+    ) async throws -> HTTPClientResponse {
+        var request = DriveRequest(method: name, verb: .GET, endpoint: endpoint, headers: headers, kind: .read)
+        request.accepted = [200, 206]
+        request.retries = .byCaller
+        return try await send(request) { $0 }
     }
 }

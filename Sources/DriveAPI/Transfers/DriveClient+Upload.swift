@@ -65,12 +65,13 @@ extension DriveClient {
         body.writeString("\r\n--\(boundary)--\r\n")
         let name = fileId == nil ? "files.create" : "files.update"
         let answer = try await perform(
-            Call(
-                method: fileId == nil ? .POST : .PATCH,
-                url: uploadURL(fileId: fileId, type: "multipart", options: options),
+            DriveRequest(
+                method: name,
+                verb: fileId == nil ? .POST : .PATCH,
+                endpoint: uploadEndpoint(fileId: fileId),
+                query: uploadQuery(type: "multipart", options: options),
                 headers: ["Content-Type": "multipart/related; boundary=\(boundary)"],
                 body: body,
-                name: name,
                 kind: .write
             )
         )
@@ -82,15 +83,15 @@ extension DriveClient {
         return file
     }
 
-    private func uploadURL(fileId: String?, type: String, options: UploadOptions) -> String {
-        url(
-            "/upload/drive/v3/files" + (fileId.map { "/\(pathEscaped($0))" } ?? ""),
-            base: uploadBase,
-            [
-                ("uploadType", type), ("fields", options.fields.description), ("supportsAllDrives", "true"),
-                ("keepRevisionForever", options.keepRevisionForever ? "true" : nil),
-            ]
-        )
+    private func uploadEndpoint(fileId: String?) -> DriveRequest.Endpoint {
+        .upload("/upload/drive/v3/files" + (fileId.map { "/\(pathEscaped($0))" } ?? ""))
+    }
+
+    private func uploadQuery(type: String, options: UploadOptions) -> [(String, String?)] {
+        [
+            ("uploadType", type), ("fields", options.fields.description), ("supportsAllDrives", "true"),
+            ("keepRevisionForever", options.keepRevisionForever ? "true" : nil),
+        ]
     }
 
     static func verify(md5 hasher: Insecure.MD5, against file: File, method: String) throws {
@@ -105,7 +106,8 @@ extension DriveClient {
         }
     }
 
-    /// The resumable protocol, reading the source through `read(offset, length)` one chunk at a time.
+    /// The resumable protocol (`ResumableUploadStateMachine`), reading the source through
+    /// `read(offset, length)` one chunk at a time. The MD5 covers exactly the bytes Drive confirmed.
     func resumableUpload(
         size: Int64,
         modified: Int64,
@@ -116,52 +118,71 @@ extension DriveClient {
     ) async throws -> File {
         let name = fileId == nil ? "files.create" : "files.update"
         let store = options.sessionKey.flatMap { key in options.sessionStore.map { (store: $0, key: key) } }
-        var restarts = 0
-        restart: while true {
-            // Resume a persisted session for the same source, or begin a new one.
-            var session: ResumableSession
-            if let store, let saved = try await store.store.session(for: store.key), saved.size == size,
-                saved.sourceModified == modified,
-                let committed = try await committedOffset(of: saved.uri, size: size, name: name)
-            {
-                switch committed {
-                case .finished(let file):
-                    try await store.store.removeSession(for: store.key)
-                    return file
-                case .committed(let offset):
-                    session = saved
-                    session.confirmedOffset = offset
-                }
-            } else {
-                session = ResumableSession(
-                    uri: try await initiateSession(
-                        metadata: metadata,
-                        fileId: fileId,
-                        size: size,
-                        options: options,
-                        name: name
-                    ),
-                    confirmedOffset: 0,
+        // Resume a session saved for the same source.
+        var saved: ResumableSession?
+        if let store, let found = try await store.store.session(for: store.key), found.size == size,
+            found.sourceModified == modified
+        {
+            saved = found
+        }
+        var machine = ResumableUploadStateMachine(size: size, chunkSize: configuration.chunkSize)
+        var action: ResumableUploadStateMachine.Action<File> = machine.start(savedSession: saved?.uri)
+        var retry = RetryStage(client: self, method: name)
+        var hasher = Insecure.MD5()
+        var hashed: Int64 = 0
+        /// Brings the hash up to `offset`, reading what it has not seen (a resumed session's prefix).
+        func hash(upTo offset: Int64) async throws {
+            if offset < hashed {
+                hasher = Insecure.MD5()
+                hashed = 0
+            }
+            while hashed < offset {
+                let buffer = try await read(hashed, Int(min(Int64(configuration.chunkSize), offset - hashed)))
+                buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                hashed += Int64(buffer.readableBytes)
+            }
+        }
+        /// Expired sessions are forgotten; a session Drive answered for is kept for another process.
+        func remember(_ uri: String?, confirmed: Int64) async throws {
+            guard let store else { return }
+            if let uri {
+                let session = ResumableSession(
+                    uri: uri,
+                    confirmedOffset: confirmed,
                     size: size,
                     sourceModified: modified
                 )
+                try await store.store.save(session, for: store.key)
+            } else {
+                try await store.store.removeSession(for: store.key)
             }
-            if let store { try await store.store.save(session, for: store.key) }
-
-            // The MD5 covers exactly the confirmed bytes; a resumed session hashes its prefix once.
-            var hasher = Insecure.MD5()
-            var offset: Int64 = 0
-            while offset < session.confirmedOffset {
-                let length = Int(min(Int64(configuration.chunkSize), session.confirmedOffset - offset))
-                let buffer = try await read(offset, length)
-                buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-                offset += Int64(length)
-            }
-
-            var attempt = 0
-            while true {
+        }
+        while true {
+            switch action {
+            case .initiate:
+                let uri = try await initiateSession(
+                    metadata: metadata,
+                    fileId: fileId,
+                    size: size,
+                    options: options,
+                    name: name
+                )
+                try await remember(uri, confirmed: 0)
+                action = machine.initiated(session: uri)
+            case .queryCommitted(let uri):
+                do {
+                    action = machine.answered(try await sessionStatus(uri, size: size, name: name))
+                } catch let error as DriveAPIError where error.status == 404 || error.status == 410 {
+                    try await remember(nil, confirmed: 0)
+                    logger.info("resumable session expired; starting over", metadata: ["drive.method": "\(name)"])
+                    action = machine.expired()
+                    if case .fail = action { throw error }
+                } catch let error as DriveAPIError {
+                    guard try await retry.backOff(after: error) else { throw error }
+                }
+            case .send(let uri, let offset, let length):
                 try Task.checkCancellation()
-                let length = Int(min(Int64(configuration.chunkSize), size - offset))
+                try await hash(upTo: offset)
                 let chunk = try await read(offset, length)
                 guard chunk.readableBytes == length else {
                     throw DriveAPIError(
@@ -170,79 +191,54 @@ extension DriveClient {
                         method: name
                     )
                 }
-                let outcome: ChunkOutcome
+                let answer: ResumableUploadStateMachine.Answer<File>
                 do {
-                    outcome = try await sendChunk(chunk, at: offset, size: size, session: session.uri, name: name)
+                    answer = try await sendChunk(chunk, at: offset, size: size, session: uri, name: name)
                 } catch let error as DriveAPIError where error.status == 404 || error.status == 410 {
-                    // The session expired: start over, once or twice, from byte 0.
-                    if let store { try await store.store.removeSession(for: store.key) }
-                    restarts += 1
-                    guard restarts <= 2 else { throw error }
+                    try await remember(nil, confirmed: 0)
                     logger.info("resumable session expired; starting over", metadata: ["drive.method": "\(name)"])
-                    continue restart
+                    action = machine.expired()
+                    if case .fail = action { throw error }
+                    continue
                 } catch let error as DriveAPIError {
-                    guard
-                        case .retry(let retryAfter) = RetryClassification.classify(
-                            error.retryFacts,
-                            replayable: true,
-                            alreadyRefreshedToken: true
-                        ),
-                        attempt + 1 < configuration.retry.maxAttempts
-                    else { throw error }
-                    attempt += 1
-                    metrics.retries.increment()
-                    logger.info(
-                        "chunk failed; asking for the committed range",
-                        metadata: ["drive.method": "\(name)", "error": "\(error.shortDescription)"]
-                    )
-                    try await sleep(
-                        configuration.retry.delay(
-                            afterAttempt: attempt - 1,
-                            retryAfter: retryAfter,
-                            randomFraction: Double.random(in: 0..<1)
-                        )
-                    )
-                    guard let committed = try await committedOffset(of: session.uri, size: size, name: name) else {
-                        if let store { try await store.store.removeSession(for: store.key) }
-                        restarts += 1
-                        guard restarts <= 2 else { throw error }
-                        continue restart
-                    }
-                    outcome = committed
+                    guard try await retry.backOff(after: error) else { throw error }
+                    action = machine.failed()
+                    continue
                 }
-                switch outcome {
-                case .finished(let file):
-                    let remaining = chunk.getSlice(at: chunk.readerIndex, length: Int(size - offset)) ?? chunk
-                    remaining.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-                    metrics.uploadedBytes.increment(by: size - offset)
-                    if let store { try await store.store.removeSession(for: store.key) }
-                    try Self.verify(md5: hasher, against: file, method: name)
-                    return file
-                case .committed(let committed):
-                    guard committed >= offset, committed <= offset + Int64(length) else {
-                        throw DriveAPIError(
-                            code: .invalidResponse,
-                            message: "Drive confirmed \(committed) bytes, outside the chunk sent at \(offset)",
-                            method: name
-                        )
-                    }
-                    if committed > offset {
-                        let confirmed = chunk.getSlice(at: chunk.readerIndex, length: Int(committed - offset))!
-                        confirmed.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-                        metrics.uploadedBytes.increment(by: committed - offset)
-                        attempt = 0
-                    }
-                    offset = committed
-                    session.confirmedOffset = committed
-                    if let store { try await store.store.save(session, for: store.key) }
+                // The chunk is in hand: what Drive confirmed of it is hashed without reading it again.
+                let confirmed: Int64
+                switch answer {
+                case .finished: confirmed = size
+                case .committed(let committed): confirmed = min(max(committed, offset), offset + Int64(length))
                 }
+                if confirmed > offset {
+                    chunk.getSlice(at: chunk.readerIndex, length: Int(confirmed - offset))?.withUnsafeReadableBytes {
+                        hasher.update(bufferPointer: $0)
+                    }
+                    hashed = confirmed
+                    metrics.uploadedBytes.increment(by: confirmed - offset)
+                    retry.reset()
+                }
+                if case .committed(let committed) = answer { try await remember(uri, confirmed: committed) }
+                action = machine.answered(answer)
+            case .finish(let file):
+                try await hash(upTo: size)
+                try await remember(nil, confirmed: size)
+                try Self.verify(md5: hasher, against: file, method: name)
+                return file
+            case .fail(let failure):
+                throw DriveAPIError(code: .invalidResponse, message: Self.describe(failure), method: name)
             }
         }
     }
 
-    enum ChunkOutcome {
-        case committed(Int64)
-        case finished(File)
+    private static func describe(_ failure: ResumableUploadStateMachine.Failure) -> String {
+        switch failure {
+        case .expiredTooOften: "the upload session kept expiring"
+        case .committedOutOfRange(let committed, let from, let to):
+            "Drive confirmed \(committed) bytes, outside the range sent (\(from)..<\(to))"
+        case .completeButUnfinished: "Drive holds every byte but did not finish the file"
+        }
     }
 
     /// Starts a session: the metadata now, the bytes later at the returned URI.
@@ -253,18 +249,19 @@ extension DriveClient {
         options: UploadOptions,
         name: String
     ) async throws -> String {
-        var headers: HTTPHeaders = Self.jsonHeaders
+        var headers: HTTPHeaders = DriveRequest.jsonHeaders
         headers.add(name: "X-Upload-Content-Length", value: String(size))
         if let type = options.contentType ?? metadata.mimeType {
             headers.add(name: "X-Upload-Content-Type", value: type)
         }
         let answer = try await perform(
-            Call(
-                method: fileId == nil ? .POST : .PATCH,
-                url: uploadURL(fileId: fileId, type: "resumable", options: options),
+            DriveRequest(
+                method: name,
+                verb: fileId == nil ? .POST : .PATCH,
+                endpoint: uploadEndpoint(fileId: fileId),
+                query: uploadQuery(type: "resumable", options: options),
                 headers: headers,
                 body: try json(metadata),
-                name: name,
                 kind: .write
             )
         )
@@ -286,84 +283,56 @@ extension DriveClient {
         size: Int64,
         session: String,
         name: String
-    ) async throws -> ChunkOutcome {
+    ) async throws -> ResumableUploadStateMachine.Answer<File> {
         var headers: HTTPHeaders = ["Content-Type": "application/octet-stream"]
-        headers.add(name: "Content-Range", value: "bytes \(offset)-\(offset + Int64(chunk.readableBytes) - 1)/\(size)")
+        let range = chunk.readableBytes == 0 ? "*" : "\(offset)-\(offset + Int64(chunk.readableBytes) - 1)"
+        headers.add(name: "Content-Range", value: "bytes \(range)/\(size)")
         // A deadline sized to the chunk: 1 MiB/s at the slowest, plus slack.
         let timeout = Duration.seconds(30 + chunk.readableBytes / (1 << 20))
-        let answer = try await sendSessionRequest(
-            .PUT,
+        return try await sessionRequest(session, headers: headers, body: chunk, name: name, timeout: timeout)
+    }
+
+    /// Asks Drive how much of a session it holds (`bytes */SIZE`).
+    private func sessionStatus(
+        _ session: String,
+        size: Int64,
+        name: String
+    ) async throws -> ResumableUploadStateMachine.Answer<File> {
+        try await sessionRequest(
             session,
-            headers: headers,
-            body: chunk,
+            headers: ["Content-Range": "bytes */\(size)"],
+            body: nil,
             name: name,
-            timeout: timeout
+            timeout: nil
         )
-        return try outcome(of: answer, name: name)
     }
 
-    /// Asks Drive how much of a session it has (`bytes */SIZE`); `nil` when the session is gone.
-    private func committedOffset(of session: String, size: Int64, name: String) async throws -> ChunkOutcome? {
-        do {
-            let answer = try await sendSessionRequest(
-                .PUT,
-                session,
-                headers: ["Content-Range": "bytes */\(size)"],
-                body: nil,
-                name: name,
-                timeout: nil
-            )
-            return try outcome(of: answer, name: name)
-        } catch let error as DriveAPIError where error.status == 404 || error.status == 410 {
-            return nil
-        }
-    }
-
-    private func outcome(of answer: Answer, name: String) throws -> ChunkOutcome {
-        if answer.status == 308 {
-            guard let range = answer.headers.first(name: "Range") else { return .committed(0) }
-            guard let last = range.split(separator: "-").last.flatMap({ Int64($0) }) else {
-                throw DriveAPIError(
-                    code: .invalidResponse,
-                    status: 308,
-                    message: "unreadable Range \(range)",
-                    method: name
-                )
-            }
-            return .committed(last + 1)
-        }
-        return .finished(try decode(File.self, from: answer, method: name))
-    }
-
-    /// A request on a session URI: not retried here (the chunk loop decides), never following 308.
-    private func sendSessionRequest(
-        _ method: HTTPMethod,
+    /// A `PUT` on a session URI. The upload loop retries it (asking for the committed range first), so
+    /// the pipeline sends it once; a 308 is an answer, never a redirect.
+    private func sessionRequest(
         _ uri: String,
         headers: HTTPHeaders,
         body: ByteBuffer?,
         name: String,
         timeout: Duration?
-    ) async throws -> Answer {
-        do {
-            let answer = try await performOnce(
-                Call(
-                    method: method,
-                    url: uri,
-                    headers: headers,
-                    body: body,
-                    name: name,
-                    kind: .read,
-                    accepted: [200, 201, 308],
-                    timeout: timeout
-                )
-            )
-            return answer
-        } catch let error as DriveAPIError {
-            throw error
-        } catch let error as CancellationError {
-            throw error
-        } catch {
-            throw DriveAPIError(code: .transport, message: "no answer", method: name, cause: error)
+    ) async throws -> ResumableUploadStateMachine.Answer<File> {
+        var request = DriveRequest(
+            method: name,
+            verb: .PUT,
+            endpoint: .absolute(uri),
+            headers: headers,
+            body: body,
+            kind: .read
+        )
+        request.accepted = [200, 201, 308]
+        request.timeout = timeout
+        request.retries = .byCaller
+        let answer = try await perform(request)
+        guard answer.status == 308 else { return .finished(try decode(File.self, from: answer, method: name)) }
+        guard let range = answer.headers.first(name: "Range") else { return .committed(0) }
+        guard let last = range.split(separator: "-").last.flatMap({ Int64($0) }) else {
+            throw DriveAPIError(code: .invalidResponse, status: 308, message: "unreadable Range \(range)", method: name)
         }
+        return .committed(last + 1)
     }
 }

@@ -83,6 +83,7 @@ public struct RemoteError: UserFacingError, Sendable {
         public static let isAFolder = Code(name: "isAFolder", meaning: "this is a folder, not a file")
         public static let permissionDenied = Code(name: "permissionDenied", meaning: "permission denied")
         public static let io = Code(name: "io", meaning: "input/output error")
+        public static let contentMismatch = Code(name: "contentMismatch", meaning: "the content arrived damaged")
 
         public static func == (lhs: Code, rhs: Code) -> Bool { lhs.name == rhs.name }
         public func hash(into hasher: inout Hasher) { hasher.combine(name) }

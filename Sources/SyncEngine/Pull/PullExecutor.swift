@@ -1,6 +1,7 @@
 import Crypto
 public import DriveSyncCore
 import Foundation
+import LocalFiles
 import NIOCore
 import SyncState
 
@@ -84,10 +85,10 @@ struct PullExecutor: Sendable {
             case .move(let from, let target):
                 do {
                     guard let record = try await state.syncedItem(at: from) else {
-                        throw PullFailure("no record of \(from)")
+                        throw RemoteError(.notFound, from, "the state keeps no record of it")
                     }
                     guard rename(local(from), local(target.path)) == 0 else {
-                        throw PullFailure.system("cannot rename \(from)")
+                        throw FileError("rename", local(from))
                     }
                     try await state.forget(from)
                     var moved = record
@@ -191,29 +192,22 @@ struct PullExecutor: Sendable {
     /// size and MD5.
     private func fetch(_ target: PullTarget, replacing: LocalReplacement, trash: String) async throws -> (Int64, String)
     {
-        try FileManager.default.createDirectory(atPath: partialFolder, withIntermediateDirectories: true)
         let partial = partialFolder + "/" + Self.partialName(for: target)
-        var hasher = Insecure.MD5()
-        var offset: Int64 = 0
-        if case .file = target.content, let existing = try? Self.hashFile(partial, into: &hasher),
-            existing <= target.size
-        {
-            offset = existing  // an interrupted pull's bytes: only the rest is fetched
-        } else {
-            unlink(partial)
-            hasher = Insecure.MD5()
+        let resumable = if case .file = target.content { true } else { false }
+        let (resumed, descriptor) = try await offload { [partialFolder] in
+            try FileManager.default.createDirectory(atPath: partialFolder, withIntermediateDirectories: true)
+            return try Self.openPartial(partial, resumable: resumable, limit: target.size)
         }
-        let descriptor = open(partial, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw PullFailure.system("cannot write \(partial)") }
+        var hasher = resumed?.hasher ?? Insecure.MD5()
+        let offset = resumed?.size ?? 0
         var written = offset
         do {
-            defer { close(descriptor) }
             let write: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Void = { stream in
                 for try await buffer in stream {
-                    try buffer.withUnsafeReadableBytes { bytes in
-                        try writeAll(descriptor, bytes)
-                        hasher.update(bufferPointer: bytes)
+                    try await offload {
+                        try buffer.withUnsafeReadableBytes { try writeAll(descriptor, $0, path: partial) }
                     }
+                    buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
                     written += Int64(buffer.readableBytes)
                 }
             }
@@ -230,22 +224,28 @@ struct PullExecutor: Sendable {
             case .file, .folder:
                 break
             }
-            guard fsync(descriptor) == 0 else { throw PullFailure.system("cannot flush \(partial)") }
+        } catch {
+            close(descriptor)
+            throw error
         }
         let md5 = Hex.lowercase(hasher.finalize())
-        if case .file = target.content, let expected = target.md5, md5 != expected {
-            unlink(partial)
-            throw PullFailure(
-                "downloaded MD5 \(md5), Drive says \(expected); the file changed on Drive or arrived damaged (the next pull fetches it again)"
-            )
+        do {
+            if case .file = target.content, let expected = target.md5, md5 != expected {
+                unlink(partial)
+                throw RemoteError(
+                    .contentMismatch,
+                    target.path,
+                    "downloaded MD5 \(md5), Drive says \(expected); the file changed on Drive or arrived damaged (the next pull fetches it again)"
+                )
+            }
+            if replacing == .keptAside { try moveAside(target.path, to: trash, status: .keptAside) }
+        } catch {
+            close(descriptor)
+            throw error
         }
-        var times = [Self.fileTime(milliseconds: target.modified), Self.fileTime(milliseconds: target.modified)]
-        guard utimensat(AT_FDCWD, partial, &times, 0) == 0 else {
-            throw PullFailure.system("cannot set the time of \(partial)")
-        }
-        if replacing == .keptAside { try moveAside(target.path, to: trash, status: .keptAside) }
-        guard rename(partial, local(target.path)) == 0 else {
-            throw PullFailure.system("cannot move the download into \(target.path)")
+        let modified = timespec(milliseconds: target.modified)
+        try await offload { [local = local(target.path)] in
+            try AtomicFile.commit(partial, descriptor: descriptor, to: local, modified: modified, durable: true)
         }
         try await state.recordSynced(record(target, size: written, md5: md5))
         return (written, md5)
@@ -285,7 +285,7 @@ struct PullExecutor: Sendable {
             withIntermediateDirectories: true
         )
         guard rename(local(path), destination) == 0 else {
-            throw PullFailure.system("cannot move \(path) to the trash")
+            throw FileError("move to the trash", local(path))
         }
         log(
             PullLogEntry(
@@ -308,31 +308,22 @@ struct PullExecutor: Sendable {
 
     // MARK: File system
 
-    /// Feeds a file's bytes to `hasher`; returns its size.
-    static func hashFile(_ path: String, into hasher: inout Insecure.MD5) throws -> Int64 {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw PullFailure.system("cannot read \(path)") }
-        defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var total: Int64 = 0
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw PullFailure.system("cannot read \(path)") }
-            if count == 0 { return total }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<count])) }
-            total += Int64(count)
+    /// Opens the partial download for appending. The bytes an interrupted pull left (no more than
+    /// `limit`) are hashed and kept when `resumable`; otherwise the file starts empty.
+    static func openPartial(
+        _ path: String,
+        resumable: Bool,
+        limit: Int64
+    ) throws -> (resumed: (hasher: Insecure.MD5, size: Int64)?, descriptor: Int32) {
+        var resumed: (hasher: Insecure.MD5, size: Int64)?
+        var hasher = Insecure.MD5()
+        if resumable, let size = try? FileDigest.md5(ofFile: path, into: &hasher), size <= limit {
+            resumed = (hasher, size)
+        } else {
+            unlink(path)
         }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileError("write", path) }
+        return (resumed, descriptor)
     }
-
-    static func fileTime(milliseconds: Int64) -> timespec {
-        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
-        return timespec(tv_sec: Int(seconds), tv_nsec: Int(milliseconds - seconds * 1000) * 1_000_000)
-    }
-}
-
-struct PullFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-    static func system(_ what: String) -> PullFailure { PullFailure("\(what): \(String(cString: strerror(errno)))") }
 }

@@ -1,0 +1,38 @@
+import CoreMetrics
+import Metrics
+import Synchronization
+
+/// The client's metrics, created once each with bounded dimensions (Drive method, status class).
+final class ClientMetrics: Sendable {
+    let retries = Counter(label: "drivesync.api.retries")
+    let uploadedBytes = Counter(label: "drivesync.transfer.bytes", dimensions: [("direction", "upload")])
+    let downloadedBytes = Counter(label: "drivesync.transfer.bytes", dimensions: [("direction", "download")])
+
+    private struct MethodMetrics {
+        var requests: [String: Counter] = [:]
+        var duration: Timer
+    }
+
+    private let byMethod = Mutex([String: MethodMetrics]())
+
+    /// Records one answer (or, with status `nil`, a request that got none).
+    func record(method: String, status: Int?, duration: Duration) {
+        let statusClass = status.map { "\($0 / 100)xx" } ?? "none"
+        let (counter, timer) = byMethod.withLock { metrics in
+            var entry =
+                metrics[method]
+                ?? MethodMetrics(
+                    duration: Timer(label: "drivesync.api.request.duration", dimensions: [("method", method)])
+                )
+            let counter =
+                entry.requests[statusClass]
+                ?? Counter(label: "drivesync.api.requests", dimensions: [("method", method), ("status", statusClass)])
+            entry.requests[statusClass] = counter
+            metrics[method] = entry
+            return (counter, entry.duration)
+        }
+        counter.increment()
+        let (seconds, attoseconds) = duration.components
+        timer.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
