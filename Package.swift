@@ -35,7 +35,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
-        // Pure domain: timestamps, query encoding, shared value types. No I/O.
+        // Shared vocabulary: paths, remotes, errors and exit statuses, timestamps, query encoding, retry rules, a
+        // stop request. No file or network I/O.
         .target(
             name: "DriveSyncCore",
             dependencies: [
@@ -225,7 +226,7 @@ let package = Package(
             path: "Benchmarks/DriveAPIBenchmark",
             swiftSettings: swiftSettings
         ),
-        // Fixtures shared by the test targets: emulator harness, temporary folders, HTTP helpers.
+        // Fixtures shared by the test targets: emulator harness, sync pairs, real drivesync processes, HTTP helpers.
         .target(
             name: "DriveSyncTestSupport",
             dependencies: [

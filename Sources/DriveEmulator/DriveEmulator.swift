@@ -151,20 +151,20 @@ extension DriveState {
             journal.save(.user, email, existing)
             return
         }
-        let rootId = "0A" + Identifier.random(count: 17)
-        let appDataId = "1" + Identifier.random(count: 32)
+        let rootID = "0A" + Identifier.random(count: 17)
+        let appDataID = "1" + Identifier.random(count: 32)
         let user = UserRecord(
             email: email,
             displayName: displayName ?? String(email.split(separator: "@").first ?? Substring(email)),
             permissionId: Identifier.numeric(count: 20),
-            rootFolderId: rootId,
-            appDataFolderId: appDataId,
+            rootFolderId: rootID,
+            appDataFolderId: appDataID,
             storageLimit: storageLimit
         )
         users[email] = user
         journal.save(.user, email, user)
         let root = FileRecord(
-            id: rootId,
+            id: rootID,
             name: "My Drive",
             mimeType: MimeType.folder,
             parents: [],
@@ -172,12 +172,12 @@ extension DriveState {
             createdTime: now,
             modifiedTime: now
         )
-        files[rootId] = root
-        journal.save(.file, rootId, root)
+        files[rootID] = root
+        journal.save(.file, rootID, root)
         var appData = root
-        appData.id = appDataId
+        appData.id = appDataID
         appData.name = "Application Data"
-        files[appDataId] = appData
-        journal.save(.file, appDataId, appData)
+        files[appDataID] = appData
+        journal.save(.file, appDataID, appData)
     }
 }

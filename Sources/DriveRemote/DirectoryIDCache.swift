@@ -7,8 +7,8 @@ actor DirectoryIDCache {
     private var known: [RemotePath: String]
     private var inFlight: [RemotePath: Task<String?, any Error>] = [:]
 
-    init(rootId: String) {
-        known = [.root: rootId]
+    init(rootID: String) {
+        known = [.root: rootID]
     }
 
     func cachedID(_ path: RemotePath) -> String? { known[path] }

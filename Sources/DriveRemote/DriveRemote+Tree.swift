@@ -62,7 +62,7 @@ extension DriveFolderRemote: RemoteTree {
     }
 
     public func exportFormats() async throws -> [String: [String]] {
-        try await drive.about(fields: "exportFormats").exportFormats ?? [:]
+        try await drive.about(fields: .exportFormats).exportFormats ?? [:]
     }
 
     public func read<Result: Sendable>(

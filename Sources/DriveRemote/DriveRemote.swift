@@ -10,12 +10,12 @@ public import Foundation
 
 /// A folder on Google Drive (or the emulator) as a `Remote`, over `DriveClient`.
 ///
-/// Paths resolve to IDs by name below `rootId`; folder IDs are cached and their creation is joined, so
+/// Paths resolve to IDs by name below `rootID`; folder IDs are cached and their creation is joined, so
 /// concurrent transfers never make duplicate folders. Creates use IDs from `files.generateIds`, so a
 /// retried create cannot duplicate a file.
 public struct DriveFolderRemote: Remote {
     public let drive: DriveClient
-    public let rootId: String
+    public let rootID: String
     /// Where resumable upload sessions are kept, so an interrupted upload continues on the next run.
     public let sessionStore: (any ResumableSessionStore)?
     /// Where creates note their pre-generated IDs first, so a create repeated after a crash cannot
@@ -28,18 +28,18 @@ public struct DriveFolderRemote: Remote {
 
     /// - Parameters:
     ///   - drive: the client.
-    ///   - rootId: the Drive folder that is this remote's root (`root` is My Drive).
+    ///   - rootID: the Drive folder that is this remote's root (`root` is My Drive).
     public init(
         drive: DriveClient,
-        rootId: String,
+        rootID: String,
         sessionStore: (any ResumableSessionStore)? = nil,
         journal: (any CreateJournal)? = nil
     ) {
         self.drive = drive
-        self.rootId = rootId
+        self.rootID = rootID
         self.sessionStore = sessionStore
         self.journal = journal
-        self.folders = DirectoryIDCache(rootId: rootId)
+        self.folders = DirectoryIDCache(rootID: rootID)
         self.ids = FileIDPool(drive: drive)
     }
 
@@ -55,11 +55,11 @@ public struct DriveFolderRemote: Remote {
     ) async throws -> DriveFolderRemote {
         let top = DriveFolderRemote(
             drive: drive,
-            rootId: try await drive.getFile(base, fields: "id").id ?? base,
+            rootID: try await drive.getFile(base, fields: .id).id ?? base,
             sessionStore: sessionStore
         )
         guard !path.isRoot else {
-            return DriveFolderRemote(drive: drive, rootId: top.rootId, sessionStore: sessionStore, journal: journal)
+            return DriveFolderRemote(drive: drive, rootID: top.rootID, sessionStore: sessionStore, journal: journal)
         }
         let id: String
         if create {
@@ -68,19 +68,19 @@ public struct DriveFolderRemote: Remote {
             guard let found = try await top.entry(at: path) else {
                 throw RemoteError(.notFound, path, "no such folder on Drive")
             }
-            guard found.isFolder, let foundId = found.id else { throw RemoteError(.notAFolder, path) }
-            id = foundId
+            guard found.isFolder, let foundID = found.id else { throw RemoteError(.notAFolder, path) }
+            id = foundID
         }
-        return DriveFolderRemote(drive: drive, rootId: id, sessionStore: sessionStore, journal: journal)
+        return DriveFolderRemote(drive: drive, rootID: id, sessionStore: sessionStore, journal: journal)
     }
 
-    /// Creates something new at `path` in `parentId` with a pre-generated ID noted in the journal first.
+    /// Creates something new at `path` in `parentID` with a pre-generated ID noted in the journal first.
     /// A repeat of a create that already landed (409: the ID is taken) hands the ID to `existing` when
     /// the file is still where the create put it; an intent whose file has since moved away is stale and
     /// a fresh ID is used.
     private func create(
         _ path: RemotePath,
-        in parentId: String,
+        in parentID: String,
         _ make: (String) async throws -> File,
         existing: (String) async throws -> File
     ) async throws -> File {
@@ -95,8 +95,8 @@ public struct DriveFolderRemote: Remote {
         do {
             file = try await make(id)
         } catch let error as DriveAPIError where error.status == 409 {
-            let landed = try await drive.getFile(id, fields: "id,name,parents,trashed")
-            if landed.trashed != true, landed.parents?.contains(parentId) == true,
+            let landed = try await drive.getFile(id, fields: .placement)
+            if landed.trashed != true, landed.parents?.contains(parentID) == true,
                 landed.name?.utf8.elementsEqual(path.name.utf8) == true
             {
                 file = try await existing(id)
@@ -113,7 +113,7 @@ public struct DriveFolderRemote: Remote {
 
     /// Upload options: a resumable session is kept per remote path.
     private func uploadOptions(_ path: RemotePath) -> UploadOptions {
-        UploadOptions(fields: Self.fields, sessionStore: sessionStore, sessionKey: "\(rootId):\(path)")
+        UploadOptions(fields: Self.fields, sessionStore: sessionStore, sessionKey: "\(rootID):\(path)")
     }
 
     public var capabilities: RemoteCapabilities {
@@ -140,29 +140,29 @@ public struct DriveFolderRemote: Remote {
     }
 
     /// The children of a folder ID named `name` (oldest first: Drive allows duplicates).
-    private func children(of parentId: String, named name: String? = nil) async throws -> [File] {
-        var query: Query = .inParents(parentId) && .notTrashed
+    private func children(of parentID: String, named name: String? = nil) async throws -> [File] {
+        var query: Query = .inParents(parentID) && .notTrashed
         if let name { query = query && .name(is: name) }
         return try await drive.allFiles(query: query, fields: Self.fields, orderBy: "createdTime")
     }
 
     /// The file at a path, or `nil`.
     private func file(at path: RemotePath) async throws -> File? {
-        if path.isRoot { return try await drive.getFile(rootId, fields: Self.fields) }
-        guard let parent = path.parent, let parentId = try await folderID(parent, create: false) else { return nil }
-        return try await children(of: parentId, named: path.name).first
+        if path.isRoot { return try await drive.getFile(rootID, fields: Self.fields) }
+        guard let parent = path.parent, let parentID = try await folderID(parent, create: false) else { return nil }
+        return try await children(of: parentID, named: path.name).first
     }
 
     /// A folder's ID; with `create`, missing folders on the way are made.
     private func folderID(_ path: RemotePath, create: Bool) async throws -> String? {
         if let id = await folders.cachedID(path) { return id }
-        guard let parent = path.parent else { return rootId }
-        guard let parentId = try await folderID(parent, create: create) else { return nil }
+        guard let parent = path.parent else { return rootID }
+        guard let parentID = try await folderID(parent, create: create) else { return nil }
         let drive = self.drive
         let fields = Self.fields
         return try await folders.id(for: path) {
             let existing = try await drive.allFiles(
-                query: .inParents(parentId) && .name(is: path.name) && .notTrashed,
+                query: .inParents(parentID) && .name(is: path.name) && .notTrashed,
                 fields: fields,
                 orderBy: "createdTime"
             )
@@ -171,8 +171,8 @@ public struct DriveFolderRemote: Remote {
                 return found.id
             }
             guard create else { return nil }
-            return try await self.create(path, in: parentId) { id in
-                try await drive.createFolder(named: path.name, in: parentId, id: id, fields: "id")
+            return try await self.create(path, in: parentID) { id in
+                try await drive.createFolder(named: path.name, in: parentID, id: id, fields: .id)
             } existing: { id in
                 File(id: id)  // an earlier attempt of this create succeeded
             }.id
@@ -195,7 +195,7 @@ public struct DriveFolderRemote: Remote {
             guard let name = file.name, let child = try? folder.appending(name), seen.insert(child).inserted else {
                 continue
             }
-            if file.isFolder, let childId = file.id { await folders.store(childId, for: child) }
+            if file.isFolder, let childID = file.id { await folders.store(childID, for: child) }
             entries.append(entry(for: file, at: child))
         }
         return entries.sorted { $0.path < $1.path }
@@ -219,9 +219,9 @@ public struct DriveFolderRemote: Remote {
         expecting: UploadExpectation
     ) async throws -> RemoteEntry {
         guard let parent = path.parent else { throw RemoteError(.isAFolder, path, "cannot write the root") }
-        guard let parentId = try await folderID(parent, create: true) else { throw RemoteError(.notFound, parent) }
+        guard let parentID = try await folderID(parent, create: true) else { throw RemoteError(.notFound, parent) }
         var metadata = File(modifiedTime: modified)
-        if expecting == .unknown, let existing = try await children(of: parentId, named: path.name).first {
+        if expecting == .unknown, let existing = try await children(of: parentID, named: path.name).first {
             guard !existing.isFolder, let id = existing.id else { throw RemoteError(.isAFolder, path) }
             return entry(
                 for: try await drive.uploadFile(
@@ -234,9 +234,9 @@ public struct DriveFolderRemote: Remote {
             )
         }
         metadata.name = path.name
-        metadata.parents = [parentId]
+        metadata.parents = [parentID]
         let options = uploadOptions(path)
-        let file = try await create(path, in: parentId) { id in
+        let file = try await create(path, in: parentID) { id in
             metadata.id = id
             return try await drive.uploadFile(at: localFile, metadata: metadata, options: options)
         } existing: { id in
@@ -264,7 +264,7 @@ public struct DriveFolderRemote: Remote {
     public func move(_ path: RemotePath, to destination: RemotePath) async throws -> RemoteEntry {
         guard let source = try await file(at: path), let id = source.id else { throw RemoteError(.notFound, path) }
         guard try await file(at: destination) == nil else { throw RemoteError(.alreadyExists, destination) }
-        guard let parent = destination.parent, let parentId = try await folderID(parent, create: false) else {
+        guard let parent = destination.parent, let parentID = try await folderID(parent, create: false) else {
             throw RemoteError(.notFound, destination.parent ?? .root, "the destination folder does not exist")
         }
         var rename = File()
@@ -273,8 +273,8 @@ public struct DriveFolderRemote: Remote {
         let moved = try await drive.updateFile(
             id,
             rename,
-            addParents: oldParents.contains(parentId) ? [] : [parentId],
-            removeParents: oldParents.contains(parentId) ? [] : oldParents,
+            addParents: oldParents.contains(parentID) ? [] : [parentID],
+            removeParents: oldParents.contains(parentID) ? [] : oldParents,
             fields: Self.fields
         )
         await folders.invalidate(path)
@@ -285,14 +285,12 @@ public struct DriveFolderRemote: Remote {
     public func remove(_ path: RemotePath, toTrash: Bool) async throws {
         guard !path.isRoot else { throw RemoteError(.permissionDenied, path, "the root cannot be removed") }
         guard let file = try await file(at: path), let id = file.id else { throw RemoteError(.notFound, path) }
-        if toTrash { _ = try await drive.trashFile(id, fields: "id") } else { try await drive.deleteFile(id) }
+        if toTrash { _ = try await drive.trashFile(id, fields: .id) } else { try await drive.deleteFile(id) }
         await folders.invalidate(path)
     }
 }
 
 extension DriveFolderRemote: ChangeTrackingRemote {
-    public var rootID: String { rootId }
-
     public func changeCursor() async throws -> String { try await drive.startPageToken() }
 
     public func changes(since cursor: String) async throws -> (changes: [RemoteChange], next: String) {
@@ -318,7 +316,7 @@ extension DriveFolderRemote: ChangeTrackingRemote {
 extension DriveFolderRemote: RevisionKeepingRemote {
     public func pinCurrentRevision(of path: RemotePath) async throws -> String {
         guard let file = try await file(at: path), let id = file.id else { throw RemoteError(.notFound, path) }
-        let head = try await drive.getFile(id, fields: "headRevisionId")
+        let head = try await drive.getFile(id, fields: .headRevision)
         guard let revision = head.headRevisionId else {
             throw RemoteError(.io, path, "Drive keeps no revisions of this file")
         }

@@ -17,7 +17,7 @@ struct AboutCommand: AsyncParsableCommand {
         try await reportingErrors {
             let (driveSync, name) = try selection.resolve()
             let about = try await driveSync.withDrive(account: name) {
-                try await $0.client.about(fields: "user,storageQuota,maxUploadSize")
+                try await $0.client.about(fields: .account)
             }
             print("user: \(about.user?.displayName ?? "-") <\(about.user?.emailAddress ?? "-")>")
             if let quota = about.storageQuota {
@@ -46,7 +46,7 @@ struct TestCommand: AsyncParsableCommand {
         try await reportingErrors {
             let (driveSync, name) = try selection.resolve()
             let (user, endpoint) = try await driveSync.withDrive(account: name) { connection in
-                let about = try await connection.client.about(fields: "user")
+                let about = try await connection.client.about(fields: .user)
                 return (about.user?.emailAddress ?? "unknown user", connection.client.configuration.baseURL)
             }
             print("OK: \(name ?? "drive") reached at \(endpoint), signed in as \(user).")

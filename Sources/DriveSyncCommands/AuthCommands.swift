@@ -52,7 +52,7 @@ struct AuthCommand: AsyncParsableCommand {
         var endpoint: String?
 
         @Option(help: "The OAuth client id.")
-        var clientId: String?
+        var clientID: String?
 
         @Option(help: "The OAuth client secret.")
         var clientSecret: String?
@@ -83,7 +83,7 @@ struct AuthCommand: AsyncParsableCommand {
                 let request = LoginFlows.Request(
                     account: name,
                     endpoint: endpoint ?? configured?.endpoint,
-                    clientID: clientId ?? configured?.clientID ?? environment["DRIVESYNC_CLIENT_ID"],
+                    clientID: clientID ?? configured?.clientID ?? environment["DRIVESYNC_CLIENT_ID"],
                     clientSecret: clientSecret ?? configured?.clientSecret ?? environment["DRIVESYNC_CLIENT_SECRET"],
                     scope: DriveScope(rawValue: scope) ?? .file
                 )
@@ -116,7 +116,7 @@ struct AuthCommand: AsyncParsableCommand {
                 }
                 // Who signed in, for auth status.
                 let email = try await driveSync.withDrive(account: name) {
-                    try await $0.client.about(fields: "user").user?.emailAddress
+                    try await $0.client.about(fields: .user).user?.emailAddress
                 }
                 credential.email = email
                 try driveSync.credentialStore.save(credential)

@@ -138,7 +138,7 @@ extension DriveSync {
                         status: status,
                         attempts: earlierAttempts + 1,
                         remotePath: remotePath,
-                        remoteID: synced?.remoteId,
+                        remoteID: synced?.remoteID,
                         notes: notes
                     )
                 }

@@ -16,7 +16,7 @@ public enum ChangeFeedFilter {
         var byID: [String: SyncedItem] = [:]
         var folderIDs: [RemotePath: String] = [.root: rootID]
         for item in state {
-            guard let id = item.remoteId else { continue }
+            guard let id = item.remoteID else { continue }
             byID[id] = item
             if item.kind == .folder { folderIDs[item.path] = id }
         }
@@ -37,7 +37,7 @@ public enum ChangeFeedFilter {
     /// True when every recorded item's folder is recorded too, so the feed can be checked against the
     /// whole tree (a state written before folders were recorded cannot be).
     public static func coversTree(_ state: [SyncedItem]) -> Bool {
-        let folders = Set(state.filter { $0.kind == .folder && $0.remoteId != nil }.map(\.path))
+        let folders = Set(state.filter { $0.kind == .folder && $0.remoteID != nil }.map(\.path))
         return state.allSatisfy { item in item.path.parent.map { $0.isRoot || folders.contains($0) } ?? true }
     }
 
@@ -50,7 +50,7 @@ public enum ChangeFeedFilter {
                 size: item.size,
                 modified: Date(timeIntervalSince1970: Double(item.remoteModified ?? item.modified) / 1000),
                 md5: item.remoteMD5,
-                id: item.remoteId,
+                id: item.remoteID,
                 revision: item.headRevision
             )
         }

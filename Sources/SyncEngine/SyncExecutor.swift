@@ -213,7 +213,7 @@ public struct SyncExecutor: Sendable {
                         size: 0,
                         modified: 0,
                         md5: nil,
-                        remoteId: folder.id,
+                        remoteID: folder.id,
                         remoteMD5: nil,
                         remoteModified: DriveTimestamp.milliseconds(of: folder.modified),
                         lastSynced: DriveTimestamp.milliseconds(of: now())
@@ -378,7 +378,7 @@ public struct SyncExecutor: Sendable {
                 size: item.size,
                 modified: item.modified,
                 md5: item.md5 ?? entry.md5,
-                remoteId: entry.id,
+                remoteID: entry.id,
                 remoteMD5: entry.md5,
                 remoteModified: DriveTimestamp.milliseconds(of: entry.modified),
                 headRevision: entry.revision,

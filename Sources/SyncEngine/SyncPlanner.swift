@@ -129,7 +129,7 @@ public struct SyncPlanner: Sendable {
     }
 
     private func remoteChanged(_ remote: RemoteEntry, _ synced: SyncedItem) -> Bool {
-        if let id = synced.remoteId, let remoteId = remote.id, id != remoteId { return true }
+        if let id = synced.remoteID, let remoteID = remote.id, id != remoteID { return true }
         if let md5 = synced.remoteMD5, let remoteMD5 = remote.md5 { return md5 != remoteMD5 }
         if let modified = synced.remoteModified {
             return !sameTime(DriveTimestamp.milliseconds(of: remote.modified), modified)
@@ -215,7 +215,7 @@ public struct SyncPlanner: Sendable {
             case (let item?, _) where item.kind == .folder:
                 if other == nil {
                     actions.append(.makeFolder(path))
-                } else if record == nil || record?.remoteId != other?.id {
+                } else if record == nil || record?.remoteID != other?.id {
                     actions.append(.adoptFolder(path))
                 }
             case (_?, nil):

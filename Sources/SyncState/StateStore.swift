@@ -114,7 +114,7 @@ public struct StateStore: Sendable {
             size = item.size
             modified = item.modified
             md5 = item.md5
-            remoteId = item.remoteId
+            remoteId = item.remoteID
             remoteMD5 = item.remoteMD5
             remoteModified = item.remoteModified
             headRevision = item.headRevision
@@ -129,7 +129,7 @@ public struct StateStore: Sendable {
                 size: size,
                 modified: modified,
                 md5: md5,
-                remoteId: remoteId,
+                remoteID: remoteId,
                 remoteMD5: remoteMD5,
                 remoteModified: remoteModified,
                 headRevision: headRevision,

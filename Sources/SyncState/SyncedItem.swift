@@ -8,7 +8,7 @@ public struct SyncedItem: Hashable, Sendable {
     public var size: Int64
     public var modified: Int64
     public var md5: String?
-    public var remoteId: String?
+    public var remoteID: String?
     public var remoteMD5: String?
     public var remoteModified: Int64?
     /// The remote content version that was synced (Drive's head revision).
@@ -22,7 +22,7 @@ public struct SyncedItem: Hashable, Sendable {
         size: Int64,
         modified: Int64,
         md5: String?,
-        remoteId: String?,
+        remoteID: String?,
         remoteMD5: String?,
         remoteModified: Int64?,
         headRevision: String? = nil,
@@ -33,7 +33,7 @@ public struct SyncedItem: Hashable, Sendable {
         self.size = size
         self.modified = modified
         self.md5 = md5
-        self.remoteId = remoteId
+        self.remoteID = remoteID
         self.remoteMD5 = remoteMD5
         self.remoteModified = remoteModified
         self.headRevision = headRevision

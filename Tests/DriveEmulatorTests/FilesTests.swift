@@ -130,16 +130,16 @@ struct FilesTests {
     @Test func rootAliasPercentEncodedIdsAndAnyHost() async throws {
         try await withRunningEmulator { drive in
             let root = try json(try await drive.send(.GET, "/drive/v3/files/root?fields=id,name"))
-            let rootId = try #require(root["id"] as? String)
-            #expect(rootId != "root")
+            let rootID = try #require(root["id"] as? String)
+            #expect(rootID != "root")
             #expect(root["name"] as? String == "My Drive")
             let encoded = try await drive.send(
                 .GET,
-                "/drive/v3/files/\(rootId.prefix(2))%\(String(Character("x").asciiValue!, radix: 16))\(rootId.dropFirst(2))"
+                "/drive/v3/files/\(rootID.prefix(2))%\(String(Character("x").asciiValue!, radix: 16))\(rootID.dropFirst(2))"
             )
             #expect(encoded.status == 404)
             let viaEncodedPath = try await drive.send(.GET, "/drive/v3/files/%72oot?fields=id")
-            #expect(try json(viaEncodedPath)["id"] as? String == rootId)
+            #expect(try json(viaEncodedPath)["id"] as? String == rootID)
             let otherHost = try await drive.send(
                 .GET,
                 "/drive/v3/files/root?fields=id",
@@ -267,10 +267,10 @@ struct FilesTests {
             )
             #expect(copy["name"] as? String == "Copy of doc.txt")
             #expect(copy["md5Checksum"] as? String == "1b267619c4812cc46ee281747884ca50")
-            let copyId = copy["id"] as! String
-            #expect(try await drive.send(.GET, "/drive/v3/files/\(copyId)?alt=media").text == "v2")
+            let copyID = copy["id"] as! String
+            #expect(try await drive.send(.GET, "/drive/v3/files/\(copyID)?alt=media").text == "v2")
             #expect(try await drive.send(.DELETE, "/drive/v3/files/\(id)").status == 204)
-            #expect(try await drive.send(.GET, "/drive/v3/files/\(copyId)?alt=media").text == "v2")
+            #expect(try await drive.send(.GET, "/drive/v3/files/\(copyID)?alt=media").text == "v2")
         }
     }
 

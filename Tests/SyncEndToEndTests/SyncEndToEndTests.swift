@@ -27,7 +27,7 @@ struct SyncEndToEndTests {
             let files = try await pair.state.syncedItems().filter { $0.kind == .file }
             #expect(
                 files.count == 41
-                    && files.allSatisfy { $0.headRevision != nil && $0.remoteId != nil && $0.md5 == $0.remoteMD5 }
+                    && files.allSatisfy { $0.headRevision != nil && $0.remoteID != nil && $0.md5 == $0.remoteMD5 }
             )
 
             emulator.emulator.faults.resetCallCounts()

@@ -11,7 +11,7 @@ struct ChangeFeedFilterTests {
             size: 0,
             modified: 0,
             md5: nil,
-            remoteId: "F",
+            remoteID: "F",
             remoteMD5: nil,
             remoteModified: nil
         ),
@@ -20,7 +20,7 @@ struct ChangeFeedFilterTests {
             size: 1,
             modified: 1,
             md5: "m1",
-            remoteId: "A",
+            remoteID: "A",
             remoteMD5: "m1",
             remoteModified: 1
         ),
@@ -29,7 +29,7 @@ struct ChangeFeedFilterTests {
             size: 1,
             modified: 1,
             md5: "m2",
-            remoteId: "T",
+            remoteID: "T",
             remoteMD5: "m2",
             remoteModified: 1
         ),

@@ -38,7 +38,7 @@ struct PullPlannerTests {
             size: size,
             modified: modified,
             md5: md5,
-            remoteId: id,
+            remoteID: id,
             remoteMD5: md5,
             remoteModified: modified
         )
@@ -124,7 +124,7 @@ struct PullPlannerTests {
             size: 40,
             modified: 2000,
             md5: "e",
-            remoteId: "P",
+            remoteID: "P",
             remoteMD5: nil,
             remoteModified: 2000,
             headRevision: "2000"

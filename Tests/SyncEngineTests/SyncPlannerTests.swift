@@ -39,7 +39,7 @@ struct SyncPlannerTests {
             size: size,
             modified: modified,
             md5: md5,
-            remoteId: "id",
+            remoteID: "id",
             remoteMD5: remoteMD5,
             remoteModified: remoteModified
         )

@@ -4,13 +4,13 @@ import SyncState
 import Testing
 
 struct StateStoreTests {
-    func item(_ path: String, remoteId: String = "id1") -> SyncedItem {
+    func item(_ path: String, remoteID: String = "id1") -> SyncedItem {
         SyncedItem(
             path: try! RemotePath(path),
             size: 3,
             modified: 1000,
             md5: "m",
-            remoteId: remoteId,
+            remoteID: remoteID,
             remoteMD5: "m",
             remoteModified: 2000,
             lastSynced: 3000
@@ -21,10 +21,10 @@ struct StateStoreTests {
         let store = try StateStore(path: nil)
         try await store.recordSynced(item("b/c.txt"))
         try await store.recordSynced(item("a.txt"))
-        try await store.recordSynced(item("a.txt", remoteId: "id2"))
+        try await store.recordSynced(item("a.txt", remoteID: "id2"))
         let items = try await store.syncedItems()
         #expect(items.map(\.path.description) == ["a.txt", "b/c.txt"])
-        #expect(try await store.syncedItem(at: try RemotePath("a.txt"))?.remoteId == "id2")
+        #expect(try await store.syncedItem(at: try RemotePath("a.txt"))?.remoteID == "id2")
         try await store.forget(try RemotePath("a.txt"))
         #expect(try await store.syncedItems().count == 1)
     }
@@ -35,7 +35,7 @@ struct StateStoreTests {
         try await store.recordIntent("pre-generated", for: path)
         #expect(try await store.intendedID(for: path) == "pre-generated")
         #expect(try await store.pendingIntents() == [path: "pre-generated"])
-        try await store.recordSynced(item("new.txt", remoteId: "pre-generated"))
+        try await store.recordSynced(item("new.txt", remoteID: "pre-generated"))
         #expect(try await store.pendingIntents().isEmpty)
     }
 
@@ -59,7 +59,7 @@ struct StateStoreTests {
                 size: 0,
                 modified: 0,
                 md5: nil,
-                remoteId: "f1",
+                remoteID: "f1",
                 remoteMD5: nil,
                 remoteModified: nil
             )

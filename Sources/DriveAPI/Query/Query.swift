@@ -62,6 +62,19 @@ public struct Fields: Sendable, Hashable, ExpressibleByStringLiteral, CustomStri
         "nextPageToken,newStartPageToken,changes(changeType,time,removed,fileId,driveId,file(\(syncFile)))"
     )
     public static let all: Fields = "*"
+    /// Only the id: enough to learn that a call landed.
+    public static let id: Fields = "id"
+    /// The current revision, checked before a download resumes or a file is replaced.
+    public static let headRevision: Fields = "headRevisionId"
+    /// Where a file sits: what a retried create checks.
+    public static let placement: Fields = "id,name,parents,trashed"
+    public static let exportLinks: Fields = "exportLinks"
+    /// `about`: who is signed in.
+    public static let user: Fields = "user"
+    /// `about`: the account, its storage and its upload limit.
+    public static let account: Fields = "user,storageQuota,maxUploadSize"
+    /// `about`: the export formats of each Google document type.
+    public static let exportFormats: Fields = "exportFormats"
 
     /// Wraps a file selector for a list call: `nextPageToken,files(...)`.
     public func inFileList() -> Fields { Fields("nextPageToken,incompleteSearch,files(\(description))") }

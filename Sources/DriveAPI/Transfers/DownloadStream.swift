@@ -115,7 +115,7 @@ public struct DownloadStream: AsyncSequence, Sendable {
                 throw error
             }
             if offset > (stream.range?.lowerBound ?? 0), let (fileId, expected) = stream.revision {
-                let current = try await stream.client.getFile(fileId, fields: "headRevisionId").headRevisionId
+                let current = try await stream.client.getFile(fileId, fields: .headRevision).headRevisionId
                 guard current == expected else {
                     finished = true
                     throw DriveAPIError(
@@ -149,7 +149,7 @@ public struct DownloadStream: AsyncSequence, Sendable {
                     url = export
                 } catch let error as DriveAPIError where error.reason == "exportSizeLimitExceeded" {
                     // Past Drive's 10 MB export limit: the file's export link has no such cap.
-                    guard let link = try await client.getFile(fileId, fields: "exportLinks").exportLinks?[mimeType]
+                    guard let link = try await client.getFile(fileId, fields: .exportLinks).exportLinks?[mimeType]
                     else { throw error }
                     url = link
                     response = try await client.openStream(.absolute(link), headers: headers, name: name)

@@ -29,8 +29,8 @@ public struct FaultRule: Sendable, Codable, Equatable {
         self.action = action
     }
 
-    func matches(methodId: String, httpMethod: String, path requestPath: String) -> Bool {
-        if let method, method != methodId, method.uppercased() != httpMethod { return false }
+    func matches(methodID: String, httpMethod: String, path requestPath: String) -> Bool {
+        if let method, method != methodID, method.uppercased() != httpMethod { return false }
         if let path, !requestPath.contains(path) { return false }
         return true
     }
@@ -117,11 +117,11 @@ public final class FaultInjector: Sendable {
     public func resetCallCounts() { state.withLock { $0.counts.removeAll() } }
 
     /// Counts the call and returns the fault to apply, if any; consumes one use of the matching rule.
-    func decide(methodId: String, httpMethod: String, path: String) -> FaultAction? {
+    func decide(methodID: String, httpMethod: String, path: String) -> FaultAction? {
         state.withLock { state in
-            state.counts[methodId, default: 0] += 1
+            state.counts[methodID, default: 0] += 1
             if let index = state.rules.firstIndex(where: {
-                $0.matches(methodId: methodId, httpMethod: httpMethod, path: path)
+                $0.matches(methodID: methodID, httpMethod: httpMethod, path: path)
             }) {
                 let action = state.rules[index].action
                 state.rules[index].count -= 1

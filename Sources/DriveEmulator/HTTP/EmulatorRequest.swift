@@ -48,7 +48,7 @@ struct EmulatorRequest: Sendable {
     /// Accepts the deprecated Team Drive aliases too.
     var supportsAllDrives: Bool { flag("supportsAllDrives") || flag("supportsTeamDrives") }
     var includeItemsFromAllDrives: Bool { flag("includeItemsFromAllDrives") || flag("includeTeamDriveItems") }
-    var driveScope: DriveScope { DriveScope(supportsAllDrives: supportsAllDrives) }
+    var driveScope: SharedDriveAccess { SharedDriveAccess(supportsAllDrives: supportsAllDrives) }
     var pretty: Bool { flag("prettyPrint", default: true) }
 
     func header(_ name: String) -> String? {

@@ -35,7 +35,7 @@ enum Endpoint: Equatable, Sendable {
     case admin([String])
 
     /// The Drive method name, for call counters and fault rules.
-    var methodId: String {
+    var methodID: String {
         switch self {
         case .filesList: "files.list"
         case .filesCreate: "files.create"

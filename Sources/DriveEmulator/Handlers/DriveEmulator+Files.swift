@@ -5,13 +5,13 @@ import NIOCore
 
 extension DriveEmulator {
     func listFiles(_ request: EmulatorRequest, user: String) throws -> Response {
-        var scope = ListScope(
+        var scope = ListingSearch(
             driveId: request.parameter("driveId") ?? request.parameter("teamDriveId"),
             includeItemsFromAllDrives: request.includeItemsFromAllDrives,
             supportsAllDrives: request.supportsAllDrives
         )
         if let corpora = request.parameter("corpora") ?? request.parameter("corpus") {
-            guard let parsed = ListScope.Corpora(rawValue: corpora) else {
+            guard let parsed = ListingSearch.Corpora(rawValue: corpora) else {
                 throw DriveError.invalidParameter("corpora")
             }
             scope.corpora = parsed

@@ -57,7 +57,7 @@ extension DriveEmulator {
             mimeType: mediaType.flatMap { $0.isEmpty ? nil : $0 },
             keepRevisionForever: flag("keepRevisionForever")
         )
-        let scope = DriveScope(supportsAllDrives: flag("supportsAllDrives") || flag("supportsTeamDrives"))
+        let scope = SharedDriveAccess(supportsAllDrives: flag("supportsAllDrives") || flag("supportsTeamDrives"))
         do {
             let file = try store.write { state, journal in
                 if let fileId {

@@ -103,13 +103,13 @@ final class BlobStore: Sendable {
 
     /// Copies a blob (for `files.copy`); a hard link where possible since blobs are never modified.
     func duplicate(_ blobId: String) throws -> String {
-        let newId = Self.newIdentifier()
+        let newID = Self.newIdentifier()
         do {
-            try FileManager.default.linkItem(atPath: blobPath(blobId), toPath: blobPath(newId))
+            try FileManager.default.linkItem(atPath: blobPath(blobId), toPath: blobPath(newID))
         } catch {
-            try FileManager.default.copyItem(atPath: blobPath(blobId), toPath: blobPath(newId))
+            try FileManager.default.copyItem(atPath: blobPath(blobId), toPath: blobPath(newID))
         }
-        return newId
+        return newID
     }
 
     func remove(_ blobId: String) {

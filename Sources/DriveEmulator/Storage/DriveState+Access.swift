@@ -56,11 +56,11 @@ extension DriveState {
     }
 
     /// Finds a file the user can see; shared-drive items need `supportsAllDrives`.
-    func accessibleFile(_ rawId: String, user: String, supportsAllDrives: Bool) throws(DriveError) -> (FileRecord, Role)
+    func accessibleFile(_ rawID: String, user: String, supportsAllDrives: Bool) throws(DriveError) -> (FileRecord, Role)
     {
-        let id = resolve(rawId, for: user)
-        guard let file = files[id], let role = role(of: user, on: file) else { throw .fileNotFound(rawId) }
-        if file.driveId != nil, !supportsAllDrives { throw .fileNotFound(rawId) }
+        let id = resolve(rawID, for: user)
+        guard let file = files[id], let role = role(of: user, on: file) else { throw .fileNotFound(rawID) }
+        if file.driveId != nil, !supportsAllDrives { throw .fileNotFound(rawID) }
         return (file, role)
     }
 

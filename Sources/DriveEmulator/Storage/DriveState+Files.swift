@@ -72,7 +72,7 @@ struct FileMetadataInput: Sendable {
 }
 
 /// How a call reaches shared drives.
-struct DriveScope: Sendable {
+struct SharedDriveAccess: Sendable {
     var supportsAllDrives = false
 }
 
@@ -90,19 +90,19 @@ extension DriveState {
         user: String,
         input: FileMetadataInput,
         content: IncomingContent?,
-        scope: DriveScope,
+        scope: SharedDriveAccess,
         journal: inout Journal
     ) throws(DriveError) -> FileRecord {
         let id = try claimableId(input.id)
         let parentIds = (input.parents ?? ["root"]).map { resolve($0, for: user) }
-        guard parentIds.count == 1, let parentId = parentIds.first else {
+        guard parentIds.count == 1, let parentID = parentIds.first else {
             throw DriveError(
                 .forbidden,
                 reason: "cannotAddParent",
                 message: "Increasing the number of parents is not allowed."
             )
         }
-        let parent = try writableFolder(parentId, user: user, scope: scope)
+        let parent = try writableFolder(parentID, user: user, scope: scope)
         let driveId = parent.driveId
         let owner = driveId == nil ? user : nil
         if let content { try checkQuota(owner: owner, adding: content.blob.size) }
@@ -115,7 +115,7 @@ extension DriveState {
             id: id,
             name: input.name ?? "Untitled",
             mimeType: mimeType,
-            parents: [parentId],
+            parents: [parentID],
             owner: owner,
             driveId: driveId,
             createdTime: now,
@@ -179,7 +179,7 @@ extension DriveState {
     }
 
     /// A folder the user may add children to.
-    func writableFolder(_ id: String, user: String, scope: DriveScope) throws(DriveError) -> FileRecord {
+    func writableFolder(_ id: String, user: String, scope: SharedDriveAccess) throws(DriveError) -> FileRecord {
         let (folder, role) = try accessibleFile(id, user: user, supportsAllDrives: scope.supportsAllDrives)
         guard folder.isFolder else {
             throw DriveError(
@@ -260,20 +260,20 @@ extension DriveState {
 
     mutating func updateFile(
         user: String,
-        id rawId: String,
+        id rawID: String,
         input: FileMetadataInput,
         addParents: [String],
         removeParents: [String],
         content: IncomingContent?,
-        scope: DriveScope,
+        scope: SharedDriveAccess,
         journal: inout Journal
     ) throws(DriveError) -> FileRecord {
-        var (file, role) = try accessibleFile(rawId, user: user, supportsAllDrives: scope.supportsAllDrives)
+        var (file, role) = try accessibleFile(rawID, user: user, supportsAllDrives: scope.supportsAllDrives)
         let onlyPersonalFields =
             content == nil && addParents.isEmpty && removeParents.isEmpty && input.name == nil
             && input.mimeType == nil && input.description == nil && input.trashed == nil && input.modifiedTime == nil
             && input.appProperties == nil && input.properties == nil
-        guard role >= .writer || onlyPersonalFields else { throw .insufficientPermissions(rawId) }
+        guard role >= .writer || onlyPersonalFields else { throw .insufficientPermissions(rawID) }
         if input.parents != nil {
             throw DriveError(
                 .forbidden,
@@ -381,14 +381,14 @@ extension DriveState {
 
     mutating func copyFile(
         user: String,
-        id rawId: String,
+        id rawID: String,
         input: FileMetadataInput,
-        scope: DriveScope,
+        scope: SharedDriveAccess,
         keepRevisionForever: Bool,
         journal: inout Journal,
         duplicateBlob: (String) throws -> String
     ) throws(DriveError) -> FileRecord {
-        let (source, _) = try accessibleFile(rawId, user: user, supportsAllDrives: scope.supportsAllDrives)
+        let (source, _) = try accessibleFile(rawID, user: user, supportsAllDrives: scope.supportsAllDrives)
         guard !source.isFolder else {
             throw DriveError(.forbidden, reason: "cannotCopyFile", message: "This file cannot be copied by the user.")
         }
@@ -428,13 +428,13 @@ extension DriveState {
 
     mutating func deleteFile(
         user: String,
-        id rawId: String,
-        scope: DriveScope,
+        id rawID: String,
+        scope: SharedDriveAccess,
         journal: inout Journal
     ) throws(DriveError) {
-        let (file, role) = try accessibleFile(rawId, user: user, supportsAllDrives: scope.supportsAllDrives)
+        let (file, role) = try accessibleFile(rawID, user: user, supportsAllDrives: scope.supportsAllDrives)
         let required: Role = file.driveId == nil ? .owner : .organizer
-        guard role >= required else { throw .insufficientPermissions(rawId) }
+        guard role >= required else { throw .insufficientPermissions(rawID) }
         remove(file.id, journal: &journal)
     }
 

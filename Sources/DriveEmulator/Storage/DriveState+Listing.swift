@@ -1,5 +1,5 @@
 /// Which files a `files.list` call searches.
-struct ListScope: Sendable {
+struct ListingSearch: Sendable {
     enum Corpora: String, Sendable {
         case user, domain, drive, allDrives
     }
@@ -37,7 +37,7 @@ extension DriveState {
     func search(
         user: String,
         query: DriveQuery?,
-        scope: ListScope,
+        scope: ListingSearch,
         orderBy: [SortKey]
     ) throws(DriveError) -> [FileRecord] {
         let aliases = ["root": resolve("root", for: user), "appDataFolder": resolve("appDataFolder", for: user)]

@@ -259,7 +259,7 @@ struct PullExecutor: Sendable {
             size: size,
             modified: target.modified,
             md5: md5,
-            remoteId: target.sourceID,
+            remoteID: target.sourceID,
             remoteMD5: target.md5,
             remoteModified: target.modified,
             headRevision: target.version,

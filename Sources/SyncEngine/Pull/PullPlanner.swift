@@ -43,7 +43,7 @@ public enum PullPlanner {
     ) -> [PullAction] {
         let localByPath = Dictionary(local.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let recordByPath = Dictionary(state.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        let recordsByID = Dictionary(grouping: state.filter { $0.remoteId != nil }, by: { $0.remoteId! })
+        let recordsByID = Dictionary(grouping: state.filter { $0.remoteID != nil }, by: { $0.remoteID! })
         let targetPaths = Set(targets.map(\.path))
         var folders: [PullAction] = []
         var moves: [PullAction] = []
@@ -112,7 +112,7 @@ public enum PullPlanner {
     /// The record holds the target's current content: the same item, and the same MD5 (files) or
     /// version (exports).
     static func holdsContent(_ record: SyncedItem, of target: PullTarget) -> Bool {
-        guard record.remoteId == target.sourceID else { return false }
+        guard record.remoteID == target.sourceID else { return false }
         switch target.content {
         case .file: return target.md5 != nil ? record.remoteMD5 == target.md5 : record.headRevision == target.version
         case .export: return record.headRevision == target.version && record.remoteModified == target.modified
