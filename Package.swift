@@ -324,7 +324,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SyncStateTests",
-            dependencies: ["SyncState", "DriveSyncCore"],
+            dependencies: ["SyncState", "DriveSyncCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -11,18 +11,22 @@ trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 # Runs a command quietly; prints its wall-clock seconds.
 timed() { /usr/bin/time -f '%e' -o "$work/time" "$@" >/dev/null; cat "$work/time"; }
 
-# Starts `drivesync emulator` (arguments: --in-memory or --data DIR) with user bench, token bench; sets
-# $server and $url and writes $work/config.ini naming it as account bench.
+# Starts `drivesync emulator` (arguments: --in-memory or --data DIR, --limits drive) with user bench, token
+# bench; sets $server and $url and writes $work/config.ini naming it as account bench, paced as $pacing
+# says (default none: the emulator runs without Drive's limits unless asked, so throughput is measured).
 start_emulator() {
     "$binary" emulator "$@" --user bench@example.com --token bench >"$work/out" 2>&1 &
     server=$!
     for _ in $(seq 100); do [ -s "$work/out" ] && break; sleep 0.1; done
     url=$(head -1 "$work/out")
-    printf '[account bench]\nendpoint = %s\naccess_token = bench\n' "$url" >"$work/config.ini"
+    printf '[account bench]\nendpoint = %s\naccess_token = bench\npacing = %s\n' "$url" "${pacing:-none}" >"$work/config.ini"
 }
 
+# The Drive API calls the emulator has answered since they were last reset, as JSON by method.
+calls_by_method() { curl -sS "$url/emulator/admin/calls"; }
+
 # The Drive API calls the emulator has answered since they were last reset (reset_calls).
-calls() { curl -sS "$url/emulator/admin/calls" | python3 -c 'import json,sys; print(sum(json.load(sys.stdin).values()))'; }
+calls() { calls_by_method | python3 -c 'import json,sys; print(sum(json.load(sys.stdin).values()))'; }
 reset_calls() { curl -sS -X DELETE "$url/emulator/admin/calls" >/dev/null; }
 
 # Writes FILES random files of 1–8 KiB spread over FOLDERS folders (100 per group) below DIR.

@@ -109,7 +109,7 @@ extension DriveSync {
     public func failedUploads() async throws -> [(pair: SyncPair, failures: [FailedUpload])] {
         var result: [(SyncPair, [FailedUpload])] = []
         for (state, pair) in try await knownPairs() {
-            let failures = try await state.failedUploads()
+            let failures = try await state.failures.failedUploads()
             if !failures.isEmpty { result.append((pair, failures)) }
         }
         return result
@@ -123,8 +123,8 @@ extension DriveSync {
             FileManager.default.fileExists(atPath: stateLocation(source: source, destination: destination) + ".sqlite")
         else { return 0 }
         return try await withPair(source: source, destination: destination) { state in
-            let count = try await state.syncedItems().count
-            try await state.clearSynced()
+            let count = try await state.items.syncedItems().count
+            try await state.items.clearSynced()
             return count
         }
     }
@@ -146,14 +146,14 @@ extension DriveSync {
         var result: [PairStatistics] = []
         for (state, pair) in try await knownPairs() {
             var statistics = PairStatistics(pair: pair)
-            for item in try await state.syncedItems() {
+            for item in try await state.items.syncedItems() {
                 if item.kind == .folder { statistics.folders += 1 } else { statistics.files += 1 }
                 statistics.bytes += item.size
                 if let synced = item.lastSynced { statistics.lastSynced = max(statistics.lastSynced ?? 0, synced) }
             }
-            statistics.failed = try await state.failedUploads()
-            statistics.pendingCreates = try await state.pendingIntents().count
-            statistics.followsChangesFeed = try await state.cursor() != nil
+            statistics.failed = try await state.failures.failedUploads()
+            statistics.pendingCreates = try await state.intents.pendingIntents().count
+            statistics.followsChangesFeed = try await state.tree.cursor() != nil
             result.append(statistics)
         }
         return result

@@ -69,7 +69,7 @@ extension DriveSync {
         do {
             return try await withPair(source: rootPath, destination: destination) { state in
                 try await withRemote(destination, create: true, state: state) { remote in
-                    let record = try await state.syncedItem(at: path)
+                    let record = try await state.items.syncedItem(at: path)
                     let existing = try await remote.entry(at: path)
                     let planner = SyncPlanner(options: .init(force: force))
                     let plan = try planner.plan(
@@ -86,7 +86,7 @@ extension DriveSync {
                             localRoot: rootPath,
                             options: executorOptions
                         ).run(plan, local: [item])
-                        let attempts = try await state.failedAttempts(path)
+                        let attempts = try await state.failures.failedAttempts(path)
                         try logs.uploads?.append(
                             UploadLogEntry(
                                 timestamp: DriveTimestamp.format(Date()),
@@ -111,7 +111,7 @@ extension DriveSync {
                             notes: notes
                         )
                     }
-                    let earlierAttempts = try await state.failedAttempts(path)
+                    let earlierAttempts = try await state.failures.failedAttempts(path)
                     let report = await SyncExecutor(
                         remote: remote,
                         state: state,
@@ -123,7 +123,7 @@ extension DriveSync {
                     if let failure = report.failures.first {
                         return UploadResult(
                             status: .init(failureWith: report.credentialProblem),
-                            attempts: try await state.failedAttempts(path),
+                            attempts: try await state.failures.failedAttempts(path),
                             remotePath: remotePath,
                             remoteID: nil,
                             notes: notes,
@@ -131,7 +131,7 @@ extension DriveSync {
                         )
                     }
                     if case .adopt = plan.actions.first { notes.append("the remote already held this content") }
-                    let synced = try await state.syncedItem(at: path)
+                    let synced = try await state.items.syncedItem(at: path)
                     let status: UploadLogEntry.Status =
                         if case .adopt = plan.actions.first { .skipped } else { .success }
                     return UploadResult(

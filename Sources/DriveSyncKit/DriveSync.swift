@@ -175,8 +175,8 @@ public struct DriveSync: Sendable {
                         full,
                         below: base,
                         drive: connection.client,
-                        sessionStore: state.map(StateSessionStore.init),
-                        journal: state,
+                        sessionStore: state.map { StateSessionStore($0.sessions) },
+                        journal: state?.intents,
                         create: create
                     )
                 } catch let error as RemoteError where error.code == .notFound {
@@ -232,7 +232,7 @@ public struct DriveSync: Sendable {
         }
         defer { lock.release() }
         let state = try StateStore(path: location + ".sqlite")
-        try await state.setPair(SyncPair(source: source, destination: destination.description))
+        try await state.pairs.setPair(SyncPair(source: source, destination: destination.description))
         return try await body(state)
     }
 
@@ -243,7 +243,7 @@ public struct DriveSync: Sendable {
         var pairs: [(StateStore, SyncPair)] = []
         for name in names.sorted() where name.hasSuffix(".sqlite") {
             let state = try StateStore(path: folder + "/" + name)
-            if let pair = try await state.pair() { pairs.append((state, pair)) }
+            if let pair = try await state.pairs.pair() { pairs.append((state, pair)) }
         }
         return pairs
     }

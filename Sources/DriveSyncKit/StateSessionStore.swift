@@ -5,20 +5,20 @@ public import SyncState
 /// Keeps the Drive client's resumable sessions in the sync state, so a killed sync's large upload
 /// continues from its last confirmed chunk on the next run.
 public struct StateSessionStore: ResumableSessionStore {
-    let state: StateStore
+    let sessions: UploadSessionStore
 
-    public init(state: StateStore) { self.state = state }
+    public init(_ sessions: UploadSessionStore) { self.sessions = sessions }
 
     public func session(for key: String) async throws -> ResumableSession? {
-        guard let body = try await state.sessionBody(for: key) else { return nil }
+        guard let body = try await sessions.sessionBody(for: key) else { return nil }
         return try? JSONDecoder().decode(ResumableSession.self, from: Data(body))
     }
 
     public func save(_ session: ResumableSession, for key: String) async throws {
-        try await state.saveSessionBody(Array(try JSONEncoder().encode(session)), for: key)
+        try await sessions.saveSessionBody(Array(try JSONEncoder().encode(session)), for: key)
     }
 
     public func removeSession(for key: String) async throws {
-        try await state.removeSessionBody(for: key)
+        try await sessions.removeSessionBody(for: key)
     }
 }

@@ -130,7 +130,7 @@ public struct SyncExecutor: Sendable {
         }
         // Attempts of earlier failed runs, read once for the whole plan rather than once per upload.
         let earlierAttempts = Dictionary(
-            ((try? await state.failedUploads()) ?? []).map { ($0.path, $0.attempts) },
+            ((try? await state.failures.failedUploads()) ?? []).map { ($0.path, $0.attempts) },
             uniquingKeysWith: max
         )
         var report = SyncReport()
@@ -182,7 +182,7 @@ public struct SyncExecutor: Sendable {
         // have landed); a stopped or killed run leaves them all for the next one.
         if !report.stopped && !Task.isCancelled {
             do {
-                try await state.clearIntents(except: Set(report.failures.map(\.path)))
+                try await state.intents.clearIntents(except: Set(report.failures.map(\.path)))
             } catch {
                 report.warnings.append("create intents were kept (\(error)); the next run checks them again")
             }
@@ -206,7 +206,7 @@ public struct SyncExecutor: Sendable {
             switch action {
             case .makeFolder, .adoptFolder:
                 let folder = try await remote.makeFolder(path)
-                try await state.recordSynced(
+                try await state.items.recordSynced(
                     SyncedItem(
                         path: path,
                         kind: .folder,
@@ -284,17 +284,17 @@ public struct SyncExecutor: Sendable {
                         reason: "deleted locally"
                     )
                 }
-                try await state.forget(path)
+                try await state.items.forget(path)
             case .removeRemoteFolder:
                 // Its files went to the archive or trash one by one; anything else in it keeps it alive.
                 if try await remote.list(path).isEmpty {
                     try await remote.remove(path, toTrash: remote.capabilities.hasTrash)
-                    try await state.forget(path)
+                    try await state.items.forget(path)
                 } else {
                     throw RemoteError(.io, path, "the remote folder is not empty; it was kept")
                 }
             case .forget:
-                try await state.forget(path)
+                try await state.items.forget(path)
             }
             options.progress?(.finished(action, bytes: bytes, failed: false))
             return .done(action, archived: archived, bytes: bytes)
@@ -305,7 +305,7 @@ public struct SyncExecutor: Sendable {
             let problem = (error as? any CredentialAwareError)?.credentialProblem
             if Self.isUpload(action), let item = items[path] {
                 let attempts =
-                    (try? await state.recordFailure(
+                    (try? await state.failures.recordFailure(
                         path,
                         error: "\(error)",
                         at: DriveTimestamp.milliseconds(of: now()),
@@ -372,7 +372,7 @@ public struct SyncExecutor: Sendable {
     }
 
     private func record(_ item: LocalItem, _ entry: RemoteEntry) async throws {
-        try await state.recordSynced(
+        try await state.items.recordSynced(
             SyncedItem(
                 path: item.path,
                 size: item.size,

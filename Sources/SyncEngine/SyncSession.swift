@@ -74,8 +74,8 @@ public struct SyncSession: Sendable {
         let scan = try scanner.scan(root: localRoot)
         endPhase("scan")
         let archive = executorOptions.archiveRoot
-        let synced = try await state.syncedItems()
-        let intents = try await state.pendingIntents()
+        let synced = try await state.items.syncedItems()
+        let intents = try await state.intents.pendingIntents()
         endPhase("state")
         let (remoteEntries, view, nextCursor) = try await remoteSide(state: synced, skipping: archive)
         endPhase(view == .listed ? "remote listing" : "changes feed")
@@ -105,7 +105,9 @@ public struct SyncSession: Sendable {
         endPhase("execute")
         // Changes this run made match the state, so the feed can continue from where this run began. A
         // stopped run has not acted on everything the feed said: the next one reads it again.
-        if let nextCursor, report.credentialProblem == nil, !report.stopped { try await state.setCursor(nextCursor) }
+        if let nextCursor, report.credentialProblem == nil, !report.stopped {
+            try await state.tree.setCursor(nextCursor)
+        }
         return Outcome(plan: plan, report: report, warnings: scan.warnings, remoteView: view, phases: phases)
     }
 
@@ -125,7 +127,7 @@ public struct SyncSession: Sendable {
         guard let tracking = remote as? any ChangeTrackingRemote else {
             return (try await remote.listRecursively(skipping: archive), .listed, nil)
         }
-        if let cursor = try await state.cursor(), !synced.isEmpty, ChangeFeedFilter.coversTree(synced) {
+        if let cursor = try await state.tree.cursor(), !synced.isEmpty, ChangeFeedFilter.coversTree(synced) {
             do {
                 let (changes, next) = try await tracking.changes(since: cursor)
                 if ChangeFeedFilter.relevant(changes, state: synced, rootID: tracking.rootID).isEmpty {

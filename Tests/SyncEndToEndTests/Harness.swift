@@ -66,7 +66,7 @@ struct DrivePair: Sendable {
     }
 
     func remote() async throws -> DriveFolderRemote {
-        try await DriveFolderRemote.atPath(target, drive: drive, journal: state)
+        try await DriveFolderRemote.atPath(target, drive: drive, journal: state.intents)
     }
 
     func sync(

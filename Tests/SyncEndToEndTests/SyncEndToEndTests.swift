@@ -24,7 +24,7 @@ struct SyncEndToEndTests {
             let first = try await pair.sync()
             #expect(first.report?.failures.isEmpty == true)
             #expect(try await pair.remoteDigests() == (try pair.localTree()))
-            let files = try await pair.state.syncedItems().filter { $0.kind == .file }
+            let files = try await pair.state.items.syncedItems().filter { $0.kind == .file }
             #expect(
                 files.count == 41
                     && files.allSatisfy { $0.headRevision != nil && $0.remoteID != nil && $0.md5 == $0.remoteMD5 }
@@ -210,7 +210,7 @@ struct SyncEndToEndTests {
                     "remote and local differ: \(difference(remoteTree, localTree)); final plan: \(final.plan.actions), view: \(final.remoteView)"
                 )
             }
-            #expect(try await pair.state.pendingIntents().isEmpty)
+            #expect(try await pair.state.intents.pendingIntents().isEmpty)
         }
     }
 

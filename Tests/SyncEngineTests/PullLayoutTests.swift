@@ -4,6 +4,9 @@ import Testing
 
 struct PullLayoutTests {
     static let root = "ROOT"
+    // Drive's types, as the Drive remote maps them to kinds.
+    static let folderType = "application/vnd.google-apps.folder"
+    static let shortcutType = "application/vnd.google-apps.shortcut"
     static let docx = ExportFormat(fileExtension: "docx", mimeType: ExportFormat.known["docx"]!)
 
     func node(
@@ -19,6 +22,10 @@ struct PullLayoutTests {
             id: id,
             name: name,
             parentIDs: [parent],
+            kind: type == Self.folderType
+                ? .folder
+                : type == Self.shortcutType
+                    ? .shortcut : type.hasPrefix("application/vnd.google-apps.") ? .document : .file,
             mimeType: type,
             size: 1,
             md5: "m-\(id)",
@@ -45,7 +52,7 @@ struct PullLayoutTests {
         let (paths, notes, _) = layout([
             node("1", "../x"), node("2", "a/b"), node("3", "nul\u{0}byte"), node("4", "."), node("5", ".."),
             node("6", long), node("7", ""),
-            node("8", ".drivesync", type: RemoteNode.folderType),
+            node("8", ".drivesync", type: Self.folderType),
         ])
         #expect(paths.contains("..\u{FF0F}x") && paths.contains("a\u{FF0F}b") && paths.contains("nul\u{2400}byte"))
         #expect(
@@ -83,14 +90,14 @@ struct PullLayoutTests {
 
     @Test func shortcutsAreFollowedOrSkippedAndNeverLoop() {
         let nodes = [
-            node("f", "folder", type: RemoteNode.folderType), node("x", "x.txt", in: "f"),
+            node("f", "folder", type: Self.folderType), node("x", "x.txt", in: "f"),
             node("s1", "link to x", target: "x", ), node("s2", "loop", in: "f", target: "f"),
-            node("elsewhere", "shared", in: "OTHER", type: RemoteNode.folderType), node("y", "y.txt", in: "elsewhere"),
-            node("s3", "shared link", type: RemoteNode.shortcutType, target: "elsewhere"),
-            node("s4", "dangling", type: RemoteNode.shortcutType, target: "gone"),
+            node("elsewhere", "shared", in: "OTHER", type: Self.folderType), node("y", "y.txt", in: "elsewhere"),
+            node("s3", "shared link", type: Self.shortcutType, target: "elsewhere"),
+            node("s4", "dangling", type: Self.shortcutType, target: "gone"),
         ].map { node -> RemoteNode in
             var node = node
-            if node.shortcutTarget != nil { node.mimeType = RemoteNode.shortcutType }
+            if node.shortcutTarget != nil { (node.kind, node.mimeType) = (.shortcut, Self.shortcutType) }
             return node
         }
         let followed = layout(nodes)

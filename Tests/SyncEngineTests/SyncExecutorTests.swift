@@ -99,9 +99,9 @@ struct SyncExecutorTests {
         let (_, first) = try await pair.sync()
         #expect(first.failures.isEmpty)
         #expect(try await pair.read("Data/memory/a.json") == "{}")
-        #expect(try await pair.state.syncedItems().filter { $0.kind == .file }.count == 3)
+        #expect(try await pair.state.items.syncedItems().filter { $0.kind == .file }.count == 3)
         #expect(
-            try await pair.state.syncedItems().filter { $0.kind == .folder }.map(\.path.description) == [
+            try await pair.state.items.syncedItems().filter { $0.kind == .folder }.map(\.path.description) == [
                 "Data", "Data/memory",
             ]
         )
@@ -157,7 +157,7 @@ struct SyncExecutorTests {
         #expect(plan.actions == [.removeRemote(try RemotePath("gone.txt"))])
         #expect(report.archived.first?.archivedAs.description == "Archive/gone_20240501T123456Z.txt")
         #expect(try await pair.remote.entry(at: try RemotePath("gone.txt")) == nil)
-        #expect(try await pair.state.syncedItems().map(\.path.description) == ["stays.txt"])
+        #expect(try await pair.state.items.syncedItems().map(\.path.description) == ["stays.txt"])
     }
 
     @Test func uploadsAndArchivesAreLoggedAsJSONLines() async throws {
@@ -201,7 +201,7 @@ struct SyncExecutorTests {
         _ = try await pair.sync(remote: failing)
         let (_, second) = try await pair.sync(remote: failing)
         #expect(second.failures.map(\.path.description) == ["sub/flaky.txt"])
-        let failed = try await pair.state.failedUploads()
+        let failed = try await pair.state.failures.failedUploads()
         #expect(
             failed.map(\.path.description) == ["sub/flaky.txt"] && failed.first?.attempts == 2
                 && failed.first?.tags == ["memory"]
@@ -211,7 +211,7 @@ struct SyncExecutorTests {
         let (plan, report) = try await pair.sync(only: Set(failed.map(\.path)))
         #expect(plan.actions == [.upload(try RemotePath("sub/flaky.txt"), reason: .new)])
         #expect(report.failures.isEmpty)
-        #expect(try await pair.state.failedUploads().isEmpty)
+        #expect(try await pair.state.failures.failedUploads().isEmpty)
         let log = try pair.logs.uploads!.entries(as: UploadLogEntry.self).filter { $0.remote_path == "sub/flaky.txt" }
         #expect(log.map(\.status) == [.fail, .fail, .success])
         #expect(log.map(\.attempts) == [1, 2, 3])

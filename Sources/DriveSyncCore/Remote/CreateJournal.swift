@@ -8,11 +8,11 @@ public protocol CreateJournal: Sendable {
 }
 
 /// What is wrong with the credentials behind a failure: retrying will not help until the user signs in.
-public enum CredentialProblem: String, Sendable {
-    /// There were no credentials (upload log status `token_missing`).
-    case missing = "token_missing"
-    /// They were refused or could not be refreshed (`auth_failed`).
-    case rejected = "auth_failed"
+public enum CredentialProblem: Sendable {
+    /// There were no credentials.
+    case missing
+    /// They were refused or could not be refreshed.
+    case rejected
 }
 
 /// An error that can tell whether credentials caused it.

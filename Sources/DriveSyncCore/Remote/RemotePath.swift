@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A path inside a remote, relative to its root: `Notes/2024/a.txt`. Each component is a real name
 /// (never empty, `.` or `..`, never holding `/` or NUL), so a path can never climb out of its root.

@@ -9,9 +9,21 @@ import Foundation
 /// An item of a remote whose items have IDs and parents (Drive): what a pull mirrors. Names are the
 /// remote's as they are, duplicates, slashes and all; a pull makes them safe locally.
 public struct RemoteNode: Hashable, Sendable, Codable {
+    /// What an item is, as far as a pull cares; the remote decides from its own types.
+    public enum Kind: String, Hashable, Sendable, Codable {
+        case file
+        case folder
+        /// Points at another item (`shortcutTarget`).
+        case shortcut
+        /// A Google Docs, Sheets, Slides, Drawings (…) file: no bytes of its own, only exports.
+        case document
+    }
+
     public var id: String
     public var name: String
     public var parentIDs: [String]
+    public var kind: Kind
+    /// The remote's content type: what exports are chosen by.
     public var mimeType: String
     public var size: Int64
     public var md5: String?
@@ -29,6 +41,7 @@ public struct RemoteNode: Hashable, Sendable, Codable {
         id: String,
         name: String,
         parentIDs: [String],
+        kind: Kind = .file,
         mimeType: String,
         size: Int64 = 0,
         md5: String? = nil,
@@ -41,6 +54,7 @@ public struct RemoteNode: Hashable, Sendable, Codable {
         self.id = id
         self.name = name
         self.parentIDs = parentIDs
+        self.kind = kind
         self.mimeType = mimeType
         self.size = size
         self.md5 = md5
@@ -51,13 +65,9 @@ public struct RemoteNode: Hashable, Sendable, Codable {
         self.canDownload = canDownload
     }
 
-    public static let folderType = "application/vnd.google-apps.folder"
-    public static let shortcutType = "application/vnd.google-apps.shortcut"
-
-    public var isFolder: Bool { mimeType == Self.folderType }
-    public var isShortcut: Bool { mimeType == Self.shortcutType }
-    /// A Google Docs, Sheets, Slides, Drawings (…) file: no bytes of its own, only exports.
-    public var isDocument: Bool { mimeType.hasPrefix("application/vnd.google-apps.") && !isFolder && !isShortcut }
+    public var isFolder: Bool { kind == .folder }
+    public var isShortcut: Bool { kind == .shortcut }
+    public var isDocument: Bool { kind == .document }
 }
 
 /// One entry of a changes feed with the item as it is now (`nil` when it is gone, trashed or no

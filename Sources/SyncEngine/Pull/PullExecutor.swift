@@ -84,16 +84,16 @@ struct PullExecutor: Sendable {
                 }
             case .move(let from, let target):
                 do {
-                    guard let record = try await state.syncedItem(at: from) else {
+                    guard let record = try await state.items.syncedItem(at: from) else {
                         throw RemoteError(.notFound, from, "the state keeps no record of it")
                     }
                     guard rename(local(from), local(target.path)) == 0 else {
                         throw FileError("rename", local(from))
                     }
-                    try await state.forget(from)
+                    try await state.items.forget(from)
                     var moved = record
                     moved.path = target.path
-                    try await state.recordSynced(moved)
+                    try await state.items.recordSynced(moved)
                     report.moved += 1
                     log(
                         PullLogEntry(
@@ -116,10 +116,10 @@ struct PullExecutor: Sendable {
                     fail(path, error, report: &report)
                 }
             case .forget(let path):
-                try? await state.forget(path)
+                try? await state.items.forget(path)
             case .adopt(let target):
                 do {
-                    try await state.recordSynced(record(target, size: target.size, md5: target.md5))
+                    try await state.items.recordSynced(record(target, size: target.size, md5: target.md5))
                     report.adopted += 1
                     log(
                         PullLogEntry(
@@ -247,7 +247,7 @@ struct PullExecutor: Sendable {
         try await offload { [local = local(target.path)] in
             try AtomicFile.commit(partial, descriptor: descriptor, to: local, modified: modified, durable: true)
         }
-        try await state.recordSynced(record(target, size: written, md5: md5))
+        try await state.items.recordSynced(record(target, size: written, md5: md5))
         return (written, md5)
     }
 

@@ -95,7 +95,7 @@ public struct PullSession: Sendable {
         let actions = PullPlanner.plan(
             targets: layout.targets,
             local: scan.items,
-            state: try await state.syncedItems(),
+            state: try await state.items.syncedItems(),
             delete: options.delete && scan.isComplete
         )
         // Forgetting a record is bookkeeping, not something to show.
@@ -122,7 +122,7 @@ public struct PullSession: Sendable {
         )
         let report = await executor.run(actions)
         // The tree is remembered whatever the local outcome: a failed file is planned again next time.
-        try await state.updateRemoteNodes(upserted: tree.upserted, removed: tree.removed, cursor: tree.cursor)
+        try await state.tree.updateRemoteNodes(upserted: tree.upserted, removed: tree.removed, cursor: tree.cursor)
         return Outcome(
             actions: shown,
             notes: layout.notes,
@@ -145,8 +145,8 @@ public struct PullSession: Sendable {
 
     /// The stored tree with the changes feed applied, or, on a first pull, the listed tree.
     func remoteTree() async throws -> Tree {
-        let stored = try await state.remoteNodes()
-        guard let cursor = try await state.cursor(), !stored.isEmpty else {
+        let stored = try await state.tree.remoteNodes()
+        guard let cursor = try await state.tree.cursor(), !stored.isEmpty else {
             let cursor = try await remote.changeCursor()  // before listing: nothing that happens meanwhile is missed
             var nodes = Dictionary(
                 try await remote.nodes(below: remote.rootID).map { ($0.id, $0) },

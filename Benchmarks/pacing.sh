@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Pacing against Drive's limits: a first sync of a generated tree (default 240 files of 1–8 KiB in 8
+# folders) to an emulator started with `--limits drive` (3 sustained writes per second per user, a burst
+# of 10, 12,000 queries per minute), with the account's `pacing = drive`. Prints the sync's exit status,
+# the rate-limit answers the client met (each retried, none surfaced), the writes the emulator counted
+# and the achieved writes per second.
+#
+#   bash Benchmarks/pacing.sh [FILES] [FOLDERS] [debug|release]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+files=${1:-240}
+folders=${2:-8}
+configuration=${3:-release}
+source Benchmarks/common.sh "$configuration"
+
+generate_small_files "$work/tree" "$files" "$folders"
+pacing=drive start_emulator --in-memory --limits drive
+export DRIVESYNC_HOME="$work/home"
+
+reset_calls
+status=0
+start=$(date +%s.%N)
+DRIVESYNC_LOG_LEVEL=info "$binary" sync "$work/tree" bench:Bench --config "$work/config.ini" --transfers 8 \
+    >"$work/sync.out" 2>"$work/sync.err" || status=$?
+end=$(date +%s.%N)
+seconds=$(echo "$end - $start" | bc -l)
+writes=$(calls_by_method | python3 -c '
+import json, sys
+counts = json.load(sys.stdin)
+write_methods = {"files.create", "files.update", "files.delete", "files.copy", "files.emptyTrash", "upload"}
+print(sum(n for method, n in counts.items() if method in write_methods or method.startswith("upload")))')
+rate_limited=$(grep -c -E 'retrying.*(rateLimitExceeded|userRateLimitExceeded|429)' "$work/sync.err" || true)
+failed=$(grep -c '"status":"fail"' "$work/home/logs/uploads.jsonl" 2>/dev/null || true)
+
+printf 'build: %s, tree: %d files in %d folders; emulator --limits drive; pacing = drive\n' "$configuration" "$files" "$folders"
+printf 'sync exit status: %d (0: every file synced)\n' "$status"
+printf 'failed uploads logged: %d\n' "$failed"
+printf 'rate-limit answers met and retried: %d\n' "$rate_limited"
+printf 'writes: %d in %.1f s = %.2f writes/s (Drive allows 3/s sustained, a burst of 10)\n' "$writes" "$seconds" \
+    "$(echo "$writes / $seconds" | bc -l)"
+tail -3 "$work/sync.out"

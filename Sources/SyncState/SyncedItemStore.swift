@@ -1,0 +1,93 @@
+public import DriveSyncCore
+public import GRDB
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What the last syncs and pulls recorded, file by file and folder by folder.
+public struct SyncedItemStore: Sendable {
+    let writer: any DatabaseWriter
+
+    /// The store over a migrated state database (`StateDatabase.open`).
+    public init(_ writer: any DatabaseWriter) { self.writer = writer }
+
+    public func syncedItems() async throws -> [SyncedItem] {
+        try await writer.read { db in try SyncedItemRecord.order(Column("path")).fetchAll(db).compactMap(\.item) }
+    }
+
+    public func syncedItem(at path: RemotePath) async throws -> SyncedItem? {
+        try await writer.read { db in try SyncedItemRecord.fetchOne(db, key: path.description)?.item }
+    }
+
+    /// Records a completed transfer and clears its create intent and any failure, together.
+    public func recordSynced(_ item: SyncedItem) async throws {
+        try await writer.write { db in
+            try SyncedItemRecord(item).upsert(db)
+            _ = try IntentRecord.deleteOne(db, key: item.path.description)
+            _ = try FailureRecord.deleteOne(db, key: item.path.description)
+        }
+    }
+
+    public func forget(_ path: RemotePath) async throws {
+        _ = try await writer.write { db in
+            try SyncedItemRecord.deleteOne(db, key: path.description)
+            try FailureRecord.deleteOne(db, key: path.description)
+        }
+    }
+
+    /// Forgets everything synced (`drivesync tracker clear`): the next sync compares both sides in full.
+    /// Failures, intents and upload sessions are kept: they are still true.
+    public func clearSynced() async throws {
+        try await writer.write { db in
+            _ = try SyncedItemRecord.deleteAll(db)
+            _ = try CursorRecord.deleteAll(db)
+            _ = try NodeRecord.deleteAll(db)
+        }
+    }
+}
+
+struct SyncedItemRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "syncedItem"
+    var path: String
+    var kind: String
+    var size: Int64
+    var modified: Int64
+    var md5: String?
+    var remoteId: String?
+    var remoteMD5: String?
+    var remoteModified: Int64?
+    var headRevision: String?
+    var lastSynced: Int64?
+
+    init(_ item: SyncedItem) {
+        path = item.path.description
+        kind = item.kind.rawValue
+        size = item.size
+        modified = item.modified
+        md5 = item.md5
+        remoteId = item.remoteID
+        remoteMD5 = item.remoteMD5
+        remoteModified = item.remoteModified
+        headRevision = item.headRevision
+        lastSynced = item.lastSynced
+    }
+
+    var item: SyncedItem? {
+        guard let path = try? RemotePath(path) else { return nil }
+        return SyncedItem(
+            path: path,
+            kind: RemoteEntry.Kind(rawValue: kind) ?? .file,
+            size: size,
+            modified: modified,
+            md5: md5,
+            remoteID: remoteId,
+            remoteMD5: remoteMD5,
+            remoteModified: remoteModified,
+            headRevision: headRevision,
+            lastSynced: lastSynced
+        )
+    }
+}
