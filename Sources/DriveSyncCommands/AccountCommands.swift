@@ -1,5 +1,4 @@
 import ArgumentParser
-import DriveAPI
 import DriveSyncKit
 import Foundation
 
@@ -16,17 +15,15 @@ struct AboutCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let (driveSync, name) = try selection.resolve()
-            let about = try await driveSync.withDrive(account: name) {
-                try await $0.client.about(fields: .account)
-            }
-            print("user: \(about.user?.displayName ?? "-") <\(about.user?.emailAddress ?? "-")>")
-            if let quota = about.storageQuota {
-                let limit = quota.limit.map { ProgressDisplay.bytes($0) } ?? "unlimited"
+            let about = try await driveSync.accountSummary(account: name)
+            print("user: \(about.displayName ?? "-") <\(about.email ?? "-")>")
+            if about.reportsStorage {
+                let limit = about.limit.map { ProgressDisplay.bytes($0) } ?? "unlimited"
                 print(
-                    "used: \(ProgressDisplay.bytes(quota.usage ?? 0)) of \(limit) (in Drive: \(ProgressDisplay.bytes(quota.usageInDrive ?? 0)), in trash: \(ProgressDisplay.bytes(quota.usageInDriveTrash ?? 0)))"
+                    "used: \(ProgressDisplay.bytes(about.usage ?? 0)) of \(limit) (in Drive: \(ProgressDisplay.bytes(about.usageInDrive ?? 0)), in trash: \(ProgressDisplay.bytes(about.usageInTrash ?? 0)))"
                 )
             }
-            if let max = about.maxUploadSize { print("largest upload: \(ProgressDisplay.bytes(max))") }
+            if let max = about.largestUpload { print("largest upload: \(ProgressDisplay.bytes(max))") }
         }
     }
 }
@@ -45,11 +42,8 @@ struct TestCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let (driveSync, name) = try selection.resolve()
-            let (user, endpoint) = try await driveSync.withDrive(account: name) { connection in
-                let about = try await connection.client.about(fields: .user)
-                return (about.user?.emailAddress ?? "unknown user", connection.client.configuration.baseURL)
-            }
-            print("OK: \(name ?? "drive") reached at \(endpoint), signed in as \(user).")
+            let about = try await driveSync.accountSummary(account: name, storage: false)
+            print("OK: \(name ?? "drive") reached at \(about.endpoint), signed in as \(about.email ?? "unknown user").")
         }
     }
 }

@@ -1,7 +1,4 @@
 import ArgumentParser
-import DriveAPI
-import DriveAuth
-import DriveSyncCore
 import DriveSyncKit
 import Foundation
 
@@ -46,7 +43,7 @@ struct AuthCommand: AsyncParsableCommand {
         var subject: String?
 
         @Option(help: "drive.file (default: only what DriveSync creates), drive.readonly or drive.")
-        var scope: String = DriveScope.file.rawValue
+        var scope: String = DriveSync.scopeNames[0]
 
         @Option(help: "A Drive-compatible API base URL (default Google); its OAuth endpoints are used.")
         var endpoint: String?
@@ -61,8 +58,10 @@ struct AuthCommand: AsyncParsableCommand {
         var noBrowser = false
 
         func validate() throws {
-            if DriveScope(rawValue: scope) == nil {
-                throw ValidationError("--scope is drive.file, drive.readonly or drive, not '\(scope)'.")
+            if !DriveSync.scopeNames.contains(scope) {
+                throw ValidationError(
+                    "--scope is \(DriveSync.scopeNames.joined(separator: ", ")), not '\(scope)'."
+                )
             }
             if subject != nil && serviceAccount == nil {
                 throw ValidationError("--subject goes with --service-account.")
@@ -78,55 +77,30 @@ struct AuthCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let driveSync = try global.driveSync()
-                let configured = driveSync.configuration.account(named: name)
-                let environment = ProcessInfo.processInfo.environment
-                let request = LoginFlows.Request(
-                    account: name,
-                    endpoint: endpoint ?? configured?.endpoint,
-                    clientID: clientID ?? configured?.clientID ?? environment["DRIVESYNC_CLIENT_ID"],
-                    clientSecret: clientSecret ?? configured?.clientSecret ?? environment["DRIVESYNC_CLIENT_SECRET"],
-                    scope: DriveScope(rawValue: scope) ?? .file
-                )
-                let flows = LoginFlows(store: driveSync.credentialStore)
                 let openBrowser = !noBrowser
-                var credential: StoredCredential
-                if let serviceAccount {
-                    guard let data = FileManager.default.contents(atPath: serviceAccount) else {
-                        throw DriveSyncError(
-                            .invalidArgument,
-                            "cannot read \(serviceAccount); give the service-account key file (JSON) from the Cloud console"
-                        )
+                let method: DriveSync.LoginMethod =
+                    if let serviceAccount {
+                        .serviceAccount(keyFile: serviceAccount, subject: subject)
+                    } else if device {
+                        .device { url, code in
+                            printNote("On a device with a browser, open \(url) and enter the code \(code)")
+                        }
+                    } else {
+                        .browser { url in
+                            printNote("Open this address to sign in (waiting for the answer on 127.0.0.1):\n\(url)")
+                            if openBrowser { Browser.open(url) }
+                        }
                     }
-                    credential = try await flows.loginWithServiceAccount(
-                        request,
-                        key: try ServiceAccountKey(json: data),
-                        subject: subject
-                    )
-                } else if device {
-                    credential = try await flows.loginWithDevice(request) { authorization in
-                        printNote(
-                            "On a device with a browser, open \(authorization.verificationURL) and enter the code \(authorization.userCode)"
-                        )
-                    }
-                } else {
-                    credential = try await flows.loginWithBrowser(request) { url in
-                        printNote("Open this address to sign in (waiting for the answer on 127.0.0.1):\n\(url)")
-                        if openBrowser { Browser.open(url) }
-                    }
-                }
-                // Who signed in, for auth status.
-                let email = try await driveSync.withDrive(account: name) {
-                    try await $0.client.about(fields: .user).user?.emailAddress
-                }
-                credential.email = email
-                try driveSync.credentialStore.save(credential)
-                if driveSync.credentialStore.defaultAccount() == nil { try driveSync.credentialStore.setDefault(name) }
-                print("Signed in '\(name)' as \(email ?? "unknown") with scope \(Self.shortScopes(credential.scopes)).")
+                let signedIn = try await driveSync.login(
+                    name,
+                    method: method,
+                    scope: scope,
+                    endpoint: endpoint,
+                    clientID: clientID,
+                    clientSecret: clientSecret
+                )
+                print("Signed in '\(name)' as \(signedIn.email ?? "unknown") with scope \(signedIn.scopes).")
             }
-        }
-
-        static func shortScopes(_ scopes: [String]) -> String {
-            scopes.map { DriveScope(url: $0)?.rawValue ?? $0 }.joined(separator: " ")
         }
     }
 
@@ -141,32 +115,24 @@ struct AuthCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let driveSync = try global.driveSync()
-                let names = driveSync.accountNames
-                if names.isEmpty {
+                let statuses = driveSync.accountStatuses()
+                if statuses.isEmpty {
                     print("No accounts: drive: is the embedded local drive. Sign in with drivesync auth login NAME.")
                 }
-                let defaultName = try? driveSync.defaultAccountName()
-                for name in names {
-                    let marker = name == defaultName ? " (default)" : ""
-                    if let token = driveSync.configuration.account(named: name)?.accessToken, !token.isEmpty {
-                        print("\(name)\(marker): fixed access token from the configuration")
-                        continue
-                    }
-                    do {
-                        guard let credential = try driveSync.credentialStore.load(name) else {
-                            print("\(name)\(marker): not signed in (drivesync auth login \(name))")
-                            continue
-                        }
-                        let who =
-                            credential.kind == .serviceAccount
-                            ? "service account \(credential.serviceAccount?.clientEmail ?? "?")\(credential.subject.map { " for \($0)" } ?? "")"
-                            : credential.email ?? "unknown user"
-                        let expiry = credential.accessTokenExpiry.map { DriveTimestamp.format($0) } ?? "none"
+                for status in statuses {
+                    let marker = status.isDefault ? " (default)" : ""
+                    switch status.credentials {
+                    case .fixedToken:
+                        print("\(status.name)\(marker): fixed access token from the configuration")
+                    case .notSignedIn:
+                        print("\(status.name)\(marker): not signed in (drivesync auth login \(status.name))")
+                    case .signedIn(let who, let scopes, let expiry, let endpoint):
+                        let until = expiry.map { DriveTimestamp.format($0) } ?? "none"
                         print(
-                            "\(name)\(marker): \(who), scope \(Login.shortScopes(credential.scopes)), access token until \(expiry)\(credential.endpoint.map { ", endpoint \($0)" } ?? "")"
+                            "\(status.name)\(marker): \(who), scope \(scopes), access token until \(until)\(endpoint.map { ", endpoint \($0)" } ?? "")"
                         )
-                    } catch {
-                        print("\(name)\(marker): \(error)")
+                    case .unreadable(let reason):
+                        print("\(status.name)\(marker): \(reason)")
                     }
                 }
             }
@@ -186,16 +152,8 @@ struct AuthCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let driveSync = try global.driveSync()
-                guard let account = try name ?? driveSync.defaultAccountName() else {
-                    throw DriveSyncError(.unknownAccount, "no account is signed in")
-                }
-                guard driveSync.credentialStore.accounts().contains(account) else {
-                    throw DriveSyncError(.unknownAccount, "'\(account)' has no stored credentials")
-                }
-                if let note = try await LoginFlows(store: driveSync.credentialStore).logout(account) {
-                    printNote("note: \(note)")
-                }
+                let (account, note) = try await global.driveSync().logout(name)
+                if let note { printNote("note: \(note)") }
                 print("Signed out '\(account)'.")
             }
         }
@@ -214,14 +172,7 @@ struct AuthCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let driveSync = try global.driveSync()
-                guard driveSync.accountNames.contains(name) else {
-                    throw DriveSyncError(
-                        .unknownAccount,
-                        "unknown account '\(name)'; sign it in with drivesync auth login \(name)"
-                    )
-                }
-                try driveSync.credentialStore.setDefault(name)
+                try global.driveSync().setDefaultAccount(name)
                 print("drive: now means '\(name)'.")
             }
         }

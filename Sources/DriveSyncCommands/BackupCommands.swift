@@ -1,6 +1,5 @@
 import ArgumentParser
 import Backup
-import DriveSyncCore
 import DriveSyncKit
 import Foundation
 import SyncEngine

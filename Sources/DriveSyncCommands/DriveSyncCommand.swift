@@ -1,5 +1,5 @@
 public import ArgumentParser
-public import Logging
+public import DriveSyncKit
 
 /// The `drivesync` command: keeps local folders and Google Drive in step.
 public struct DriveSyncCommand: AsyncParsableCommand {

@@ -1,7 +1,5 @@
 import ArgumentParser
-import DriveEmulator
-import Hummingbird
-import Logging
+import DriveSyncKit
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -88,22 +86,17 @@ struct EmulatorCommand: AsyncParsableCommand {
     }
 
     /// The emulator set up as the options say (tests build it the same way).
-    func makeConfiguration() -> (EmulatorConfiguration, [(String, String)]) {
-        var accounts = Array(zip(users, tokens))
-        if accounts.isEmpty {
-            var generator = SystemRandomNumberGenerator()
-            let token =
-                "ya29.local-"
-                + String((0..<32).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement(using: &generator)! })
-            accounts = [("me@drivesync.local", token)]
-        }
-        let configuration = EmulatorConfiguration(
-            storage: data.map { .directory(Self.expandingTilde($0)) } ?? .inMemory,
-            users: accounts.map { EmulatorConfiguration.User(email: $0.0, token: $0.1, storageLimit: quota) },
-            limits: limits == .drive ? .drive : .none,
-            allowAnonymous: allowAnonymous
+    func makeServer() -> EmulatorServer {
+        EmulatorServer(
+            host: host,
+            port: port,
+            dataFolder: data.map(Self.expandingTilde),
+            accounts: zip(users, tokens).map { EmulatorServer.Account(email: $0, token: $1) },
+            quota: quota,
+            drivesLimits: limits == .drive,
+            allowAnonymous: allowAnonymous,
+            tls: tlsCert.flatMap { cert in tlsKey.map { (cert, $0) } }
         )
-        return (configuration, accounts)
     }
 
     static func expandingTilde(_ path: String) -> String {
@@ -114,25 +107,14 @@ struct EmulatorCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (configuration, accounts) = makeConfiguration()
+        let server = makeServer()
         var logger = Logger(label: "drivesync.emulator")
         logger.logLevel = .notice
-        let emulator = try DriveEmulator(configuration: configuration, logger: logger)
-        let scheme = tlsCert == nil ? "http" : "https"
-        let shownHost = host == "0.0.0.0" ? "127.0.0.1" : host
-        let app = try buildEmulatorApplication(
-            emulator: emulator,
-            host: host,
-            port: port,
-            tls: tlsCert.flatMap { cert in tlsKey.map { (cert, $0) } },
-            logger: logger
-        ) { boundPort in
-            var lines = ["\(scheme)://\(shownHost):\(boundPort)"]
-            for (email, token) in accounts { lines.append("user \(email) token \(token)") }
+        try await server.run(logger: logger) { baseURL in
+            let lines = [baseURL] + server.accounts.map { "user \($0.email) token \($0.token)" }
             // Written straight to the descriptor: scripts read the first line while the server runs.
             let text = Array((lines.joined(separator: "\n") + "\n").utf8)
             _ = text.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
         }
-        try await app.runService()
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
-import DriveSyncCore
 import DriveSyncKit
 import Foundation
-import Logging
 
 /// Options every command that touches a drive takes.
 struct GlobalOptions: ParsableArguments {

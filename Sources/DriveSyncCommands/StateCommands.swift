@@ -1,5 +1,4 @@
 import ArgumentParser
-import DriveSyncCore
 import DriveSyncKit
 import Foundation
 import SyncEngine

@@ -1,5 +1,5 @@
 import ArgumentParser
-import DriveEmulator
+import DriveSyncKit
 import Testing
 
 @testable import DriveSyncCommands
@@ -11,9 +11,10 @@ struct EmulatorCommandTests {
             "t2",
         ])
         let emulator = try #require(command as? EmulatorCommand)
-        let (configuration, accounts) = emulator.makeConfiguration()
-        #expect(accounts.map(\.0) == ["a@x", "b@x"])
-        #expect(configuration.users.map(\.token) == ["t1", "t2"])
+        let server = emulator.makeServer()
+        #expect(server.accounts.map(\.email) == ["a@x", "b@x"])
+        #expect(server.accounts.map(\.token) == ["t1", "t2"])
+        #expect(server.dataFolder == "/tmp/x")
     }
 
     @Test(arguments: [
@@ -28,9 +29,9 @@ struct EmulatorCommandTests {
 
     @Test func createsADefaultUserWithARandomToken() throws {
         let command = try #require(try DriveSyncCommand.parseAsRoot(["emulator", "--in-memory"]) as? EmulatorCommand)
-        let (_, first) = command.makeConfiguration()
-        let (_, second) = command.makeConfiguration()
-        #expect(first.first?.0 == "me@drivesync.local")
-        #expect(first.first?.1 != second.first?.1)
+        let first = command.makeServer().accounts
+        let second = command.makeServer().accounts
+        #expect(first.first?.email == "me@drivesync.local")
+        #expect(first.first?.token != second.first?.token)
     }
 }
