@@ -163,10 +163,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // DriveSync as a library: configuration, accounts, locations, and the operations the CLI runs.
+        // DriveSync as a library: configuration, accounts, locations, and every operation the CLI runs (sync, pull,
+        // check, backup, auth, the emulator), returning Kit's results; it re-exports the vocabulary they use.
         .target(
             name: "DriveSyncKit",
             dependencies: [
+                "Backup",
                 "DriveAPI",
                 "DriveAuth",
                 "DriveEmulator",
@@ -186,23 +188,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // argument-parser commands, a library so tests can parse them.
+        // argument-parser commands, a library so tests can parse them; they reach DriveSync through Kit only
+        // (LayeringTests checks their imports).
         .target(
             name: "DriveSyncCommands",
             dependencies: [
-                "Backup",
-                "DriveAPI",
-                "DriveAuth",
-                "DriveEmulator",
-                "DriveSyncCore",
                 "DriveSyncKit",
-                "SyncEngine",
-                "SyncState",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

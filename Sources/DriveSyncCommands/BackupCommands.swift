@@ -1,9 +1,6 @@
 import ArgumentParser
-import Backup
 import DriveSyncKit
 import Foundation
-import SyncEngine
-import SyncState
 
 /// `drivesync backup`: snapshot and versioned backups of a local folder, and their history.
 struct BackupCommand: AsyncParsableCommand {
@@ -40,18 +37,16 @@ struct BackupCommand: AsyncParsableCommand {
         @Flag(help: "Show what would be copied, linked and removed; change nothing.")
         var dryRun = false
 
-        func runner(defaultFolder: String) throws -> BackupRunner {
-            let ignore = try global.driveSync(projectFolder: source).configuration.ignore
-            return BackupRunner(
-                source: source,
-                destination: to ?? defaultFolder,
+        /// Runs the backup and reports it.
+        func run(_ mode: DriveSync.BackupMode, defaultFolder: String) async throws {
+            let outcome = try await global.driveSync(projectFolder: source).backup(
+                source,
+                to: to ?? defaultFolder,
+                mode: mode,
                 note: note,
                 checksum: checksum,
-                extraIgnores: ignore
+                dryRun: dryRun
             )
-        }
-
-        func report(_ outcome: BackupRunner.Outcome) {
             for warning in outcome.warnings { print("warning: \(warning)") }
             let record = outcome.record
             if global.isVerbose || dryRun {
@@ -84,11 +79,7 @@ struct BackupCommand: AsyncParsableCommand {
         @OptionGroup var options: RunOptions
 
         func run() async throws {
-            try await reportingErrors {
-                options.report(
-                    try options.runner(defaultFolder: "backups/system_snapshot").snapshot(dryRun: options.dryRun)
-                )
-            }
+            try await reportingErrors { try await options.run(.snapshot, defaultFolder: "backups/system_snapshot") }
         }
     }
 
@@ -104,9 +95,7 @@ struct BackupCommand: AsyncParsableCommand {
         @OptionGroup var options: RunOptions
 
         func run() async throws {
-            try await reportingErrors {
-                options.report(try options.runner(defaultFolder: "backups/versions").versioned(dryRun: options.dryRun))
-            }
+            try await reportingErrors { try await options.run(.versioned, defaultFolder: "backups/versions") }
         }
     }
 
@@ -115,7 +104,7 @@ struct BackupCommand: AsyncParsableCommand {
         @Option(help: "The versioned backup folder.")
         var to = "backups/versions"
 
-        var runner: BackupRunner { BackupRunner(source: ".", destination: to) }
+        var versions: BackupVersions { BackupVersions(folder: to) }
     }
 
     struct List: AsyncParsableCommand {
@@ -128,11 +117,11 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let runner = folder.runner
-                let versions = try runner.versions()
+                let backups = folder.versions
+                let versions = try await backups.versions()
                 if versions.isEmpty { print("No versions in \(folder.to).") }
                 for version in versions {
-                    let record = try runner.record(of: version)
+                    let record = try await backups.record(of: version)
                     print(
                         "\(version)  \(record.copied) copied, \(record.linked) linked, \(record.removed) removed\(record.note.map { "  \($0)" } ?? "")"
                     )
@@ -154,7 +143,7 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let record = try folder.runner.record(of: version)
+                let record = try await folder.versions.record(of: version)
                 print(
                     "version \(record.version) of \(record.source), \(record.time)\(record.note.map { ": \($0)" } ?? "")"
                 )
@@ -178,7 +167,7 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let difference = try folder.runner.diff(older, newer)
+                let difference = try await folder.versions.diff(older, newer)
                 for path in difference.added { print("added    \(path)") }
                 for path in difference.modified { print("modified \(path)") }
                 for path in difference.removed { print("removed  \(path)") }
@@ -208,7 +197,7 @@ struct BackupCommand: AsyncParsableCommand {
                 let selected = try paths.map { text in
                     do { return try RemotePath(text) } catch { throw DriveSyncError(.invalidArgument, "\(error)") }
                 }
-                let report = try BackupRunner(source: ".", destination: from).restore(
+                let report = try await BackupVersions(folder: from).restore(
                     version: version,
                     paths: selected,
                     to: to,
@@ -332,7 +321,7 @@ struct BackupCommand: AsyncParsableCommand {
                     monthly: keepMonthly,
                     yearly: keepYearly
                 )
-                let decisions = try folder.runner.prune(policy, dryRun: dryRun)
+                let decisions = try await folder.versions.prune(policy, dryRun: dryRun)
                 for (version, decision) in decisions {
                     print(
                         "\(decision.keep ? "keep  " : (dryRun ? "would remove" : "remove")) \(version)\(decision.keep ? "  (\(decision.reasons.joined(separator: ", ")))" : "")"

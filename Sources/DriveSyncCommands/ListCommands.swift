@@ -1,7 +1,6 @@
 import ArgumentParser
 import DriveSyncKit
 import Foundation
-import SyncEngine
 
 /// `drivesync ls PATH`: every file below a folder with its size, as rclone's `ls`.
 struct ListCommand: AsyncParsableCommand {

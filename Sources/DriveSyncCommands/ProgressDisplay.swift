@@ -1,5 +1,5 @@
+import DriveSyncKit
 import Foundation
-import SyncEngine
 import Synchronization
 
 #if canImport(Glibc)

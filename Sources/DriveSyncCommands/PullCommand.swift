@@ -1,7 +1,6 @@
 import ArgumentParser
 import DriveSyncKit
 import Foundation
-import SyncEngine
 
 /// `drivesync pull SOURCE DESTINATION`: mirror a Drive folder into a local folder.
 struct PullCommand: AsyncParsableCommand {
@@ -44,7 +43,7 @@ struct PullCommand: AsyncParsableCommand {
     var delete = false
 
     @Option(help: "Shortcuts: follow (pull what they point to, under the shortcut's name) or skip.")
-    var shortcuts = PullLayout.Shortcuts.follow.rawValue
+    var shortcuts = DriveSync.Shortcuts.follow.rawValue
 
     @Option(
         help:
@@ -60,18 +59,19 @@ struct PullCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let transfers, transfers < 1 { throw ValidationError("--transfers must be at least 1.") }
-        if PullLayout.Shortcuts(rawValue: shortcuts) == nil {
+        if DriveSync.Shortcuts(rawValue: shortcuts) == nil {
             throw ValidationError("--shortcuts takes follow or skip, not '\(shortcuts)'.")
         }
         if let exportFormats {
-            do { _ = try ExportFormat.preferences(parsing: exportFormats) } catch {
+            do { _ = try DriveSync.exportPreferences(parsing: exportFormats) } catch {
                 throw ValidationError("--export-formats: \(error)")
             }
         }
     }
 
     /// Runs the pull and returns what happened (`run` prints it).
-    func perform(home: String = DriveSyncHome.resolve(), stop: StopRequest? = nil) async throws -> PullSession.Outcome {
+    func perform(home: String = DriveSyncHome.resolve(), stop: StopRequest? = nil) async throws -> DriveSync.PullOutcome
+    {
         let driveSync = try global.driveSync(home: home)
         var request = DriveSync.PullRequest(
             source: try global.location(source, in: driveSync),
@@ -79,8 +79,8 @@ struct PullCommand: AsyncParsableCommand {
         )
         request.delete = delete
         request.sharedDrive = sharedDrive
-        request.shortcuts = PullLayout.Shortcuts(rawValue: shortcuts) ?? .follow
-        if let exportFormats { request.exportPreferences = try ExportFormat.preferences(parsing: exportFormats) }
+        request.shortcuts = DriveSync.Shortcuts(rawValue: shortcuts) ?? .follow
+        if let exportFormats { request.exportPreferences = try DriveSync.exportPreferences(parsing: exportFormats) }
         request.transfers = transfers
         request.dryRun = dryRun
         request.stop = stop
@@ -99,7 +99,7 @@ struct PullCommand: AsyncParsableCommand {
     }
 
     /// Prints what a pull did and sets the exit status.
-    func report(_ outcome: PullSession.Outcome) throws {
+    func report(_ outcome: DriveSync.PullOutcome) throws {
         for note in outcome.notes { printError(note.description) }
         for warning in outcome.warnings { printError(warning.description) }
         if global.isVerbose || dryRun {

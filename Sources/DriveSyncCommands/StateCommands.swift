@@ -1,8 +1,6 @@
 import ArgumentParser
 import DriveSyncKit
 import Foundation
-import SyncEngine
-import SyncState
 
 /// `drivesync stats`: what each sync pair's state tracks.
 struct StatsCommand: AsyncParsableCommand {

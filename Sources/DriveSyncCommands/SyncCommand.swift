@@ -1,7 +1,6 @@
 import ArgumentParser
 import DriveSyncKit
 import Foundation
-import SyncEngine
 
 /// `drivesync sync SOURCE [DESTINATION]`: mirror a local folder under a Drive folder.
 struct SyncCommand: AsyncParsableCommand {
@@ -48,7 +47,7 @@ struct SyncCommand: AsyncParsableCommand {
         home: String = DriveSyncHome.resolve(),
         progress: ProgressDisplay? = nil,
         stop: StopRequest? = nil
-    ) async throws -> SyncSession.Outcome {
+    ) async throws -> DriveSync.SyncOutcome {
         try await transfer.perform(global, projectFolder: source, home: home, progress: progress, stop: stop) {
             driveSync in
             let target = try global.location(
@@ -95,7 +94,7 @@ struct CopyCommand: AsyncParsableCommand {
         home: String = DriveSyncHome.resolve(),
         progress: ProgressDisplay? = nil,
         stop: StopRequest? = nil
-    ) async throws -> SyncSession.Outcome {
+    ) async throws -> DriveSync.SyncOutcome {
         try await transfer.perform(global, projectFolder: source, home: home, progress: progress, stop: stop) {
             driveSync in
             DriveSync.SyncRequest(source: source, destination: try global.location(destination, in: driveSync))
@@ -116,7 +115,7 @@ extension TransferOptions {
         progress: ProgressDisplay?,
         stop: StopRequest? = nil,
         request build: (DriveSync) throws -> DriveSync.SyncRequest
-    ) async throws -> SyncSession.Outcome {
+    ) async throws -> DriveSync.SyncOutcome {
         let driveSync = try global.driveSync(projectFolder: projectFolder, home: home)
         var request = try build(driveSync)
         apply(to: &request)
@@ -130,7 +129,7 @@ extension TransferOptions {
     func run(
         _ global: GlobalOptions,
         destination: String,
-        _ perform: @escaping @Sendable (ProgressDisplay, StopRequest) async throws -> SyncSession.Outcome
+        _ perform: @escaping @Sendable (ProgressDisplay, StopRequest) async throws -> DriveSync.SyncOutcome
     ) async throws {
         let progress = ProgressDisplay(verbose: global.isVerbose)
         try await runInterruptibly { stop in
@@ -145,7 +144,7 @@ extension TransferOptions {
 
 /// What sync, copy and retry print at the end, and their exit status.
 struct TransferSummary {
-    var outcome: SyncSession.Outcome
+    var outcome: DriveSync.SyncOutcome
     var json: Bool
     var destination: String
     var verbose = false

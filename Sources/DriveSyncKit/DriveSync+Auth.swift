@@ -76,7 +76,9 @@ extension DriveSync {
             credential = try await flows.loginWithBrowser(request) { present($0) }
         }
         // Who signed in, for auth status.
-        let email = try await withDrive(account: account) { try await $0.client.about(fields: .user).user?.emailAddress }
+        let email = try await withDrive(account: account) {
+            try await $0.client.about(fields: .user).user?.emailAddress
+        }
         credential.email = email
         try credentialStore.save(credential)
         if credentialStore.defaultAccount() == nil { try credentialStore.setDefault(account) }
@@ -141,7 +143,10 @@ extension DriveSync {
     /// Makes `name` what `drive:` means.
     public func setDefaultAccount(_ name: String) throws {
         guard accountNames.contains(name) else {
-            throw DriveSyncError(.unknownAccount, "unknown account '\(name)'; sign it in with drivesync auth login \(name)")
+            throw DriveSyncError(
+                .unknownAccount,
+                "unknown account '\(name)'; sign it in with drivesync auth login \(name)"
+            )
         }
         try credentialStore.setDefault(name)
     }

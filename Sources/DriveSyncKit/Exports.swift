@@ -2,4 +2,17 @@
 // of Kit's API: callers of Kit (the commands, the service) name these types without importing Core. The
 // same holds for the logger a caller hands to Kit.
 @_exported public import DriveSyncCore
+
+// What Kit's backup operations return: records and their changelogs, plan steps, retention rules.
+@_exported import struct Backup.BackupRecord
+@_exported import enum Backup.BackupStep
+@_exported import struct Backup.RetentionPolicy
 @_exported import struct Logging.Logger
+@_exported import enum SyncEngine.PullAction
+@_exported import enum SyncEngine.SyncAction
+// What Kit's sync and pull operations return: plans and their actions, progress, the state's pairs and
+// failed uploads.
+@_exported import struct SyncEngine.SyncPlan
+@_exported import enum SyncEngine.SyncProgress
+@_exported import struct SyncState.FailedUpload
+@_exported import struct SyncState.SyncPair
