@@ -104,7 +104,9 @@ public struct BackupRunner: Sendable {
 
     // MARK: Snapshot
 
-    public func snapshot(dryRun: Bool = false) throws -> Outcome {
+    /// Mirrors the source. A `stop` request ends the run between files with `CancellationError`: each
+    /// copy is whole, and the next run finishes the mirror.
+    public func snapshot(dryRun: Bool = false, stop: StopRequest? = nil) throws -> Outcome {
         let started = Date()
         let stamp = freeStamp { destination + "/records/\($0).json" }
         let mirror = destination + "/mirror"
@@ -114,6 +116,7 @@ public struct BackupRunner: Sendable {
         let deleted = destination + "/deleted/" + stamp
         if !dryRun { try FileManager.default.createDirectory(atPath: mirror, withIntermediateDirectories: true) }
         for step in steps {
+            if stop?.isRequested == true { throw CancellationError() }
             switch step {
             case .makeFolder(let path):
                 if !dryRun {
@@ -163,7 +166,9 @@ public struct BackupRunner: Sendable {
         }.sorted()
     }
 
-    public func versioned(dryRun: Bool = false) throws -> Outcome {
+    /// Makes a new version. A `stop` request ends the run between files with `CancellationError`; the
+    /// unfinished version stays hidden (`.partial`) and the next run starts it again.
+    public func versioned(dryRun: Bool = false, stop: StopRequest? = nil) throws -> Outcome {
         let started = Date()
         let existing = try versions()
         let stamp = freeStamp { destination + "/" + $0 }
@@ -178,6 +183,7 @@ public struct BackupRunner: Sendable {
             try FileManager.default.createDirectory(atPath: building, withIntermediateDirectories: true)
         }
         for step in steps {
+            if stop?.isRequested == true { throw CancellationError() }
             switch step {
             case .makeFolder(let path):
                 if !dryRun {

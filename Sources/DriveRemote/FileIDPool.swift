@@ -1,4 +1,5 @@
 import DriveAPI
+import DriveSyncCore
 
 /// File IDs from `files.generateIds`, fetched a hundred at a time and handed out one by one, so a create
 /// costs one call instead of two.

@@ -37,16 +37,25 @@ struct BackupCommand: AsyncParsableCommand {
         @Flag(help: "Show what would be copied, linked and removed; change nothing.")
         var dryRun = false
 
-        /// Runs the backup and reports it.
+        /// Runs the backup under the process lifecycle (a signal stops it between files) and reports it.
         func run(_ mode: DriveSync.BackupMode, defaultFolder: String) async throws {
-            let outcome = try await global.driveSync(projectFolder: source).backup(
-                source,
-                to: to ?? defaultFolder,
-                mode: mode,
-                note: note,
-                checksum: checksum,
-                dryRun: dryRun
-            )
+            let driveSync = try await reportingErrors { try global.driveSync(projectFolder: source) }
+            try await runInterruptibly { [self] stop in
+                try await driveSync.backup(
+                    source,
+                    to: to ?? defaultFolder,
+                    mode: mode,
+                    note: note,
+                    checksum: checksum,
+                    dryRun: dryRun,
+                    stop: stop
+                )
+            } then: { outcome in
+                report(outcome)
+            }
+        }
+
+        private func report(_ outcome: DriveSync.BackupOutcome) {
             for warning in outcome.warnings { print("warning: \(warning)") }
             let record = outcome.record
             if global.isVerbose || dryRun {
@@ -79,7 +88,7 @@ struct BackupCommand: AsyncParsableCommand {
         @OptionGroup var options: RunOptions
 
         func run() async throws {
-            try await reportingErrors { try await options.run(.snapshot, defaultFolder: "backups/system_snapshot") }
+            try await options.run(.snapshot, defaultFolder: "backups/system_snapshot")
         }
     }
 
@@ -95,7 +104,7 @@ struct BackupCommand: AsyncParsableCommand {
         @OptionGroup var options: RunOptions
 
         func run() async throws {
-            try await reportingErrors { try await options.run(.versioned, defaultFolder: "backups/versions") }
+            try await options.run(.versioned, defaultFolder: "backups/versions")
         }
     }
 

@@ -8,16 +8,21 @@ extension DriveSync {
         case versioned
     }
 
+    /// What a backup did: its record, its steps and warnings.
+    public typealias BackupOutcome = BackupRunner.Outcome
+
     /// Backs `source` up into `folder` with the configuration's ignore rules (and the source's
-    /// `.drivesync.ini`); the copying runs off Swift's cooperative threads.
+    /// `.drivesync.ini`); the copying runs off Swift's cooperative threads. A `stop` request ends it
+    /// between files (`CancellationError`); the next run finishes the work.
     public func backup(
         _ source: String,
         to folder: String,
         mode: BackupMode,
         note: String? = nil,
         checksum: Bool = false,
-        dryRun: Bool = false
-    ) async throws -> BackupRunner.Outcome {
+        dryRun: Bool = false,
+        stop: StopRequest? = nil
+    ) async throws -> BackupOutcome {
         let runner = BackupRunner(
             source: source,
             destination: folder,
@@ -27,8 +32,8 @@ extension DriveSync {
         )
         return try await offload {
             switch mode {
-            case .snapshot: try runner.snapshot(dryRun: dryRun)
-            case .versioned: try runner.versioned(dryRun: dryRun)
+            case .snapshot: try runner.snapshot(dryRun: dryRun, stop: stop)
+            case .versioned: try runner.versioned(dryRun: dryRun, stop: stop)
             }
         }
     }

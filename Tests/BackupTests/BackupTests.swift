@@ -152,6 +152,24 @@ struct BackupTests {
             try BackupRunner(source: folders.source, destination: folders.source).snapshot()
         }
     }
+
+    @Test func aStoppedBackupLeavesNoVersionAndTheNextRunFinishes() throws {
+        let folders = Folders()
+        defer { folders.cleanUp() }
+        try folders.write("a.md", "alpha")
+        try folders.write("b.md", "bravo")
+        let stop = StopRequest()
+        stop.request()
+        #expect(throws: CancellationError.self) { try runner(folders, at: 1_714_566_896).versioned(stop: stop) }
+        #expect(try runner(folders, at: 1_714_566_896).versions().isEmpty, "an unfinished version stays hidden")
+        #expect(throws: CancellationError.self) { try runner(folders, at: 1_714_566_896).snapshot(stop: stop) }
+        let finished = try runner(folders, at: 1_714_566_897).versioned()
+        #expect(finished.record.copied == 2)
+        #expect(try runner(folders, at: 1_714_566_898).versions() == [finished.record.version])
+        let mirrored = try runner(folders, at: 1_714_566_899).snapshot()
+        #expect(mirrored.record.copied == 2)
+        #expect(try folders.read(folders.backups + "/mirror/b.md") == "bravo")
+    }
 }
 
 struct BackupPlannerTests {
@@ -323,4 +341,5 @@ struct RestoreTests {
         }
         #expect(throws: BackupRunner.Failure.self) { try runner.restore(version: "20000101T000000Z", to: single) }
     }
+
 }

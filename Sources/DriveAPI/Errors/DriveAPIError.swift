@@ -35,7 +35,7 @@ public struct DriveAPIError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var retryAfter: Duration?
     /// The Drive method that failed (`files.create`).
-    public var method: String?
+    public var method: DriveMethod?
     /// What went wrong underneath (a connection or TLS error), kept as the error itself.
     public var cause: (any Error)?
 
@@ -46,7 +46,7 @@ public struct DriveAPIError: Error, CustomStringConvertible, Sendable {
         domain: String? = nil,
         message: String,
         retryAfter: Duration? = nil,
-        method: String? = nil,
+        method: DriveMethod? = nil,
         cause: (any Error)? = nil
     ) {
         self.code = code
@@ -80,7 +80,7 @@ public struct DriveAPIError: Error, CustomStringConvertible, Sendable {
 
     /// Parses an error answer: Google's JSON (`{"error": {"code", "message", "errors": [{"reason", "domain"}]}}`),
     /// its newer `details` form, the OAuth shape, or anything else (Drive can answer 429 with HTML).
-    static func from(status: Int, headers: [(String, String)], body: [UInt8], method: String?) -> DriveAPIError {
+    static func from(status: Int, headers: [(String, String)], body: [UInt8], method: DriveMethod?) -> DriveAPIError {
         let retryAfter = headers.first { $0.0.lowercased() == "retry-after" }.flatMap {
             Int($0.1.filter { !$0.isWhitespace })
         }

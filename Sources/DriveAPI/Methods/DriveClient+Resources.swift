@@ -1,3 +1,4 @@
+import DriveSyncCore
 import NIOHTTP1
 
 // changes, channels, about, permissions, shared drives and revisions.

@@ -1,4 +1,5 @@
 import CoreMetrics
+import DriveSyncCore
 import Metrics
 import Synchronization
 
@@ -13,20 +14,23 @@ final class ClientMetrics: Sendable {
         var duration: Timer
     }
 
-    private let byMethod = Mutex([String: MethodMetrics]())
+    private let byMethod = Mutex([DriveMethod: MethodMetrics]())
 
     /// Records one answer (or, with status `nil`, a request that got none).
-    func record(method: String, status: Int?, duration: Duration) {
+    func record(method: DriveMethod, status: Int?, duration: Duration) {
         let statusClass = status.map { "\($0 / 100)xx" } ?? "none"
         let (counter, timer) = byMethod.withLock { metrics in
             var entry =
                 metrics[method]
                 ?? MethodMetrics(
-                    duration: Timer(label: "drivesync.api.request.duration", dimensions: [("method", method)])
+                    duration: Timer(label: "drivesync.api.request.duration", dimensions: [("method", method.name)])
                 )
             let counter =
                 entry.requests[statusClass]
-                ?? Counter(label: "drivesync.api.requests", dimensions: [("method", method), ("status", statusClass)])
+                ?? Counter(
+                    label: "drivesync.api.requests",
+                    dimensions: [("method", method.name), ("status", statusClass)]
+                )
             entry.requests[statusClass] = counter
             metrics[method] = entry
             return (counter, entry.duration)

@@ -139,7 +139,7 @@ extension DriveClient {
         }
     }
 
-    func decode<T: Decodable>(_ type: T.Type, from answer: Answer, method: String) throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, from answer: Answer, method: DriveMethod) throws -> T {
         do {
             return try DriveJSON.decoder.decode(T.self, from: Data(answer.body.readableBytesView))
         } catch {

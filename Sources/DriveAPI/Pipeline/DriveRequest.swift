@@ -31,7 +31,7 @@ struct DriveRequest: Sendable {
     }
 
     /// The Drive method (`files.create`), for logs, metrics and errors.
-    var method: String
+    var method: DriveMethod
     var verb: HTTPMethod
     var endpoint: Endpoint
     /// Query parameters; those whose value is `nil` are left out.
@@ -46,7 +46,7 @@ struct DriveRequest: Sendable {
     var retries = Retries.standard
 
     init(
-        method: String,
+        method: DriveMethod,
         verb: HTTPMethod,
         endpoint: Endpoint,
         query: [(String, String?)] = [],
@@ -65,7 +65,7 @@ struct DriveRequest: Sendable {
 
     /// A metadata call under `/drive/v3`, with a JSON body when `json` is given.
     init(
-        method: String,
+        method: DriveMethod,
         verb: HTTPMethod,
         path: String,
         query: [(String, String?)] = [],

@@ -8,10 +8,10 @@ import Logging
 /// backoff that honours `Retry-After`, up to the policy's attempts; cancellation is checked first.
 struct RetryStage {
     private let client: DriveClient
-    private let method: String
+    private let method: DriveMethod
     private(set) var attempt = 0
 
-    init(client: DriveClient, method: String) {
+    init(client: DriveClient, method: DriveMethod) {
         self.client = client
         self.method = method
     }

@@ -19,7 +19,7 @@ public struct DownloadStream: AsyncSequence, Sendable {
 
     enum Source: Sendable {
         /// A URL that answers with the bytes (`alt=media`, a revision, an export link).
-        case url(String, name: String)
+        case url(String, name: DriveMethod)
         /// `files.export`, falling back to `exportLinks` past Drive's 10 MB export limit.
         case export(fileId: String, mimeType: String)
     }
@@ -51,9 +51,9 @@ public struct DownloadStream: AsyncSequence, Sendable {
             hasher = stream.range == nil && stream.expectedMD5 != nil ? Insecure.MD5() : nil
         }
 
-        var name: String { Self.name(of: stream.source) }
+        var name: DriveMethod { Self.name(of: stream.source) }
 
-        static func name(of source: Source) -> String {
+        static func name(of source: Source) -> DriveMethod {
             switch source {
             case .url(_, let name): name
             case .export: "files.export"
@@ -251,7 +251,7 @@ extension DriveClient {
     func openStream(
         _ endpoint: DriveRequest.Endpoint,
         headers: HTTPHeaders,
-        name: String
+        name: DriveMethod
     ) async throws -> HTTPClientResponse {
         var request = DriveRequest(method: name, verb: .GET, endpoint: endpoint, headers: headers, kind: .read)
         request.accepted = [200, 206]

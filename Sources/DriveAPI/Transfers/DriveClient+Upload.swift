@@ -63,7 +63,7 @@ extension DriveClient {
         )
         body.writeImmutableBuffer(content)
         body.writeString("\r\n--\(boundary)--\r\n")
-        let name = fileId == nil ? "files.create" : "files.update"
+        let name: DriveMethod = fileId == nil ? "files.create" : "files.update"
         let answer = try await perform(
             DriveRequest(
                 method: name,
@@ -94,7 +94,7 @@ extension DriveClient {
         ]
     }
 
-    static func verify(md5 hasher: Insecure.MD5, against file: File, method: String) throws {
+    static func verify(md5 hasher: Insecure.MD5, against file: File, method: DriveMethod) throws {
         guard let remote = file.md5Checksum else { return }
         let local = Hex.lowercase(hasher.finalize())
         guard local == remote else {
@@ -116,7 +116,7 @@ extension DriveClient {
         options: UploadOptions,
         read: (Int64, Int) async throws -> ByteBuffer
     ) async throws -> File {
-        let name = fileId == nil ? "files.create" : "files.update"
+        let name: DriveMethod = fileId == nil ? "files.create" : "files.update"
         let store = options.sessionKey.flatMap { key in options.sessionStore.map { (store: $0, key: key) } }
         // Resume a session saved for the same source.
         var saved: ResumableSession?
@@ -247,7 +247,7 @@ extension DriveClient {
         fileId: String?,
         size: Int64,
         options: UploadOptions,
-        name: String
+        name: DriveMethod
     ) async throws -> String {
         var headers: HTTPHeaders = DriveRequest.jsonHeaders
         headers.add(name: "X-Upload-Content-Length", value: String(size))
@@ -282,7 +282,7 @@ extension DriveClient {
         at offset: Int64,
         size: Int64,
         session: String,
-        name: String
+        name: DriveMethod
     ) async throws -> ResumableUploadStateMachine.Answer<File> {
         var headers: HTTPHeaders = ["Content-Type": "application/octet-stream"]
         let range = chunk.readableBytes == 0 ? "*" : "\(offset)-\(offset + Int64(chunk.readableBytes) - 1)"
@@ -296,7 +296,7 @@ extension DriveClient {
     private func sessionStatus(
         _ session: String,
         size: Int64,
-        name: String
+        name: DriveMethod
     ) async throws -> ResumableUploadStateMachine.Answer<File> {
         try await sessionRequest(
             session,
@@ -313,7 +313,7 @@ extension DriveClient {
         _ uri: String,
         headers: HTTPHeaders,
         body: ByteBuffer?,
-        name: String,
+        name: DriveMethod,
         timeout: Duration?
     ) async throws -> ResumableUploadStateMachine.Answer<File> {
         var request = DriveRequest(

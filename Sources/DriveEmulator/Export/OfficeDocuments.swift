@@ -1,6 +1,9 @@
 import NIOCore
 
 /// The smallest valid OOXML, OpenDocument and EPUB packages holding a document's text.
+///
+/// The package parts are built in code, not read from template files: each part takes the document's
+/// text, and a resource bundle would have to be found at run time by every process embedding the emulator.
 enum OfficeDocuments {
     private static let xmlHeader = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#
 

@@ -1,3 +1,4 @@
+import DriveSyncCore
 import Synchronization
 
 /// What an injected fault does to a matching request.
@@ -29,8 +30,8 @@ public struct FaultRule: Sendable, Codable, Equatable {
         self.action = action
     }
 
-    func matches(methodID: String, httpMethod: String, path requestPath: String) -> Bool {
-        if let method, method != methodID, method.uppercased() != httpMethod { return false }
+    func matches(method driveMethod: DriveMethod, httpMethod: String, path requestPath: String) -> Bool {
+        if let method, method != driveMethod.name, method.uppercased() != httpMethod { return false }
         if let path, !requestPath.contains(path) { return false }
         return true
     }
@@ -117,11 +118,11 @@ public final class FaultInjector: Sendable {
     public func resetCallCounts() { state.withLock { $0.counts.removeAll() } }
 
     /// Counts the call and returns the fault to apply, if any; consumes one use of the matching rule.
-    func decide(methodID: String, httpMethod: String, path: String) -> FaultAction? {
+    func decide(method: DriveMethod, httpMethod: String, path: String) -> FaultAction? {
         state.withLock { state in
-            state.counts[methodID, default: 0] += 1
+            state.counts[method.name, default: 0] += 1
             if let index = state.rules.firstIndex(where: {
-                $0.matches(methodID: methodID, httpMethod: httpMethod, path: path)
+                $0.matches(method: method, httpMethod: httpMethod, path: path)
             }) {
                 let action = state.rules[index].action
                 state.rules[index].count -= 1

@@ -109,7 +109,7 @@ extension DriveEmulator {
                 return DriveError.badRequest("\(error)").response(pretty: request.pretty)
             }
         }
-        let fault = faults.decide(methodID: endpoint.methodID, httpMethod: request.method.rawValue, path: request.path)
+        let fault = faults.decide(method: endpoint.method, httpMethod: request.method.rawValue, path: request.path)
         do {
             var chunkFault: FaultAction?
             switch fault {
@@ -160,7 +160,7 @@ extension DriveEmulator {
         } catch is ConnectionDropped {
             return DriveError.backendError.response(pretty: request.pretty)
         } catch {
-            logger.info("request failed", metadata: ["drive.method": "\(endpoint.methodID)", "error": "\(error)"])
+            logger.info("request failed", metadata: ["drive.method": "\(endpoint.method)", "error": "\(error)"])
             return DriveError.backendError.response(pretty: request.pretty)
         }
     }

@@ -1,3 +1,4 @@
+import DriveSyncCore
 import HTTPTypes
 
 /// Every route the emulator serves, chosen from the method and the decoded path alone (any `Host`).
@@ -35,7 +36,7 @@ enum Endpoint: Equatable, Sendable {
     case admin([String])
 
     /// The Drive method name, for call counters and fault rules.
-    var methodID: String {
+    var method: DriveMethod {
         switch self {
         case .filesList: "files.list"
         case .filesCreate: "files.create"
