@@ -20,7 +20,8 @@ extension DriveSync {
     /// not read; others are hashed as they stream.
     public func check(source: String, destination: Location) async throws -> CheckReport {
         let source = URL(fileURLWithPath: source).standardizedFileURL.path
-        let scan = try LocalScanner(options: .init(extraIgnores: configuration.ignore)).scan(root: source)
+        let scanner = LocalScanner(options: .init(extraIgnores: configuration.ignore))
+        let scan = try await offload { try scanner.scan(root: source) }
         let archive = configuration.archiveFolder
         let checkers = configuration.checkers
         return try await withRemote(destination) { remote in

@@ -379,9 +379,8 @@ extension DriveSync {
         named name: String
     ) async throws {
         try await read(location, range: range, verify: verify) { stream in
-            for try await buffer in stream {
-                try await offload { try buffer.withUnsafeReadableBytes { try writeAll(descriptor, $0, path: name) } }
-            }
+            var writer = BatchedWriter(descriptor: descriptor, path: name)
+            try await writer.write(contentsOf: stream)
         }
     }
 

@@ -71,7 +71,7 @@ public struct SyncSession: Sendable {
             phases.append((name, clock.now - phaseStart))
             phaseStart = clock.now
         }
-        let scan = try scanner.scan(root: localRoot)
+        let scan = try await offload { [scanner, localRoot] in try scanner.scan(root: localRoot) }
         endPhase("scan")
         let archive = executorOptions.archiveRoot
         let synced = try await state.items.syncedItems()

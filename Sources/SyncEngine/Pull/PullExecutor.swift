@@ -203,10 +203,8 @@ struct PullExecutor: Sendable {
         var written = offset
         do {
             let write: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Void = { stream in
-                for try await buffer in stream {
-                    try await offload {
-                        try buffer.withUnsafeReadableBytes { try writeAll(descriptor, $0, path: partial) }
-                    }
+                var writer = BatchedWriter(descriptor: descriptor, path: partial)
+                try await writer.write(contentsOf: stream) { buffer in
                     buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
                     written += Int64(buffer.readableBytes)
                 }

@@ -1,6 +1,7 @@
 import Crypto
 public import DriveSyncCore
 public import Foundation
+import LocalFiles
 public import SyncState
 
 #if canImport(Glibc)
@@ -89,9 +90,10 @@ public struct PullSession: Sendable {
         let scanner = LocalScanner(
             options: .init(useDefaultIgnores: false, extraIgnores: ["/\(Self.dataFolder)/"], readsIgnoreFiles: false)
         )
-        let scan =
+        let scan = try await offload { [localRoot] in
             FileManager.default.fileExists(atPath: localRoot)
-            ? try scanner.scan(root: localRoot) : LocalScanner.Result(items: [], warnings: [], isComplete: true)
+                ? try scanner.scan(root: localRoot) : LocalScanner.Result(items: [], warnings: [], isComplete: true)
+        }
         let actions = PullPlanner.plan(
             targets: layout.targets,
             local: scan.items,
