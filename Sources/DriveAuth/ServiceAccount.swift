@@ -18,7 +18,17 @@ public struct ServiceAccountKey: Sendable, Hashable, Codable {
         case tokenURI = "token_uri"
     }
 
+    /// A key file that cannot be used, and why.
     public struct Invalid: UserFacingError {
+        public struct Code: Hashable, Sendable {
+            let name: String
+            /// Not the JSON of a service-account key.
+            public static let notAKeyFile = Code(name: "notAKeyFile")
+            /// The private key does not parse as RSA.
+            public static let unreadablePrivateKey = Code(name: "unreadablePrivateKey")
+        }
+
+        public var code: Code
         public var description: String
     }
 
@@ -35,6 +45,7 @@ public struct ServiceAccountKey: Sendable, Hashable, Codable {
             self = try JSONDecoder().decode(ServiceAccountKey.self, from: json)
         } catch {
             throw Invalid(
+                code: .notAKeyFile,
                 description: "not a service-account key file (expected client_email and private_key): \(error)"
             )
         }
@@ -43,7 +54,10 @@ public struct ServiceAccountKey: Sendable, Hashable, Codable {
 
     func signingKey() throws -> _RSA.Signing.PrivateKey {
         do { return try _RSA.Signing.PrivateKey(pemRepresentation: privateKeyPEM) } catch {
-            throw Invalid(description: "the private key of \(clientEmail) cannot be read: \(error)")
+            throw Invalid(
+                code: .unreadablePrivateKey,
+                description: "the private key of \(clientEmail) cannot be read: \(error)"
+            )
         }
     }
 

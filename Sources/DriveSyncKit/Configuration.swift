@@ -93,6 +93,17 @@ public struct Configuration: Sendable, Hashable {
     public init() {}
 
     public struct Invalid: UserFacingError, Hashable {
+        public struct Code: Hashable, Sendable {
+            let name: String
+            /// Not INI: a line that is neither a section, a setting nor a comment.
+            public static let syntax = Code(name: "syntax")
+            /// A section or setting DriveSync does not know, or a value it cannot use.
+            public static let setting = Code(name: "setting")
+            /// The file named is missing or is not UTF-8 text.
+            public static let unreadable = Code(name: "unreadable")
+        }
+
+        public var code: Code
         public var file: String
         public var message: String
         public var description: String { "invalid configuration \(file): \(message); fix or remove that line" }
@@ -101,10 +112,12 @@ public struct Configuration: Sendable, Hashable {
     /// Applies one file's settings over these.
     public mutating func apply(_ text: String, from file: String) throws(Invalid) {
         let ini: INIFile
-        do { ini = try INIFile(parsing: text) } catch { throw Invalid(file: file, message: error.description) }
+        do { ini = try INIFile(parsing: text) } catch {
+            throw Invalid(code: .syntax, file: file, message: error.description)
+        }
         for section in ini.sections {
             func fail(_ key: String, _ message: String) -> Invalid {
-                Invalid(file: file, message: "line \(section.lines[key] ?? section.line): \(message)")
+                Invalid(code: .setting, file: file, message: "line \(section.lines[key] ?? section.line): \(message)")
             }
             switch (section.kind, section.name) {
             case ("defaults", nil):
@@ -175,13 +188,14 @@ public struct Configuration: Sendable, Hashable {
                 accounts.append(account)
             default:
                 throw Invalid(
+                    code: .setting,
                     file: file,
                     message: "line \(section.line): unknown section; use [defaults] or [account NAME]"
                 )
             }
         }
         if accounts.filter(\.isDefault).count > 1 {
-            throw Invalid(file: file, message: "more than one account has default = true")
+            throw Invalid(code: .setting, file: file, message: "more than one account has default = true")
         }
         sources.append(file)
     }
@@ -218,11 +232,11 @@ public struct Configuration: Sendable, Hashable {
         let (path, required) = userFile(explicit: explicit, environment: environment)
         if FileManager.default.fileExists(atPath: path) {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw Invalid(file: path, message: "cannot be read as UTF-8 text")
+                throw Invalid(code: .unreadable, file: path, message: "cannot be read as UTF-8 text")
             }
             try configuration.apply(text, from: path)
         } else if required {
-            throw Invalid(file: path, message: "no such file")
+            throw Invalid(code: .unreadable, file: path, message: "no such file")
         }
         if let projectFolder {
             let project = projectFolder + "/" + projectFileName

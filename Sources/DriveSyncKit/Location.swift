@@ -8,6 +8,15 @@ public enum Location: Sendable, Hashable, CustomStringConvertible {
     case local(String)
 
     public struct Invalid: UserFacingError, Hashable {
+        public struct Code: Hashable, Sendable {
+            let name: String
+            public static let empty = Code(name: "empty")
+            /// A Drive path with a name Drive or DriveSync refuses.
+            public static let invalidPath = Code(name: "invalidPath")
+            public static let unknownAccount = Code(name: "unknownAccount")
+        }
+
+        public var code: Code
         public var exitStatus: ExitStatus { .usage }
         public var description: String
     }
@@ -22,19 +31,22 @@ public enum Location: Sendable, Hashable, CustomStringConvertible {
                 do {
                     self = .drive(account: name == "drive" ? nil : name, path: try RemotePath(rest))
                 } catch {
-                    throw Invalid(description: "\(error); use a path like \(name):Folder/Sub")
+                    throw Invalid(code: .invalidPath, description: "\(error); use a path like \(name):Folder/Sub")
                 }
                 return
             }
             if !name.isEmpty, !name.contains("/"), !FileManager.default.fileExists(atPath: text) {
                 let known = (["drive"] + accounts).map { "\($0):" }.joined(separator: ", ")
                 throw Invalid(
+                    code: .unknownAccount,
                     description:
                         "unknown account '\(name)' in '\(text)'; use one of \(known), add [account \(name)] to the configuration, or write ./\(text) for a local path"
                 )
             }
         }
-        guard !text.isEmpty else { throw Invalid(description: "an empty location; give a folder or drive:PATH") }
+        guard !text.isEmpty else {
+            throw Invalid(code: .empty, description: "an empty location; give a folder or drive:PATH")
+        }
         self = .local(URL(fileURLWithPath: text).standardizedFileURL.path)
     }
 

@@ -70,10 +70,16 @@ public struct LocalScanner: Sendable {
     public func scan(root: String) throws -> Result {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ScanError(path: root, message: "the source folder does not exist or is not a folder")
+            throw ScanError(
+                code: .notAFolder,
+                path: root,
+                message: "the source folder does not exist or is not a folder"
+            )
         }
         let descriptor = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ScanError(path: root, message: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else {
+            throw ScanError(code: .unreadable, path: root, message: String(cString: strerror(errno)))
+        }
         var rules = options.useDefaultIgnores ? IgnoreRules.defaults : IgnoreRules()
         if !options.extraIgnores.isEmpty {
             rules.add(contentsOf: options.extraIgnores.joined(separator: "\n"), in: [], source: "configuration")
@@ -223,7 +229,16 @@ func modificationMilliseconds(_ info: stat) -> Int64 {
 }
 
 /// The source cannot be scanned at all.
+/// A folder that cannot be scanned at all (a scan that meets unreadable entries inside goes on, with
+/// warnings).
 public struct ScanError: UserFacingError, Sendable {
+    public struct Code: Hashable, Sendable {
+        let name: String
+        public static let notAFolder = Code(name: "notAFolder")
+        public static let unreadable = Code(name: "unreadable")
+    }
+
+    public var code: Code
     public var path: String
     public var message: String
     public var description: String { "\(path): \(message)" }

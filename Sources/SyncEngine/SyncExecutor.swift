@@ -115,7 +115,8 @@ public struct SyncExecutor: Sendable {
 
     private enum Outcome: Sendable {
         case done(SyncAction, archived: SyncReport.Archived?, bytes: Int64)
-        case failed(SyncReport.Failure, CredentialProblem?)
+        /// With what could not be recorded about the failure (the state or the upload log refused it).
+        case failed(SyncReport.Failure, CredentialProblem?, unrecorded: [String])
         /// Cancelled in flight: not a failure, nothing recorded.
         case interrupted
     }
@@ -128,21 +129,25 @@ public struct SyncExecutor: Sendable {
             }
             progress(.planned(actions: plan.actions.count, bytes: bytes))
         }
-        // Attempts of earlier failed runs, read once for the whole plan rather than once per upload.
-        let earlierAttempts = Dictionary(
-            ((try? await state.failures.failedUploads()) ?? []).map { ($0.path, $0.attempts) },
-            uniquingKeysWith: max
-        )
         var report = SyncReport()
+        // Attempts of earlier failed runs, read once for the whole plan rather than once per upload.
+        var earlierFailures: [FailedUpload] = []
+        do {
+            earlierFailures = try await state.failures.failedUploads()
+        } catch {
+            report.warnings.append("earlier failed attempts could not be read (\(error)); this run counts from one")
+        }
+        let earlierAttempts = Dictionary(earlierFailures.map { ($0.path, $0.attempts) }, uniquingKeysWith: max)
         func absorb(_ outcome: Outcome) {
             switch outcome {
             case .done(let action, let archived, let bytes):
                 report.completed.append(action)
                 if let archived { report.archived.append(archived) }
                 report.uploadedBytes += bytes
-            case .failed(let failure, let problem):
+            case .failed(let failure, let problem, let unrecorded):
                 report.failures.append(failure)
                 report.credentialProblem = report.credentialProblem ?? problem
+                report.warnings += unrecorded
             case .interrupted:
                 report.stopped = true
             }
@@ -303,24 +308,33 @@ public struct SyncExecutor: Sendable {
             if Task.isCancelled || isCancellation(error) { return .interrupted }
             options.progress?(.finished(action, bytes: 0, failed: true))
             let problem = (error as? any CredentialAwareError)?.credentialProblem
+            var unrecorded: [String] = []
             if Self.isUpload(action), let item = items[path] {
-                let attempts =
-                    (try? await state.failures.recordFailure(
+                var attempts = 1
+                do {
+                    attempts = try await state.failures.recordFailure(
                         path,
                         error: "\(error)",
                         at: DriveTimestamp.milliseconds(of: now()),
                         tags: options.tags,
                         note: options.note
-                    )) ?? 1
-                try? logUpload(
-                    item,
-                    status: .init(failureWith: problem),
-                    attempts: attempts,
-                    entry: nil,
-                    error: "\(error)"
-                )
+                    )
+                } catch let recording {
+                    unrecorded.append("the failure of \(path) was not recorded for retry (\(recording))")
+                }
+                do {
+                    try logUpload(
+                        item,
+                        status: .init(failureWith: problem),
+                        attempts: attempts,
+                        entry: nil,
+                        error: "\(error)"
+                    )
+                } catch let logging {
+                    unrecorded.append("the upload log did not take the failure of \(path) (\(logging))")
+                }
             }
-            return .failed(.init(path: path, action: action, message: "\(error)"), problem)
+            return .failed(.init(path: path, action: action, message: "\(error)"), problem, unrecorded: unrecorded)
         }
     }
 

@@ -116,7 +116,7 @@ struct PullExecutor: Sendable {
                     fail(path, error, report: &report)
                 }
             case .forget(let path):
-                try? await state.items.forget(path)
+                do { try await state.items.forget(path) } catch { fail(path, error, report: &report) }
             case .adopt(let target):
                 do {
                     try await state.items.recordSynced(record(target, size: target.size, md5: target.md5))
