@@ -74,10 +74,12 @@ struct PullExecutor: Sendable {
             case .makeFolder(let path, let replacing):
                 do {
                     if replacing == .keptAside {
-                        try moveAside(path, to: trash, status: .keptAside)
+                        try await moveAside(path, to: trash, status: .keptAside)
                         report.keptAside += 1
                     }
-                    try FileManager.default.createDirectory(atPath: local(path), withIntermediateDirectories: true)
+                    try await offload { [folder = local(path)] in
+                        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    }
                     report.foldersMade += 1
                 } catch {
                     fail(path, error, report: &report)
@@ -87,8 +89,8 @@ struct PullExecutor: Sendable {
                     guard let record = try await state.items.syncedItem(at: from) else {
                         throw RemoteError(.notFound, from, "the state keeps no record of it")
                     }
-                    guard rename(local(from), local(target.path)) == 0 else {
-                        throw FileError("rename", local(from))
+                    try await offload { [source = local(from), destination = local(target.path)] in
+                        guard rename(source, destination) == 0 else { throw FileError("rename", source) }
                     }
                     try await state.items.forget(from)
                     var moved = record
@@ -110,7 +112,7 @@ struct PullExecutor: Sendable {
                 }
             case .trash(let path):
                 do {
-                    try moveAside(path, to: trash, status: .trashed)
+                    try await moveAside(path, to: trash, status: .trashed)
                     report.trashed += 1
                 } catch {
                     fail(path, error, report: &report)
@@ -236,7 +238,7 @@ struct PullExecutor: Sendable {
                     "downloaded MD5 \(md5), Drive says \(expected); the file changed on Drive or arrived damaged (the next pull fetches it again)"
                 )
             }
-            if replacing == .keptAside { try moveAside(target.path, to: trash, status: .keptAside) }
+            if replacing == .keptAside { try await moveAside(target.path, to: trash, status: .keptAside) }
         } catch {
             close(descriptor)
             throw error
@@ -276,14 +278,14 @@ struct PullExecutor: Sendable {
     }
 
     /// Moves a local file or folder into the trash, keeping its place in the tree.
-    private func moveAside(_ path: RemotePath, to trash: String, status: PullLogEntry.Status) throws {
+    private func moveAside(_ path: RemotePath, to trash: String, status: PullLogEntry.Status) async throws {
         let destination = trash + "/" + path.description
-        try FileManager.default.createDirectory(
-            atPath: URL(fileURLWithPath: destination).deletingLastPathComponent().path,
-            withIntermediateDirectories: true
-        )
-        guard rename(local(path), destination) == 0 else {
-            throw FileError("move to the trash", local(path))
+        try await offload { [source = local(path)] in
+            try FileManager.default.createDirectory(
+                atPath: URL(fileURLWithPath: destination).deletingLastPathComponent().path,
+                withIntermediateDirectories: true
+            )
+            guard rename(source, destination) == 0 else { throw FileError("move to the trash", source) }
         }
         log(
             PullLogEntry(
