@@ -76,9 +76,7 @@ extension DriveSync {
             credential = try await flows.loginWithBrowser(request) { present($0) }
         }
         // Who signed in, for auth status.
-        let email = try await withDrive(account: account) {
-            try await $0.client.about(fields: .user).user?.emailAddress
-        }
+        let email = try await accountSummary(account: account, storage: false).email
         credential.email = email
         try credentialStore.save(credential)
         if credentialStore.defaultAccount() == nil { try credentialStore.setDefault(account) }

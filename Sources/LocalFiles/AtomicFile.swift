@@ -107,15 +107,7 @@ public enum AtomicFile {
             throw FileError("copy \(source) to", temporary)
         }
         #endif
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(input, buffer.baseAddress, buffer.count)
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw FileError("read", source) }
-            if count == 0 { return }
-            try writeAll(output, UnsafeRawBufferPointer(rebasing: buffer[..<count]), path: temporary)
-        }
+        try readAll(input, path: source) { piece throws(FileError) in try writeAll(output, piece, path: temporary) }
     }
 }
 

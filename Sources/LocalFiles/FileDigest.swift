@@ -21,15 +21,11 @@ public enum FileDigest {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw FileError("read", path) }
         defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var total: Int64 = 0
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw FileError("read", path) }
-            if count == 0 { return total }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<count])) }
-            total += Int64(count)
+        try readAll(descriptor, path: path) { piece in
+            hasher.update(bufferPointer: piece)
+            total += Int64(piece.count)
         }
+        return total
     }
 }

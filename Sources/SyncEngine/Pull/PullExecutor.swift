@@ -203,6 +203,9 @@ struct PullExecutor: Sendable {
         var hasher = resumed?.hasher ?? Insecure.MD5()
         let offset = resumed?.size ?? 0
         var written = offset
+        let md5: String
+        // Until the commit below, a failure closes the partial file; the next pull resumes it (or, when
+        // its content proved wrong, starts it again).
         do {
             let write: (any AsyncSequence<ByteBuffer, any Error>) async throws -> Void = { stream in
                 var writer = BatchedWriter(descriptor: descriptor, path: partial)
@@ -224,12 +227,7 @@ struct PullExecutor: Sendable {
             case .file, .folder:
                 break
             }
-        } catch {
-            close(descriptor)
-            throw error
-        }
-        let md5 = Hex.lowercase(hasher.finalize())
-        do {
+            md5 = Hex.lowercase(hasher.finalize())
             if case .file = target.content, let expected = target.md5, md5 != expected {
                 unlink(partial)
                 throw RemoteError(
