@@ -109,6 +109,7 @@ struct PullCommand: AsyncParsableCommand {
             print("dry run: \(outcome.actions.count) change(s) planned, nothing done")
             return
         }
+        for warning in report.warnings { printError(warning) }
         var parts = ["\(report.downloaded) downloaded", "\(report.exported) exported"]
         if report.moved > 0 { parts.append("\(report.moved) moved") }
         if report.adopted > 0 { parts.append("\(report.adopted) already there") }

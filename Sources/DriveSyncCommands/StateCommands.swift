@@ -88,25 +88,35 @@ struct RetryCommand: AsyncParsableCommand {
     var destination: String?
 
     func run() async throws {
-        let driveSync = try await reportingErrors { try global.driveSync() }
-        let pending = try await reportingErrors { try await driveSync.failedUploads() }
+        try await runInterruptibly { [self] stop in
+            try await retryFailedUploads(stop: stop)
+        } then: { failedAgain in
+            if failedAgain { throw ExitCode(.someFilesFailed) }
+        }
+    }
+
+    /// Syncs each pair's failed files again, pair after pair, until done or asked to stop; returns
+    /// whether some failed again.
+    private func retryFailedUploads(stop: StopRequest) async throws -> Bool {
+        let driveSync = try global.driveSync()
+        let pending = try await driveSync.failedUploads()
         let wanted = source.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         var failedAgain = false
         var retried = 0
         for (pair, failures) in pending where wanted == nil || pair.source == wanted {
             if let destination, pair.destination != destination { continue }
+            if stop.isRequested { break }
             print("\(pair.source) -> \(pair.destination): retrying \(failures.count) files")
-            let outcome = try await reportingErrors {
-                let pairDriveSync = try global.driveSync(projectFolder: pair.source)
-                var request = DriveSync.SyncRequest(
-                    source: pair.source,
-                    destination: try global.location(pair.destination, in: pairDriveSync)
-                )
-                request.only = Set(failures.map(\.path))
-                request.tags = failures.first?.tags ?? []
-                request.note = failures.first?.note
-                return try await pairDriveSync.sync(request)
-            }
+            let pairDriveSync = try global.driveSync(projectFolder: pair.source)
+            var request = DriveSync.SyncRequest(
+                source: pair.source,
+                destination: try global.location(pair.destination, in: pairDriveSync)
+            )
+            request.only = Set(failures.map(\.path))
+            request.tags = failures.first?.tags ?? []
+            request.note = failures.first?.note
+            request.stop = stop
+            let outcome = try await pairDriveSync.sync(request)
             retried += failures.count
             do {
                 try TransferSummary(outcome: outcome, json: false, destination: pair.destination).print()
@@ -115,6 +125,6 @@ struct RetryCommand: AsyncParsableCommand {
             }
         }
         if retried == 0 { print("No failed uploads to retry.") }
-        if failedAgain { throw ExitCode(.someFilesFailed) }
+        return failedAgain
     }
 }

@@ -6,19 +6,19 @@ public func forEachConcurrently<Element: Sendable, Output: Sendable>(
     limit: Int,
     while keepStarting: () -> Bool = { true },
     _ work: @escaping @Sendable (Element) async -> Output,
-    absorb: (Output) -> Void
+    absorb: (Output) async -> Void
 ) async {
     await withTaskGroup(of: Output.self) { group in
         var running = 0
         for element in elements {
             if running >= max(1, limit), let output = await group.next() {
-                absorb(output)
+                await absorb(output)
                 running -= 1
             }
             guard keepStarting() else { break }
             group.addTask { await work(element) }
             running += 1
         }
-        for await output in group { absorb(output) }
+        for await output in group { await absorb(output) }
     }
 }

@@ -94,7 +94,7 @@ extension DriveSync {
                 }
             }
         } catch {
-            logCredentialFailure(
+            await logCredentialFailure(
                 error,
                 file: source,
                 destination: request.destination,

@@ -43,18 +43,24 @@ extension DriveSync {
         do { path = try RemotePath(String(filePath.dropFirst(rootPath.count + 1))) } catch {
             throw DriveSyncError(.invalidArgument, "\(error)")
         }
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: filePath),
-            attributes[.type] as? FileAttributeType == .typeRegular
-        else {
-            throw DriveSyncError(.wrongKind, "\(file) is not a readable file")
+        let found = try await offload { () throws -> (size: Int64, modified: Date, md5: String)? in
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: filePath),
+                attributes[.type] as? FileAttributeType == .typeRegular
+            else { return nil }
+            return (
+                (attributes[.size] as? NSNumber)?.int64Value ?? 0,
+                attributes[.modificationDate] as? Date ?? Date(),
+                try FileDigest.md5(ofFile: filePath)
+            )
         }
+        guard let found else { throw DriveSyncError(.wrongKind, "\(file) is not a readable file") }
         let remotePath = "\(destination)/\(path)"
         let item = LocalItem(
             path: path,
             kind: .file,
-            size: (attributes[.size] as? NSNumber)?.int64Value ?? 0,
-            modified: DriveTimestamp.milliseconds(of: attributes[.modificationDate] as? Date ?? Date()),
-            md5: try await offload { try FileDigest.md5(ofFile: filePath) }
+            size: found.size,
+            modified: DriveTimestamp.milliseconds(of: found.modified),
+            md5: found.md5
         )
         let executorOptions = SyncExecutor.Options(
             transfers: 1,
@@ -87,7 +93,7 @@ extension DriveSync {
                             options: executorOptions
                         ).run(plan, local: [item])
                         let attempts = try await state.failures.failedAttempts(path)
-                        try logs.uploads?.append(
+                        try await logs.uploads?.append(
                             UploadLogEntry(
                                 timestamp: DriveTimestamp.format(Date()),
                                 file: filePath,
@@ -144,7 +150,7 @@ extension DriveSync {
                 }
             }
         } catch {
-            if let status = logCredentialFailure(
+            if let status = await logCredentialFailure(
                 error,
                 file: filePath,
                 destination: destination,

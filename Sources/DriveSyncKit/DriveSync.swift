@@ -223,10 +223,12 @@ public struct DriveSync: Sendable {
         _ body: (StateStore) async throws -> Result
     ) async throws -> Result {
         let location = stateLocation(source: source, destination: destination)
-        try FileManager.default.createDirectory(atPath: home + "/state", withIntermediateDirectories: true)
         let lock: SyncLock
         do {
-            lock = try SyncLock.acquire(at: location + ".lock")
+            lock = try await offload { [home] in
+                try FileManager.default.createDirectory(atPath: home + "/state", withIntermediateDirectories: true)
+                return try SyncLock.acquire(at: location + ".lock")
+            }
         } catch let held as SyncLock.Held {
             throw DriveSyncError(.busy, held.description)
         }
@@ -265,10 +267,11 @@ public struct DriveSync: Sendable {
         destination: Location,
         tags: [String],
         note: String?
-    ) -> UploadLogEntry.Status? {
+    ) async -> UploadLogEntry.Status? {
         guard let problem = (error as? any CredentialAwareError)?.credentialProblem else { return nil }
         let status = UploadLogEntry.Status(failureWith: problem)
-        try? logs.uploads?.append(
+        // The credential error is what the user sees; a log that cannot take its line must not replace it.
+        try? await logs.uploads?.append(
             UploadLogEntry(
                 timestamp: DriveTimestamp.format(Date()),
                 file: file,

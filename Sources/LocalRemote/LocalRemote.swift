@@ -40,11 +40,9 @@ public struct LocalFolderRemote: Remote {
         path.isRoot ? root : root + "/" + path.description
     }
 
-    private func attributes(_ path: RemotePath) -> [FileAttributeKey: Any]? {
-        try? FileManager.default.attributesOfItem(atPath: fullPath(path))
-    }
-
-    private func makeEntry(_ path: RemotePath, _ attributes: [FileAttributeKey: Any]) -> RemoteEntry? {
+    /// The entry at `path`, read with a blocking `stat`: call it from the file thread pool.
+    private func entryBlocking(_ path: RemotePath) -> RemoteEntry? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: fullPath(path)) else { return nil }
         let type = attributes[.type] as? FileAttributeType
         let kind: RemoteEntry.Kind
         switch type {
@@ -61,18 +59,19 @@ public struct LocalFolderRemote: Remote {
     }
 
     public func entry(at path: RemotePath) async throws -> RemoteEntry? {
-        attributes(path).flatMap { makeEntry(path, $0) }
+        try await offload { entryBlocking(path) }
     }
 
     public func list(_ folder: RemotePath) async throws -> [RemoteEntry] {
-        guard let entry = try await entry(at: folder) else { throw RemoteError(.notFound, folder) }
-        guard entry.isFolder else { throw RemoteError(.notAFolder, folder) }
-        let names = try FileManager.default.contentsOfDirectory(atPath: fullPath(folder))
-        return try names.compactMap { name -> RemoteEntry? in
-            guard (try? RemotePath.validate(name)) != nil else { return nil }
-            let child = try folder.appending(name)
-            return attributes(child).flatMap { makeEntry(child, $0) }
-        }.sorted { $0.path < $1.path }
+        try await offload {
+            guard let entry = entryBlocking(folder) else { throw RemoteError(.notFound, folder) }
+            guard entry.isFolder else { throw RemoteError(.notAFolder, folder) }
+            let names = try FileManager.default.contentsOfDirectory(atPath: fullPath(folder))
+            return try names.compactMap { name -> RemoteEntry? in
+                guard (try? RemotePath.validate(name)) != nil else { return nil }
+                return entryBlocking(try folder.appending(name))
+            }.sorted { $0.path < $1.path }
+        }
     }
 
     public func makeFolder(_ path: RemotePath) async throws -> RemoteEntry {
@@ -83,7 +82,8 @@ public struct LocalFolderRemote: Remote {
                 guard existing.isFolder else { throw RemoteError(.notAFolder, current, "a file is in the way") }
                 continue
             }
-            try FileManager.default.createDirectory(atPath: fullPath(current), withIntermediateDirectories: false)
+            let folder = fullPath(current)
+            try await offload { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false) }
         }
         guard let entry = try await entry(at: path) else { throw RemoteError(.io, path, "the folder vanished") }
         return entry
@@ -124,7 +124,8 @@ public struct LocalFolderRemote: Remote {
         guard let parent = destination.parent, try await entry(at: parent)?.isFolder == true else {
             throw RemoteError(.notFound, destination.parent ?? .root, "the destination folder does not exist")
         }
-        try FileManager.default.moveItem(atPath: fullPath(path), toPath: fullPath(destination))
+        let (from, to) = (fullPath(path), fullPath(destination))
+        try await offload { try FileManager.default.moveItem(atPath: from, toPath: to) }
         guard let moved = try await entry(at: destination) else {
             throw RemoteError(.io, destination, "the moved entry vanished")
         }
@@ -134,6 +135,7 @@ public struct LocalFolderRemote: Remote {
     public func remove(_ path: RemotePath, toTrash: Bool) async throws {
         guard !path.isRoot else { throw RemoteError(.permissionDenied, path, "the root cannot be removed") }
         guard try await entry(at: path) != nil else { throw RemoteError(.notFound, path) }
-        try FileManager.default.removeItem(atPath: fullPath(path))
+        let target = fullPath(path)
+        try await offload { try FileManager.default.removeItem(atPath: target) }
     }
 }

@@ -271,7 +271,7 @@ public struct SyncExecutor: Sendable {
                 }
                 try await record(item, entry)
                 if case .adopt = action {
-                    try logUpload(
+                    try await logUpload(
                         item,
                         status: .skipped,
                         attempts: 0,
@@ -323,7 +323,7 @@ public struct SyncExecutor: Sendable {
                     unrecorded.append("the failure of \(path) was not recorded for retry (\(recording))")
                 }
                 do {
-                    try logUpload(
+                    try await logUpload(
                         item,
                         status: .init(failureWith: problem),
                         attempts: attempts,
@@ -356,7 +356,7 @@ public struct SyncExecutor: Sendable {
         let modified = Date(timeIntervalSince1970: Double(item.modified) / 1000)
         let entry = try await remote.upload(from: localPath(path), to: path, modified: modified, expecting: expecting)
         try await record(item, entry)
-        try logUpload(item, status: .success, attempts: earlierAttempts + 1, entry: entry)
+        try await logUpload(item, status: .success, attempts: earlierAttempts + 1, entry: entry)
         return entry.size
     }
 
@@ -367,8 +367,8 @@ public struct SyncExecutor: Sendable {
         entry: RemoteEntry?,
         note: String? = nil,
         error: String? = nil
-    ) throws {
-        try options.logs.uploads?.append(
+    ) async throws {
+        try await options.logs.uploads?.append(
             UploadLogEntry(
                 timestamp: timestamp(),
                 file: localPath(item.path),
@@ -418,7 +418,7 @@ public struct SyncExecutor: Sendable {
             }
         }
         guard let moved else { throw RemoteError(.alreadyExists, destination, "no free archive name") }
-        try options.logs.archives?.append(
+        try await options.logs.archives?.append(
             ArchiveLogEntry(
                 timestamp: timestamp(),
                 file: path.description,
@@ -439,7 +439,7 @@ public struct SyncExecutor: Sendable {
         let current = try await remote.entry(at: path)
         let revision = try await remote.pinCurrentRevision(of: path)
         let archivedAs = "\(path)@revision:\(revision)"
-        try options.logs.archives?.append(
+        try await options.logs.archives?.append(
             ArchiveLogEntry(
                 timestamp: timestamp(),
                 file: path.description,

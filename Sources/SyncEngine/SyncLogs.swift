@@ -1,4 +1,5 @@
 public import DriveSyncCore
+import LocalFiles
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -145,10 +146,9 @@ public struct PullLogEntry: Codable, Hashable, Sendable {
     }
 }
 
-/// An append-only JSON Lines file. Each entry is one `write` to a file opened with `O_APPEND`, so lines
-/// from concurrent tasks and processes never interleave, and a crash loses at most the line being written.
 /// A log of one JSON object per line. The file is opened on the first entry and kept open; each line
-/// goes out in one `write` to a file opened for appending, so processes sharing a log never interleave.
+/// goes out in one `write` to a file opened with `O_APPEND`, from the file thread pool, so lines from
+/// concurrent tasks and processes never interleave and a crash loses at most the line being written.
 public final class JSONLinesLog: Sendable {
     public let path: String
     private let descriptor = Mutex<Int32>(-1)
@@ -159,16 +159,21 @@ public final class JSONLinesLog: Sendable {
         descriptor.withLock { if $0 >= 0 { close($0) } }
     }
 
-    public func append(_ entry: some Encodable) throws {
+    public func append(_ entry: some Encodable) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var line = try encoder.encode(entry)
         line.append(UInt8(ascii: "\n"))
-        try descriptor.withLock { descriptor in
-            if descriptor < 0 { descriptor = try openForAppending() }
-            let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            guard written == line.count else {
-                throw LogError(path: path, reason: written < 0 ? String(cString: strerror(errno)) : "short write")
+        try await offload { [line] in
+            try self.descriptor.withLock { descriptor in
+                if descriptor < 0 { descriptor = try self.openForAppending() }
+                let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+                guard written == line.count else {
+                    throw LogError(
+                        path: self.path,
+                        reason: written < 0 ? String(cString: strerror(errno)) : "short write"
+                    )
+                }
             }
         }
     }

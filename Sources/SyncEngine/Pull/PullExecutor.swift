@@ -4,6 +4,7 @@ import Foundation
 import LocalFiles
 import NIOCore
 import SyncState
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +28,8 @@ public struct PullReport: Sendable {
     public var notStarted = 0
     /// The run was asked to stop (a signal) or cancelled before it fetched everything.
     public var stopped = false
+    /// What went wrong beside the files themselves (a log line that could not be written).
+    public var warnings: [String] = []
 }
 
 /// Runs a pull's actions against the local folder: folders, then local moves, then transfers
@@ -41,6 +44,12 @@ struct PullExecutor: Sendable {
     let stop: StopRequest?
     let fileFinished: (@Sendable (RemotePath, _ failed: Bool) -> Void)?
     let now: @Sendable () -> Date
+    /// Log lines that could not be written, gathered from concurrent transfers into the report's warnings.
+    private let logFailures = LogFailures()
+
+    private final class LogFailures: Sendable {
+        let lines = Mutex<[String]>([])
+    }
 
     init(
         remote: any RemoteTree,
@@ -82,7 +91,7 @@ struct PullExecutor: Sendable {
                     }
                     report.foldersMade += 1
                 } catch {
-                    fail(path, error, report: &report)
+                    await fail(path, error, report: &report)
                 }
             case .move(let from, let target):
                 do {
@@ -97,7 +106,7 @@ struct PullExecutor: Sendable {
                     moved.path = target.path
                     try await state.items.recordSynced(moved)
                     report.moved += 1
-                    log(
+                    await log(
                         PullLogEntry(
                             timestamp: timestamp(),
                             file: from.description,
@@ -108,22 +117,22 @@ struct PullExecutor: Sendable {
                         )
                     )
                 } catch {
-                    fail(from, error, report: &report)
+                    await fail(from, error, report: &report)
                 }
             case .trash(let path):
                 do {
                     try await moveAside(path, to: trash, status: .trashed)
                     report.trashed += 1
                 } catch {
-                    fail(path, error, report: &report)
+                    await fail(path, error, report: &report)
                 }
             case .forget(let path):
-                do { try await state.items.forget(path) } catch { fail(path, error, report: &report) }
+                do { try await state.items.forget(path) } catch { await fail(path, error, report: &report) }
             case .adopt(let target):
                 do {
                     try await state.items.recordSynced(record(target, size: target.size, md5: target.md5))
                     report.adopted += 1
-                    log(
+                    await log(
                         PullLogEntry(
                             timestamp: timestamp(),
                             file: target.path.description,
@@ -134,7 +143,7 @@ struct PullExecutor: Sendable {
                         )
                     )
                 } catch {
-                    fail(target.path, error, report: &report)
+                    await fail(target.path, error, report: &report)
                 }
             case .download(let target, let replacing):
                 downloads.append((target, replacing))
@@ -164,7 +173,7 @@ struct PullExecutor: Sendable {
                 if isExport { report.exported += 1 } else { report.downloaded += 1 }
                 if replacing == .keptAside { report.keptAside += 1 }
                 report.bytes += bytes
-                log(
+                await log(
                     PullLogEntry(
                         timestamp: timestamp(),
                         file: target.path.description,
@@ -180,11 +189,12 @@ struct PullExecutor: Sendable {
                 report.stopped = true
                 report.notStarted += 1
             case .failure(let error):
-                fail(target.path, error, report: &report)
+                await fail(target.path, error, report: &report)
                 fileFinished?(target.path, true)
             }
         }
         report.notStarted += downloads.count - started
+        report.warnings = logFailures.lines.withLock { $0 }
         return report
     }
 
@@ -285,7 +295,7 @@ struct PullExecutor: Sendable {
             )
             guard rename(source, destination) == 0 else { throw FileError("move to the trash", source) }
         }
-        log(
+        await log(
             PullLogEntry(
                 timestamp: timestamp(),
                 file: path.description,
@@ -295,12 +305,20 @@ struct PullExecutor: Sendable {
         )
     }
 
-    private func fail(_ path: RemotePath, _ error: any Error, report: inout PullReport) {
+    private func fail(_ path: RemotePath, _ error: any Error, report: inout PullReport) async {
         report.failures.append((path, "\(error)"))
-        log(PullLogEntry(timestamp: timestamp(), file: path.description, status: .failed, error: "\(error)"))
+        await log(PullLogEntry(timestamp: timestamp(), file: path.description, status: .failed, error: "\(error)"))
     }
 
-    private func log(_ entry: PullLogEntry) { try? logs.pulls?.append(entry) }
+    /// Appends to the pull log; a line that cannot be written becomes a warning of the run, not a failure
+    /// of the file it is about.
+    private func log(_ entry: PullLogEntry) async {
+        do {
+            try await logs.pulls?.append(entry)
+        } catch {
+            logFailures.lines.withLock { $0.append("the pull log lost a line about \(entry.file): \(error)") }
+        }
+    }
     private func timestamp() -> String { DriveTimestamp.format(now()) }
     private func local(_ path: RemotePath) -> String { root + "/" + path.description }
 

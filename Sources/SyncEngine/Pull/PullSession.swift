@@ -111,7 +111,7 @@ public struct PullSession: Sendable {
                 warnings: scan.warnings
             )
         }
-        for note in layout.notes { try? logs.pulls?.append(note.logEntry(at: now())) }
+        for note in layout.notes { try await logs.pulls?.append(note.logEntry(at: now())) }
         let executor = PullExecutor(
             remote: remote,
             root: localRoot,
