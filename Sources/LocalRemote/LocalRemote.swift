@@ -83,7 +83,9 @@ public struct LocalFolderRemote: Remote {
                 continue
             }
             let folder = fullPath(current)
-            try await offload { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false) }
+            try await offload {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+            }
         }
         guard let entry = try await entry(at: path) else { throw RemoteError(.io, path, "the folder vanished") }
         return entry
