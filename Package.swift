@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "DriveEmulator", targets: ["DriveEmulator"]),
         .library(name: "DriveAPI", targets: ["DriveAPI"]),
         .library(name: "DriveSyncKit", targets: ["DriveSyncKit"]),
+        .library(name: "DriveService", targets: ["DriveService"]),
         .library(name: "DriveSyncCommands", targets: ["DriveSyncCommands"]),
     ],
     dependencies: [
@@ -183,7 +184,28 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The service (`drivesync serve`, Hummingbird 2): the REST API over Kit — files, folders, accounts,
+        // health, metrics — with API keys, one error shape and an audit log.
+        .target(
+            name: "DriveService",
+            dependencies: [
+                "DriveSyncKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -194,6 +216,7 @@ let package = Package(
         .target(
             name: "DriveSyncCommands",
             dependencies: [
+                "DriveService",
                 "DriveSyncKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -203,10 +226,9 @@ let package = Package(
             name: "drivesync",
             dependencies: [
                 "DriveSyncCommands",
+                "DriveSyncKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -379,6 +401,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DriveServiceTests",
+            dependencies: [
+                "DriveService",
+                "DriveSyncKit",
+                "DriveSyncTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -282,6 +282,9 @@ public struct DriveFolderRemote: Remote {
         return entry(for: moved, at: destination)
     }
 
+    /// Forgets every folder ID it knew: after changes made by ID, whose paths it cannot tell.
+    public func forgetFolders() async { await folders.invalidate(.root) }
+
     public func remove(_ path: RemotePath, toTrash: Bool) async throws {
         guard !path.isRoot else { throw RemoteError(.permissionDenied, path, "the root cannot be removed") }
         guard let file = try await file(at: path), let id = file.id else { throw RemoteError(.notFound, path) }

@@ -78,7 +78,24 @@ public struct Configuration: Sendable, Hashable {
         case trash
     }
 
+    /// `drivesync serve`: where it listens and what it records (`[service]`; each also a flag).
+    public struct Service: Sendable, Hashable {
+        public var host = "127.0.0.1"
+        public var port = 8080
+        /// The address clients and Google reach the service at (behind a proxy), for OAuth redirects.
+        public var publicURL: String?
+        public var tlsCertificate: String?
+        public var tlsKey: String?
+        /// The audit log; `logs/audit.jsonl` in the data folder when not set.
+        public var auditLog: String?
+        /// Grace for requests and jobs in flight when the service is asked to stop.
+        public var shutdownGrace = Duration.seconds(10)
+
+        public init() {}
+    }
+
     public var accounts: [Account] = []
+    public var service = Service()
     public var transfers = 4
     public var checkers = 8
     public var uploadLog: String?
@@ -152,6 +169,31 @@ public struct Configuration: Sendable, Hashable {
                     default: throw fail(key, "unknown setting '\(key)' in [defaults]")
                     }
                 }
+            case ("service", nil):
+                for (key, value) in section.values {
+                    switch key {
+                    case "host": service.host = value
+                    case "port":
+                        guard let port = Int(value), (0...65535).contains(port) else {
+                            throw fail(key, "port is a number from 0 to 65535")
+                        }
+                        service.port = port
+                    case "public_url":
+                        guard let url = URL(string: value), url.scheme == "http" || url.scheme == "https",
+                            url.host != nil
+                        else { throw fail(key, "public_url must be an http(s) URL") }
+                        service.publicURL = value.hasSuffix("/") ? String(value.dropLast()) : value
+                    case "tls_cert": service.tlsCertificate = Self.expandingTilde(value)
+                    case "tls_key": service.tlsKey = Self.expandingTilde(value)
+                    case "audit_log": service.auditLog = Self.expandingTilde(value)
+                    case "shutdown_grace":
+                        guard let seconds = Int(value), seconds >= 0 else {
+                            throw fail(key, "shutdown_grace is a whole number of seconds")
+                        }
+                        service.shutdownGrace = .seconds(seconds)
+                    default: throw fail(key, "unknown setting '\(key)' in [service]")
+                    }
+                }
             case ("account", let name?):
                 guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }), name != "drive" else {
                     throw fail("", "an account name uses letters, digits, - and _ and is not 'drive'")
@@ -190,7 +232,7 @@ public struct Configuration: Sendable, Hashable {
                 throw Invalid(
                     code: .setting,
                     file: file,
-                    message: "line \(section.line): unknown section; use [defaults] or [account NAME]"
+                    message: "line \(section.line): unknown section; use [defaults], [service] or [account NAME]"
                 )
             }
         }

@@ -105,25 +105,35 @@ public struct DriveSync: Sendable {
         account requested: String?,
         _ body: @escaping @Sendable (Connection) async throws -> Result
     ) async throws -> Result {
-        let name: String?
-        if let requested {
-            guard accountNames.contains(requested) else {
-                throw DriveSyncError(
-                    .unknownAccount,
-                    "unknown account '\(requested)'; add [account \(requested)] to the configuration or run drivesync auth login \(requested)"
-                )
-            }
-            name = requested
-        } else {
-            name = try defaultAccountName()
+        guard let name = try accountName(requested) else {
+            return try await withEmbeddedDrive { try await body(Connection(client: $0, account: nil)) }
         }
-        guard let name else {
-            notice("Using the embedded local drive in \(home)/drive (no Google account is configured).")
-            return try await EmbeddedDrive.with(dataDirectory: home + "/drive", pacing: Self.pacer(pacing ?? .none)) {
-                client in
-                try await body(Connection(client: client, account: nil))
-            }
+        return try await body(try connection(account: name))
+    }
+
+    /// The account a request means: `requested` when it is known, else the default; `nil` is the embedded
+    /// local drive.
+    public func accountName(_ requested: String?) throws -> String? {
+        guard let requested else { return try defaultAccountName() }
+        guard accountNames.contains(requested) else {
+            throw DriveSyncError(
+                .unknownAccount,
+                "unknown account '\(requested)'; add [account \(requested)] to the configuration or run drivesync auth login \(requested)"
+            )
         }
+        return requested
+    }
+
+    /// Runs `body` with a client for the embedded local drive, served for as long as `body` runs.
+    func withEmbeddedDrive<Result: Sendable>(
+        _ body: @escaping @Sendable (DriveClient) async throws -> Result
+    ) async throws -> Result {
+        notice("Using the embedded local drive in \(home)/drive (no Google account is configured).")
+        return try await EmbeddedDrive.with(dataDirectory: home + "/drive", pacing: Self.pacer(pacing ?? .none), body)
+    }
+
+    /// A connection to a named account, its tokens refreshed as needed.
+    func connection(account name: String) throws -> Connection {
         let account = configuration.account(named: name) ?? Configuration.Account(name: name)
         let (tokens, endpoint) = try self.tokens(for: name)
         let client = DriveClient(
@@ -136,7 +146,7 @@ public struct DriveSync: Sendable {
             pacer: RequestPacer(configuration: Self.pacer(pacing ?? account.pacing)),
             logger: logger
         )
-        return try await body(Connection(client: client, account: account))
+        return Connection(client: client, account: account)
     }
 
     static func pacer(_ pacing: Configuration.Pacing) -> PacingConfiguration {

@@ -8,6 +8,8 @@
 @_exported import enum Backup.BackupStep
 @_exported import struct Backup.RetentionPolicy
 @_exported import struct Logging.Logger
+// The JSON Lines file the logs and the service's audit log are written to.
+@_exported import class SyncEngine.JSONLinesLog
 @_exported import enum SyncEngine.PullAction
 @_exported import enum SyncEngine.SyncAction
 // What Kit's sync and pull operations return: plans and their actions, progress, the state's pairs and

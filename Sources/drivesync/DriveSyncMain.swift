@@ -1,16 +1,14 @@
 import ArgumentParser
 import DriveSyncCommands
+import DriveSyncKit
 import Foundation
 import Logging
-import Metrics
-import Prometheus
 
 @main
 enum DriveSyncMain {
     static func main() async {
         // Once per process, before any metric exists: Drive calls by method and status, retries, bytes.
-        let metrics = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
+        ProcessMetrics.bootstrap()
         var level = Logger.Level.notice
         do {
             var command = try DriveSyncCommand.parseAsRoot()
@@ -28,10 +26,10 @@ enum DriveSyncMain {
                     try command.run()
                 }
             } catch {
-                report(metrics, at: level)
+                report(at: level)
                 throw error
             }
-            report(metrics, at: level)
+            report(at: level)
         } catch {
             DriveSyncCommand.exit(withError: error)
         }
@@ -39,8 +37,8 @@ enum DriveSyncMain {
 
     /// At `-vv` (debug) and below, the run's metrics in Prometheus' text format on stderr, for seeing
     /// what the run asked of Drive.
-    static func report(_ metrics: PrometheusCollectorRegistry, at level: Logger.Level) {
+    static func report(at level: Logger.Level) {
         guard level <= .debug else { return }
-        FileHandle.standardError.write(Data(metrics.emitToBuffer()))
+        FileHandle.standardError.write(Data(ProcessMetrics.exposition()))
     }
 }

@@ -46,7 +46,9 @@ struct LayeringTests {
         #expect(files.count > 5, "the commands' sources are found")
         for file in files {
             let source = try String(contentsOf: Self.commandsFolder.appendingPathComponent(file), encoding: .utf8)
-            let extra = Set(Self.imports(of: source)).subtracting(Self.allowed)
+            // `serve` starts the service, which sits beside the commands on top of Kit.
+            let allowed = file == "ServeCommand.swift" ? Self.allowed.union(["DriveService"]) : Self.allowed
+            let extra = Set(Self.imports(of: source)).subtracting(allowed)
             #expect(extra.isEmpty, "\(file) imports \(extra.sorted())")
         }
     }

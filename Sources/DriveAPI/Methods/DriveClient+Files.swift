@@ -37,9 +37,10 @@ extension DriveClient {
         fields: Fields = Fields("id,name,mimeType").inFileList(),
         scope: ListScope = .user,
         orderBy: String? = nil,
-        pageSize: Int = 1000
+        pageSize: Int = 1000,
+        startingAt pageToken: String? = nil
     ) -> PageSequence<FileList> {
-        PageSequence { token in
+        PageSequence(startingAt: pageToken) { token in
             let page = try await perform(
                 try DriveRequest(
                     method: "files.list",

@@ -47,6 +47,31 @@ extension DriveClient {
         }
     }
 
+    /// Uploads `size` bytes as they arrive from `body` (an HTTP request body, say): in memory up to
+    /// `multipartCutoff`, else one chunk at a time into a resumable session. A chunk is resent from memory
+    /// after a failure; a session that expires cannot be replayed from a stream and fails the upload.
+    /// A body shorter than `size` fails without creating the file.
+    public func upload<Body: AsyncSequence<ByteBuffer, any Error>>(
+        streaming body: Body,
+        size: Int64,
+        metadata: File,
+        replacing fileId: String? = nil,
+        options: UploadOptions = .init()
+    ) async throws -> File {
+        var window = StreamWindow(body.makeAsyncIterator(), method: fileId == nil ? "files.create" : "files.update")
+        if size <= configuration.multipartCutoff {
+            let content = try await window.read(0, Int(size))
+            return try await upload(content, metadata: metadata, replacing: fileId, options: options)
+        }
+        return try await resumableUpload(
+            size: size,
+            modified: 0,
+            metadata: metadata,
+            replacing: fileId,
+            options: options
+        ) { offset, length in try await window.read(offset, length) }
+    }
+
     /// Uploads bytes held in memory in one multipart request (retried as a whole: the body is replayable).
     public func upload(
         _ content: ByteBuffer,
@@ -334,5 +359,45 @@ extension DriveClient {
             throw DriveAPIError(code: .invalidResponse, status: 308, message: "unreadable Range \(range)", method: name)
         }
         return .committed(last + 1)
+    }
+}
+
+/// A forward-only view of a stream for the resumable protocol: holds the bytes from the last read on,
+/// so a chunk can be sent again (or from where Drive's committed range ends), and never more.
+struct StreamWindow<Iterator: AsyncIteratorProtocol<ByteBuffer, any Error>> {
+    private var iterator: Iterator
+    private var held = ByteBuffer()
+    /// The stream offset of `held`'s first byte.
+    private var start: Int64 = 0
+    private let method: DriveMethod
+
+    init(_ iterator: Iterator, method: DriveMethod) {
+        self.iterator = iterator
+        self.method = method
+    }
+
+    /// `length` bytes from `offset`, which may not go back before the previous read's.
+    mutating func read(_ offset: Int64, _ length: Int) async throws -> ByteBuffer {
+        guard offset >= start else {
+            throw DriveAPIError(
+                code: .invalidRequest,
+                message: "the upload had to start over, and a stream cannot be read twice; send it again",
+                method: method
+            )
+        }
+        while start + Int64(held.readableBytes) < offset + Int64(length) {
+            guard var next = try await iterator.next() else {
+                throw DriveAPIError(
+                    code: .invalidRequest,
+                    message: "the content ended after \(start + Int64(held.readableBytes)) bytes, short of its size",
+                    method: method
+                )
+            }
+            held.writeBuffer(&next)
+        }
+        held.moveReaderIndex(forwardBy: Int(offset - start))
+        held.discardReadBytes()
+        start = offset
+        return held.getSlice(at: held.readerIndex, length: length) ?? ByteBuffer()
     }
 }

@@ -1,0 +1,98 @@
+public import DriveSyncKit
+import Foundation
+import HTTPTypes
+public import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+public import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+import UnixSignals
+
+/// The service's HTTP application (the composition root `drivesync serve` and the tests use): routes,
+/// the key, error, metrics and audit layers, over the Drive connections it is given.
+///
+/// - Parameters:
+///   - connections: the Drives it answers for, kept for the application's life.
+///   - settings: where it listens (port 0 picks a free one) and its audit log.
+///   - onServerRunning: called with the bound port once the server listens.
+public func buildServiceApplication(
+    connections: DriveConnections,
+    settings: Configuration.Service,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let driveSync = connections.driveSync
+    let audit = AuditLog(
+        log: JSONLinesLog(path: settings.auditLog ?? driveSync.home + "/logs/audit.jsonl"),
+        logger: logger
+    )
+    let router = Router(context: ServiceRequestContext.self)
+    router.add(middleware: RequestMetricsMiddleware(metrics: RequestMetrics()))
+    router.add(middleware: ErrorMiddleware())
+    HealthRoutes(probe: ReadinessProbe(connections: connections)).register(on: router)
+    let authenticated = router.group()
+        .add(middleware: APIKeyMiddleware(keys: APIKeyRing(store: driveSync.apiKeys), audit: audit))
+    authenticated.get("metrics") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: ProcessMetrics.exposition()))
+        )
+    }
+    let drive = authenticated.group("drive")
+    FileRoutes(
+        connections: connections,
+        audit: audit,
+        archiveFolder: driveSync.configuration.archiveFolder
+    ).register(on: drive)
+    AccountRoutes(connections: connections, audit: audit).register(on: drive)
+
+    let server: HTTPServerBuilder
+    if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain,
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+        )
+        server = try .tls(.http1(), tlsConfiguration: configuration)
+    } else {
+        server = .http1()
+    }
+    return Application(
+        router: router,
+        server: server,
+        configuration: ApplicationConfiguration(
+            address: .hostname(settings.host, port: settings.port),
+            serverName: "DriveSync"
+        ),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+        logger: logger
+    )
+}
+
+/// Runs the service until SIGTERM or SIGINT: requests in flight get `settings.shutdownGrace` to finish,
+/// then the process may exit. With no account configured, the embedded local drive is served meanwhile.
+public func runService(
+    driveSync: DriveSync,
+    settings: Configuration.Service,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws {
+    try await driveSync.withConnections { connections in
+        let application = try buildServiceApplication(
+            connections: connections,
+            settings: settings,
+            logger: logger,
+            onServerRunning: onServerRunning
+        )
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: application)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        configuration.maximumGracefulShutdownDuration = settings.shutdownGrace
+        try await ServiceGroup(configuration: configuration).run()
+    }
+}

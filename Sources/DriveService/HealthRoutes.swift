@@ -1,0 +1,61 @@
+import DriveSyncKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `/health/live` touches nothing; `/health/ready` reports each dependency from a probe cached for
+/// `ReadinessProbe.freshFor`, and answers 503 when one the service needs is down.
+struct HealthRoutes {
+    let probe: ReadinessProbe
+
+    func register(on router: Router<ServiceRequestContext>) {
+        router.get("health/live") { _, _ in try JSONAnswer.response(["status": "ok"]) }
+        router.get("health/ready") { _, _ in
+            let checks = await probe.checks()
+            let ready = checks.values.allSatisfy { $0.status == "ok" }
+            return try JSONAnswer.response(
+                Readiness(status: ready ? "ok" : "down", checks: checks),
+                status: ready ? .ok : .serviceUnavailable
+            )
+        }
+    }
+
+    struct Readiness: Encodable {
+        var status: String
+        var checks: [String: ReadinessProbe.Check]
+    }
+}
+
+/// Whether each Drive the service answers for responds, asked at most once per `freshFor`.
+actor ReadinessProbe {
+    struct Check: Encodable, Sendable {
+        var status: String
+        var detail: String?
+    }
+
+    static let freshFor = Duration.seconds(15)
+    private let connections: DriveConnections
+    private var cached: (at: ContinuousClock.Instant, checks: [String: Check])?
+
+    init(connections: DriveConnections) { self.connections = connections }
+
+    func checks() async -> [String: Check] {
+        let now = ContinuousClock.now
+        if let cached, now - cached.at < Self.freshFor { return cached.checks }
+        var checks: [String: Check] = [:]
+        let names = connections.driveSync.accountNames
+        for name in names.isEmpty ? [nil] : names.map(Optional.some) {
+            let label = "drive:" + (name ?? "embedded")
+            do {
+                let files = try await connections.files(account: name)
+                _ = try await files.item(id: "root")
+                checks[label] = Check(status: "ok")
+            } catch {
+                checks[label] = Check(status: "down", detail: OperationFailure(error).message)
+            }
+        }
+        cached = (now, checks)
+        return checks
+    }
+}

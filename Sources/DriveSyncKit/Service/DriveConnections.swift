@@ -1,0 +1,71 @@
+import DriveAPI
+import DriveRemote
+import Foundation
+
+/// The Drive connections of a long-running process (the service): one client per account, made on first
+/// use and kept, so a token is refreshed once however many requests wait for it, and one folder cache per
+/// account, so concurrent requests make a folder once. With no account configured, the embedded local
+/// drive is served for as long as the connections live.
+public actor DriveConnections {
+    public nonisolated let driveSync: DriveSync
+    private let embedded: DriveClient?
+    /// Opened, or being opened, by account (`nil` the embedded drive): concurrent first requests share one.
+    private var opened: [String?: Task<DriveFiles, any Error>] = [:]
+
+    init(driveSync: DriveSync, embedded: DriveClient?) {
+        self.driveSync = driveSync
+        self.embedded = embedded
+    }
+
+    /// The files of `account`, or of the default account (the embedded drive when none is configured).
+    public func files(account requested: String?) async throws -> DriveFiles {
+        let name = try driveSync.accountName(requested)
+        if let opening = opened[name] { return try await opening.value }
+        let connection: DriveSync.Connection
+        if let name {
+            connection = try driveSync.connection(account: name)
+        } else if let embedded {
+            connection = DriveSync.Connection(client: embedded, account: nil)
+        } else {
+            throw DriveSyncError(
+                .unknownAccount,
+                "no account is configured; connect one at /drive/auth/start?account=NAME or run drivesync auth login NAME"
+            )
+        }
+        let opening = Task { try await Self.open(connection) }
+        opened[name] = opening
+        do {
+            return try await opening.value
+        } catch {
+            opened[name] = nil  // the next request tries again (the credential may be fixed by then)
+            throw error
+        }
+    }
+
+    /// Drops what is kept for `account`, after its credential changed or was revoked.
+    public func forget(account: String) { opened[account] = nil }
+
+    private static func open(_ connection: DriveSync.Connection) async throws -> DriveFiles {
+        let base = try await connection.client.getFile("root", fields: .id).id ?? "root"
+        let remote = try await DriveFolderRemote.atPath(
+            connection.root,
+            below: base,
+            drive: connection.client,
+            create: true
+        )
+        return DriveFiles(connection: connection, folders: remote)
+    }
+}
+
+extension DriveSync {
+    /// Runs `body` with connections kept for its whole length; the embedded local drive is served
+    /// throughout when no account is configured or signed in.
+    public func withConnections<Result: Sendable>(
+        _ body: @escaping @Sendable (DriveConnections) async throws -> Result
+    ) async throws -> Result {
+        guard accountNames.isEmpty else { return try await body(DriveConnections(driveSync: self, embedded: nil)) }
+        return try await withEmbeddedDrive { client in
+            try await body(DriveConnections(driveSync: self, embedded: client))
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import DriveSyncKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+struct SecurityTests {
+    @Test func everyRouteButHealthNeedsAKey() async throws {
+        try await ServiceHarness.run { service in
+            #expect(try await service.send(.get, "/health/live", authorized: false).status == .ok)
+            let ready = try await service.send(.get, "/health/ready", authorized: false)
+            #expect(ready.status == .ok, "\(String(buffer: ready.body))")
+            for uri in ["/drive/files", "/metrics", "/drive/auth/accounts", "/drive/files/abc/content"] {
+                let none = try await service.send(.get, uri, authorized: false)
+                #expect(none.status == .unauthorized, "\(uri)")
+                #expect(none.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+                let wrong = try await service.send(.get, uri, headers: [.authorization: "Bearer dsk_wrong"])
+                #expect(wrong.status == .unauthorized, "\(uri)")
+            }
+            #expect(service.auditLines.filter { $0.contains("auth.rejected_key") }.count == 8)
+            #expect(!service.auditLines.contains { $0.contains("dsk_") }, "no key in the audit log")
+            #expect(try await service.send(.get, "/drive/files").status == .ok)
+        }
+    }
+
+    @Test func aRejectedCredentialAnswersFourOhOneWithWhatToDo() async throws {
+        try await ServiceHarness.run(extraConfiguration: {
+            "[account gone]\nendpoint = \($0)\naccess_token = revoked-long-ago\npacing = none\n"
+        }) { service in
+            let answer = try await service.send(.get, "/drive/files?account=gone")
+            #expect(answer.status == .unauthorized, "\(String(buffer: answer.body))")
+            #expect(try service.json(ErrorBody.self, answer).error.reason == "credentials")
+            #expect(try await service.send(.get, "/drive/files?account=emu").status == .ok, "other accounts still work")
+        }
+    }
+
+    @Test func keysAreStoredHashedAndRevocable() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = APIKeyStore(path: folder + "/keys.json")
+        let secret = try await store.create("app")
+        #expect(secret.hasPrefix("dsk_") && secret.count > 40)
+        let file = try String(contentsOfFile: store.path, encoding: .utf8)
+        #expect(!file.contains(secret), "only the hash is stored")
+        let attributes = try FileManager.default.attributesOfItem(atPath: store.path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let keys = try await store.keys()
+        #expect(store.name(of: secret, in: keys) == "app")
+        #expect(store.name(of: secret + "x", in: keys) == nil)
+        await #expect(throws: APIKeyStore.Failure.self) { try await store.create("app") }
+        await #expect(throws: APIKeyStore.Failure.self) { try await store.create("bad name") }
+        try await store.revoke("app")
+        #expect(store.name(of: secret, in: try await store.keys()) == nil)
+        await #expect(throws: APIKeyStore.Failure.self) { try await store.revoke("app") }
+    }
+}
