@@ -112,6 +112,48 @@ public struct LoginFlows: Sendable {
         return try finish(request.credential, grant)
     }
 
+    /// A web sign-in begun: the consent URL to send the user to, and what its callback needs.
+    public struct PendingWebLogin: Sendable {
+        public let url: String
+        public let state: String
+        let request: Request
+        let pkce: PKCE
+        let redirectURI: String
+    }
+
+    /// Begins the web flow (a service's "connect your Drive"): PKCE S256 and a random `state`; the
+    /// provider sends the user back to `redirectURI` with them.
+    public func beginWebLogin(_ request: Request, redirectURI: String) throws -> PendingWebLogin {
+        guard let clientID = request.clientID else {
+            throw OAuthError(
+                code: "invalid_client",
+                message: "no OAuth client id; set client_id in the account's configuration or DRIVESYNC_CLIENT_ID"
+            )
+        }
+        let pkce = PKCE()
+        var generator = SystemRandomNumberGenerator()
+        let state = PKCE.randomString(count: 43, using: &generator)
+        let url = request.credential.oauthEndpoints.authorizationURL(
+            clientID: clientID,
+            redirectURI: redirectURI,
+            scopes: [request.scope.url],
+            pkce: pkce,
+            state: state
+        )
+        return PendingWebLogin(url: url, state: state, request: request, pkce: pkce, redirectURI: redirectURI)
+    }
+
+    /// Ends the web flow with the code its callback carried: exchanges it (with the PKCE verifier) and
+    /// stores the credential.
+    public func completeWebLogin(_ pending: PendingWebLogin, code: String) async throws -> StoredCredential {
+        let grant = try await pending.request.client(http).exchange(
+            code: code,
+            verifier: pending.pkce.verifier,
+            redirectURI: pending.redirectURI
+        )
+        return try finish(pending.request.credential, grant)
+    }
+
     /// The device flow for machines without a browser: `show` tells the user the code and URL; polls
     /// politely, slowing down when asked.
     public func loginWithDevice(

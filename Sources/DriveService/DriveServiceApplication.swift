@@ -8,6 +8,7 @@ public import Logging
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// The service's HTTP application (the composition root `drivesync serve` and the tests use): routes,
@@ -28,10 +29,16 @@ public func buildServiceApplication(
         log: JSONLinesLog(path: settings.auditLog ?? driveSync.home + "/logs/audit.jsonl"),
         logger: logger
     )
+    let boundPort = Mutex(settings.port)
+    let scheme = settings.tlsCertificate == nil ? "http" : "https"
+    let callbackURL: @Sendable () -> String = {
+        (settings.publicURL ?? "\(scheme)://\(settings.host):\(boundPort.withLock { $0 })") + "/drive/auth/callback"
+    }
+    let probe = ReadinessProbe(connections: connections)
     let router = Router(context: ServiceRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: RequestMetrics()))
     router.add(middleware: ErrorMiddleware())
-    HealthRoutes(probe: ReadinessProbe(connections: connections)).register(on: router)
+    HealthRoutes(probe: probe).register(on: router)
     let authenticated = router.group()
         .add(middleware: APIKeyMiddleware(keys: APIKeyRing(store: driveSync.apiKeys), audit: audit))
     authenticated.get("metrics") { _, _ in
@@ -47,7 +54,13 @@ public func buildServiceApplication(
         audit: audit,
         archiveFolder: driveSync.configuration.archiveFolder
     ).register(on: drive)
-    AccountRoutes(connections: connections, audit: audit).register(on: drive)
+    AccountRoutes(
+        connections: connections,
+        audit: audit,
+        connect: WebConnect(driveSync: driveSync),
+        probe: probe,
+        callbackURL: callbackURL
+    ).register(authenticated: drive, open: router.group("drive"))
 
     let server: HTTPServerBuilder
     if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
@@ -67,7 +80,11 @@ public func buildServiceApplication(
             address: .hostname(settings.host, port: settings.port),
             serverName: "DriveSync"
         ),
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? settings.port
+            boundPort.withLock { $0 = port }
+            await onServerRunning(port)
+        },
         logger: logger
     )
 }

@@ -40,6 +40,9 @@ actor ReadinessProbe {
 
     init(connections: DriveConnections) { self.connections = connections }
 
+    /// Drops the cached answer: an account changed.
+    func forget() { cached = nil }
+
     func checks() async -> [String: Check] {
         let now = ContinuousClock.now
         if let cached, now - cached.at < Self.freshFor { return cached.checks }

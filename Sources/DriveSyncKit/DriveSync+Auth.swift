@@ -41,22 +41,15 @@ extension DriveSync {
         clientID: String? = nil,
         clientSecret: String? = nil
     ) async throws -> SignedIn {
-        guard let scope = DriveScope(rawValue: scope) else {
-            throw DriveSyncError(
-                .invalidArgument,
-                "the scope is \(Self.scopeNames.joined(separator: ", ")), not '\(scope)'"
-            )
-        }
-        let configured = configuration.account(named: account)
-        let request = LoginFlows.Request(
-            account: account,
-            endpoint: endpoint ?? configured?.endpoint,
-            clientID: clientID ?? configured?.clientID ?? environmentClient.id,
-            clientSecret: clientSecret ?? configured?.clientSecret ?? environmentClient.secret,
-            scope: scope
+        let request = try loginRequest(
+            account,
+            scope: scope,
+            endpoint: endpoint,
+            clientID: clientID,
+            clientSecret: clientSecret
         )
         let flows = LoginFlows(store: credentialStore)
-        var credential: StoredCredential
+        let credential: StoredCredential
         switch method {
         case .serviceAccount(let keyFile, let subject):
             guard let data = FileManager.default.contents(atPath: keyFile) else {
@@ -75,11 +68,40 @@ extension DriveSync {
         case .browser(let present):
             credential = try await flows.loginWithBrowser(request) { present($0) }
         }
-        // Who signed in, for auth status.
-        let email = try await accountSummary(account: account, storage: false).email
+        return try await signedIn(credential)
+    }
+
+    /// Who signs in where: the account's configured endpoint and OAuth client unless given.
+    func loginRequest(
+        _ account: String,
+        scope: String,
+        endpoint: String? = nil,
+        clientID: String? = nil,
+        clientSecret: String? = nil
+    ) throws -> LoginFlows.Request {
+        guard let scope = DriveScope(rawValue: scope) else {
+            throw DriveSyncError(
+                .invalidArgument,
+                "the scope is \(Self.scopeNames.joined(separator: ", ")), not '\(scope)'"
+            )
+        }
+        let configured = configuration.account(named: account)
+        return LoginFlows.Request(
+            account: account,
+            endpoint: endpoint ?? configured?.endpoint,
+            clientID: clientID ?? configured?.clientID ?? environmentClient.id,
+            clientSecret: clientSecret ?? configured?.clientSecret ?? environmentClient.secret,
+            scope: scope
+        )
+    }
+
+    /// Records who signed in (for auth status) and makes the first account signed in the default.
+    func signedIn(_ stored: StoredCredential) async throws -> SignedIn {
+        var credential = stored
+        let email = try await accountSummary(account: credential.account, storage: false).email
         credential.email = email
         try credentialStore.save(credential)
-        if credentialStore.defaultAccount() == nil { try credentialStore.setDefault(account) }
+        if credentialStore.defaultAccount() == nil { try credentialStore.setDefault(credential.account) }
         return SignedIn(email: email, scopes: Self.shortScopes(credential.scopes))
     }
 

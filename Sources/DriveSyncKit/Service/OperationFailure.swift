@@ -69,6 +69,8 @@ public struct OperationFailure: Sendable {
             self.init(kind: kind, reason: error.code.description, message: error.description)
         case let error as DriveAPIError:
             self.init(driveError: error)
+        case let error as OAuthError:
+            self.init(kind: .unavailable, reason: error.code, message: error.description)
         case let error as any UserFacingError:
             self.init(kind: .internal, reason: "internal", message: error.description)
         default:
