@@ -16,10 +16,14 @@ import UnixSignals
 ///
 /// - Parameters:
 ///   - connections: the Drives it answers for, kept for the application's life.
+///   - jobs: where `/drive/jobs` queues runs.
+///   - events: what `/drive/events` answers from.
 ///   - settings: where it listens (port 0 picks a free one) and its audit log.
 ///   - onServerRunning: called with the bound port once the server listens.
 public func buildServiceApplication(
     connections: DriveConnections,
+    jobs: any JobQueue,
+    events: EventStream,
     settings: Configuration.Service,
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -61,6 +65,7 @@ public func buildServiceApplication(
         probe: probe,
         callbackURL: callbackURL
     ).register(authenticated: drive, open: router.group("drive"))
+    JobRoutes(jobs: jobs, events: events, audit: audit).register(on: drive)
 
     let server: HTTPServerBuilder
     if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
@@ -98,14 +103,19 @@ public func runService(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws {
     try await driveSync.withConnections { connections in
+        let events = EventStream()
+        let jobs = InProcessJobQueue(driveSync: connections.driveSync, events: events)
         let application = try buildServiceApplication(
             connections: connections,
+            jobs: jobs,
+            events: events,
             settings: settings,
             logger: logger,
             onServerRunning: onServerRunning
         )
+        // Shut down in reverse: the jobs stop first (between files), while the server still answers.
         var configuration = ServiceGroupConfiguration(
-            services: [.init(service: application)],
+            services: [.init(service: application), .init(service: jobs)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -94,7 +94,17 @@ public struct Configuration: Sendable, Hashable {
         public init() {}
     }
 
+    /// A named job (`[pair NAME]`): what `{"pair": NAME}` runs in the service.
+    public struct Pair: Sendable, Hashable {
+        public var name: String
+        public var kind = JobSpec.Kind.sync
+        public var source = ""
+        public var destination = ""
+        public var delete = false
+    }
+
     public var accounts: [Account] = []
+    public var pairs: [Pair] = []
     public var service = Service()
     public var transfers = 4
     public var checkers = 8
@@ -194,6 +204,28 @@ public struct Configuration: Sendable, Hashable {
                     default: throw fail(key, "unknown setting '\(key)' in [service]")
                     }
                 }
+            case ("pair", let name?):
+                var pair = Pair(name: name)
+                for (key, value) in section.values {
+                    switch key {
+                    case "kind":
+                        guard let kind = JobSpec.Kind(rawValue: value) else {
+                            throw fail(key, "kind is \(JobSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+                        }
+                        pair.kind = kind
+                    case "source": pair.source = Self.expandingTilde(value)
+                    case "destination": pair.destination = Self.expandingTilde(value)
+                    case "delete":
+                        guard let flag = Bool(value) else { throw fail(key, "delete is true or false") }
+                        pair.delete = flag
+                    default: throw fail(key, "unknown setting '\(key)' in [pair \(name)]")
+                    }
+                }
+                guard !pair.source.isEmpty, !pair.destination.isEmpty else {
+                    throw fail("", "[pair \(name)] needs source and destination")
+                }
+                pairs.removeAll { $0.name == name }
+                pairs.append(pair)
             case ("account", let name?):
                 guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }), name != "drive" else {
                     throw fail("", "an account name uses letters, digits, - and _ and is not 'drive'")
@@ -232,7 +264,8 @@ public struct Configuration: Sendable, Hashable {
                 throw Invalid(
                     code: .setting,
                     file: file,
-                    message: "line \(section.line): unknown section; use [defaults], [service] or [account NAME]"
+                    message:
+                        "line \(section.line): unknown section; use [defaults], [service], [account NAME] or [pair NAME]"
                 )
             }
         }

@@ -24,6 +24,9 @@ public struct DriveSync: Sendable {
     public var logger: Logger
     /// Pacing for every account, over what each account says (`--pacing`).
     public var pacing: Configuration.Pacing?
+    /// The embedded drive a long-running process already serves: operations use it instead of serving
+    /// the same data folder a second time.
+    var embeddedClient: DriveClient?
 
     public init(
         configuration: Configuration = .init(),
@@ -128,6 +131,7 @@ public struct DriveSync: Sendable {
     func withEmbeddedDrive<Result: Sendable>(
         _ body: @escaping @Sendable (DriveClient) async throws -> Result
     ) async throws -> Result {
+        if let embeddedClient { return try await body(embeddedClient) }
         notice("Using the embedded local drive in \(home)/drive (no Google account is configured).")
         return try await EmbeddedDrive.with(dataDirectory: home + "/drive", pacing: Self.pacer(pacing ?? .none), body)
     }

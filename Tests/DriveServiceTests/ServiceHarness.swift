@@ -78,8 +78,11 @@ struct ServiceHarness: Sendable {
             try await driveSync.withConnections { [logger] connections in
                 var settings = Configuration.Service()
                 settings.port = 0
+                let events = EventStream()
                 let application = try buildServiceApplication(
                     connections: connections,
+                    jobs: InProcessJobQueue(driveSync: connections.driveSync, events: events),
+                    events: events,
                     settings: settings,
                     logger: logger
                 )

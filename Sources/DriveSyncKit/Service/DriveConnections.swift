@@ -65,7 +65,9 @@ extension DriveSync {
     ) async throws -> Result {
         guard accountNames.isEmpty else { return try await body(DriveConnections(driveSync: self, embedded: nil)) }
         return try await withEmbeddedDrive { client in
-            try await body(DriveConnections(driveSync: self, embedded: client))
+            var shared = self
+            shared.embeddedClient = client
+            return try await body(DriveConnections(driveSync: shared, embedded: client))
         }
     }
 }

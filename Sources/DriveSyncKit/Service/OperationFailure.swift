@@ -69,6 +69,10 @@ public struct OperationFailure: Sendable {
             self.init(kind: kind, reason: error.code.description, message: error.description)
         case let error as DriveAPIError:
             self.init(driveError: error)
+        case let error as Location.Invalid:
+            self.init(kind: .invalid, reason: "invalidLocation", message: error.description)
+        case let error as any UserFacingError where error.exitStatus == .usage:
+            self.init(kind: .invalid, reason: "invalid", message: error.description)
         case let error as OAuthError:
             self.init(kind: .unavailable, reason: error.code, message: error.description)
         case let error as any UserFacingError:
