@@ -407,9 +407,11 @@ let package = Package(
         .testTarget(
             name: "DriveServiceTests",
             dependencies: [
+                "DriveEmulator",
                 "DriveService",
                 "DriveSyncKit",
                 "DriveSyncTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -42,7 +42,8 @@ public func buildServiceApplication(
     let router = Router(context: ServiceRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: RequestMetrics()))
     router.add(middleware: ErrorMiddleware())
-    HealthRoutes(probe: probe).register(on: router)
+    let streams = ActiveStreams()
+    HealthRoutes(probe: probe, streams: streams, jobs: jobs).register(on: router)
     let authenticated = router.group()
         .add(middleware: APIKeyMiddleware(keys: APIKeyRing(store: driveSync.apiKeys), audit: audit))
     authenticated.get("metrics") { _, _ in
@@ -56,7 +57,8 @@ public func buildServiceApplication(
     FileRoutes(
         connections: connections,
         audit: audit,
-        archiveFolder: driveSync.configuration.archiveFolder
+        archiveFolder: driveSync.configuration.archiveFolder,
+        streams: streams
     ).register(on: drive)
     AccountRoutes(
         connections: connections,

@@ -2,7 +2,9 @@ import DriveSyncKit
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Metrics
 import NIOCore
+import Synchronization
 
 /// `/drive/files` and `/drive/folders`: listings, metadata, content with ranges, uploads, renames and
 /// moves, trash and delete, folder paths and trees.
@@ -10,6 +12,7 @@ struct FileRoutes {
     let connections: DriveConnections
     let audit: AuditLog
     let archiveFolder: RemotePath
+    let streams: ActiveStreams
 
     /// The largest JSON body a route reads.
     static let jsonLimit = 64 * 1024
@@ -122,7 +125,9 @@ struct FileRoutes {
         return Response(
             status: status,
             headers: headers,
-            body: ResponseBody(contentLength: length.map(Int.init)) { writer in
+            body: ResponseBody(contentLength: length.map(Int.init)) { [streams] writer in
+                streams.opened()
+                defer { streams.closed() }
                 // A client that goes away ends this loop with an error, which drops the Drive stream.
                 try await writer.write(stream)
                 try await writer.finish(nil)
@@ -325,4 +330,16 @@ struct Listing: Encodable {
 
 extension ByteRange {
     var bytes: Range<Int64>? { if case .partial(let bytes) = self { bytes } else { nil } }
+}
+
+/// Content streams being answered now: what readiness reports, and what a test watches fall back to
+/// zero after a client goes away.
+final class ActiveStreams: Sendable {
+    private let count = Atomic(0)
+    private let gauge = Gauge(label: "drivesync_http_content_streams")
+
+    var current: Int { count.load(ordering: .relaxed) }
+
+    func opened() { gauge.record(count.wrappingAdd(1, ordering: .relaxed).newValue) }
+    func closed() { gauge.record(count.wrappingSubtract(1, ordering: .relaxed).newValue) }
 }

@@ -8,14 +8,20 @@ import NIOCore
 /// `ReadinessProbe.freshFor`, and answers 503 when one the service needs is down.
 struct HealthRoutes {
     let probe: ReadinessProbe
+    let streams: ActiveStreams
+    let jobs: any JobQueue
 
     func register(on router: Router<ServiceRequestContext>) {
         router.get("health/live") { _, _ in try JSONAnswer.response(["status": "ok"]) }
         router.get("health/ready") { _, _ in
-            let checks = await probe.checks()
+            var checks = await probe.checks()
+            let recent = (try? await jobs.list(limit: 1000)) ?? []
+            let running = recent.filter { $0.state == .running }.count
+            let queued = recent.filter { $0.state == .queued }.count
+            checks["workers"] = ReadinessProbe.Check(status: "ok", detail: "\(running) running, \(queued) queued")
             let ready = checks.values.allSatisfy { $0.status == "ok" }
             return try JSONAnswer.response(
-                Readiness(status: ready ? "ok" : "down", checks: checks),
+                Readiness(status: ready ? "ok" : "down", checks: checks, streams: streams.current),
                 status: ready ? .ok : .serviceUnavailable
             )
         }
@@ -24,6 +30,8 @@ struct HealthRoutes {
     struct Readiness: Encodable {
         var status: String
         var checks: [String: ReadinessProbe.Check]
+        /// Content downloads being streamed now.
+        var streams: Int
     }
 }
 

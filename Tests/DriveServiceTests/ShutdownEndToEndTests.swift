@@ -1,0 +1,108 @@
+import AsyncHTTPClient
+import DriveEmulator
+import DriveSyncTestSupport
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import Testing
+
+/// A real `drivesync serve` process and a real SIGTERM: what is in flight finishes, the job stops between
+/// files and is recorded as interrupted, and the process exits 0.
+struct ShutdownEndToEndTests {
+    @Test(.timeLimit(.minutes(3)))
+    func sigtermLetsADownloadFinishInterruptsTheJobAndExitsZero() async throws {
+        try await withRunningEmulator { emulator in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
+                .path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let source = folder + "/project"
+            try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+            for index in 0..<40 {
+                try Data("file \(index)".utf8).write(to: URL(fileURLWithPath: source + "/f\(index).txt"))
+            }
+            let config = folder + "/config.ini"
+            try Data(
+                """
+                [account emu]
+                endpoint = \(emulator.baseURL)
+                access_token = \(emulator.token)
+                pacing = none
+
+                [service]
+                shutdown_grace = 20
+                """.utf8
+            ).write(to: URL(fileURLWithPath: config))
+            let environment = ["DRIVESYNC_HOME": folder + "/data", "DRIVESYNC_LOG_LEVEL": "notice"]
+
+            let keys = try DriveSyncProcess(
+                ["serve", "keys", "create", "tests", "--config", config],
+                environment: environment
+            )
+            let key = try #require(await keys.remainingOutput().first { $0.hasPrefix("dsk_") })
+            #expect(try await keys.exitStatus() == 0)
+
+            let serve = try DriveSyncProcess(["serve", "--port", "0", "--config", config], environment: environment)
+            let listening = try #require(await serve.waitForLine { $0.contains("listening on") })
+            let base = String(try #require(listening.split(separator: " ").last))
+
+            func request(_ method: HTTPMethod, _ uri: String, body: ByteBuffer? = nil) -> HTTPClientRequest {
+                var request = HTTPClientRequest(url: base + uri)
+                request.method = method
+                request.headers.add(name: "Authorization", value: "Bearer \(key)")
+                if let body { request.body = .bytes(body) }
+                return request
+            }
+            var content = ByteBuffer()
+            for index in 0..<(16 << 20) / 8 { content.writeInteger(UInt64(index)) }
+            let uploaded = try await HTTPClient.shared.execute(
+                request(.POST, "/drive/files?path=big.bin", body: content),
+                timeout: .seconds(60)
+            )
+            let item = try JSONDecoder().decode(
+                [String: JSONScalar].self,
+                from: Data(buffer: try await uploaded.body.collect(upTo: 1 << 20))
+            )
+            let id = try #require(item["id"]?.text)
+
+            // A job slowed by the emulator, so it is still running when the signal comes.
+            emulator.emulator.faults.add(
+                FaultRule(method: "files.create", count: 1000, action: .latency(milliseconds: 150))
+            )
+            let job = #"{"kind": "copy", "source": "\#(source)", "destination": "emu:Copied"}"#
+            let submitted = try await HTTPClient.shared.execute(
+                request(.POST, "/drive/jobs", body: ByteBuffer(string: job)),
+                timeout: .seconds(30)
+            )
+            #expect(submitted.status == .accepted)
+            _ = try await submitted.body.collect(upTo: 1 << 20)
+
+            // A download begun before the signal, read to its end after it.
+            let download = try await HTTPClient.shared.execute(
+                request(.GET, "/drive/files/\(id)/content"),
+                timeout: .seconds(60)
+            )
+            var body = download.body.makeAsyncIterator()
+            var received = try #require(try await body.next())
+            serve.send(SIGTERM)
+            while var more = try await body.next() { received.writeBuffer(&more) }
+            #expect(received == content, "the download in flight finished whole")
+
+            #expect(try await serve.exitStatus(within: .seconds(60)) == 0)
+            let jobs = try String(contentsOfFile: folder + "/data/logs/jobs.jsonl", encoding: .utf8)
+            #expect(jobs.contains(#""state":"interrupted""#), "\(jobs)")
+        }
+    }
+}
+
+/// A JSON value of an answer that tests only read as text.
+enum JSONScalar: Decodable {
+    case text(String)
+    case other
+
+    init(from decoder: any Decoder) throws {
+        self = (try? decoder.singleValueContainer().decode(String.self)).map(JSONScalar.text) ?? .other
+    }
+
+    var text: String? { if case .text(let value) = self { value } else { nil } }
+}
