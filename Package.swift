@@ -407,6 +407,7 @@ let package = Package(
         .testTarget(
             name: "DriveServiceTests",
             dependencies: [
+                "DriveAPI",
                 "DriveEmulator",
                 "DriveService",
                 "DriveSyncKit",

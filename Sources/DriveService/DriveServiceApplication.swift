@@ -116,8 +116,9 @@ public func runService(
             onServerRunning: onServerRunning
         )
         // Shut down in reverse: the jobs stop first (between files), while the server still answers.
+        let refresher = CacheRefresher(connections: connections, interval: settings.cacheRefresh)
         var configuration = ServiceGroupConfiguration(
-            services: [.init(service: application), .init(service: jobs)],
+            services: [.init(service: application), .init(service: refresher), .init(service: jobs)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

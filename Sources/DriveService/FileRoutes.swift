@@ -71,7 +71,7 @@ struct FileRoutes {
         let account = query.string("account")
         let id = try Self.driveID(context.parameters.get("id"))
         let files = try await connections.files(account: account)
-        let item = try await files.item(id: id)
+        let item = try await files.item(id: id, fresh: true)
         let format = query.string("format")
         var headers: HTTPFields = [:]
         headers[.contentDisposition] = ContentDisposition.attachment(filename: item.name)

@@ -17,7 +17,7 @@ public struct DriveSyncCommand: AsyncParsableCommand {
             Logging goes to stderr: -v and -vv say more, -q only errors; DRIVESYNC_LOG_LEVEL (trace, debug,
             info, notice, warning, error, critical) sets the level when neither is given.
             """,
-        version: "0.1.0",
+        version: DriveSync.version,
         subcommands: [
             SyncCommand.self, CopyCommand.self, CheckCommand.self, RetryCommand.self,
             ListCommand.self, ListJSONCommand.self, MakeFolderCommand.self, CatCommand.self,

@@ -90,6 +90,12 @@ public struct Configuration: Sendable, Hashable {
         public var auditLog: String?
         /// Grace for requests and jobs in flight when the service is asked to stop.
         public var shutdownGrace = Duration.seconds(10)
+        /// How long Drive metadata read through the service stays fresh, in seconds (0 turns the cache off).
+        public var cacheTimeToLive: TimeInterval = 30
+        /// Metadata entries kept per account at most.
+        public var cacheEntries = 10_000
+        /// How often the changes feed is read to drop what changed on Drive from the cache.
+        public var cacheRefresh = Duration.seconds(15)
 
         public init() {}
     }
@@ -196,6 +202,21 @@ public struct Configuration: Sendable, Hashable {
                     case "tls_cert": service.tlsCertificate = Self.expandingTilde(value)
                     case "tls_key": service.tlsKey = Self.expandingTilde(value)
                     case "audit_log": service.auditLog = Self.expandingTilde(value)
+                    case "cache_ttl":
+                        guard let seconds = Double(value), seconds >= 0 else {
+                            throw fail(key, "cache_ttl is a number of seconds (0 turns the cache off)")
+                        }
+                        service.cacheTimeToLive = seconds
+                    case "cache_entries":
+                        guard let entries = Int(value), entries >= 0 else {
+                            throw fail(key, "cache_entries is a whole number")
+                        }
+                        service.cacheEntries = entries
+                    case "cache_refresh":
+                        guard let seconds = Int(value), seconds >= 1 else {
+                            throw fail(key, "cache_refresh is a whole number of seconds, at least 1")
+                        }
+                        service.cacheRefresh = .seconds(seconds)
                     case "shutdown_grace":
                         guard let seconds = Int(value), seconds >= 0 else {
                             throw fail(key, "shutdown_grace is a whole number of seconds")

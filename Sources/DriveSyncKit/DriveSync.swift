@@ -16,6 +16,9 @@ public import SyncState
 /// command runs — sync, one-file upload, check, listings — with the same state, locking, archive and
 /// logging rules everywhere.
 public struct DriveSync: Sendable {
+    /// The release, as `drivesync --version` and the `drivesync_build_info` metric give it.
+    public static let version = "0.1.0"
+
     public var configuration: Configuration
     /// The data folder: states, logs, the embedded drive.
     public var home: String

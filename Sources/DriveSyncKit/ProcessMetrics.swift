@@ -8,6 +8,7 @@ public enum ProcessMetrics {
 
     private static let bootstrapped: Void = {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        Gauge(label: "drivesync_build_info", dimensions: [("version", DriveSync.version)]).record(1)
     }()
 
     /// Bootstraps swift-metrics, the first time only: call it in `main` before any metric exists.

@@ -12,6 +12,7 @@ import NIOFoundationCompat
 /// The service over an emulator account, in-process, with one API key: what every route test starts from.
 struct ServiceHarness: Sendable {
     let client: any TestClientProtocol
+    let connections: DriveConnections
     let key: String
     let emulator: RunningEmulator
     let home: String
@@ -87,7 +88,15 @@ struct ServiceHarness: Sendable {
                     logger: logger
                 )
                 try await application.test(test) { client in
-                    try await body(ServiceHarness(client: client, key: key, emulator: emulator, home: home))
+                    try await body(
+                        ServiceHarness(
+                            client: client,
+                            connections: connections,
+                            key: key,
+                            emulator: emulator,
+                            home: home
+                        )
+                    )
                 }
             }
         }

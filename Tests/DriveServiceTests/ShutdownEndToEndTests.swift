@@ -85,10 +85,16 @@ struct ShutdownEndToEndTests {
             var body = download.body.makeAsyncIterator()
             var received = try #require(try await body.next())
             serve.send(SIGTERM)
-            while var more = try await body.next() { received.writeBuffer(&more) }
-            #expect(received == content, "the download in flight finished whole")
-
-            #expect(try await serve.exitStatus(within: .seconds(60)) == 0)
+            var failure: (any Error)?
+            do {
+                while var more = try await body.next() { received.writeBuffer(&more) }
+            } catch {
+                failure = error
+            }
+            let status = try await serve.exitStatus(within: .seconds(60))
+            let output = await serve.remainingOutput()
+            #expect(failure == nil && received == content, "the download in flight finished whole: \(output)")
+            #expect(status == 0, "\(output)")
             let jobs = try String(contentsOfFile: folder + "/data/logs/jobs.jsonl", encoding: .utf8)
             #expect(jobs.contains(#""state":"interrupted""#), "\(jobs)")
         }

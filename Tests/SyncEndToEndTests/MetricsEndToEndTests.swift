@@ -18,13 +18,15 @@ struct MetricsEndToEndTests {
             let verbose = try DriveSyncProcess(arguments + ["-vv"], environment: home.environment)
             let lines = await verbose.remainingOutput()
             #expect(try await verbose.exitStatus() == 0, "\(lines.suffix(5))")
-            let creates = lines.first { $0.hasPrefix(#"drivesync_api_requests{method="files.create",status="2xx"}"#) }
+            let creates = lines.first {
+                $0.hasPrefix(#"drivesync_api_requests_total{method="files.create",status="2xx"}"#)
+            }
             #expect(creates?.split(separator: " ").last == "4", "the target, b/ and two files: \(creates ?? "none")")
 
             let quiet = try DriveSyncProcess(arguments, environment: home.environment)
             let quietLines = await quiet.remainingOutput()
             #expect(try await quiet.exitStatus() == 0)
-            #expect(!quietLines.contains { $0.contains("drivesync_api_requests") })
+            #expect(!quietLines.contains { $0.contains("drivesync_api_requests_total") })
         }
     }
 }

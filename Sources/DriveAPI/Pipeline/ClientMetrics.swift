@@ -3,11 +3,12 @@ import DriveSyncCore
 import Metrics
 import Synchronization
 
-/// The client's metrics, created once each with bounded dimensions (Drive method, status class).
+/// The client's metrics, created once each with bounded dimensions (Drive method, status class), named
+/// as Prometheus names them: `drivesync_` prefix, base units, `_total` for counters.
 final class ClientMetrics: Sendable {
-    let retries = Counter(label: "drivesync.api.retries")
-    let uploadedBytes = Counter(label: "drivesync.transfer.bytes", dimensions: [("direction", "upload")])
-    let downloadedBytes = Counter(label: "drivesync.transfer.bytes", dimensions: [("direction", "download")])
+    let retries = Counter(label: "drivesync_api_retries_total")
+    let uploadedBytes = Counter(label: "drivesync_transfer_bytes_total", dimensions: [("direction", "upload")])
+    let downloadedBytes = Counter(label: "drivesync_transfer_bytes_total", dimensions: [("direction", "download")])
 
     private struct MethodMetrics {
         var requests: [String: Counter] = [:]
@@ -23,12 +24,15 @@ final class ClientMetrics: Sendable {
             var entry =
                 metrics[method]
                 ?? MethodMetrics(
-                    duration: Timer(label: "drivesync.api.request.duration", dimensions: [("method", method.name)])
+                    duration: Timer(
+                        label: "drivesync_api_request_duration_seconds",
+                        dimensions: [("method", method.name)]
+                    )
                 )
             let counter =
                 entry.requests[statusClass]
                 ?? Counter(
-                    label: "drivesync.api.requests",
+                    label: "drivesync_api_requests_total",
                     dimensions: [("method", method.name), ("status", statusClass)]
                 )
             entry.requests[statusClass] = counter

@@ -1,5 +1,6 @@
 import DriveSyncCore
 public import Foundation
+import Metrics
 public import ServiceLifecycle
 import SyncEngine
 import Synchronization
@@ -25,6 +26,8 @@ public actor InProcessJobQueue: JobQueue, Service {
     private var order: [String] = []
     private var waiting: [String] = []
     private var stopping = false
+    private let runningGauge = Gauge(label: "drivesync_jobs_running")
+    private let queuedGauge = Gauge(label: "drivesync_jobs_queued")
 
     public init(
         driveSync: DriveSync,
@@ -195,8 +198,14 @@ public actor InProcessJobQueue: JobQueue, Service {
         startWaiting()
     }
 
-    /// Publishes a job's end and appends it to the jobs log (a log that cannot take it is reported, not fatal).
+    /// Publishes a job's end, counts it and appends it to the jobs log (a log that cannot take it is
+    /// reported, not fatal).
     private func record(_ status: JobStatus) async {
+        Counter(
+            label: "drivesync_jobs_total",
+            dimensions: [("kind", status.kind.rawValue), ("state", status.state.rawValue)]
+        )
+        .increment()
         var data = ["id": status.id, "kind": status.kind.rawValue, "state": status.state.rawValue]
         data["summary"] = status.result?.summary ?? status.error
         await events.publish("job.finished", data)

@@ -32,7 +32,11 @@ public actor DriveConnections {
                 "no account is configured; connect one at /drive/auth/start?account=NAME or run drivesync auth login NAME"
             )
         }
-        let opening = Task { try await Self.open(connection) }
+        let cache = MetadataCache.Settings(
+            timeToLive: driveSync.configuration.service.cacheTimeToLive,
+            capacity: driveSync.configuration.service.cacheEntries
+        )
+        let opening = Task { try await Self.open(connection, cache: cache) }
         opened[name] = opening
         do {
             return try await opening.value
@@ -42,10 +46,28 @@ public actor DriveConnections {
         }
     }
 
+    /// Applies each open account's changes feed to its metadata cache; a feed that cannot be read is
+    /// logged and tried again next time.
+    public func applyChanges() async {
+        for (name, opening) in opened {
+            do {
+                try await opening.value.applyChanges()
+            } catch {
+                driveSync.logger.info(
+                    "the changes feed could not be read; the cache relies on its time to live",
+                    metadata: ["account": "\(name ?? "embedded")", "error": "\(error)"]
+                )
+            }
+        }
+    }
+
     /// Drops what is kept for `account`, after its credential changed or was revoked.
     public func forget(account: String) { opened[account] = nil }
 
-    private static func open(_ connection: DriveSync.Connection) async throws -> DriveFiles {
+    private static func open(
+        _ connection: DriveSync.Connection,
+        cache: MetadataCache.Settings
+    ) async throws -> DriveFiles {
         let base = try await connection.client.getFile("root", fields: .id).id ?? "root"
         let remote = try await DriveFolderRemote.atPath(
             connection.root,
@@ -53,7 +75,9 @@ public actor DriveConnections {
             drive: connection.client,
             create: true
         )
-        return DriveFiles(connection: connection, folders: remote)
+        let files = DriveFiles(connection: connection, folders: remote, cache: MetadataCache(settings: cache))
+        try await files.applyChanges()  // notes where the changes feed is now
+        return files
     }
 }
 

@@ -14,6 +14,8 @@ public struct DriveFiles: Sendable {
     let folders: DriveFolderRemote
     /// Uploads to one path, one at a time.
     let uploads = PathLocks()
+    /// What was read recently, so a repeated read makes no Drive call.
+    let cache: MetadataCache
 
     /// What to do when an upload's name is taken.
     public enum Replacement: String, Sendable, CaseIterable {
@@ -23,31 +25,37 @@ public struct DriveFiles: Sendable {
         case revision
     }
 
-    init(connection: DriveSync.Connection, folders: DriveFolderRemote) {
+    init(connection: DriveSync.Connection, folders: DriveFolderRemote, cache: MetadataCache) {
         self.connection = connection
         self.folders = folders
+        self.cache = cache
     }
 
     var client: DriveClient { connection.client }
 
-    /// The item with this ID.
-    public func item(id: String) async throws -> DriveItem {
-        DriveItem(try await client.getFile(id, fields: .syncFile))
+    /// The item with this ID; `fresh` asks Drive even when the cache holds it (before reading content,
+    /// whose checksum and revision must be current).
+    public func item(id: String, fresh: Bool = false) async throws -> DriveItem {
+        if !fresh, case .item(let item)? = await cache.value(.item(id)) { return item }
+        let item = DriveItem(try await client.getFile(id, fields: .syncFile))
+        await cache.store(.item(item), for: .item(id))
+        return item
     }
 
     /// The item at `path`, or `nil`.
     public func item(at path: RemotePath) async throws -> DriveItem? {
+        if case .item(let item)? = await cache.value(.path(path)) { return item }
         guard let id = try await folders.entry(at: path)?.id else { return nil }
-        return try await item(id: id)
+        let item = try await item(id: id)
+        await cache.store(.item(item), for: .path(path))
+        return item
     }
 
     /// The ID of the folder at `path`.
     public func folderID(at path: RemotePath) async throws -> String {
-        guard let entry = try await folders.entry(at: path), let id = entry.id else {
-            throw RemoteError(.notFound, path)
-        }
-        guard entry.isFolder else { throw RemoteError(.notAFolder, path) }
-        return id
+        guard let item = try await item(at: path) else { throw RemoteError(.notFound, path) }
+        guard item.kind == .folder else { throw RemoteError(.notAFolder, path) }
+        return item.id
     }
 
     /// One page of a folder's children, folders first then by name.
@@ -56,6 +64,8 @@ public struct DriveFiles: Sendable {
         pageToken: String? = nil,
         pageSize: Int = 100
     ) async throws -> (items: [DriveItem], nextPageToken: String?) {
+        let key = MetadataCache.Key.listing(folderID: folderID, pageToken: pageToken, pageSize: pageSize)
+        if case .listing(let items, let next)? = await cache.value(key) { return (items, next) }
         let pages = client.listFiles(
             query: .inParents(folderID) && .notTrashed,
             fields: Fields.syncFile.inFileList(),
@@ -65,7 +75,30 @@ public struct DriveFiles: Sendable {
         )
         var iterator = pages.makeAsyncIterator()
         guard let page = try await iterator.next() else { return ([], nil) }
-        return ((page.files ?? []).map { DriveItem($0) }, page.nextPageToken)
+        let items = (page.files ?? []).map { DriveItem($0) }
+        await cache.store(.listing(items: items, nextPageToken: page.nextPageToken), for: key)
+        return (items, page.nextPageToken)
+    }
+
+    /// Reads the changes feed since the last call and forgets what changed on Drive (the first call only
+    /// notes where the feed is). Returns how many changes it saw.
+    @discardableResult
+    public func applyChanges() async throws -> Int {
+        guard let cursor = await cache.changeCursor else {
+            await cache.setChangeCursor(try await client.startPageToken())
+            return 0
+        }
+        let fields: Fields = "nextPageToken,newStartPageToken,changes(fileId,removed,file(id,parents))"
+        let (changes, next) = try await client.changes(since: cursor, fields: fields) { change in
+            (change.fileId ?? change.file?.id).map { (id: $0, parents: change.file?.parents ?? []) }
+        }
+        if !changes.isEmpty {
+            let ids = Set(changes.map(\.id))
+            let parents = changes.flatMap(\.parents) + (await cache.cachedParents(of: ids))
+            await cache.invalidate(folders: parents, items: Array(ids))
+        }
+        await cache.setChangeCursor(next)
+        return changes.count
     }
 
     /// Every item below a folder, with its path below it, breadth first.
@@ -91,6 +124,7 @@ public struct DriveFiles: Sendable {
     /// Makes the folder at `path` and its parents as needed.
     public func makeFolder(_ path: RemotePath) async throws -> DriveItem {
         guard let id = try await folders.makeFolder(path).id else { throw RemoteError(.io, path, "no ID") }
+        await cache.invalidate(path: path, folders: await cache.cachedFolderIDs(along: path))
         return try await item(id: id)
     }
 
@@ -148,7 +182,7 @@ public struct DriveFiles: Sendable {
             throw DriveSyncError(.invalidArgument, "an upload needs a file name, not the root")
         }
         return try await uploads.withLock(path) {
-            try await upload(
+            let (item, replaced) = try await upload(
                 body,
                 size: size,
                 to: path,
@@ -158,6 +192,16 @@ public struct DriveFiles: Sendable {
                 archiveFolder: archiveFolder,
                 now: now
             )
+            if replace == .archive, replaced != nil {
+                await cache.removeAll()  // the archive gained folders whose listings this cache may hold
+            } else {
+                await cache.invalidate(
+                    path: path,
+                    folders: item.parents + (await cache.cachedFolderIDs(along: parent)),
+                    items: [item.id] + (replaced.map { [$0] } ?? [])
+                )
+            }
+            return item
         }
     }
 
@@ -170,8 +214,10 @@ public struct DriveFiles: Sendable {
         replace: Replacement?,
         archiveFolder: RemotePath,
         now: Date
-    ) async throws -> DriveItem {
+    ) async throws -> (DriveItem, replaced: String?) {
         let options = UploadOptions(contentType: contentType)
+        // Looked up afresh, never from the cache: whether a name is taken decides between a create and a 409.
+        var replaced: String?
         if let existing = try await folders.entry(at: path) {
             guard !existing.isFolder, let id = existing.id else {
                 throw RemoteError(.isAFolder, path, "a folder has that name")
@@ -192,8 +238,9 @@ public struct DriveFiles: Sendable {
                     replacing: id,
                     options: options
                 )
-                return DriveItem(file)
+                return (DriveItem(file), id)
             case .archive:
+                replaced = id
                 try await archive(
                     path,
                     to: try ArchiveNaming.archivedPath(for: path, at: now, archiveRoot: archiveFolder)
@@ -205,7 +252,7 @@ public struct DriveFiles: Sendable {
         metadata.name = path.name
         metadata.parents = [parentID]
         let file = try await client.upload(streaming: body, size: size, metadata: metadata, options: options)
-        return DriveItem(file)
+        return (DriveItem(file), replaced)
     }
 
     /// Moves `path` to `destination`, numbering the name when an archived copy of the same second exists.
@@ -241,12 +288,15 @@ public struct DriveFiles: Sendable {
         }
         let file = try await client.updateFile(id, changes, addParents: add, removeParents: remove, fields: .syncFile)
         await folders.forgetFolders()
+        await cache.invalidate(folders: add + remove + (file.parents ?? []), items: [id])
         return DriveItem(file)
     }
 
     /// Moves an item to the trash, or deletes it for good.
     public func remove(id: String, permanently: Bool) async throws {
+        let parents = try await client.getFile(id, fields: .placement).parents ?? []
         if permanently { try await client.deleteFile(id) } else { _ = try await client.trashFile(id) }
         await folders.forgetFolders()
+        await cache.invalidate(folders: parents, items: [id])
     }
 }
