@@ -63,16 +63,23 @@ struct ObservabilityTests {
         }
         // The metadata read and the download (which the pipeline measures like any request).
         #expect(
-            try metrics.expectCounter("drivesync_api_requests_total", [("method", "files.get"), ("status", "2xx")]).totalValue
+            try metrics.expectCounter("drivesync_api_requests_total", [("method", "files.get"), ("status", "2xx")])
+                .totalValue
                 == 2
         )
         #expect(
-            try metrics.expectCounter("drivesync_api_requests_total", [("method", "files.get"), ("status", "5xx")]).totalValue
+            try metrics.expectCounter("drivesync_api_requests_total", [("method", "files.get"), ("status", "5xx")])
+                .totalValue
                 == 1
         )
         #expect(try metrics.expectCounter("drivesync_api_retries_total").totalValue == 1)
         #expect(try metrics.expectCounter("drivesync_transfer_bytes_total", [("direction", "upload")]).totalValue == 5)
-        #expect(try metrics.expectCounter("drivesync_transfer_bytes_total", [("direction", "download")]).totalValue == 5)
-        #expect(try metrics.expectTimer("drivesync_api_request_duration_seconds", [("method", "files.get")]).values.count == 3)
+        #expect(
+            try metrics.expectCounter("drivesync_transfer_bytes_total", [("direction", "download")]).totalValue == 5
+        )
+        #expect(
+            try metrics.expectTimer("drivesync_api_request_duration_seconds", [("method", "files.get")]).values.count
+                == 3
+        )
     }
 }
