@@ -209,6 +209,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            // The OpenAPI 3.1 description the service answers /openapi.json with.
+            resources: [.copy("Resources/openapi.json")],
             swiftSettings: swiftSettings
         ),
         // argument-parser commands, a library so tests can parse them; they reach DriveSync through Kit only

@@ -4,9 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libsqlite3-dev: GRDB links the system SQLite. openssl: the TLS test makes a certificate.
-# python3: the export test checks archives with Python's zipfile. rclone: the interop check.
+# python3: the export test checks archives with Python's zipfile. rclone: the interop check. curl: the
+# service fuzz reads the OpenAPI document.
 missing=()
-for package in libsqlite3-dev openssl python3 rclone; do
+for package in libsqlite3-dev openssl python3 rclone curl; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -24,4 +25,6 @@ swift build --build-tests
 bash Interop/run-python-client.sh
 # rclone's drive backend against the emulator, through a CONNECT proxy to its TLS listener.
 bash Interop/run-rclone.sh
+# The service fuzzed from its OpenAPI document (schemathesis; skipped when PyPI is out of reach).
+bash scripts/fuzz-service.sh
 swift test "$@"

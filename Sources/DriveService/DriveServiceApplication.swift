@@ -28,47 +28,15 @@ public func buildServiceApplication(
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let driveSync = connections.driveSync
-    let audit = AuditLog(
-        log: JSONLinesLog(path: settings.auditLog ?? driveSync.home + "/logs/audit.jsonl"),
-        logger: logger
+    let boundPort = BoundPort(settings.port)
+    let router = try buildServiceRouter(
+        connections: connections,
+        jobs: jobs,
+        events: events,
+        settings: settings,
+        logger: logger,
+        boundPort: boundPort
     )
-    let boundPort = Mutex(settings.port)
-    let scheme = settings.tlsCertificate == nil ? "http" : "https"
-    let callbackURL: @Sendable () -> String = {
-        (settings.publicURL ?? "\(scheme)://\(settings.host):\(boundPort.withLock { $0 })") + "/drive/auth/callback"
-    }
-    let probe = ReadinessProbe(connections: connections)
-    let router = Router(context: ServiceRequestContext.self)
-    router.add(middleware: RequestMetricsMiddleware(metrics: RequestMetrics()))
-    router.add(middleware: ErrorMiddleware())
-    let streams = ActiveStreams()
-    HealthRoutes(probe: probe, streams: streams, jobs: jobs).register(on: router)
-    let authenticated = router.group()
-        .add(middleware: APIKeyMiddleware(keys: APIKeyRing(store: driveSync.apiKeys), audit: audit))
-    authenticated.get("metrics") { _, _ in
-        Response(
-            status: .ok,
-            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: ProcessMetrics.exposition()))
-        )
-    }
-    let drive = authenticated.group("drive")
-    FileRoutes(
-        connections: connections,
-        audit: audit,
-        archiveFolder: driveSync.configuration.archiveFolder,
-        streams: streams
-    ).register(on: drive)
-    AccountRoutes(
-        connections: connections,
-        audit: audit,
-        connect: WebConnect(driveSync: driveSync),
-        probe: probe,
-        callbackURL: callbackURL
-    ).register(authenticated: drive, open: router.group("drive"))
-    JobRoutes(jobs: jobs, events: events, audit: audit).register(on: drive)
-
     let server: HTTPServerBuilder
     if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
         let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
@@ -89,7 +57,7 @@ public func buildServiceApplication(
         ),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? settings.port
-            boundPort.withLock { $0 = port }
+            boundPort.port = port
             await onServerRunning(port)
         },
         logger: logger
@@ -124,5 +92,88 @@ public func runService(
         )
         configuration.maximumGracefulShutdownDuration = settings.shutdownGrace
         try await ServiceGroup(configuration: configuration).run()
+    }
+}
+
+/// Where the server listens, once it does (port 0 is known only then): the OAuth callback URL needs it.
+final class BoundPort: Sendable {
+    private let value: Mutex<Int>
+    init(_ port: Int) { value = Mutex(port) }
+    var port: Int {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}
+
+/// Every route and middleware of the service (what `/openapi.json` describes, route by route).
+func buildServiceRouter(
+    connections: DriveConnections,
+    jobs: any JobQueue,
+    events: EventStream,
+    settings: Configuration.Service,
+    logger: Logger,
+    boundPort: BoundPort
+) throws -> Router<ServiceRequestContext> {
+    let driveSync = connections.driveSync
+    let audit = AuditLog(
+        log: JSONLinesLog(path: settings.auditLog ?? driveSync.home + "/logs/audit.jsonl"),
+        logger: logger
+    )
+    let scheme = settings.tlsCertificate == nil ? "http" : "https"
+    let callbackURL: @Sendable () -> String = {
+        (settings.publicURL ?? "\(scheme)://\(settings.host):\(boundPort.port)") + "/drive/auth/callback"
+    }
+    let openAPI = try OpenAPIDocument.load()
+    let probe = ReadinessProbe(connections: connections)
+    let router = Router(context: ServiceRequestContext.self)
+    router.add(middleware: RequestMetricsMiddleware(metrics: RequestMetrics()))
+    let allowed = AllowedMethods()
+    router.add(middleware: ErrorMiddleware(allowed: allowed))
+    let streams = ActiveStreams()
+    HealthRoutes(probe: probe, streams: streams, jobs: jobs).register(on: router)
+    let authenticated = router.group()
+        .add(middleware: APIKeyMiddleware(keys: APIKeyRing(store: driveSync.apiKeys), audit: audit))
+    authenticated.get("metrics") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: ProcessMetrics.exposition()))
+        )
+    }
+    authenticated.get("openapi.json") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: openAPI))
+        )
+    }
+    let drive = authenticated.group("drive")
+    FileRoutes(
+        connections: connections,
+        audit: audit,
+        archiveFolder: driveSync.configuration.archiveFolder,
+        streams: streams
+    ).register(on: drive)
+    AccountRoutes(
+        connections: connections,
+        audit: audit,
+        connect: WebConnect(driveSync: driveSync),
+        probe: probe,
+        callbackURL: callbackURL
+    ).register(authenticated: drive, open: router.group("drive"))
+    JobRoutes(jobs: jobs, events: events, audit: audit).register(on: drive)
+    allowed.register(router.routes.map { ("\($0.path)", $0.method) })
+    return router
+}
+
+/// The OpenAPI 3.1 description, a resource of this module.
+enum OpenAPIDocument {
+    struct Missing: Error, CustomStringConvertible {
+        var description: String { "the service's openapi.json resource is missing from the build" }
+    }
+
+    static func load() throws -> Data {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else { throw Missing() }
+        return try Data(contentsOf: url)
     }
 }

@@ -33,7 +33,7 @@ struct FileRoutes {
 
     @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
-        let files = try await connections.files(account: query.string("account"))
+        let files = try await connections.files(account: try query.account())
         let folderID: String
         if let id = query.string("folder_id") {
             folderID = try Self.driveID(id)
@@ -50,7 +50,7 @@ struct FileRoutes {
     }
 
     @Sendable func metadata(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        let account = request.uri.queryParameters.string("account")
+        let account = try request.uri.queryParameters.account()
         let id = try Self.driveID(context.parameters.get("id"))
         let item = try await audited("files.read", request, context, account: account, driveID: id) {
             try await connections.files(account: account).item(id: id)
@@ -59,7 +59,7 @@ struct FileRoutes {
     }
 
     @Sendable func tree(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        let files = try await connections.files(account: request.uri.queryParameters.string("account"))
+        let files = try await connections.files(account: try request.uri.queryParameters.account())
         let items = try await files.tree(folderID: try Self.driveID(context.parameters.get("id")))
         return try JSONAnswer.response(Listing(items: items, nextPageToken: nil))
     }
@@ -68,7 +68,7 @@ struct FileRoutes {
     /// from the MD5, documents exported with `format`.
     @Sendable func content(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
-        let account = query.string("account")
+        let account = try query.account()
         let id = try Self.driveID(context.parameters.get("id"))
         let files = try await connections.files(account: account)
         let item = try await files.item(id: id, fresh: true)
@@ -140,7 +140,7 @@ struct FileRoutes {
     /// Streams the request body into a resumable upload: a chunk in memory at a time, MD5 checked.
     @Sendable func upload(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
-        let account = query.string("account")
+        let account = try query.account()
         guard let pathText = query.string("path") else {
             throw ServiceError(
                 .badRequest,
@@ -195,7 +195,7 @@ struct FileRoutes {
     }
 
     @Sendable func update(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        let account = request.uri.queryParameters.string("account")
+        let account = try request.uri.queryParameters.account()
         let id = try Self.driveID(context.parameters.get("id"))
         let changes = try await JSONAnswer.decode(Update.self, from: request, limit: Self.jsonLimit)
         if let name = changes.name { _ = try Self.path(name, allowRoot: false) }
@@ -215,7 +215,7 @@ struct FileRoutes {
 
     @Sendable func remove(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
-        let account = query.string("account")
+        let account = try query.account()
         let id = try Self.driveID(context.parameters.get("id"))
         let permanently = try query.boolean("permanent") ?? false
         let action = permanently ? "files.delete" : "files.trash"
@@ -230,7 +230,7 @@ struct FileRoutes {
     }
 
     @Sendable func makeFolder(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        let account = request.uri.queryParameters.string("account")
+        let account = try request.uri.queryParameters.account()
         let folder = try await JSONAnswer.decode(NewFolder.self, from: request, limit: Self.jsonLimit)
         let path = try Self.path(folder.path, allowRoot: false)
         let item = try await audited(

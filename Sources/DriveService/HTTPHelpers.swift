@@ -38,6 +38,15 @@ extension FlatDictionary<Substring, Substring> {
         self[name].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The `account` parameter: absent means the default account; present, it must name one.
+    func account() throws -> String? {
+        guard let text = self["account"].map(String.init) else { return nil }
+        guard !text.isEmpty else {
+            throw ServiceError(.badRequest, reason: "invalid", message: "account is empty; name one or leave it out")
+        }
+        return text
+    }
+
     func integer(_ name: Substring, in allowed: ClosedRange<Int>) throws -> Int? {
         guard let text = string(name) else { return nil }
         guard let value = Int(text), allowed.contains(value) else {

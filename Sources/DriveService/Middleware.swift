@@ -10,6 +10,7 @@ import Synchronization
 /// is logged (never its token), and no stack trace or raw error text leaves the process.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = ServiceRequestContext
+    let allowed: AllowedMethods
 
     func handle(
         _ request: Request,
@@ -20,6 +21,16 @@ struct ErrorMiddleware: RouterMiddleware {
     {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let methods = allowed.methods(for: request.uri.path)
+            guard !methods.isEmpty else { return ServiceError(error).response() }
+            var answer = ServiceError(
+                .methodNotAllowed,
+                reason: "methodNotAllowed",
+                message: "\(request.uri.path) answers \(methods.joined(separator: ", ")), not \(request.method)"
+            )
+            answer.headers[.allow] = methods.joined(separator: ", ")
+            return answer.response()
         } catch {
             let answer = ServiceError(error)
             if answer.status.code >= 500 {

@@ -197,6 +197,8 @@ struct FileRouteTests {
                 (.patch, "/drive/files/abc", ByteBuffer(string: "{}"), .badRequest, "required"),
                 (.delete, "/drive/files/abc?permanent=maybe", nil, .badRequest, "invalid"),
                 (.get, "/drive/nothing-here", nil, .notFound, "noRoute"),
+                (.put, "/drive/files", nil, .methodNotAllowed, "methodNotAllowed"),
+                (.trace, "/drive/files/abc/content", nil, .methodNotAllowed, "methodNotAllowed"),
             ]
             for (method, uri, body, status, reason) in cases {
                 let answer = try await service.send(method, uri, body: body)
