@@ -43,3 +43,16 @@ for index in range(files):
         handle.write(random.randbytes(random.randint(1024, 8192)))
 PY
 }
+
+# Writes a file of GIB gibibytes of incompressible blocks to PATH and prints its MD5.
+#   make_large_file PATH GIB
+make_large_file() {
+    python3 - "$1" "$2" <<'PY'
+import os, sys
+block = os.urandom(1 << 20)
+with open(sys.argv[1], "wb") as handle:
+    for index in range(int(sys.argv[2]) * 1024):
+        handle.write(block[index % 997:] + block[:index % 997])
+PY
+    md5sum "$1" | cut -d' ' -f1
+}

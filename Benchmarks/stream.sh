@@ -12,15 +12,8 @@ source Benchmarks/common.sh "$configuration"
 command -v curl >/dev/null || { echo "curl is needed: apt-get install curl" >&2; exit 1; }
 
 mkdir -p "$work/upload"
-python3 - "$work/upload/big.bin" "$gib" <<'PY'
-import os, sys
-block = os.urandom(1 << 20)
-with open(sys.argv[1], "wb") as handle:
-    for index in range(int(sys.argv[2]) * 1024):
-        handle.write(block[index % 997:] + block[:index % 997])
-PY
+expected=$(make_large_file "$work/upload/big.bin" "$gib")
 bytes=$(stat -c %s "$work/upload/big.bin")
-expected=$(md5sum "$work/upload/big.bin" | cut -d' ' -f1)
 
 start_emulator --data "$work/emulator"
 export DRIVESYNC_HOME="$work/home"

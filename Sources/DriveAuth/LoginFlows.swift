@@ -71,31 +71,15 @@ public struct LoginFlows: Sendable {
         _ request: Request,
         present: @escaping @Sendable (String) async throws -> Void
     ) async throws -> StoredCredential {
-        guard let clientID = request.clientID else {
-            throw OAuthError(
-                code: "invalid_client",
-                message: "no OAuth client id; set client_id in the account's configuration or DRIVESYNC_CLIENT_ID"
-            )
-        }
-        let pkce = PKCE()
-        var generator = SystemRandomNumberGenerator()
-        let state = PKCE.randomString(count: 32, using: &generator)
-        let endpoints = request.credential.oauthEndpoints
-        let (redirectURI, answer) = try await LoopbackRedirect.receive { redirectURI in
-            try await present(
-                endpoints.authorizationURL(
-                    clientID: clientID,
-                    redirectURI: redirectURI,
-                    scopes: [request.scope.url],
-                    pkce: pkce,
-                    state: state
-                )
-            )
+        let (pending, answer) = try await LoopbackRedirect.receive { redirectURI in
+            let pending = try beginWebLogin(request, redirectURI: redirectURI)
+            try await present(pending.url)
+            return pending
         }
         if let error = answer["error"] {
             throw OAuthError(code: error, message: "the sign-in was not completed (\(error))")
         }
-        guard answer["state"] == state else {
+        guard answer["state"] == pending.state else {
             throw OAuthError(
                 code: "state_mismatch",
                 message: "the answer did not come from the sign-in DriveSync started; run the login again"
@@ -104,12 +88,7 @@ public struct LoginFlows: Sendable {
         guard let code = answer["code"] else {
             throw OAuthError(code: "invalid_request", message: "the redirect carried no code")
         }
-        let grant = try await request.client(http).exchange(
-            code: code,
-            verifier: pkce.verifier,
-            redirectURI: redirectURI
-        )
-        return try finish(request.credential, grant)
+        return try await completeWebLogin(pending, code: code)
     }
 
     /// A web sign-in begun: the consent URL to send the user to, and what its callback needs.
@@ -222,6 +201,13 @@ public struct LoginFlows: Sendable {
     }
 }
 
+/// What one task of the loopback flow ended with.
+enum LoopbackOutcome<Started: Sendable>: Sendable {
+    case started(Started)
+    case answered([String: String])
+    case serverEnded
+}
+
 /// Receives the installed-app flow's redirect on 127.0.0.1 and a port the system picks.
 enum LoopbackRedirect {
     static let page = """
@@ -230,9 +216,9 @@ enum LoopbackRedirect {
         """
 
     /// Serves `/` until one request arrives; `start` gets the redirect URI to put in the consent URL.
-    static func receive(
-        _ start: @escaping @Sendable (String) async throws -> Void
-    ) async throws -> (String, [String: String]) {
+    static func receive<Started: Sendable>(
+        _ start: @escaping @Sendable (_ redirectURI: String) async throws -> Started
+    ) async throws -> (Started, [String: String]) {
         let (answers, answersContinuation) = AsyncStream.makeStream(of: [String: String].self)
         let (ports, portsContinuation) = AsyncStream.makeStream(of: Int.self)
         let router = Router()
@@ -257,30 +243,34 @@ enum LoopbackRedirect {
             },
             logger: logger
         )
-        return try await withThrowingTaskGroup(of: (String, [String: String])?.self) { group in
+        return try await withThrowingTaskGroup(of: LoopbackOutcome<Started>.self) { group in
             group.addTask {
                 try await app.runService()
-                return nil
+                return .serverEnded
             }
             var portIterator = ports.makeAsyncIterator()
             guard let port = await portIterator.next(), port > 0 else {
                 throw OAuthError(code: "loopback", message: "could not listen on 127.0.0.1")
             }
             let redirectURI = "http://127.0.0.1:\(port)/"
-            group.addTask {
-                try await start(redirectURI)
-                return nil
-            }
+            group.addTask { .started(try await start(redirectURI)) }
             group.addTask {
                 for await answer in answers where answer["code"] != nil || answer["error"] != nil {
-                    return (redirectURI, answer)
+                    return .answered(answer)
                 }
-                return nil
+                return .serverEnded
             }
-            while let result = try await group.next() {
-                if let result {
+            var started: Started?
+            var answer: [String: String]?
+            while let outcome = try await group.next() {
+                switch outcome {
+                case .started(let value): started = value
+                case .answered(let value): answer = value
+                case .serverEnded: break
+                }
+                if let started, let answer {
                     group.cancelAll()
-                    return result
+                    return (started, answer)
                 }
             }
             throw OAuthError(code: "loopback", message: "the sign-in ended without an answer")

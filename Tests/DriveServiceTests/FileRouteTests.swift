@@ -103,6 +103,8 @@ struct FileRouteTests {
             #expect(String(buffer: try await get("bytes=0-1", ifRange: etag).body) == "01")
             let stale = try await get("bytes=0-1", ifRange: "\"old\"")
             #expect(stale.status == .ok && String(buffer: stale.body) == "0123456789", "a stale If-Range gets it all")
+            let checked = try await service.send(.get, uri + "?checksum=true")
+            #expect(checked.status == .ok && String(buffer: checked.body) == "0123456789", "the MD5 checked on the way")
             let head = try await service.send(.head, uri)
             #expect(head.status == .ok && head.headers[.contentLength] == "10" && head.body.readableBytes == 0)
         }
