@@ -2,9 +2,10 @@ import DriveSyncKit
 import ServiceLifecycle
 
 /// Reads each account's changes feed every `interval`, so what others change on Drive leaves the
-/// metadata cache before its time to live runs out.
+/// metadata cache before its time to live runs out, and tells followers of `/drive/events` (`drive.changed`).
 struct CacheRefresher: Service {
     let connections: DriveConnections
+    let events: EventStream
     let interval: Duration
 
     func run() async throws {
@@ -14,7 +15,9 @@ struct CacheRefresher: Service {
             } catch {
                 return  // shutting down
             }
-            await connections.applyChanges()
+            for (account, changes) in await connections.applyChanges() where changes > 0 {
+                await events.publish("drive.changed", ["account": account ?? "embedded", "changes": "\(changes)"])
+            }
         }
     }
 }

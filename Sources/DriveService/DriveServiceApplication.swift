@@ -84,7 +84,7 @@ public func runService(
             onServerRunning: onServerRunning
         )
         // Shut down in reverse: the jobs stop first (between files), while the server still answers.
-        let refresher = CacheRefresher(connections: connections, interval: settings.cacheRefresh)
+        let refresher = CacheRefresher(connections: connections, events: events, interval: settings.cacheRefresh)
         var configuration = ServiceGroupConfiguration(
             services: [.init(service: application), .init(service: refresher), .init(service: jobs)],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -128,7 +128,7 @@ func buildServiceRouter(
     let router = Router(context: ServiceRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: RequestMetrics()))
     let allowed = AllowedMethods()
-    router.add(middleware: ErrorMiddleware(allowed: allowed))
+    router.add(middleware: ErrorMiddleware(allowed: allowed, events: events, audit: audit))
     let streams = ActiveStreams()
     HealthRoutes(probe: probe, streams: streams, jobs: jobs).register(on: router)
     let authenticated = router.group()

@@ -7,10 +7,14 @@ import Metrics
 import Synchronization
 
 /// Turns whatever a route throws into the service's one error shape; a failure the request did not cause
-/// is logged (never its token), and no stack trace or raw error text leaves the process.
+/// is logged (never its token), and no stack trace or raw error text leaves the process. A credential that
+/// Drive refused (expired, revoked) is announced on the event stream and audited.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = ServiceRequestContext
     let allowed: AllowedMethods
+    /// Where credential failures are announced (`auth.problem`) and audited.
+    let events: EventStream
+    let audit: AuditLog
 
     func handle(
         _ request: Request,
@@ -33,6 +37,19 @@ struct ErrorMiddleware: RouterMiddleware {
             return answer.response()
         } catch {
             let answer = ServiceError(error)
+            if answer.reason == "credentials" {
+                let account = request.uri.queryParameters["account"].map(String.init) ?? "default"
+                await events.publish("auth.problem", ["account": account, "message": answer.message])
+                await audit.record(
+                    AuditEntry(
+                        action: "auth.credential_failed",
+                        request: request,
+                        context: context,
+                        account: account,
+                        result: Int(answer.status.code)
+                    )
+                )
+            }
             if answer.status.code >= 500 {
                 context.logger.error(
                     "request failed",

@@ -33,6 +33,13 @@ struct SecurityTests {
             #expect(answer.status == .unauthorized, "\(String(buffer: answer.body))")
             #expect(try service.json(ErrorBody.self, answer).error.reason == "credentials")
             #expect(try await service.send(.get, "/drive/files?account=emu").status == .ok, "other accounts still work")
+            let events = String(buffer: try await service.send(.get, "/drive/events?since=0&timeout=0").body)
+            #expect(events.contains(#""type":"auth.problem""#) && events.contains(#""account":"gone""#), "\(events)")
+            #expect(
+                service.auditLines.contains {
+                    $0.contains("auth.credential_failed") && $0.contains(#""account":"gone""#)
+                }
+            )
         }
     }
 

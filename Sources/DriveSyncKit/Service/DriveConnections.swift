@@ -47,11 +47,14 @@ public actor DriveConnections {
     }
 
     /// Applies each open account's changes feed to its metadata cache; a feed that cannot be read is
-    /// logged and tried again next time.
-    public func applyChanges() async {
+    /// logged and tried again next time. Returns how many changes each account (`nil`: the embedded
+    /// drive) had.
+    @discardableResult
+    public func applyChanges() async -> [(account: String?, changes: Int)] {
+        var seen: [(account: String?, changes: Int)] = []
         for (name, opening) in opened {
             do {
-                try await opening.value.applyChanges()
+                seen.append((name, try await opening.value.applyChanges()))
             } catch {
                 driveSync.logger.info(
                     "the changes feed could not be read; the cache relies on its time to live",
@@ -59,6 +62,7 @@ public actor DriveConnections {
                 )
             }
         }
+        return seen
     }
 
     /// Drops what is kept for `account`, after its credential changed or was revoked.
