@@ -44,9 +44,9 @@ public func buildServiceApplication(
             certificateChain: chain,
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
         )
-        server = try .tls(.http1(), tlsConfiguration: configuration)
+        server = try .tls(.http1(additionalChannelHandlers: [CloseAfterWrites()]), tlsConfiguration: configuration)
     } else {
-        server = .http1()
+        server = .http1(additionalChannelHandlers: [CloseAfterWrites()])
     }
     return Application(
         router: router,

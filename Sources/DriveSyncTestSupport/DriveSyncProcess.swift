@@ -21,8 +21,16 @@ public final class DriveSyncProcess: Sendable {
         public var description: String
     }
 
-    /// Output lines as they arrive, standard output and error together.
+    /// Output lines as they arrive, standard output and error together (one reader).
     public let lines: AsyncStream<String>
+    private let transcript = Transcript()
+
+    /// Every line printed so far, whoever read `lines`: for failure messages.
+    public var output: [String] { transcript.lines.withLock { $0 } }
+
+    private final class Transcript: Sendable {
+        let lines = Mutex<[String]>([])
+    }
     private let exits: AsyncStream<Int32>
     private let process: Mutex<Process>
     public let processIdentifier: Int32
@@ -57,8 +65,9 @@ public final class DriveSyncProcess: Sendable {
         // A thread of its own reads the output. The lines end at end of file, or once the process has
         // exited and nothing more arrives: a child started meanwhile by another test can inherit the
         // pipe's write end and hold the end of file back.
+        let transcript = transcript
         Thread.detachNewThread {
-            Self.readLines(from: pipe, until: exited, into: lineContinuation)
+            Self.readLines(from: pipe, until: exited, into: lineContinuation, transcript: transcript)
         }
         try process.run()
         self.processIdentifier = process.processIdentifier
@@ -71,7 +80,12 @@ public final class DriveSyncProcess: Sendable {
         let flag = Atomic(false)
     }
 
-    private static func readLines(from pipe: Pipe, until exited: Exited, into lines: AsyncStream<String>.Continuation) {
+    private static func readLines(
+        from pipe: Pipe,
+        until exited: Exited,
+        into lines: AsyncStream<String>.Continuation,
+        transcript: Transcript
+    ) {
         let descriptor = pipe.fileHandleForReading.fileDescriptor
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
@@ -88,11 +102,17 @@ public final class DriveSyncProcess: Sendable {
             if received <= 0 { break }
             pending += buffer[..<received]
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                lines.yield(String(decoding: pending[..<newline], as: UTF8.self))
+                let line = String(decoding: pending[..<newline], as: UTF8.self)
+                transcript.lines.withLock { $0.append(line) }
+                lines.yield(line)
                 pending.removeSubrange(...newline)
             }
         }
-        if !pending.isEmpty { lines.yield(String(decoding: pending, as: UTF8.self)) }
+        if !pending.isEmpty {
+            let line = String(decoding: pending, as: UTF8.self)
+            transcript.lines.withLock { $0.append(line) }
+            lines.yield(line)
+        }
         lines.finish()
     }
 
