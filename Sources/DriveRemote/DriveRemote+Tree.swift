@@ -18,9 +18,7 @@ extension DriveFolderRemote: RemoteTree {
             id: id,
             name: name,
             parentIDs: file.parents ?? [],
-            kind: file.isFolder
-                ? .folder
-                : file.mimeType == File.shortcutMimeType ? .shortcut : file.isWorkspaceDocument ? .document : .file,
+            kind: file.nodeKind,
             mimeType: file.mimeType ?? "application/octet-stream",
             size: file.size ?? 0,
             md5: file.md5Checksum,

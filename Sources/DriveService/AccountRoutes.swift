@@ -72,23 +72,26 @@ struct AccountRoutes {
                     "DriveSync can now use \(connected.email ?? "the account") as \(connected.account) (\(connected.scopes)). You can close this page."
             )
         } catch {
-            let (status, reason, message): (HTTPResponse.Status, String, String) =
-                switch error {
-                case let failure as WebConnect.Failure:
-                    (failure.code == .denied ? .forbidden : .badRequest, failure.code.description, failure.description)
-                default:
-                    (ServiceError(error).status, ServiceError(error).reason, ServiceError(error).message)
+            let answer =
+                if let failure = error as? WebConnect.Failure {
+                    ServiceError(
+                        failure.code == .denied ? .forbidden : .badRequest,
+                        reason: failure.code.description,
+                        message: failure.description
+                    )
+                } else {
+                    ServiceError(error)
                 }
             await audit.record(
                 AuditEntry(
                     action: "auth.connect",
                     request: request,
                     context: context,
-                    result: Int(status.code),
-                    reason: reason
+                    result: Int(answer.status.code),
+                    reason: answer.reason
                 )
             )
-            return ResultPage.response(status, title: "Drive not connected", message: message)
+            return ResultPage.response(answer.status, title: "Drive not connected", message: answer.message)
         }
     }
 
@@ -138,19 +141,11 @@ struct AccountRoutes {
         guard connections.driveSync.accountNames.contains(name) else {
             throw ServiceError(.notFound, reason: "unknownAccount", message: "no account called '\(name)'")
         }
-        do {
-            _ = try await connections.driveSync.logout(name)
-        } catch {
-            await audit.record(
-                AuditEntry(action: "auth.revoke", request: request, context: context, account: name, result: 400)
-            )
-            throw error
+        _ = try await audit.recording("auth.revoke", request, context, account: name, success: .noContent) {
+            try await connections.driveSync.logout(name)
         }
         await connections.forget(account: name)
         await probe.forget()
-        await audit.record(
-            AuditEntry(action: "auth.revoke", request: request, context: context, account: name, result: 204)
-        )
         return Response(status: .noContent)
     }
 }

@@ -1,5 +1,6 @@
 import DriveSyncKit
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -49,6 +50,51 @@ struct AuditEntry: Encodable, Sendable {
 struct AuditLog: Sendable {
     let log: JSONLinesLog
     let logger: Logger
+
+    /// Runs `work` and writes its audit line whether it succeeds or fails: `success` when it does, the
+    /// status it is answered with when it does not. `found` names what a successful `work` made or found
+    /// (a Drive ID, a path) when the request did not.
+    func recording<Result: Sendable>(
+        _ action: String,
+        _ request: Request,
+        _ context: ServiceRequestContext,
+        account: String? = nil,
+        driveID: String? = nil,
+        path: String? = nil,
+        success: HTTPResponse.Status = .ok,
+        found: (Result) -> (driveID: String?, path: String?) = { _ in (nil, nil) },
+        _ work: () async throws -> Result
+    ) async throws -> Result {
+        do {
+            let result = try await work()
+            let (foundID, foundPath) = found(result)
+            let entry = AuditEntry(
+                action: action,
+                request: request,
+                context: context,
+                account: account,
+                driveID: driveID ?? foundID,
+                path: path ?? foundPath,
+                result: Int(success.code)
+            )
+            await record(entry)
+            return result
+        } catch {
+            let answer = ServiceError(error)
+            let entry = AuditEntry(
+                action: action,
+                request: request,
+                context: context,
+                account: account,
+                driveID: driveID,
+                path: path,
+                result: Int(answer.status.code),
+                reason: answer.reason
+            )
+            await record(entry)
+            throw answer
+        }
+    }
 
     func record(_ entry: AuditEntry) async {
         do {

@@ -52,7 +52,7 @@ struct FileRoutes {
     @Sendable func metadata(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let account = try request.uri.queryParameters.account()
         let id = try Self.driveID(context.parameters.get("id"))
-        let item = try await audited("files.read", request, context, account: account, driveID: id) {
+        let item = try await audit.recording("files.read", request, context, account: account, driveID: id) {
             try await connections.files(account: account).item(id: id)
         }
         return try JSONAnswer.response(item)
@@ -185,13 +185,14 @@ struct FileRoutes {
             }
             return mode
         }
-        let item = try await audited(
+        let item = try await audit.recording(
             "files.upload",
             request,
             context,
             account: account,
             path: path.description,
-            success: .created
+            success: .created,
+            found: { (item: DriveItem) in (item.id, nil) }
         ) {
             try await connections.files(account: account).upload(
                 request.body,
@@ -225,7 +226,7 @@ struct FileRoutes {
         guard changes.name != nil || changes.folderID != nil || changes.folderPath != nil else {
             throw ServiceError(.badRequest, reason: "required", message: "give name, folder_id or folder_path")
         }
-        let item = try await audited("files.move", request, context, account: account, driveID: id) {
+        let item = try await audit.recording("files.move", request, context, account: account, driveID: id) {
             let files = try await connections.files(account: account)
             var folderID = try changes.folderID.map(Self.driveID)
             if let folderPath = changes.folderPath {
@@ -242,7 +243,7 @@ struct FileRoutes {
         let id = try Self.driveID(context.parameters.get("id"))
         let permanently = try query.boolean("permanent") ?? false
         let action = permanently ? "files.delete" : "files.trash"
-        try await audited(action, request, context, account: account, driveID: id, success: .noContent) {
+        try await audit.recording(action, request, context, account: account, driveID: id, success: .noContent) {
             try await connections.files(account: account).remove(id: id, permanently: permanently)
         }
         return Response(status: .noContent)
@@ -256,13 +257,14 @@ struct FileRoutes {
         let account = try request.uri.queryParameters.account()
         let folder = try await JSONAnswer.decode(NewFolder.self, from: request, limit: Self.jsonLimit)
         let path = try Self.path(folder.path, allowRoot: false)
-        let item = try await audited(
+        let item = try await audit.recording(
             "folders.create",
             request,
             context,
             account: account,
             path: path.description,
-            success: .created
+            success: .created,
+            found: { (item: DriveItem) in (item.id, nil) }
         ) {
             try await connections.files(account: account).makeFolder(path)
         }
@@ -270,49 +272,6 @@ struct FileRoutes {
     }
 
     // MARK: Helpers
-
-    /// Runs `work` and writes its audit line, whether it succeeded or not.
-    private func audited<Result: Sendable>(
-        _ action: String,
-        _ request: Request,
-        _ context: ServiceRequestContext,
-        account: String?,
-        driveID: String? = nil,
-        path: String? = nil,
-        success: HTTPResponse.Status = .ok,
-        _ work: () async throws -> Result
-    ) async throws -> Result {
-        do {
-            let result = try await work()
-            await audit.record(
-                AuditEntry(
-                    action: action,
-                    request: request,
-                    context: context,
-                    account: account,
-                    driveID: driveID ?? (result as? DriveItem)?.id,
-                    path: path,
-                    result: Int(success.code)
-                )
-            )
-            return result
-        } catch {
-            let answer = ServiceError(error)
-            await audit.record(
-                AuditEntry(
-                    action: action,
-                    request: request,
-                    context: context,
-                    account: account,
-                    driveID: driveID,
-                    path: path,
-                    result: Int(answer.status.code),
-                    reason: answer.reason
-                )
-            )
-            throw answer
-        }
-    }
 
     /// A Drive ID as a route or body names it: letters, digits, `-` and `_` only.
     static func driveID(_ text: String?) throws -> String {

@@ -22,25 +22,15 @@ struct JobRoutes {
 
     @Sendable func submit(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let spec = try await JSONAnswer.decode(JobSpec.self, from: request, limit: FileRoutes.jsonLimit)
-        let status: JobStatus
-        do {
-            status = try await jobs.submit(spec)
-        } catch {
-            let answer = ServiceError(error)
-            await audit.record(
-                AuditEntry(
-                    action: "jobs.submit",
-                    request: request,
-                    context: context,
-                    result: Int(answer.status.code),
-                    reason: answer.reason
-                )
-            )
-            throw answer
+        let status = try await audit.recording(
+            "jobs.submit",
+            request,
+            context,
+            success: .accepted,
+            found: { (status: JobStatus) in (nil, status.summary) }
+        ) {
+            try await jobs.submit(spec)
         }
-        await audit.record(
-            AuditEntry(action: "jobs.submit", request: request, context: context, path: status.summary, result: 202)
-        )
         var response = try JSONAnswer.response(status, status: .accepted)
         response.headers[.location] = "/drive/jobs/\(status.id)"
         return response

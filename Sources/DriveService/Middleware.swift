@@ -162,7 +162,6 @@ final class RequestMetrics: Sendable {
             return pair
         }
         counter.increment()
-        let (seconds, attoseconds) = duration.components
-        timer.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        timer.record(duration: duration)
     }
 }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import DriveEmulator
+import DriveSyncTestSupport
 import Foundation
 import HummingbirdTesting
 import NIOCore
@@ -8,28 +9,11 @@ import NIOSSL
 import Testing
 
 struct TLSTests {
-    /// Makes a self-signed certificate for 127.0.0.1 with the openssl command.
-    func makeCertificate(in directory: URL) throws -> (String, String) {
-        let certificate = directory.appendingPathComponent("cert.pem").path
-        let key = directory.appendingPathComponent("key.pem").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate,
-        ]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return (certificate, key)
-    }
-
     @Test func servesHTTPSWithTheGivenCertificate() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (certificate, key) = try makeCertificate(in: directory)
+        let (certificate, key) = try makeSelfSignedCertificate(in: directory.path)
         let emulator = try DriveEmulator(configuration: .init(users: [.init(email: "tls@example.com", token: "tls")]))
         let app = try buildEmulatorApplication(emulator: emulator, tls: (certificate, key))
         try await app.test(.live) { client in

@@ -14,17 +14,7 @@ struct TLSEndToEndTests {
             .path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let (certificate, key) = (folder + "/cert.pem", folder + "/key.pem")
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate,
-        ]
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        try #require(openssl.terminationStatus == 0)
+        let (certificate, key) = try makeSelfSignedCertificate(in: folder)
 
         // No account: the embedded local drive is served, as on a fresh machine.
         let environment = ["DRIVESYNC_HOME": folder + "/data", "DRIVESYNC_LOG_LEVEL": "notice"]

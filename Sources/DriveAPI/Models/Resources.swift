@@ -1,3 +1,5 @@
+public import DriveSyncCore
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -104,6 +106,11 @@ public struct File: Codable, Hashable, Sendable {
     /// Docs, Sheets, Slides and other editor files, which export instead of downloading.
     public var isWorkspaceDocument: Bool {
         (mimeType?.hasPrefix("application/vnd.google-apps.") ?? false) && !isFolder && mimeType != Self.shortcutMimeType
+    }
+
+    /// What the file is, in the vocabulary remotes share.
+    public var nodeKind: RemoteNode.Kind {
+        isFolder ? .folder : mimeType == Self.shortcutMimeType ? .shortcut : isWorkspaceDocument ? .document : .file
     }
 }
 

@@ -40,7 +40,6 @@ final class ClientMetrics: Sendable {
             return (counter, entry.duration)
         }
         counter.increment()
-        let (seconds, attoseconds) = duration.components
-        timer.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        timer.record(duration: duration)
     }
 }

@@ -27,10 +27,6 @@ public struct JobStatus: Codable, Sendable, Hashable {
     public var result: JobResult?
     /// Why it failed, in one line.
     public var error: String?
-
-    enum CodingKeys: String, CodingKey {
-        case id, kind, summary, state, created, started, finished, progress, result, error
-    }
 }
 
 /// Files and bytes done and to do, the rate and the time left. Pure: the queue feeds it events and a clock.

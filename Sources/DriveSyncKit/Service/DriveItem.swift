@@ -5,13 +5,9 @@ import Foundation
 /// A file or folder on Drive as applications see it through DriveSync: stable names in snake_case JSON,
 /// whatever the Drive API's own names.
 public struct DriveItem: Codable, Hashable, Sendable {
-    public enum Kind: String, Codable, Hashable, Sendable {
-        case file
-        case folder
-        case shortcut
-        /// A Google document, sheet, slide or drawing: no bytes of its own, exported on reading.
-        case document
-    }
+    /// File, folder, shortcut, or document (a Google document, sheet, slide or drawing: no bytes of its
+    /// own, exported on reading).
+    public typealias Kind = RemoteNode.Kind
 
     public var id: String
     public var name: String
@@ -39,13 +35,7 @@ public struct DriveItem: Codable, Hashable, Sendable {
         id = file.id ?? ""
         name = file.name ?? ""
         mimeType = file.mimeType ?? "application/octet-stream"
-        kind =
-            switch file.mimeType {
-            case File.folderMimeType: .folder
-            case File.shortcutMimeType: .shortcut
-            case let type? where type.hasPrefix("application/vnd.google-apps."): .document
-            default: .file
-            }
+        kind = file.nodeKind
         size = kind == .file ? file.size ?? 0 : nil
         md5 = file.md5Checksum
         modifiedTime = file.modifiedTime.map(DriveTimestamp.format)
