@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Shared vocabulary: paths, remotes, errors and exit statuses, timestamps, query encoding, retry rules, a
@@ -138,6 +139,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The durable job queue on SQLite (one machine) or PostgreSQL (many): jobs, leases and heartbeats,
+        // retries, unique keys, NOTIFY wake-ups, and the workers that run registered handlers.
+        .target(
+            name: "DurableQueue",
+            dependencies: [
+                "DriveSyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Snapshot and versioned backups of local folders, retention, restore.
         .target(
             name: "Backup",
@@ -177,6 +193,7 @@ let package = Package(
                 "DriveEmulator",
                 "DriveRemote",
                 "DriveSyncCore",
+                "DurableQueue",
                 "LocalFiles",
                 "LocalRemote",
                 "SyncEngine",
@@ -259,6 +276,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The queue's conformance suite on SQLite and on PostgreSQL, and its workers.
+        .testTarget(
+            name: "DurableQueueTests",
+            dependencies: [
+                "DriveSyncCore",
+                "DriveSyncTestSupport",
+                "DurableQueue",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

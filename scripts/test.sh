@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs what the build needs (SQLite headers for GRDB), then runs every test.
+# The test command: installs what the build needs (SQLite headers for GRDB), starts a private PostgreSQL
+# for the queue's tests, then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,4 +28,15 @@ bash Interop/run-python-client.sh
 bash Interop/run-rclone.sh
 # The service fuzzed from its OpenAPI document (schemathesis; skipped when PyPI is out of reach).
 bash scripts/fuzz-service.sh
-swift test "$@"
+# The PostgreSQL tests' server: a private cluster in a temporary folder, stopped and removed on exit
+# (installs Debian's postgresql when missing). fsync is off: these tests need correctness, not durability.
+source scripts/postgres.sh
+start_private_postgres -c fsync=off
+# The chaos test (three worker processes killed and restarted while 10,000 jobs run) loads both cores for
+# a couple of minutes; it runs on its own first so the timing-sensitive tests of the suite do not share them.
+if [ $# -eq 0 ]; then
+    swift test --skip-build --filter QueueChaosTests
+    swift test --skip-build --skip QueueChaosTests
+else
+    swift test "$@"
+fi

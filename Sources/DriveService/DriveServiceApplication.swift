@@ -66,32 +66,46 @@ public func buildServiceApplication(
 
 /// Runs the service until SIGTERM or SIGINT: requests in flight get `settings.shutdownGrace` to finish,
 /// then the process may exit. With no account configured, the embedded local drive is served meanwhile.
+/// `database` (`--database`) overrides where the jobs are kept.
 public func runService(
     driveSync: DriveSync,
     settings: Configuration.Service,
+    database: String? = nil,
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws {
     try await driveSync.withConnections { connections in
         let events = EventStream()
-        let jobs = InProcessJobQueue(driveSync: connections.driveSync, events: events)
-        let application = try buildServiceApplication(
-            connections: connections,
-            jobs: jobs,
-            events: events,
-            settings: settings,
-            logger: logger,
-            onServerRunning: onServerRunning
+        let jobs = try await connections.driveSync.openJobs(
+            database: database,
+            workers: settings.workers,
+            events: events
         )
-        // Shut down in reverse: the jobs stop first (between files), while the server still answers.
-        let refresher = CacheRefresher(connections: connections, events: events, interval: settings.cacheRefresh)
-        var configuration = ServiceGroupConfiguration(
-            services: [.init(service: application), .init(service: refresher), .init(service: jobs)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        )
-        configuration.maximumGracefulShutdownDuration = settings.shutdownGrace
-        try await ServiceGroup(configuration: configuration).run()
+        do {
+            let application = try buildServiceApplication(
+                connections: connections,
+                jobs: jobs,
+                events: events,
+                settings: settings,
+                logger: logger,
+                onServerRunning: onServerRunning
+            )
+            // Shut down in reverse: the workers stop first (between files, giving back what is left) while
+            // the server still answers.
+            let refresher = CacheRefresher(connections: connections, events: events, interval: settings.cacheRefresh)
+            let services: [any Service] = [application, refresher] + jobs.services
+            var configuration = ServiceGroupConfiguration(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+            configuration.maximumGracefulShutdownDuration = settings.shutdownGrace
+            try await ServiceGroup(configuration: configuration).run()
+        } catch {
+            await jobs.close()
+            throw error
+        }
+        await jobs.close()
     }
 }
 

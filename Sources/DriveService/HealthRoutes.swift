@@ -15,10 +15,17 @@ struct HealthRoutes {
         router.get("health/live") { _, _ in try JSONAnswer.response(["status": "ok"]) }
         router.get("health/ready") { _, _ in
             var checks = await probe.checks()
-            let recent = (try? await jobs.list(limit: 1000)) ?? []
-            let running = recent.filter { $0.state == .running }.count
-            let queued = recent.filter { $0.state == .queued }.count
-            checks["workers"] = ReadinessProbe.Check(status: "ok", detail: "\(running) running, \(queued) queued")
+            do {
+                let queue = try await jobs.health()
+                checks["database"] = ReadinessProbe.Check(status: "ok", detail: queue.database)
+                checks["workers"] = ReadinessProbe.Check(
+                    status: "ok",
+                    detail:
+                        "\(queue.runningHere) running here, \(queue.running) running in all, \(queue.queued) waiting"
+                )
+            } catch {
+                checks["database"] = ReadinessProbe.Check(status: "down", detail: OperationFailure(error).message)
+            }
             let ready = checks.values.allSatisfy { $0.status == "ok" }
             return try JSONAnswer.response(
                 Readiness(status: ready ? "ok" : "down", checks: checks, streams: streams.current),

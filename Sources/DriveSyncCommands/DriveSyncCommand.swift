@@ -23,7 +23,7 @@ public struct DriveSyncCommand: AsyncParsableCommand {
             ListCommand.self, ListJSONCommand.self, MakeFolderCommand.self, CatCommand.self,
             AboutCommand.self, TestCommand.self, StatsCommand.self, TrackerCommand.self, AuthCommand.self,
             PullCommand.self, BackupCommand.self,
-            EmulatorCommand.self, ServeCommand.self,
+            EmulatorCommand.self, ServeCommand.self, WorkerCommand.self, JobsCommand.self,
         ]
     )
 

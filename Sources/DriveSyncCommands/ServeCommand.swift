@@ -11,7 +11,7 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Every route but /health/* needs Authorization: Bearer KEY, a key made by drivesync serve keys create.
             Each flag is also a setting of the [service] section of the configuration (host, port, public_url,
-            tls_cert, tls_key, audit_log, shutdown_grace). It listens on loopback unless told otherwise; put it
+            tls_cert, tls_key, audit_log, shutdown_grace, database, workers). It listens on loopback unless told otherwise; put it
             behind a reverse proxy with TLS, or give it a certificate, before binding another address.
 
             Examples:
@@ -39,11 +39,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
     var tlsKey: String?
 
+    @Option(help: "The job database URL: sqlite, sqlite:PATH or postgres://USER@HOST:PORT/DB.")
+    var database: String?
+
+    @Option(help: "Jobs run at once in this process (default 2; 0 leaves them to drivesync worker).")
+    var workers: Int?
+
     func validate() throws {
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together; give both or neither")
         }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port is a number from 0 to 65535") }
+        if let workers, !(0...64).contains(workers) { throw ValidationError("--workers is from 0 to 64") }
     }
 
     func run() async throws {
@@ -53,6 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let host { settings.host = host }
             if let port { settings.port = port }
             if let publicURL { settings.publicURL = publicURL }
+            if let workers { settings.workers = workers }
             if let tlsCertificate, let tlsKey {
                 settings.tlsCertificate = tlsCertificate
                 settings.tlsKey = tlsKey
@@ -67,7 +75,12 @@ struct ServeCommand: AsyncParsableCommand {
                 printNote("No API key exists yet: make one with drivesync serve keys create NAME")
             }
             let scheme = settings.tlsCertificate == nil ? "http" : "https"
-            try await runService(driveSync: driveSync, settings: settings, logger: Logger(label: "drivesync.service")) {
+            try await runService(
+                driveSync: driveSync,
+                settings: settings,
+                database: database,
+                logger: Logger(label: "drivesync.service")
+            ) {
                 [host = settings.host] port in
                 printNote("DriveSync service listening on \(scheme)://\(host):\(port)")
             }

@@ -96,6 +96,15 @@ public struct Configuration: Sendable, Hashable {
         public var cacheEntries = 10_000
         /// How often the changes feed is read to drop what changed on Drive from the cache.
         public var cacheRefresh = Duration.seconds(15)
+        /// Where jobs and the service's shared state live: `sqlite` (`service.sqlite` in the data folder),
+        /// `sqlite:PATH` or `postgres://USER@HOST:PORT/DB`; `--database` and `DRIVESYNC_DATABASE` override it.
+        public var database: String?
+        /// Jobs `drivesync serve` runs at once in its own process (0: leave them to `drivesync worker`).
+        public var workers = 2
+        /// Finished jobs are kept this long.
+        public var jobRetention = Duration.seconds(7 * 24 * 3600)
+        /// How long a worker holds a job without renewing its lease; a dead worker's jobs run again after it.
+        public var jobLease = Duration.seconds(30)
 
         public init() {}
     }
@@ -217,6 +226,23 @@ public struct Configuration: Sendable, Hashable {
                             throw fail(key, "cache_refresh is a whole number of seconds, at least 1")
                         }
                         service.cacheRefresh = .seconds(seconds)
+                    case "database":
+                        service.database = value
+                    case "workers":
+                        guard let count = Int(value), (0...64).contains(count) else {
+                            throw fail(key, "workers is a number from 0 to 64")
+                        }
+                        service.workers = count
+                    case "job_lease":
+                        guard let seconds = Int(value), (2...3600).contains(seconds) else {
+                            throw fail(key, "job_lease is a whole number of seconds from 2 to 3600")
+                        }
+                        service.jobLease = .seconds(seconds)
+                    case "job_retention":
+                        guard let days = Int(value), days >= 1 else {
+                            throw fail(key, "job_retention is a whole number of days, at least 1")
+                        }
+                        service.jobRetention = .seconds(days * 24 * 3600)
                     case "shutdown_grace":
                         guard let seconds = Int(value), seconds >= 0 else {
                             throw fail(key, "shutdown_grace is a whole number of seconds")

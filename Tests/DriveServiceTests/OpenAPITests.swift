@@ -26,9 +26,11 @@ struct OpenAPITests {
         // No account: the embedded local drive is served while the router is built.
         try await DriveSync(home: home).withConnections { connections in
             let events = EventStream()
+            let jobs = try await connections.driveSync.openJobs(events: events)
+            defer { Task { await jobs.close() } }
             let router = try buildServiceRouter(
                 connections: connections,
-                jobs: InProcessJobQueue(driveSync: connections.driveSync, events: events),
+                jobs: jobs,
                 events: events,
                 settings: Configuration.Service(),
                 logger: Logger(label: "test"),

@@ -80,24 +80,35 @@ struct ServiceHarness: Sendable {
                 var settings = Configuration.Service()
                 settings.port = 0
                 let events = EventStream()
+                let jobs = try await connections.driveSync.openJobs(workers: 2, events: events)
                 let application = try buildServiceApplication(
                     connections: connections,
-                    jobs: InProcessJobQueue(driveSync: connections.driveSync, events: events),
+                    jobs: jobs,
                     events: events,
                     settings: settings,
                     logger: logger
                 )
-                try await application.test(test) { client in
-                    try await body(
-                        ServiceHarness(
-                            client: client,
-                            connections: connections,
-                            key: key,
-                            emulator: emulator,
-                            home: home
-                        )
-                    )
+                do {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await jobs.workers?.run() }
+                        try await application.test(test) { client in
+                            try await body(
+                                ServiceHarness(
+                                    client: client,
+                                    connections: connections,
+                                    key: key,
+                                    emulator: emulator,
+                                    home: home
+                                )
+                            )
+                        }
+                        group.cancelAll()
+                    }
+                } catch {
+                    await jobs.close()
+                    throw error
                 }
+                await jobs.close()
             }
         }
     }

@@ -8,10 +8,10 @@ import NIOHTTP1
 import Testing
 
 /// A real `drivesync serve` process and a real SIGTERM: what is in flight finishes, the job stops between
-/// files and is recorded as interrupted, and the process exits 0.
+/// files and goes back to the queue for the next worker, and the process exits 0.
 struct ShutdownEndToEndTests {
     @Test(.timeLimit(.minutes(3)))
-    func sigtermLetsADownloadFinishInterruptsTheJobAndExitsZero() async throws {
+    func sigtermLetsADownloadFinishGivesTheJobBackAndExitsZero() async throws {
         try await withRunningEmulator { emulator in
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
                 .path
@@ -75,7 +75,11 @@ struct ShutdownEndToEndTests {
                 timeout: .seconds(30)
             )
             #expect(submitted.status == .accepted)
-            _ = try await submitted.body.collect(upTo: 1 << 20)
+            let accepted = try JSONDecoder().decode(
+                [String: JSONScalar].self,
+                from: Data(buffer: try await submitted.body.collect(upTo: 1 << 20))
+            )
+            let jobID = try #require(accepted["id"]?.text)
 
             // A download begun before the signal, read to its end after it.
             let download = try await HTTPClient.shared.execute(
@@ -96,8 +100,13 @@ struct ShutdownEndToEndTests {
             #expect(failure == nil, "the download in flight finished whole: \(String(describing: failure)) \(output)")
             #expect(received == content)
             #expect(status == 0, "\(output)")
-            let jobs = try String(contentsOfFile: folder + "/data/logs/jobs.jsonl", encoding: .utf8)
-            #expect(jobs.contains(#""state":"interrupted""#), "\(jobs)")
+            let shown = try DriveSyncProcess(["jobs", "show", jobID, "--config", config], environment: environment)
+            let shownJob = await shown.remainingOutput().joined(separator: "\n")
+            #expect(try await shown.exitStatus() == 0)
+            #expect(
+                shownJob.contains(#""state":"queued""#) && shownJob.contains(#""outcome":"released""#),
+                "\(shownJob)"
+            )
         }
     }
 }

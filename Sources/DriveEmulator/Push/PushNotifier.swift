@@ -144,7 +144,7 @@ public final class PushNotifier: Service, Sendable {
             } catch is CancellationError {
                 return
             } catch {
-                logger.info("push delivery failed", metadata: ["channel.id": "\(channel.id)", "error": "\(error)"])
+                logger.warning("push delivery failed", metadata: ["channel.id": "\(channel.id)", "error": "\(error)"])
             }
             try? await Task.sleep(for: .milliseconds(100 << attempt))
         }

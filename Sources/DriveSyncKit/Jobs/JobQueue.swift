@@ -1,5 +1,4 @@
-/// Where jobs wait and run. The service's routes use only this, so the in-process queue and a durable one
-/// (SQLite, PostgreSQL) can replace each other without changing a route.
+/// Where jobs wait and run, as the service's routes see it (`DriveJobs` on the durable queue).
 public protocol JobQueue: Sendable {
     /// Checks `spec` and queues it; bad input throws before anything is queued.
     func submit(_ spec: JobSpec) async throws -> JobStatus
@@ -8,4 +7,17 @@ public protocol JobQueue: Sendable {
     func list(limit: Int) async throws -> [JobStatus]
     /// Cancels a queued or running job; a finished one is left as it is. `nil` when there is no such job.
     func cancel(_ id: String) async throws -> JobStatus?
+    /// Asks the database; throws when it does not answer.
+    func health() async throws -> JobQueueHealth
+}
+
+/// The queue as a readiness probe reports it.
+public struct JobQueueHealth: Sendable, Hashable {
+    /// The database, without secrets.
+    public var database: String
+    public var queued: Int
+    /// Running anywhere (every process sharing the database).
+    public var running: Int
+    /// Running in this process.
+    public var runningHere: Int
 }

@@ -43,6 +43,18 @@ public struct JobSpec: Codable, Sendable, Hashable {
     public var options: Options?
     /// A `[pair NAME]` of the configuration instead of kind, source and destination.
     public var pair: String?
+    /// Higher runs first (-1000 to 1000; 0 by default).
+    public var priority: Int?
+    /// Attempts before the job is dead (1 to 100; 3 by default). Failed attempts retry with backoff.
+    public var maxAttempts: Int?
+    /// While a queued job has this key, submitting another with it returns that job.
+    public var uniqueKey: String?
+
+    enum CodingKeys: String, CodingKey {
+        case kind, source, destination, options, pair, priority
+        case maxAttempts = "max_attempts"
+        case uniqueKey = "unique_key"
+    }
 
     public init(kind: Kind? = nil, source: String? = nil, destination: String? = nil, options: Options? = nil) {
         self.kind = kind
@@ -72,6 +84,15 @@ extension DriveSync {
     /// Checks `spec` and turns it into the request its command would make; bad input is refused here,
     /// before anything runs.
     public func prepare(_ spec: JobSpec) throws -> PreparedJob {
+        if let priority = spec.priority, !(-1000...1000).contains(priority) {
+            throw DriveSyncError(.invalidArgument, "priority is from -1000 to 1000, not \(priority)")
+        }
+        if let attempts = spec.maxAttempts, !(1...100).contains(attempts) {
+            throw DriveSyncError(.invalidArgument, "max_attempts is from 1 to 100, not \(attempts)")
+        }
+        if let key = spec.uniqueKey, key.isEmpty || key.count > 200 {
+            throw DriveSyncError(.invalidArgument, "unique_key is 1 to 200 characters")
+        }
         var spec = spec
         if let name = spec.pair {
             guard let pair = configuration.pairs.first(where: { $0.name == name }) else {

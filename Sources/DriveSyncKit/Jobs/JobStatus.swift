@@ -1,3 +1,4 @@
+public import DurableQueue
 public import Foundation
 
 /// Where a job is in its life, and what it has done so far.
@@ -8,25 +9,67 @@ public struct JobStatus: Codable, Sendable, Hashable {
         case succeeded
         /// It ran to the end but some files failed (they are recorded for the next run).
         case partial
+        /// An attempt failed; the job runs again at `run_at`.
         case failed
+        /// Every attempt failed; `drivesync jobs retry ID` queues it again.
+        case dead
         case cancelled
-        /// The service stopped while it ran; what completed is kept and the next run does the rest.
-        case interrupted
 
-        public var isFinished: Bool { ![.queued, .running].contains(self) }
+        public var isFinished: Bool { [.succeeded, .partial, .dead, .cancelled].contains(self) }
     }
 
     public var id: String
-    public var kind: JobSpec.Kind
+    public var kind: String
     public var summary: String
     public var state: State
+    public var priority: Int
+    public var attempt: Int
+    public var maxAttempts: Int
+    /// When it runs (again), while it waits.
+    public var runAt: String?
+    /// The worker that runs (or last ran) it.
+    public var worker: String?
     public var created: String
     public var started: String?
     public var finished: String?
     public var progress: JobProgress
     public var result: JobResult?
-    /// Why it failed, in one line.
+    /// Why the last attempt failed, in one line.
     public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, summary, state, priority, attempt, worker, created, started, finished, progress, result, error
+        case maxAttempts = "max_attempts"
+        case runAt = "run_at"
+    }
+
+    /// The job as the queue holds it, its progress and result decoded.
+    public init(_ job: QueuedJob) {
+        let decoder = JSONDecoder()
+        let result = job.result.flatMap { try? decoder.decode(JobResult.self, from: Data($0.utf8)) }
+        id = job.id
+        kind = job.kind
+        summary = job.summary
+        switch job.state {
+        case .queued: state = .queued
+        case .running: state = .running
+        case .succeeded: state = (result?.counts["failed"] ?? 0) > 0 ? .partial : .succeeded
+        case .failed: state = .failed
+        case .dead: state = .dead
+        case .cancelled: state = .cancelled
+        }
+        priority = job.priority
+        attempt = job.attempt
+        maxAttempts = job.maxAttempts
+        runAt = [.queued, .failed].contains(job.state) ? DriveTimestamp.format(job.runAt) : nil
+        worker = job.worker
+        created = DriveTimestamp.format(job.created)
+        started = job.started.map(DriveTimestamp.format)
+        finished = job.finished.map(DriveTimestamp.format)
+        progress = job.progress.flatMap { try? decoder.decode(JobProgress.self, from: Data($0.utf8)) } ?? JobProgress()
+        self.result = result
+        error = job.lastError
+    }
 }
 
 /// Files and bytes done and to do, the rate and the time left. Pure: the queue feeds it events and a clock.

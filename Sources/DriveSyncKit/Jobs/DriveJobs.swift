@@ -1,0 +1,207 @@
+public import DurableQueue
+public import Foundation
+import Metrics
+public import ServiceLifecycle
+import UnixSignals
+
+/// DriveSync's jobs on the durable queue: what the service's routes, `drivesync jobs` and
+/// `drivesync worker` use. The queue lives in the job database (SQLite here, or PostgreSQL shared by
+/// every process); workers in any process run the jobs with `DriveSync.jobHandlers`.
+public final class DriveJobs: JobQueue, Sendable {
+    public let database: JobDatabase
+    let driveSync: DriveSync
+    let events: EventStream
+    /// This process's workers, when it runs some (`serve --workers`, `worker`).
+    public let workers: QueueWorkers?
+
+    init(database: JobDatabase, driveSync: DriveSync, events: EventStream, workers: QueueWorkers?) {
+        self.database = database
+        self.driveSync = driveSync
+        self.events = events
+        self.workers = workers
+    }
+
+    public var store: any QueueStore { database.store }
+
+    public func submit(_ spec: JobSpec) async throws -> JobStatus {
+        let job = try driveSync.prepare(spec)
+        let arguments = String(decoding: try JSONEncoder().encode(spec), as: UTF8.self)
+        let queued = try await store.enqueue([
+            NewJob(
+                kind: job.kind.rawValue,
+                arguments: arguments,
+                summary: job.summary,
+                priority: spec.priority ?? 0,
+                maxAttempts: spec.maxAttempts ?? 3,
+                uniqueKey: spec.uniqueKey
+            )
+        ])[0]
+        database.signal.signal()
+        await events.publish("job.queued", ["id": queued.id, "kind": queued.kind])
+        return JobStatus(queued)
+    }
+
+    public func status(of id: String) async throws -> JobStatus? {
+        try await store.job(id).map(JobStatus.init)
+    }
+
+    public func list(limit: Int) async throws -> [JobStatus] {
+        try await list(JobFilter(limit: limit))
+    }
+
+    public func list(_ filter: JobFilter) async throws -> [JobStatus] {
+        try await store.list(filter).map(JobStatus.init)
+    }
+
+    public func cancel(_ id: String) async throws -> JobStatus? {
+        guard let job = try await store.cancel(id) else { return nil }
+        if job.state == .cancelled {
+            await events.publish("job.finished", ["id": id, "kind": job.kind, "state": "cancelled"])
+        }
+        workers?.cancelLocally(id)
+        return JobStatus(job)
+    }
+
+    public func health() async throws -> JobQueueHealth {
+        try await store.ping()
+        let depth = try await store.depth()
+        func count(_ state: DurableQueue.JobState) -> Int {
+            depth.filter { $0.state == state }.reduce(0) { $0 + $1.count }
+        }
+        return JobQueueHealth(
+            database: database.location.description,
+            queued: count(.queued) + count(.failed),
+            running: count(.running),
+            runningHere: workers?.runningJobs ?? 0
+        )
+    }
+
+    /// Queues a dead, failed or cancelled job again.
+    public func retry(_ id: String) async throws -> JobStatus? {
+        let job = try await store.retry(id)
+        database.signal.signal()
+        return job.map(JobStatus.init)
+    }
+
+    public func attempts(of id: String) async throws -> [JobAttempt] { try await store.attempts(of: id) }
+
+    /// Removes finished jobs older than the configured retention; returns how many.
+    public func prune() async throws -> Int {
+        try await store.prune(olderThan: driveSync.configuration.service.jobRetention)
+    }
+
+    /// What runs beside the service or worker process: the workers, and the wake-ups from PostgreSQL.
+    public var services: [any Service] {
+        [WakeupListener(database: database)] + (workers.map { [$0] } ?? [])
+    }
+
+    public func close() async { await database.close() }
+}
+
+/// Keeps the NOTIFY connection for as long as the process runs.
+struct WakeupListener: Service {
+    let database: JobDatabase
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await database.listenForWakeups()
+        }
+    }
+}
+
+extension DriveSync {
+    /// Where the job database is: `override` (`--database`), else `DRIVESYNC_DATABASE`, else the
+    /// configuration's `[service] database`, else `service.sqlite` in the data folder.
+    public func jobDatabaseLocation(override: String? = nil) throws -> DatabaseLocation {
+        let environment = ProcessInfo.processInfo.environment
+        let text = override ?? environment["DRIVESYNC_DATABASE"] ?? configuration.service.database ?? "sqlite"
+        do {
+            return try DatabaseLocation(parsing: text, home: home, environment: environment)
+        } catch {
+            throw DriveSyncError(.invalidArgument, "\(error)")
+        }
+    }
+
+    /// Opens the job database and, with `workers` > 0, this process's workers (claiming `kinds`, or
+    /// every kind DriveSync runs).
+    public func openJobs(
+        database override: String? = nil,
+        workers: Int = 0,
+        kinds: Set<String>? = nil,
+        events: EventStream = EventStream()
+    ) async throws -> DriveJobs {
+        let location = try jobDatabaseLocation(override: override)
+        let database: JobDatabase
+        do {
+            database = try await JobDatabase.open(location, connections: max(4, workers + 2), logger: logger)
+        } catch {
+            throw DriveSyncError(.unavailable, "\(error)")
+        }
+        var queueWorkers: QueueWorkers?
+        if workers > 0 {
+            let handlers = jobHandlers(events: events)
+            if let unknown = kinds?.subtracting(handlers.keys).sorted(), !unknown.isEmpty {
+                await database.close()
+                throw DriveSyncError(
+                    .invalidArgument,
+                    "no job kind \(unknown.joined(separator: ", ")); the kinds are \(handlers.keys.sorted().joined(separator: ", "))"
+                )
+            }
+            var settings = WorkerSettings()
+            settings.concurrency = workers
+            settings.kinds = kinds
+            settings.retention = configuration.service.jobRetention
+            settings.lease = configuration.service.jobLease
+            settings.maintenance = min(settings.maintenance, configuration.service.jobLease / 2)
+            let store = database.store
+            queueWorkers = QueueWorkers(
+                store: store,
+                handlers: handlers,
+                settings: settings,
+                signal: database.signal,
+                logger: logger
+            ) { job, outcome in
+                // Told once the store has the outcome, so a reader of the event finds the job as it says.
+                guard ["succeeded", "failed", "dead", "cancelled"].contains(outcome),
+                    let stored = try? await store.job(job.id)
+                else { return }
+                let status = JobStatus(stored)
+                await events.publish(
+                    outcome == "failed" ? "job.retrying" : "job.finished",
+                    [
+                        "id": job.id, "kind": job.kind, "state": status.state.rawValue,
+                        "summary": status.result?.summary ?? status.error ?? "",
+                    ]
+                )
+            }
+        }
+        return DriveJobs(database: database, driveSync: self, events: events, workers: queueWorkers)
+    }
+}
+
+extension DriveSync {
+    /// `drivesync worker`: runs `concurrency` workers against the job database until SIGTERM or SIGINT,
+    /// then lets running jobs finish (or give themselves back) within the configured grace.
+    public func runWorkers(
+        database override: String?,
+        concurrency: Int,
+        kinds: Set<String>?,
+        onStarted: @Sendable (DriveJobs) -> Void = { _ in }
+    ) async throws {
+        let jobs = try await openJobs(database: override, workers: concurrency, kinds: kinds)
+        var group = ServiceGroupConfiguration(
+            services: jobs.services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        group.maximumGracefulShutdownDuration = configuration.service.shutdownGrace
+        onStarted(jobs)
+        do {
+            try await ServiceGroup(configuration: group).run()
+        } catch {
+            await jobs.close()
+            throw error
+        }
+        await jobs.close()
+    }
+}

@@ -1,0 +1,50 @@
+public import Foundation
+public import Logging
+
+/// The queue's database, opened and migrated, with the signal that wakes this process's workers.
+public struct JobDatabase: Sendable {
+    public let location: DatabaseLocation
+    public let store: SQLQueueStore
+    /// Signalled by local enqueues, finished jobs and (on PostgreSQL) NOTIFY from other processes.
+    public let signal = QueueSignal()
+    private let logger: Logger
+
+    /// Opens (creating the SQLite file or the tables as needed) and migrates. `connections` bounds the
+    /// PostgreSQL pool; `now` is the queue's clock.
+    public static func open(
+        _ location: DatabaseLocation,
+        connections: Int = 8,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> JobDatabase {
+        let backend: any SQLBackend
+        switch location {
+        case .sqlite(let path): backend = try SQLiteBackend(path: path)
+        case .postgres(let postgres): backend = PostgresBackend(postgres, connections: connections, logger: logger)
+        }
+        let database = JobDatabase(
+            location: location,
+            store: SQLQueueStore(backend: backend, now: now),
+            logger: logger
+        )
+        do {
+            try await database.store.migrate()
+        } catch {
+            await database.close()
+            throw QueueError.invalid("cannot open the database \(location): \(error)")
+        }
+        return database
+    }
+
+    /// Until cancelled, turns PostgreSQL's NOTIFY into wake-ups (SQLite needs none: its workers are all
+    /// in this process). `connected` is called at each (re)connect.
+    public func listenForWakeups(connected: @escaping @Sendable () -> Void = {}) async {
+        guard case .postgres(let postgres) = location else {
+            try? await Task.sleep(for: .seconds(1 << 40))
+            return
+        }
+        await PostgresListener(location: postgres, signal: signal, logger: logger, connected: connected).run()
+    }
+
+    public func close() async { await store.close() }
+}

@@ -1,0 +1,190 @@
+public import Foundation
+
+/// The queue on a SQL database: the state machine of `QueueSQL`, run in one transaction per change on
+/// either backend. Time comes from `now`, so tests move leases and retries forward without sleeping.
+public struct SQLQueueStore: QueueStore {
+    let backend: any SQLBackend
+    let sql: QueueSQL
+    private let now: @Sendable () -> Date
+
+    init(backend: any SQLBackend, now: @escaping @Sendable () -> Date) {
+        self.backend = backend
+        self.sql = QueueSQL(dialect: backend.dialect)
+        self.now = now
+    }
+
+    public func migrate() async throws {
+        try await backend.transaction { connection in
+            for statement in sql.schema { try await connection.run(SQLStatement(statement)) }
+        }
+    }
+
+    public func enqueue(_ jobs: [NewJob]) async throws -> [QueuedJob] {
+        for job in jobs {
+            guard !job.kind.isEmpty else { throw QueueError.invalid("a job needs a kind") }
+        }
+        return try await backend.transaction { connection in
+            var queued: [QueuedJob] = []
+            for job in jobs {
+                let inserted = try await connection.run(sql.insert(job, id: JobID.make(), now: now()))
+                if let row = inserted.first {
+                    queued.append(try sql.job(from: row))
+                } else if let key = job.uniqueKey, let row = try await connection.run(sql.queued(uniqueKey: key)).first
+                {
+                    queued.append(try sql.job(from: row))
+                } else {
+                    // The equal job left the queue between the two statements (PostgreSQL only): try again.
+                    throw QueueError.invalid("job with unique key \(job.uniqueKey ?? "") raced; enqueue it again")
+                }
+            }
+            for kind in Set(jobs.map(\.kind)) {
+                if let wake = sql.wake(kind: kind) { try await connection.run(wake) }
+            }
+            return queued
+        }
+    }
+
+    public func claim(worker: String, kinds: Set<String>?, limit: Int, lease: Duration) async throws -> [ClaimedJob] {
+        guard limit > 0, kinds?.isEmpty != true else { return [] }
+        let token = JobID.token()
+        let time = now()
+        let claim = sql.claim(worker: worker, kinds: kinds, limit: limit, token: token, lease: lease, now: time)
+        let jobs = try await backend.transaction { connection in
+            let jobs = try await connection.run(claim).map { try sql.job(from: $0) }
+            if !jobs.isEmpty {
+                try await connection.run(sql.startAttempts(jobs, worker: worker, token: token, now: time))
+            }
+            return jobs
+        }
+        return
+            jobs
+            .sorted { a, b in
+                a.priority != b.priority
+                    ? a.priority > b.priority : (a.runAt, a.created, a.id) < (b.runAt, b.created, b.id)
+            }
+            .map { ClaimedJob(job: $0, lease: JobLease(jobID: $0.id, token: token, attempt: $0.attempt)) }
+    }
+
+    public func heartbeat(_ lease: JobLease, extendBy: Duration, progress: String?) async throws -> HeartbeatAnswer {
+        let until = now().addingTimeInterval(Microseconds.seconds(extendBy))
+        let rows = try await backend.transaction { connection in
+            try await connection.run(sql.heartbeat(lease, until: until, progress: progress))
+        }
+        guard let row = rows.first else { throw QueueError.leaseLost(jobID: lease.jobID, attempt: lease.attempt) }
+        return row.integer("cancel_requested") == 1 ? .cancelRequested : .held
+    }
+
+    public func complete(_ lease: JobLease, result: String?, progress: String?) async throws {
+        let statements = sql.finish(
+            lease,
+            state: .succeeded,
+            outcome: .succeeded,
+            now: now(),
+            result: result,
+            progress: progress
+        )
+        try await finish(statements, lease)
+    }
+
+    public func fail(_ lease: JobLease, error: String, retryIn: Duration?) async throws {
+        let time = now()
+        let statements = sql.finish(
+            lease,
+            state: retryIn == nil ? .dead : .failed,
+            outcome: .failed,
+            now: time,
+            error: error,
+            runAt: retryIn.map { time.addingTimeInterval(Microseconds.seconds($0)) }
+        )
+        try await finish(statements, lease)
+    }
+
+    public func release(_ lease: JobLease) async throws {
+        let time = now()
+        let statements = sql.finish(lease, state: .queued, outcome: .released, now: time, runAt: time)
+        try await backend.transaction { connection in
+            if try await connection.run(sql.supersede(lease, now: time)).isEmpty {
+                try await end(statements, lease, on: connection)
+                if let wake = sql.wake(kind: "released") { try await connection.run(wake) }
+            } else {
+                try await connection.run(statements[1])
+            }
+        }
+    }
+
+    public func acknowledgeCancel(_ lease: JobLease) async throws {
+        try await finish(sql.finish(lease, state: .cancelled, outcome: .cancelled, now: now()), lease)
+    }
+
+    /// Runs an attempt's ending statements; nothing changes when the lease was lost.
+    private func finish(_ statements: [SQLStatement], _ lease: JobLease) async throws {
+        try await backend.transaction { try await end(statements, lease, on: $0) }
+    }
+
+    private func end(_ statements: [SQLStatement], _ lease: JobLease, on connection: any SQLConnection) async throws {
+        guard try await !connection.run(statements[0]).isEmpty else {
+            throw QueueError.leaseLost(jobID: lease.jobID, attempt: lease.attempt)
+        }
+        for statement in statements.dropFirst() { try await connection.run(statement) }
+    }
+
+    public func rescueExpired(backoff: @Sendable (Int) -> Duration) async throws -> [QueuedJob] {
+        let time = now()
+        return try await backend.transaction { connection in
+            var rescued: [QueuedJob] = []
+            for row in try await connection.run(sql.expiredLeases(now: time)) {
+                let job = try sql.job(from: row)
+                guard let token = row.text("lease_token") else { continue }
+                let retryAt = time.addingTimeInterval(Microseconds.seconds(backoff(job.attempt)))
+                for statement in sql.rescue(job, token: token, retryAt: retryAt, now: time) {
+                    try await connection.run(statement)
+                }
+                rescued.append(job)
+            }
+            return rescued
+        }
+    }
+
+    public func cancel(_ id: String) async throws -> QueuedJob? {
+        try await backend.transaction { connection in
+            try await connection.run(sql.cancel(id, now: now()))
+            return try await connection.run(sql.job(id)).first.map { try sql.job(from: $0) }
+        }
+    }
+
+    public func retry(_ id: String) async throws -> QueuedJob? {
+        try await backend.transaction { connection in
+            try await connection.run(sql.retry(id, now: now()))
+            return try await connection.run(sql.job(id)).first.map { try sql.job(from: $0) }
+        }
+    }
+
+    public func job(_ id: String) async throws -> QueuedJob? {
+        try await backend.read(sql.job(id)).first.map { try sql.job(from: $0) }
+    }
+
+    public func attempts(of id: String) async throws -> [JobAttempt] {
+        try await backend.read(sql.attempts(of: id)).map(sql.attempt(from:))
+    }
+
+    public func list(_ filter: JobFilter) async throws -> [QueuedJob] {
+        try await backend.read(sql.list(filter)).map { try sql.job(from: $0) }
+    }
+
+    public func depth() async throws -> [QueueDepth] {
+        try await backend.read(sql.depth).compactMap(sql.depth(from:))
+    }
+
+    public func prune(olderThan age: Duration) async throws -> Int {
+        let cutoff = now().addingTimeInterval(-Microseconds.seconds(age))
+        return try await backend.transaction { connection in
+            try await connection.run(sql.prune(before: cutoff)).count
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await backend.read(SQLStatement("SELECT 1 AS one"))
+    }
+
+    public func close() async { await backend.close() }
+}

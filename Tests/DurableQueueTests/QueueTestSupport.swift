@@ -1,0 +1,64 @@
+import DriveSyncTestSupport
+import DurableQueue
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// The backends every queue test runs on.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+
+    /// A fresh, empty queue database on this backend.
+    func location() async throws -> DatabaseLocation {
+        switch self {
+        case .sqlite:
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("queue-\(UUID().uuidString)")
+                .path
+            return .sqlite(path: folder + "/service.sqlite")
+        case .postgres:
+            return try DatabaseLocation(parsing: try await TestPostgres.makeDatabase(), home: "/")
+        }
+    }
+
+    /// A fresh queue on the hand-moved clock `now`.
+    func open(now: ManualNow = ManualNow()) async throws -> JobDatabase {
+        try await JobDatabase.open(try await location(), logger: Logger(label: "queue-test"), now: { now() })
+    }
+
+    /// A fresh queue on the system clock, for workers that heartbeat and retry in real time.
+    func openOnSystemClock() async throws -> JobDatabase {
+        try await JobDatabase.open(try await location(), logger: Logger(label: "queue-test"))
+    }
+}
+
+/// A clock the test moves by hand, so leases expire and retries come due without sleeping.
+final class ManualNow: Sendable {
+    private let value = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+
+    func callAsFunction() -> Date { value.withLock { $0 } }
+    func advance(_ duration: Duration) {
+        value.withLock { $0 += Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
+    }
+}
+
+/// Waits for `condition`, polling, up to `timeout`; false when it never held.
+func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}
+
+/// A number tasks share.
+final class SharedCount: Sendable {
+    private let value = Mutex(0)
+
+    var current: Int { value.withLock { $0 } }
+    func increment() { value.withLock { $0 += 1 } }
+}
