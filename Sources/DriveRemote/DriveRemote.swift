@@ -139,11 +139,14 @@ public struct DriveFolderRemote: Remote {
         )
     }
 
-    /// The children of a folder ID named `name` (oldest first: Drive allows duplicates).
+    /// The children of a folder ID named `name`, oldest first (Drive allows duplicates; the oldest is the
+    /// one a path means). Equal creation times go by ID, so every process picks the same one.
     private func children(of parentID: String, named name: String? = nil) async throws -> [File] {
         var query: Query = .inParents(parentID) && .notTrashed
         if let name { query = query && .name(is: name) }
-        return try await drive.allFiles(query: query, fields: Self.fields, orderBy: "createdTime")
+        return try await drive.allFiles(query: query, fields: Self.fields, orderBy: "createdTime").sorted {
+            ($0.createdTime ?? .distantFuture, $0.id ?? "") < ($1.createdTime ?? .distantFuture, $1.id ?? "")
+        }
     }
 
     /// The file at a path, or `nil`.
@@ -159,24 +162,30 @@ public struct DriveFolderRemote: Remote {
         guard let parent = path.parent else { return rootID }
         guard let parentID = try await folderID(parent, create: create) else { return nil }
         let drive = self.drive
-        let fields = Self.fields
         return try await folders.id(for: path) {
-            let existing = try await drive.allFiles(
-                query: .inParents(parentID) && .name(is: path.name) && .notTrashed,
-                fields: fields,
-                orderBy: "createdTime"
-            )
-            if let found = existing.first {
+            if let found = try await self.children(of: parentID, named: path.name).first {
                 guard found.isFolder else { throw RemoteError(.notAFolder, path, "a file is in the way") }
                 return found.id
             }
             guard create else { return nil }
-            return try await self.create(path, in: parentID) { id in
+            let created = try await self.create(path, in: parentID) { id in
                 try await drive.createFolder(named: path.name, in: parentID, id: id, fields: .id)
             } existing: { id in
                 File(id: id)  // an earlier attempt of this create succeeded
             }.id
+            return try await self.settle(created, named: path.name, in: parentID)
         }
+    }
+
+    /// Another process (a worker on another machine) may have made the same folder at the same time:
+    /// every maker keeps the oldest (by creation time, then ID) and trashes its own empty twin, so all
+    /// of them put their files in one folder, the one path lookups find.
+    private func settle(_ created: String?, named name: String, in parentID: String) async throws -> String? {
+        guard let created else { return nil }
+        let oldest = try await children(of: parentID, named: name).first { $0.isFolder }
+        guard let winner = oldest?.id, winner != created else { return created }
+        _ = try? await drive.trashFile(created, fields: .id)
+        return winner
     }
 
     public func entry(at path: RemotePath) async throws -> RemoteEntry? {

@@ -50,13 +50,35 @@ actor ReadinessProbe {
     }
 
     static let freshFor = Duration.seconds(15)
+    /// The database is asked at most once a second, however often a balancer probes.
+    static let queueFreshFor = Duration.seconds(1)
     private let connections: DriveConnections
     private var cached: (at: ContinuousClock.Instant, checks: [String: Check])?
+    private var cachedQueue: (at: ContinuousClock.Instant, checks: [String: Check])?
 
     init(connections: DriveConnections) { self.connections = connections }
 
     /// Drops the cached answer: an account changed.
     func forget() { cached = nil }
+
+    /// `database` (does it answer) and `workers` (jobs running and waiting).
+    func queueChecks(_ jobs: any JobQueue) async -> [String: Check] {
+        let now = ContinuousClock.now
+        if let cachedQueue, now - cachedQueue.at < Self.queueFreshFor { return cachedQueue.checks }
+        var checks: [String: Check] = [:]
+        do {
+            let queue = try await jobs.health()
+            checks["database"] = Check(status: "ok", detail: queue.database)
+            checks["workers"] = Check(
+                status: "ok",
+                detail: "\(queue.runningHere) running here, \(queue.running) running in all, \(queue.queued) waiting"
+            )
+        } catch {
+            checks["database"] = Check(status: "down", detail: OperationFailure(error).message)
+        }
+        cachedQueue = (now, checks)
+        return checks
+    }
 
     func checks() async -> [String: Check] {
         let now = ContinuousClock.now

@@ -20,7 +20,10 @@ public struct JobDatabase: Sendable {
         let backend: any SQLBackend
         switch location {
         case .sqlite(let path): backend = try SQLiteBackend(path: path)
-        case .postgres(let postgres): backend = PostgresBackend(postgres, connections: connections, logger: logger)
+        case .postgres(let postgres):
+            let postgresBackend = PostgresBackend(postgres, connections: connections, logger: logger)
+            await postgresBackend.waitUntilRunning()
+            backend = postgresBackend
         }
         let database = JobDatabase(
             location: location,
@@ -31,7 +34,8 @@ public struct JobDatabase: Sendable {
             try await database.store.migrate()
         } catch {
             await database.close()
-            throw QueueError.invalid("cannot open the database \(location): \(error)")
+            // PostgreSQL's errors describe themselves only when reflected (the server's message, no secrets).
+            throw QueueError.invalid("cannot open the database \(location): \(String(reflecting: error))")
         }
         return database
     }

@@ -9,6 +9,7 @@ final class PostgresBackend: SQLBackend {
     let dialect = QueueSQL.Dialect.postgres
     let client: PostgresClient
     private let runner: Task<Void, Never>
+    private let running: AsyncStream<Void>
     private let logger: Logger
 
     init(_ location: DatabaseLocation.PostgresLocation, connections: Int, logger: Logger) {
@@ -23,8 +24,19 @@ final class PostgresBackend: SQLBackend {
         configuration.options.maximumConnections = max(2, connections)
         configuration.options.connectTimeout = .seconds(5)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        runner = Task { [client] in await client.run() }
+        let (running, started) = AsyncStream.makeStream(of: Void.self)
+        runner = Task { [client] in
+            started.finish()
+            await client.run()
+        }
+        self.running = running
         self.logger = logger
+    }
+
+    /// Returns once the pool runs (a lease before that only waits, with a warning in the log).
+    func waitUntilRunning() async {
+        for await _ in running {}
+        await Task.yield()
     }
 
     static func tls(_ mode: DatabaseLocation.PostgresLocation.TLSMode) -> PostgresClient.Configuration.TLS {

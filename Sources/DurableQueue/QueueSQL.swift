@@ -58,6 +58,12 @@ struct QueueSQL: Sendable {
     /// `BEGIN IMMEDIATE` already makes the whole claim one writer's.
     private var skipLocked: String { dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
 
+    /// Processes starting together migrate one at a time (PostgreSQL's `CREATE … IF NOT EXISTS` races
+    /// otherwise); SQLite's `BEGIN IMMEDIATE` already does.
+    var migrationLock: SQLStatement? {
+        dialect == .postgres ? SQLStatement("SELECT pg_advisory_xact_lock(7341298563120)") : nil
+    }
+
     var schema: [String] {
         [
             """

@@ -1,5 +1,5 @@
 public import DriveSyncCore
-public import Foundation
+import Foundation
 public import Logging
 import Metrics
 public import ServiceLifecycle
@@ -104,9 +104,14 @@ public final class QueueWorkers: Service, Sendable {
         self.recorded = recorded
     }
 
-    /// Host and process: unique enough to tell workers apart in listings.
+    /// Host and process: unique enough to tell workers apart in listings. The host name is the kernel's
+    /// (`gethostname`), never a DNS lookup.
     public static func defaultWorkerID() -> String {
-        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+        var name = [CChar](repeating: 0, count: 256)
+        let host =
+            gethostname(&name, name.count) == 0
+            ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
+        return "\(host):\(ProcessInfo.processInfo.processIdentifier)"
     }
 
     /// The kinds this process claims.

@@ -15,6 +15,7 @@ public struct SQLQueueStore: QueueStore {
 
     public func migrate() async throws {
         try await backend.transaction { connection in
+            if let lock = sql.migrationLock { try await connection.run(lock) }
             for statement in sql.schema { try await connection.run(SQLStatement(statement)) }
         }
     }
