@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "drivesync", targets: ["drivesync"]),
         .executable(name: "DriveAPIBenchmark", targets: ["DriveAPIBenchmark"]),
+        .executable(name: "QueueBenchmark", targets: ["QueueBenchmark"]),
         .library(name: "DriveSyncCore", targets: ["DriveSyncCore"]),
         .library(name: "DriveEmulator", targets: ["DriveEmulator"]),
         .library(name: "DriveAPI", targets: ["DriveAPI"]),
@@ -262,6 +263,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/DriveAPIBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        // Claims and completions per second, and enqueue-to-start latency, of the durable queue.
+        .executableTarget(
+            name: "QueueBenchmark",
+            dependencies: [
+                "DurableQueue",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/QueueBenchmark",
             swiftSettings: swiftSettings
         ),
         // Fixtures shared by the test targets: emulator harness, sync pairs, real drivesync processes, HTTP helpers.

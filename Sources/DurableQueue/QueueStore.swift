@@ -22,6 +22,10 @@ public protocol QueueStore: Sendable {
     /// Records success with the handler's `result` and its last `progress` (JSON).
     func complete(_ lease: JobLease, result: String?, progress: String?) async throws
 
+    /// Records several successes in one transaction (many short jobs finishing together); returns the
+    /// leases that were lost, whose results were not recorded.
+    func complete(_ completions: [JobCompletion]) async throws -> [JobLease]
+
     /// Records a failed attempt: it runs again after `retryIn`, or is dead when that is nil.
     func fail(_ lease: JobLease, error: String, retryIn: Duration?) async throws
 
@@ -51,6 +55,19 @@ public protocol QueueStore: Sendable {
 
     /// Answers when the database does.
     func ping() async throws
+}
+
+/// One success for a batched `complete`.
+public struct JobCompletion: Sendable, Hashable {
+    public var lease: JobLease
+    public var result: String?
+    public var progress: String?
+
+    public init(lease: JobLease, result: String? = nil, progress: String? = nil) {
+        self.lease = lease
+        self.result = result
+        self.progress = progress
+    }
 }
 
 public enum QueueError: Error, Hashable, CustomStringConvertible {

@@ -76,15 +76,31 @@ public struct SQLQueueStore: QueueStore {
     }
 
     public func complete(_ lease: JobLease, result: String?, progress: String?) async throws {
-        let statements = sql.finish(
-            lease,
-            state: .succeeded,
-            outcome: .succeeded,
-            now: now(),
-            result: result,
-            progress: progress
-        )
-        try await finish(statements, lease)
+        let lost = try await complete([JobCompletion(lease: lease, result: result, progress: progress)])
+        if !lost.isEmpty { throw QueueError.leaseLost(jobID: lease.jobID, attempt: lease.attempt) }
+    }
+
+    public func complete(_ completions: [JobCompletion]) async throws -> [JobLease] {
+        let time = now()
+        return try await backend.transaction { connection in
+            var lost: [JobLease] = []
+            for completion in completions {
+                let statements = sql.finish(
+                    completion.lease,
+                    state: .succeeded,
+                    outcome: .succeeded,
+                    now: time,
+                    result: completion.result,
+                    progress: completion.progress
+                )
+                do {
+                    try await end(statements, completion.lease, on: connection)
+                } catch QueueError.leaseLost {
+                    lost.append(completion.lease)
+                }
+            }
+            return lost
+        }
     }
 
     public func fail(_ lease: JobLease, error: String, retryIn: Duration?) async throws {

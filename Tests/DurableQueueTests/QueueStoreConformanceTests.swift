@@ -98,6 +98,27 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func aBatchedCompletionRecordsTheHeldLeasesAndReportsTheLostOnes(_ backend: Backend) async throws {
+        let now = ManualNow()
+        let database = try await backend.open(now: now)
+        defer { Task { await database.close() } }
+        let store = database.store
+        let stale = try await store.enqueue([NewJob(kind: "t", priority: 1)])[0]
+        let lost = try await store.claim(worker: "w", kinds: nil, limit: 1, lease: .seconds(30))[0]
+        now.advance(.seconds(31))
+        _ = try await store.rescueExpired(backoff: { _ in .zero })
+        _ = try await store.enqueue([NewJob(kind: "t"), NewJob(kind: "t")])
+        let held = try await store.claim(worker: "w", kinds: nil, limit: 3, lease: .seconds(30))
+        #expect(held.count == 3 && held[0].job.id == stale.id)
+        let refused = try await store.complete(
+            [JobCompletion(lease: lost.lease)] + held.map { JobCompletion(lease: $0.lease, result: "{}") }
+        )
+        #expect(refused == [lost.lease])
+        #expect(try await store.list(JobFilter(states: [.succeeded])).count == 3)
+        #expect(try await store.attempts(of: stale.id).map(\.outcome) == [.lost, .succeeded])
+    }
+
+    @Test(arguments: Backend.allCases)
     func failuresRetryAfterTheirDelayThenDie(_ backend: Backend) async throws {
         let now = ManualNow()
         let database = try await backend.open(now: now)
