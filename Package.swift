@@ -140,13 +140,32 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The durable job queue on SQLite (one machine) or PostgreSQL (many): jobs, leases and heartbeats,
-        // retries, unique keys, NOTIFY wake-ups, and the workers that run registered handlers.
+        // The service's database, SQLite (one machine) or PostgreSQL (many): where it is, statements written
+        // once for both, transactions, versioned migrations.
+        .target(
+            name: "SQLDatabase",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The service's state shared between its processes, on the service's database: API keys, sealed
+        // credentials, change cursors and file records, push channels, events.
+        .target(
+            name: "ServiceState",
+            dependencies: ["SQLDatabase"],
+            swiftSettings: swiftSettings
+        ),
+        // The durable job queue on the service's database: jobs, leases and heartbeats, retries, unique keys,
+        // NOTIFY wake-ups, and the workers that run registered handlers.
         .target(
             name: "DurableQueue",
             dependencies: [
                 "DriveSyncCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "SQLDatabase",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -197,6 +216,8 @@ let package = Package(
                 "DurableQueue",
                 "LocalFiles",
                 "LocalRemote",
+                "ServiceState",
+                "SQLDatabase",
                 "SyncEngine",
                 "SyncState",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -270,6 +291,7 @@ let package = Package(
             name: "QueueBenchmark",
             dependencies: [
                 "DurableQueue",
+                "SQLDatabase",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -282,6 +304,7 @@ let package = Package(
             dependencies: [
                 "DriveSyncCore",
                 "DriveEmulator",
+                "SQLDatabase",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -299,8 +322,20 @@ let package = Package(
                 "DriveSyncCore",
                 "DriveSyncTestSupport",
                 "DurableQueue",
+                "SQLDatabase",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The service state's conformance suite on SQLite and on PostgreSQL.
+        .testTarget(
+            name: "ServiceStateTests",
+            dependencies: [
+                "DriveSyncTestSupport",
+                "ServiceState",
+                "SQLDatabase",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

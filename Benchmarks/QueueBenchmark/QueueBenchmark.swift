@@ -1,6 +1,7 @@
 import DurableQueue
 import Foundation
 import Logging
+import SQLDatabase
 import ServiceLifecycle
 import Synchronization
 

@@ -7,14 +7,14 @@
 @_exported import struct Backup.BackupRecord
 @_exported import enum Backup.BackupStep
 @_exported import struct Backup.RetentionPolicy
-// The durable queue's vocabulary that `DriveJobs`, `drivesync worker` and `drivesync jobs` speak.
-@_exported import enum DurableQueue.DatabaseLocation
 @_exported import struct DurableQueue.JobAttempt
 @_exported import struct DurableQueue.JobDatabase
 @_exported import struct DurableQueue.JobFilter
 @_exported import enum DurableQueue.JobState
 @_exported import class DurableQueue.QueueWorkers
 @_exported import struct Logging.Logger
+// The durable queue's vocabulary that `DriveJobs`, `drivesync worker` and `drivesync jobs` speak.
+@_exported import enum SQLDatabase.DatabaseLocation
 // The JSON Lines file the logs and the service's audit log are written to.
 @_exported import class SyncEngine.JSONLinesLog
 @_exported import enum SyncEngine.PullAction

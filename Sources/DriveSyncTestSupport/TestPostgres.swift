@@ -1,6 +1,7 @@
-import Foundation
+public import Foundation
 import Logging
 import PostgresNIO
+public import SQLDatabase
 
 /// The test PostgreSQL cluster that the test command starts (scripts/postgres.sh). Each test gets a
 /// database of its own; without the cluster the PostgreSQL tests fail and say how to run them.
@@ -64,4 +65,24 @@ public enum TestPostgres {
 public struct TestPostgresError: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The backends the service's database runs on; every store's conformance suite runs on each.
+public enum TestDatabaseBackend: String, CaseIterable, Sendable, CustomStringConvertible {
+    case sqlite
+    case postgres
+
+    public var description: String { rawValue }
+
+    /// A fresh, empty database on this backend: a SQLite file in a new temporary folder, or a new database
+    /// in the test cluster.
+    public func freshLocation() async throws -> DatabaseLocation {
+        switch self {
+        case .sqlite:
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("db-\(UUID().uuidString)").path
+            return .sqlite(path: folder + "/service.sqlite")
+        case .postgres:
+            return try DatabaseLocation(parsing: try await TestPostgres.makeDatabase(), home: "/")
+        }
+    }
 }

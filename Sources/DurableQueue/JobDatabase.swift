@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+public import SQLDatabase
 
 /// The queue's database, opened and migrated, with the signal that wakes this process's workers.
 public struct JobDatabase: Sendable {
@@ -17,14 +18,7 @@ public struct JobDatabase: Sendable {
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> JobDatabase {
-        let backend: any SQLBackend
-        switch location {
-        case .sqlite(let path): backend = try SQLiteBackend(path: path)
-        case .postgres(let postgres):
-            let postgresBackend = PostgresBackend(postgres, connections: connections, logger: logger)
-            await postgresBackend.waitUntilRunning()
-            backend = postgresBackend
-        }
+        let backend = try await location.connect(connections: connections, logger: logger)
         let database = JobDatabase(
             location: location,
             store: SQLQueueStore(backend: backend, now: now),
@@ -49,6 +43,9 @@ public struct JobDatabase: Sendable {
         }
         await PostgresListener(location: postgres, signal: signal, logger: logger, connected: connected).run()
     }
+
+    /// The database itself, for the service's other stores.
+    public var backend: any SQLBackend { store.backend }
 
     public func close() async { await store.close() }
 }

@@ -2,6 +2,7 @@ import Logging
 import Metrics
 import NIOSSL
 import PostgresNIO
+import SQLDatabase
 
 /// Keeps a dedicated connection LISTENing for queued jobs and turns each NOTIFY into a local wake-up.
 /// A dropped connection is reconnected (after a short, growing pause); each (re)connect also wakes the

@@ -1,70 +1,22 @@
 import Foundation
-
-/// A value bound to a statement, the same for both backends.
-enum SQLValue: Sendable, Hashable {
-    case text(String?)
-    case integer(Int64?)
-}
-
-/// A statement with `?` placeholders and its values; PostgreSQL's backend numbers the placeholders.
-struct SQLStatement: Sendable {
-    var sql: String
-    var values: [SQLValue]
-
-    init(_ sql: String, _ values: [SQLValue] = []) {
-        self.sql = sql
-        self.values = values
-    }
-}
-
-/// One result row by column name, copied out of the backend's own row type.
-struct SQLRow: Sendable {
-    var columns: [String: SQLValue]
-
-    func text(_ column: String) -> String? {
-        if case .text(let value) = columns[column] { return value }
-        return nil
-    }
-
-    func integer(_ column: String) -> Int64? {
-        if case .integer(let value) = columns[column] { return value }
-        return nil
-    }
-}
-
-/// A backend's connection inside a transaction.
-protocol SQLConnection {
-    /// Runs one statement; the rows it returns (a SELECT's, or RETURNING's).
-    @discardableResult
-    func run(_ statement: SQLStatement) async throws -> [SQLRow]
-}
-
-/// A database the queue can use: transactions that take the write lock at once, and plain reads.
-protocol SQLBackend: Sendable {
-    var dialect: QueueSQL.Dialect { get }
-    func transaction<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T
-    func read(_ statement: SQLStatement) async throws -> [SQLRow]
-    func close() async
-}
+import SQLDatabase
 
 /// The queue's SQL, one text for both backends. The state machine lives here: each change to a running
 /// job is guarded by its lease token, so an attempt that lost its lease changes nothing.
 struct QueueSQL: Sendable {
-    enum Dialect: Sendable { case sqlite, postgres }
-
-    let dialect: Dialect
+    let dialect: SQLDialect
 
     /// PostgreSQL locks the rows it claims and skips those another worker locked; SQLite's
     /// `BEGIN IMMEDIATE` already makes the whole claim one writer's.
     private var skipLocked: String { dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
 
-    /// Processes starting together migrate one at a time (PostgreSQL's `CREATE … IF NOT EXISTS` races
-    /// otherwise); SQLite's `BEGIN IMMEDIATE` already does.
-    var migrationLock: SQLStatement? {
-        dialect == .postgres ? SQLStatement("SELECT pg_advisory_xact_lock(7341298563120)") : nil
+    /// The queue's tables. Version 1's statements are idempotent: databases made before migrations were
+    /// recorded take it without harm.
+    var migrations: [Migration] {
+        [Migration(version: 1, statements: schema)]
     }
 
-    var schema: [String] {
+    private var schema: [String] {
         [
             """
             CREATE TABLE IF NOT EXISTS jobs (
@@ -108,8 +60,12 @@ struct QueueSQL: Sendable {
                 PRIMARY KEY (job_id, attempt)
             )
             """,
-        ]
+        ] + (dialect == .sqlite ? [Self.leaseTokenIndex] : [])
     }
+
+    /// SQLite records a claim's attempts from the rows holding its token (PostgreSQL from the claim's own rows).
+    private static let leaseTokenIndex =
+        "CREATE INDEX IF NOT EXISTS jobs_lease_token ON jobs (lease_token) WHERE lease_token IS NOT NULL"
 
     // MARK: Enqueue
 
@@ -146,7 +102,8 @@ struct QueueSQL: Sendable {
     // MARK: Claim
 
     /// Takes up to `limit` ready jobs, best first, under one token for this batch (a lease is the job
-    /// and the token, so each attempt's lease is its own).
+    /// and the token, so each attempt's lease is its own), and starts their attempts. The first
+    /// statement's rows are the claimed jobs.
     func claim(
         worker: String,
         kinds: Set<String>?,
@@ -155,12 +112,12 @@ struct QueueSQL: Sendable {
         lease: Duration,
         now: Date
     )
-        -> SQLStatement
+        -> [SQLStatement]
     {
         let now = Microseconds.from(now)
         let kindList = kinds.map { $0.sorted() } ?? []
         let kindFilter = kinds == nil ? "" : " AND kind IN (\(placeholders(kindList.count)))"
-        return SQLStatement(
+        let claim = SQLStatement(
             """
             UPDATE jobs SET state = 'running', attempt = attempt + 1, worker = ?, lease_token = ?,
                 lease_expires = ?, started = COALESCE(started, ?), progress = NULL
@@ -174,19 +131,33 @@ struct QueueSQL: Sendable {
             [.text(worker), .text(token), .integer(now + Microseconds.from(lease)), .integer(now), .integer(now)]
                 + kindList.map { .text($0) } + [.integer(Int64(limit))]
         )
+        let startAttempts = """
+            INSERT INTO job_attempts (job_id, attempt, worker, token, started, outcome)
+            SELECT id, attempt, worker, lease_token, ?, 'running' FROM
+            """
+        switch dialect {
+        case .postgres:
+            // One statement; its parts share a snapshot, so the attempts come from the claim's own rows.
+            return [
+                SQLStatement(
+                    "WITH claimed AS (\(claim.sql)), started AS (\(startAttempts) claimed) SELECT * FROM claimed",
+                    claim.values + [.integer(now)]
+                )
+            ]
+        case .sqlite:
+            return [claim, SQLStatement("\(startAttempts) jobs WHERE lease_token = ?", [.integer(now), .text(token)])]
+        }
     }
 
-    /// The attempts a claim started, one row each.
-    func startAttempts(_ jobs: [QueuedJob], worker: String, token: String, now: Date) -> SQLStatement {
-        SQLStatement(
-            "INSERT INTO job_attempts (job_id, attempt, worker, token, started, outcome) VALUES "
-                + Array(repeating: "(?, ?, ?, ?, ?, 'running')", count: jobs.count).joined(separator: ", "),
-            jobs.flatMap { job -> [SQLValue] in
-                [
-                    .text(job.id), .integer(Int64(job.attempt)), .text(worker), .text(token),
-                    .integer(Microseconds.from(now)),
-                ]
-            }
+    /// Statements that make one change: on PostgreSQL one data-modifying statement (one round trip instead
+    /// of a transaction's four); elsewhere nil, and they run in a transaction. Its rows are the first's.
+    func combined(_ statements: [SQLStatement]) -> SQLStatement? {
+        if statements.count == 1 { return statements[0] }
+        guard dialect == .postgres, !statements.isEmpty else { return nil }
+        let steps = statements.enumerated().map { "step\($0.offset) AS (\($0.element.sql))" }
+        return SQLStatement(
+            "WITH \(steps.joined(separator: ", ")) SELECT * FROM step0",
+            statements.flatMap(\.values)
         )
     }
 
@@ -203,14 +174,13 @@ struct QueueSQL: Sendable {
         )
     }
 
-    /// Ends the attempt in `state`; returns the job's row only when the lease was still held.
+    /// Ends the attempt in `state`: the job's change (its rows are the job's id when the lease was still
+    /// held), then the attempt's.
     func finish(
         _ lease: JobLease,
         state: JobState,
         outcome: JobAttempt.Outcome,
         now: Date,
-        result: String? = nil,
-        progress: String? = nil,
         error: String? = nil,
         runAt: Date? = nil
     ) -> [SQLStatement] {
@@ -221,20 +191,45 @@ struct QueueSQL: Sendable {
         return [
             SQLStatement(
                 """
-                UPDATE jobs SET state = ?, result = COALESCE(?, result), progress = COALESCE(?, progress),
-                    last_error = COALESCE(?, last_error),
+                UPDATE jobs SET state = ?, last_error = COALESCE(?, last_error),
                     run_at = COALESCE(?, run_at), finished = ?, max_attempts = max_attempts + ?,
                     lease_token = NULL, lease_expires = NULL
                 WHERE id = ? AND lease_token = ? AND state = 'running'
                 RETURNING id
                 """,
                 [
-                    .text(state.rawValue), .text(result), .text(progress), .text(error),
-                    .integer(runAt.map(Microseconds.from)),
+                    .text(state.rawValue), .text(error), .integer(runAt.map(Microseconds.from)),
                     .integer(final), .integer(extra), .text(lease.jobID), .text(lease.token),
                 ]
             ),
-            endAttempt(jobID: lease.jobID, attempt: lease.attempt, outcome: outcome, error: error, now: now),
+            endAttempts([lease], outcome: outcome, error: error, now: now),
+        ]
+    }
+
+    /// Records successes, each with its result and last progress: the jobs' change (its rows are the ids
+    /// and attempts of the jobs whose leases were still held), then their attempts'.
+    func succeed(_ completions: [JobCompletion], now: Date) -> [SQLStatement] {
+        let now = Microseconds.from(now)
+        let rows = Array(repeating: "(?, ?, ?, ?)", count: completions.count).joined(separator: ", ")
+        return [
+            SQLStatement(
+                """
+                WITH done (id, token, result, progress) AS (VALUES \(rows))
+                UPDATE jobs SET state = 'succeeded', result = COALESCE(done.result, jobs.result),
+                    progress = COALESCE(done.progress, jobs.progress), finished = ?,
+                    lease_token = NULL, lease_expires = NULL
+                FROM done
+                WHERE jobs.id = done.id AND jobs.lease_token = done.token AND jobs.state = 'running'
+                RETURNING jobs.id, jobs.attempt
+                """,
+                completions.flatMap { completion -> [SQLValue] in
+                    [
+                        .text(completion.lease.jobID), .text(completion.lease.token), .text(completion.result),
+                        .text(completion.progress),
+                    ]
+                } + [.integer(now)]
+            ),
+            endAttempts(completions.map(\.lease), outcome: .succeeded, error: nil, now: now),
         ]
     }
 
@@ -254,18 +249,18 @@ struct QueueSQL: Sendable {
         )
     }
 
-    func endAttempt(
-        jobID: String,
-        attempt: Int,
-        outcome: JobAttempt.Outcome,
-        error: String?,
-        now: Int64
-    )
-        -> SQLStatement
-    {
+    /// Ends the attempts that still run under `leases` (an attempt runs exactly while its job holds the
+    /// lease, so this changes the attempts whose jobs the statement before it changed). Matching the whole
+    /// primary key keeps PostgreSQL on the index even before it has statistics.
+    func endAttempts(_ leases: [JobLease], outcome: JobAttempt.Outcome, error: String?, now: Int64) -> SQLStatement {
         SQLStatement(
-            "UPDATE job_attempts SET ended = ?, outcome = ?, error = ? WHERE job_id = ? AND attempt = ?",
-            [.integer(now), .text(outcome.rawValue), .text(error), .text(jobID), .integer(Int64(attempt))]
+            """
+            UPDATE job_attempts SET ended = ?, outcome = ?, error = ?
+            WHERE outcome = 'running' AND (job_id, attempt, token) IN (VALUES \(
+                Array(repeating: "(?, ?, ?)", count: leases.count).joined(separator: ", ")))
+            """,
+            [.integer(now), .text(outcome.rawValue), .text(error)]
+                + leases.flatMap { [SQLValue.text($0.jobID), .integer(Int64($0.attempt)), .text($0.token)] }
         )
     }
 
@@ -296,7 +291,12 @@ struct QueueSQL: Sendable {
                     .integer(state.isFinal ? now : nil), .text(job.id), .text(token),
                 ]
             ),
-            endAttempt(jobID: job.id, attempt: job.attempt, outcome: .lost, error: error, now: now),
+            endAttempts(
+                [JobLease(jobID: job.id, token: token, attempt: job.attempt)],
+                outcome: .lost,
+                error: error,
+                now: now
+            ),
         ]
     }
 

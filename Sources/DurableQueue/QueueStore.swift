@@ -1,4 +1,5 @@
 public import Foundation
+import SQLDatabase
 
 /// The queue's durable state. Every backend (SQLite on one machine, PostgreSQL for many) keeps the
 /// same promises, checked by one conformance suite:
@@ -81,17 +82,6 @@ public enum QueueError: Error, Hashable, CustomStringConvertible {
             "job \(id) attempt \(attempt) no longer holds its lease; another attempt owns the job"
         case .invalid(let message): message
         }
-    }
-}
-
-/// Microseconds since 1970, the queue's time on disk in both backends.
-enum Microseconds {
-    static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
-    static func date(_ value: Int64) -> Date { Date(timeIntervalSince1970: Double(value) / 1_000_000) }
-    static func seconds(_ duration: Duration) -> TimeInterval { Double(from(duration)) / 1_000_000 }
-
-    static func from(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
     }
 }
 

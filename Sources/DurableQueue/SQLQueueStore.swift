@@ -1,9 +1,10 @@
 public import Foundation
+public import SQLDatabase
 
 /// The queue on a SQL database: the state machine of `QueueSQL`, run in one transaction per change on
 /// either backend. Time comes from `now`, so tests move leases and retries forward without sleeping.
 public struct SQLQueueStore: QueueStore {
-    let backend: any SQLBackend
+    public let backend: any SQLBackend
     let sql: QueueSQL
     private let now: @Sendable () -> Date
 
@@ -14,10 +15,7 @@ public struct SQLQueueStore: QueueStore {
     }
 
     public func migrate() async throws {
-        try await backend.transaction { connection in
-            if let lock = sql.migrationLock { try await connection.run(lock) }
-            for statement in sql.schema { try await connection.run(SQLStatement(statement)) }
-        }
+        try await backend.migrate("queue", sql.migrations)
     }
 
     public func enqueue(_ jobs: [NewJob]) async throws -> [QueuedJob] {
@@ -48,17 +46,9 @@ public struct SQLQueueStore: QueueStore {
     public func claim(worker: String, kinds: Set<String>?, limit: Int, lease: Duration) async throws -> [ClaimedJob] {
         guard limit > 0, kinds?.isEmpty != true else { return [] }
         let token = JobID.token()
-        let time = now()
-        let claim = sql.claim(worker: worker, kinds: kinds, limit: limit, token: token, lease: lease, now: time)
-        let jobs = try await backend.transaction { connection in
-            let jobs = try await connection.run(claim).map { try sql.job(from: $0) }
-            if !jobs.isEmpty {
-                try await connection.run(sql.startAttempts(jobs, worker: worker, token: token, now: time))
-            }
-            return jobs
-        }
-        return
-            jobs
+        let claim = sql.claim(worker: worker, kinds: kinds, limit: limit, token: token, lease: lease, now: now())
+        return try await apply(claim)
+            .map { try sql.job(from: $0) }
             .sorted { a, b in
                 a.priority != b.priority
                     ? a.priority > b.priority : (a.runAt, a.created, a.id) < (b.runAt, b.created, b.id)
@@ -68,9 +58,7 @@ public struct SQLQueueStore: QueueStore {
 
     public func heartbeat(_ lease: JobLease, extendBy: Duration, progress: String?) async throws -> HeartbeatAnswer {
         let until = now().addingTimeInterval(Microseconds.seconds(extendBy))
-        let rows = try await backend.transaction { connection in
-            try await connection.run(sql.heartbeat(lease, until: until, progress: progress))
-        }
+        let rows = try await backend.write(sql.heartbeat(lease, until: until, progress: progress))
         guard let row = rows.first else { throw QueueError.leaseLost(jobID: lease.jobID, attempt: lease.attempt) }
         return row.integer("cancel_requested") == 1 ? .cancelRequested : .held
     }
@@ -81,26 +69,14 @@ public struct SQLQueueStore: QueueStore {
     }
 
     public func complete(_ completions: [JobCompletion]) async throws -> [JobLease] {
-        let time = now()
-        return try await backend.transaction { connection in
-            var lost: [JobLease] = []
-            for completion in completions {
-                let statements = sql.finish(
-                    completion.lease,
-                    state: .succeeded,
-                    outcome: .succeeded,
-                    now: time,
-                    result: completion.result,
-                    progress: completion.progress
-                )
-                do {
-                    try await end(statements, completion.lease, on: connection)
-                } catch QueueError.leaseLost {
-                    lost.append(completion.lease)
-                }
+        guard !completions.isEmpty else { return [] }
+        // A job can be in a batch twice, once under a lease it lost: an attempt tells them apart.
+        let recorded = Set(
+            try await apply(sql.succeed(completions, now: now())).map {
+                "\($0.text("id") ?? "") \($0.integer("attempt") ?? 0)"
             }
-            return lost
-        }
+        )
+        return completions.map(\.lease).filter { !recorded.contains("\($0.jobID) \($0.attempt)") }
     }
 
     public func fail(_ lease: JobLease, error: String, retryIn: Duration?) async throws {
@@ -113,7 +89,7 @@ public struct SQLQueueStore: QueueStore {
             error: error,
             runAt: retryIn.map { time.addingTimeInterval(Microseconds.seconds($0)) }
         )
-        try await finish(statements, lease)
+        try await end(statements, lease)
     }
 
     public func release(_ lease: JobLease) async throws {
@@ -121,28 +97,35 @@ public struct SQLQueueStore: QueueStore {
         let statements = sql.finish(lease, state: .queued, outcome: .released, now: time, runAt: time)
         try await backend.transaction { connection in
             if try await connection.run(sql.supersede(lease, now: time)).isEmpty {
-                try await end(statements, lease, on: connection)
+                guard try await !connection.run(statements[0]).isEmpty else {
+                    throw QueueError.leaseLost(jobID: lease.jobID, attempt: lease.attempt)
+                }
                 if let wake = sql.wake(kind: "released") { try await connection.run(wake) }
-            } else {
-                try await connection.run(statements[1])
             }
+            try await connection.run(statements[1])
         }
     }
 
     public func acknowledgeCancel(_ lease: JobLease) async throws {
-        try await finish(sql.finish(lease, state: .cancelled, outcome: .cancelled, now: now()), lease)
+        try await end(sql.finish(lease, state: .cancelled, outcome: .cancelled, now: now()), lease)
     }
 
     /// Runs an attempt's ending statements; nothing changes when the lease was lost.
-    private func finish(_ statements: [SQLStatement], _ lease: JobLease) async throws {
-        try await backend.transaction { try await end(statements, lease, on: $0) }
-    }
-
-    private func end(_ statements: [SQLStatement], _ lease: JobLease, on connection: any SQLConnection) async throws {
-        guard try await !connection.run(statements[0]).isEmpty else {
+    private func end(_ statements: [SQLStatement], _ lease: JobLease) async throws {
+        guard try await !apply(statements).isEmpty else {
             throw QueueError.leaseLost(jobID: lease.jobID, attempt: lease.attempt)
         }
-        for statement in statements.dropFirst() { try await connection.run(statement) }
+    }
+
+    /// Runs statements as one change and returns the first one's rows: a single statement where the
+    /// dialect can combine them, a transaction otherwise.
+    private func apply(_ statements: [SQLStatement]) async throws -> [SQLRow] {
+        if let statement = sql.combined(statements) { return try await backend.write(statement) }
+        return try await backend.transaction { connection in
+            let rows = try await connection.run(statements[0])
+            for statement in statements.dropFirst() { try await connection.run(statement) }
+            return rows
+        }
     }
 
     public func rescueExpired(backoff: @Sendable (Int) -> Duration) async throws -> [QueuedJob] {

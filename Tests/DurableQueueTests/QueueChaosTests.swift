@@ -2,6 +2,7 @@ import DriveSyncTestSupport
 import DurableQueue
 import Foundation
 import Logging
+import SQLDatabase
 import Testing
 
 /// Real `drivesync worker` processes on one PostgreSQL database, killed with SIGKILL and restarted

@@ -2,27 +2,15 @@ import DriveSyncTestSupport
 import DurableQueue
 import Foundation
 import Logging
+import SQLDatabase
 import Synchronization
 import Testing
 
 /// The backends every queue test runs on.
-enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite
-    case postgres
+typealias Backend = TestDatabaseBackend
 
-    var testDescription: String { rawValue }
-
-    /// A fresh, empty queue database on this backend.
-    func location() async throws -> DatabaseLocation {
-        switch self {
-        case .sqlite:
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("queue-\(UUID().uuidString)")
-                .path
-            return .sqlite(path: folder + "/service.sqlite")
-        case .postgres:
-            return try DatabaseLocation(parsing: try await TestPostgres.makeDatabase(), home: "/")
-        }
-    }
+extension TestDatabaseBackend {
+    func location() async throws -> DatabaseLocation { try await freshLocation() }
 
     /// A fresh queue on the hand-moved clock `now`.
     func open(now: ManualNow = ManualNow()) async throws -> JobDatabase {

@@ -3,6 +3,7 @@ import DriveSyncTestSupport
 import DurableQueue
 import Foundation
 import Logging
+import SQLDatabase
 import ServiceLifecycle
 import Synchronization
 import Testing

@@ -38,14 +38,14 @@ public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
         else { throw Self.invalid(text) }
         let database = String(components.path.drop { $0 == "/" })
         guard !database.isEmpty, !database.contains("/") else {
-            throw QueueError.invalid("name the database in the URL: postgres://USER@HOST:PORT/DATABASE")
+            throw DatabaseError("name the database in the URL: postgres://USER@HOST:PORT/DATABASE")
         }
         let query = Dictionary(
             (components.queryItems ?? []).map { ($0.name, $0.value ?? "") },
             uniquingKeysWith: { $1 }
         )
         for name in query.keys where !["sslmode", "password_file"].contains(name) {
-            throw QueueError.invalid(
+            throw DatabaseError(
                 "the database URL has an unknown option '\(name)'; it takes sslmode and password_file"
             )
         }
@@ -54,7 +54,7 @@ public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
         case "disable": tls = .disable
         case "prefer", "allow": tls = .prefer
         case "require", "verify-ca", "verify-full": tls = .require
-        case let mode: throw QueueError.invalid("sslmode is disable, prefer or require, not '\(mode)'")
+        case let mode: throw DatabaseError("sslmode is disable, prefer or require, not '\(mode)'")
         }
         var password = components.password?.removingPercentEncoding ?? environment["PGPASSWORD"]
         if password == nil, let file = query["password_file"] {
@@ -86,21 +86,27 @@ public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
         do {
             attributes = try FileManager.default.attributesOfItem(atPath: path)
         } catch {
-            throw QueueError.invalid("cannot read the password file \(path): \(error.localizedDescription)")
+            throw DatabaseError("cannot read the password file \(path): \(error.localizedDescription)")
         }
         if let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
-            throw QueueError.invalid(
+            throw DatabaseError(
                 "the password file \(path) can be read by others; run chmod 600 \(path)"
             )
         }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else { throw QueueError.invalid("cannot read the password file \(path)") }
+        else { throw DatabaseError("cannot read the password file \(path)") }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    private static func invalid(_ text: String) -> QueueError {
-        .invalid(
+    private static func invalid(_ text: String) -> DatabaseError {
+        DatabaseError(
             "the database is 'sqlite', 'sqlite:PATH' or 'postgres://USER@HOST:PORT/DATABASE', not a '\(text.prefix { $0 != ":" }.prefix(20))' address"
         )
     }
+}
+
+/// A database that cannot be used as given: the message says what to change.
+public struct DatabaseError: Error, Hashable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

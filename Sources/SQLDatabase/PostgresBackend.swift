@@ -6,7 +6,7 @@ import PostgresNIO
 /// The queue in PostgreSQL, shared by workers on many machines. Transactions run at READ COMMITTED;
 /// claims lock their rows with `FOR UPDATE SKIP LOCKED`, so concurrent workers never wait for each other.
 final class PostgresBackend: SQLBackend {
-    let dialect = QueueSQL.Dialect.postgres
+    let dialect = SQLDialect.postgres
     let client: PostgresClient
     private let runner: Task<Void, Never>
     private let running: AsyncStream<Void>
@@ -59,6 +59,11 @@ final class PostgresBackend: SQLBackend {
         }
     }
 
+    func write(_ statement: SQLStatement) async throws -> [SQLRow] {
+        try await read(statement)
+    }
+
+    /// Outside a transaction each statement commits on its own.
     func read(_ statement: SQLStatement) async throws -> [SQLRow] {
         try await Self.rows(client.query(Self.query(statement), logger: logger))
     }

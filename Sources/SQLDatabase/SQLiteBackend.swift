@@ -6,7 +6,7 @@ import Synchronization
 /// pool's single writer, held across the statements by an async lock (GRDB serializes each access, not a
 /// sequence of them); reads go to the pool's readers and never wait for writers (WAL).
 final class SQLiteBackend: SQLBackend {
-    let dialect = QueueSQL.Dialect.sqlite
+    let dialect = SQLDialect.sqlite
     private let pool: DatabasePool
     private let lock = AsyncLock()
 
@@ -38,6 +38,20 @@ final class SQLiteBackend: SQLBackend {
                     if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
                 }
                 throw error
+            }
+        }
+    }
+
+    func write(_ statement: SQLStatement) async throws -> [SQLRow] {
+        try await lock.withLock {
+            try await pool.writeWithoutTransaction { db in
+                if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+                var rows: [SQLRow] = []
+                try db.inTransaction(.immediate) {
+                    rows = try Self.rows(db, statement)
+                    return .commit
+                }
+                return rows
             }
         }
     }
