@@ -16,14 +16,12 @@ import UnixSignals
 ///
 /// - Parameters:
 ///   - connections: the Drives it answers for, kept for the application's life.
-///   - jobs: where `/drive/jobs` queues runs.
-///   - events: what `/drive/events` answers from.
+///   - jobs: where `/drive/jobs` queues runs, in the service's database (which also holds the API keys).
 ///   - settings: where it listens (port 0 picks a free one) and its audit log.
 ///   - onServerRunning: called with the bound port once the server listens.
 public func buildServiceApplication(
     connections: DriveConnections,
-    jobs: any JobQueue,
-    events: EventStream,
+    jobs: DriveJobs,
     settings: Configuration.Service,
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -32,7 +30,6 @@ public func buildServiceApplication(
     let router = try buildServiceRouter(
         connections: connections,
         jobs: jobs,
-        events: events,
         settings: settings,
         logger: logger,
         boundPort: boundPort
@@ -75,24 +72,22 @@ public func runService(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws {
     try await driveSync.withConnections { connections in
-        let events = EventStream()
-        let jobs = try await connections.driveSync.openJobs(
-            database: database,
-            workers: settings.workers,
-            events: events
-        )
+        let jobs = try await connections.driveSync.openJobs(database: database, workers: settings.workers)
         do {
             let application = try buildServiceApplication(
                 connections: connections,
                 jobs: jobs,
-                events: events,
                 settings: settings,
                 logger: logger,
                 onServerRunning: onServerRunning
             )
             // Shut down in reverse: the workers stop first (between files, giving back what is left) while
             // the server still answers.
-            let refresher = CacheRefresher(connections: connections, events: events, interval: settings.cacheRefresh)
+            let refresher = CacheRefresher(
+                connections: connections,
+                events: jobs.events,
+                interval: settings.cacheRefresh
+            )
             let services: [any Service] = [application, refresher] + jobs.services
             var configuration = ServiceGroupConfiguration(
                 services: services.map { .init(service: $0) },
@@ -122,8 +117,7 @@ final class BoundPort: Sendable {
 /// Every route and middleware of the service (what `/openapi.json` describes, route by route).
 func buildServiceRouter(
     connections: DriveConnections,
-    jobs: any JobQueue,
-    events: EventStream,
+    jobs: DriveJobs,
     settings: Configuration.Service,
     logger: Logger,
     boundPort: BoundPort
@@ -142,11 +136,11 @@ func buildServiceRouter(
     let router = Router(context: ServiceRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: RequestMetrics()))
     let allowed = AllowedMethods()
-    router.add(middleware: ErrorMiddleware(allowed: allowed, events: events, audit: audit))
+    router.add(middleware: ErrorMiddleware(allowed: allowed, events: jobs.events, audit: audit))
     let streams = ActiveStreams()
     HealthRoutes(probe: probe, streams: streams, jobs: jobs).register(on: router)
     let authenticated = router.group()
-        .add(middleware: APIKeyMiddleware(keys: APIKeyRing(store: driveSync.apiKeys), audit: audit))
+        .add(middleware: APIKeyMiddleware(keys: APIKeyRing(store: jobs.apiKeys), audit: audit))
     authenticated.get("metrics") { _, _ in
         Response(
             status: .ok,
@@ -175,7 +169,7 @@ func buildServiceRouter(
         probe: probe,
         callbackURL: callbackURL
     ).register(authenticated: drive, open: router.group("drive"))
-    JobRoutes(jobs: jobs, events: events, audit: audit).register(on: drive)
+    JobRoutes(jobs: jobs, events: jobs.events, audit: audit).register(on: drive)
     allowed.register(router.routes.map { ("\($0.path)", $0.method) })
     return router
 }

@@ -70,7 +70,7 @@ struct JobRoutes {
         let query = request.uri.queryParameters
         let since = try query.integer("since", in: 0...Int.max) ?? 0
         let timeout = try query.integer("timeout", in: 0...Self.longestPoll) ?? 30
-        let found = await events.wait(after: since, timeout: .seconds(timeout))
+        let found = try await events.wait(after: since, timeout: .seconds(timeout))
         return try JSONAnswer.response(EventPage(events: found, lastID: found.last?.id ?? max(since, 0)))
     }
 

@@ -57,7 +57,7 @@ struct JobsCommand: AsyncParsableCommand {
     )
 
     struct DatabaseOption: ParsableArguments {
-        @Option(help: "The job database URL (default: DRIVESYNC_DATABASE, [service] database, or SQLite here).")
+        @Option(help: "The service's database URL (default: DRIVESYNC_DATABASE, [service] database, or SQLite here).")
         var database: String?
     }
 

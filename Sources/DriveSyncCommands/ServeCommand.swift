@@ -39,7 +39,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
     var tlsKey: String?
 
-    @Option(help: "The job database URL: sqlite, sqlite:PATH or postgres://USER@HOST:PORT/DB.")
+    @Option(
+        help:
+            "The service's database URL (jobs, keys, shared state): sqlite, sqlite:PATH or postgres://USER@HOST:PORT/DB."
+    )
     var database: String?
 
     @Option(help: "Jobs run at once in this process (default 2; 0 leaves them to drivesync worker).")
@@ -71,7 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
                     "warning: serving \(settings.host) without TLS: keys and content cross the network in clear; use --tls-cert/--tls-key or a reverse proxy with TLS"
                 )
             }
-            if try await driveSync.apiKeys.keys().isEmpty {
+            if try await driveSync.withServiceDatabase(database, { try await $0.apiKeys.keys().isEmpty }) {
                 printNote("No API key exists yet: make one with drivesync serve keys create NAME")
             }
             let scheme = settings.tlsCertificate == nil ? "http" : "https"
@@ -100,10 +103,16 @@ struct ServeCommand: AsyncParsableCommand {
                 abstract: "Make a key; it is shown once and only its hash is kept."
             )
             @OptionGroup var global: GlobalOptions
+            // `--database` is `serve`'s option, also after `keys …`.
+            @ParentCommand var serve: ServeCommand
             @Argument(help: "A name for the key: who or what uses it.") var name: String
 
             func run() async throws {
-                let secret = try await reportingErrors { try await global.driveSync().apiKeys.create(name) }
+                let secret = try await reportingErrors {
+                    try await global.driveSync().withServiceDatabase(serve.database) {
+                        try await $0.apiKeys.create(name)
+                    }
+                }
                 print(secret)
                 printNote("This is the only time the key is shown; store it where \(name) reads it.")
             }
@@ -112,9 +121,13 @@ struct ServeCommand: AsyncParsableCommand {
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List the keys (names, never secrets).")
             @OptionGroup var global: GlobalOptions
+            // `--database` is `serve`'s option, also after `keys …`.
+            @ParentCommand var serve: ServeCommand
 
             func run() async throws {
-                let keys = try await reportingErrors { try await global.driveSync().apiKeys.keys() }
+                let keys = try await reportingErrors {
+                    try await global.driveSync().withServiceDatabase(serve.database) { try await $0.apiKeys.keys() }
+                }
                 if keys.isEmpty { print("No API keys; make one with drivesync serve keys create NAME") }
                 for key in keys { print("\(key.name)\t\(key.prefix)…\tcreated \(key.created)") }
             }
@@ -123,10 +136,16 @@ struct ServeCommand: AsyncParsableCommand {
         struct Revoke: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Revoke a key: requests with it are refused.")
             @OptionGroup var global: GlobalOptions
+            // `--database` is `serve`'s option, also after `keys …`.
+            @ParentCommand var serve: ServeCommand
             @Argument(help: "The key's name.") var name: String
 
             func run() async throws {
-                try await reportingErrors { try await global.driveSync().apiKeys.revoke(name) }
+                try await reportingErrors {
+                    try await global.driveSync().withServiceDatabase(serve.database) {
+                        try await $0.apiKeys.revoke(name)
+                    }
+                }
                 print("Revoked \(name).")
             }
         }

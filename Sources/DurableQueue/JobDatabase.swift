@@ -29,19 +29,31 @@ public struct JobDatabase: Sendable {
         } catch {
             await database.close()
             // PostgreSQL's errors describe themselves only when reflected (the server's message, no secrets).
-            throw QueueError.invalid("cannot open the database \(location): \(String(reflecting: error))")
+            throw QueueError.invalid(
+                "cannot open the database \(location): \(String(reflecting: error)); check that the server runs and that the address, user and password are right"
+            )
         }
         return database
     }
 
-    /// Until cancelled, turns PostgreSQL's NOTIFY into wake-ups (SQLite needs none: its workers are all
-    /// in this process). `connected` is called at each (re)connect.
-    public func listenForWakeups(connected: @escaping @Sendable () -> Void = {}) async {
+    /// Until cancelled, turns PostgreSQL's NOTIFY into wake-ups of the workers and of the signals `also`
+    /// names by channel (SQLite needs none: everything waiting on it is in this process). `connected` is
+    /// called at each (re)connect.
+    public func listenForWakeups(
+        also channels: [String: QueueSignal] = [:],
+        connected: @escaping @Sendable () -> Void = {}
+    ) async {
         guard case .postgres(let postgres) = location else {
             try? await Task.sleep(for: .seconds(1 << 40))
             return
         }
-        await PostgresListener(location: postgres, signal: signal, logger: logger, connected: connected).run()
+        await PostgresListener(
+            location: postgres,
+            signals: channels.merging([QueueSQL.channel: signal]) { _, queue in queue },
+            logger: logger,
+            connected: connected
+        )
+        .run()
     }
 
     /// The database itself, for the service's other stores.

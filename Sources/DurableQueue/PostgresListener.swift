@@ -4,12 +4,13 @@ import NIOSSL
 import PostgresNIO
 import SQLDatabase
 
-/// Keeps a dedicated connection LISTENing for queued jobs and turns each NOTIFY into a local wake-up.
-/// A dropped connection is reconnected (after a short, growing pause); each (re)connect also wakes the
-/// workers, since notifications sent while it was down are lost and polling would find them later.
+/// Keeps a dedicated connection LISTENing on each channel (queued jobs, and whatever else the process
+/// follows) and turns each NOTIFY into a wake-up of that channel's signal. A dropped connection is
+/// reconnected (after a short, growing pause); each (re)connect also wakes every signal, since
+/// notifications sent while it was down are lost and polling would find them later.
 struct PostgresListener: Sendable {
     let location: DatabaseLocation.PostgresLocation
-    let signal: QueueSignal
+    let signals: [String: QueueSignal]
     let logger: Logger
     /// Counts connections made, for tests and the metric.
     let connected: @Sendable () -> Void
@@ -34,12 +35,11 @@ struct PostgresListener: Sendable {
                     logger: logger
                 )
                 defer { Task { try? await connection.close() } }
-                try await connection.listen(on: QueueSQL.channel) { notifications in
+                pause = .milliseconds(100)
+                try await listen(on: connection, to: signals.sorted { $0.key < $1.key }[...], []) {
                     connected()
                     Counter(label: "drivesync_queue_listener_connects_total").increment()
-                    pause = .milliseconds(100)
-                    signal.signal()
-                    for try await _ in notifications { signal.signal() }
+                    wakeAll()
                 }
             } catch {
                 if Task.isCancelled { return }
@@ -48,9 +48,44 @@ struct PostgresListener: Sendable {
                     metadata: ["error": "\(String(reflecting: error).prefix(300))"]
                 )
             }
-            signal.signal()
+            wakeAll()
             try? await Task.sleep(for: pause)
             pause = min(pause * 2, .seconds(5))
+        }
+    }
+
+    private func wakeAll() {
+        for signal in signals.values { signal.signal() }
+    }
+
+    /// LISTENs on each channel in turn (one `listen` scope inside the next), then relays every channel's
+    /// notifications until the connection drops.
+    private func listen(
+        on connection: PostgresConnection,
+        to channels: ArraySlice<(key: String, value: QueueSignal)>,
+        _ listening: [(PostgresNotificationSequence, QueueSignal)],
+        started: @escaping @Sendable () -> Void
+    ) async throws {
+        if let (channel, signal) = channels.first {
+            try await connection.listen(on: channel) { notifications in
+                try await listen(
+                    on: connection,
+                    to: channels.dropFirst(),
+                    listening + [(notifications, signal)],
+                    started: started
+                )
+            }
+            return
+        }
+        started()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (notifications, signal) in listening {
+                group.addTask {
+                    for try await _ in notifications { signal.signal() }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
         }
     }
 

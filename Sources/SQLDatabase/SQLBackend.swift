@@ -1,3 +1,4 @@
+import Dispatch
 public import Logging
 
 /// The SQL the backends differ in (placeholders, upserts and the rest are written once for both).
@@ -60,7 +61,14 @@ extension DatabaseLocation {
     /// Opens the database (creating the SQLite file as needed); `connections` bounds PostgreSQL's pool.
     public func connect(connections: Int = 8, logger: Logger) async throws -> any SQLBackend {
         switch self {
-        case .sqlite(let path): return try SQLiteBackend(path: path)
+        case .sqlite(let path):
+            // Opening may wait on another process's lock (the busy timeout): never on a cooperative thread,
+            // or two waiting openers could starve the task that holds the lock.
+            return try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async {
+                    continuation.resume(with: Result { try SQLiteBackend(path: path) })
+                }
+            }
         case .postgres(let postgres):
             let backend = PostgresBackend(postgres, connections: connections, logger: logger)
             await backend.waitUntilRunning()

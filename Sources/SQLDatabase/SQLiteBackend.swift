@@ -8,18 +8,36 @@ import Synchronization
 final class SQLiteBackend: SQLBackend {
     let dialect = SQLDialect.sqlite
     private let pool: DatabasePool
-    private let lock = AsyncLock()
+    private let lock: AsyncLock
+
+    /// One lock per file in this process: backends on one file take turns here instead of in SQLite's busy
+    /// handler, which would block a dispatch thread per waiter (two blocked on a two-core machine starve the
+    /// holder).
+    private static let locks = Mutex<[String: AsyncLock]>([:])
 
     init(path: String) throws {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        // Another process (a worker, a command) may hold the write lock across a few statements.
+        configuration.busyMode = .timeout(30)
         // The transaction spans several accesses; the lock above keeps it whole.
         configuration.allowsUnsafeTransactions = true
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent,
-            withIntermediateDirectories: true
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
         )
+        // Only its owner reads the service's state (SQLite gives the WAL and its index the same mode).
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         pool = try DatabasePool(path: path, configuration: configuration)
+        let key = URL(fileURLWithPath: path).standardizedFileURL.path
+        lock = Self.locks.withLock { locks in
+            if let lock = locks[key] { return lock }
+            let lock = AsyncLock()
+            locks[key] = lock
+            return lock
+        }
     }
 
     func transaction<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T {

@@ -18,6 +18,9 @@ public struct StoredEvent: Sendable, Hashable {
 }
 
 extension ServiceStateStore {
+    /// The PostgreSQL channel an append notifies, so readers in other processes wake.
+    public static let eventChannel = "drivesync_events"
+
     /// Appends an event and returns it with its id. On PostgreSQL appends take turns (a table lock held to
     /// the commit), or a reader could pass an id whose transaction had yet to commit and never see it.
     @discardableResult
@@ -26,6 +29,7 @@ extension ServiceStateStore {
         let row = try await backend.transaction { connection in
             if backend.dialect == .postgres {
                 try await connection.run(SQLStatement("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE"))
+                try await connection.run(SQLStatement("SELECT pg_notify('\(Self.eventChannel)', '')"))
             }
             return try await connection.run(
                 SQLStatement(
@@ -59,7 +63,8 @@ extension ServiceStateStore {
         try await backend.read(SQLStatement("SELECT MAX(id) AS id FROM events")).first?.integer("id") ?? 0
     }
 
-    /// Keeps the newest `count` events; returns how many went.
+    /// Keeps the events among the newest `count` ids (ids may skip where an append rolled back); returns how
+    /// many went.
     @discardableResult
     public func pruneEvents(keeping count: Int) async throws -> Int {
         try await backend.write(

@@ -1,9 +1,11 @@
 import DriveSyncKit
+import DriveSyncTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import ServiceState
 import Testing
 
 struct JobRouteTests {
@@ -139,21 +141,74 @@ struct JobRouteTests {
 }
 
 struct EventStreamTests {
-    @Test func idsIncreaseAndAReaderThatFellBehindSeesTheGap() async {
-        let stream = EventStream(capacity: 3)
-        for number in 1...5 { await stream.publish("tick", ["n": "\(number)"]) }
-        let kept = await stream.events(after: 0)
-        #expect(kept.map(\.id) == [3, 4, 5], "ids 1 and 2 are gone: the first id after 0 is 3")
-        #expect(await stream.events(after: 4).map(\.id) == [5])
-        #expect(await stream.wait(after: 5, timeout: .zero).isEmpty)
+    /// A stream on a fresh SQLite service database, and the database to close.
+    static func stream(
+        capacity: Int = 10_000,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) async throws -> (EventStream, ServiceDatabase) {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("events-\(UUID().uuidString)").path
+        let database = try await DriveSync(home: home).openServiceDatabase()
+        let stream = EventStream(
+            store: database.state,
+            capacity: capacity,
+            sleep: sleep,
+            logger: Logger(label: "events-test")
+        )
+        return (stream, database)
     }
 
-    @Test func aLongPollWakesOnTheNextEvent() async {
-        // The timeout never elapses: the sleeper waits until cancelled.
-        let stream = EventStream(sleep: { _ in try await Task.sleep(for: .seconds(3600)) })
+    @Test func idsIncreaseAndAReaderThatFellBehindSeesTheGap() async throws {
+        let (stream, database) = try await Self.stream(capacity: 3)
+        defer { Task { await database.close() } }
+        for number in 1...5 { await stream.publish("tick", ["n": "\(number)"]) }
+        let kept = try await stream.events(after: 0)
+        #expect(kept.map(\.id) == [3, 4, 5], "ids 1 and 2 are gone: the first id after 0 is 3")
+        #expect(kept.map(\.data) == [["n": "3"], ["n": "4"], ["n": "5"]])
+        #expect(try await stream.events(after: 4).map(\.id) == [5])
+        #expect(try await stream.wait(after: 5, timeout: .zero).isEmpty)
+        #expect(try await stream.lastID() == 5)
+    }
+
+    @Test func aLongPollWakesOnTheNextEvent() async throws {
+        // The timeout never elapses, nor does a poll: the sleeper waits until cancelled.
+        let (stream, database) = try await Self.stream(sleep: { _ in try await Task.sleep(for: .seconds(3600)) })
+        defer { Task { await database.close() } }
         async let woken = stream.wait(after: 0, timeout: .seconds(3600))
-        while await stream.waitingCount == 0 { await Task.yield() }
+        while stream.waitingCount == 0 { await Task.yield() }
         await stream.publish("job.finished", ["id": "x"])
-        #expect(await woken.map(\.type) == ["job.finished"])
+        #expect(try await woken.map(\.type) == ["job.finished"])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func anEventPublishedByAnotherProcessWakesTheReadersThroughNotify() async throws {
+        let url = try await TestPostgres.makeDatabase()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let reader = try await DriveSync(home: folder + "/reader").openJobs(database: url)
+        let writer = try await DriveSync(home: folder + "/writer").openJobs(database: url)
+        defer {
+            Task {
+                await reader.close()
+                await writer.close()
+            }
+        }
+        let signal = reader.events.signal
+        let connected = AsyncStream.makeStream(of: Void.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await reader.database.listenForWakeups(also: [ServiceStateStore.eventChannel: signal]) {
+                    connected.continuation.yield()
+                }
+            }
+            for await _ in connected.stream { break }
+            // Connecting wakes everyone once; take that wake-up, then only a NOTIFY can end the wait.
+            await signal.wait(timeout: .seconds(5), sleep: { try await Task.sleep(for: $0) })
+            async let woken: Void = signal.wait(timeout: .seconds(3600), sleep: { try await Task.sleep(for: $0) })
+            try await Task.sleep(for: .milliseconds(200))
+            await writer.events.publish("file.changed", ["id": "f1"])
+            await woken
+            #expect(try await reader.events.events(after: 0).map(\.type) == ["file.changed"])
+            group.cancelAll()
+        }
     }
 }

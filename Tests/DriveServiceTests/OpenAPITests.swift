@@ -25,13 +25,11 @@ struct OpenAPITests {
         defer { try? FileManager.default.removeItem(atPath: home) }
         // No account: the embedded local drive is served while the router is built.
         try await DriveSync(home: home).withConnections { connections in
-            let events = EventStream()
-            let jobs = try await connections.driveSync.openJobs(events: events)
+            let jobs = try await connections.driveSync.openJobs()
             defer { Task { await jobs.close() } }
             let router = try buildServiceRouter(
                 connections: connections,
                 jobs: jobs,
-                events: events,
                 settings: Configuration.Service(),
                 logger: Logger(label: "test"),
                 boundPort: BoundPort(0)

@@ -1,3 +1,4 @@
+import Crypto
 import DriveSyncKit
 import Foundation
 import HTTPTypes
@@ -44,22 +45,45 @@ struct SecurityTests {
     }
 
     @Test func keysAreStoredHashedAndRevocable() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let store = APIKeyStore(path: folder + "/keys.json")
-        let secret = try await store.create("app")
-        #expect(secret.hasPrefix("dsk_") && secret.count > 40)
-        let file = try String(contentsOfFile: store.path, encoding: .utf8)
-        #expect(!file.contains(secret), "only the hash is stored")
-        let attributes = try FileManager.default.attributesOfItem(atPath: store.path)
-        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
-        let keys = try await store.keys()
-        #expect(store.name(of: secret, in: keys) == "app")
-        #expect(store.name(of: secret + "x", in: keys) == nil)
-        await #expect(throws: APIKeyStore.Failure.self) { try await store.create("app") }
-        await #expect(throws: APIKeyStore.Failure.self) { try await store.create("bad name") }
-        try await store.revoke("app")
-        #expect(store.name(of: secret, in: try await store.keys()) == nil)
-        await #expect(throws: APIKeyStore.Failure.self) { try await store.revoke("app") }
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let driveSync = DriveSync(configuration: Configuration(), home: home)
+        try await driveSync.withServiceDatabase { database in
+            let store = database.apiKeys
+            let secret = try await store.create("app")
+            #expect(secret.hasPrefix("dsk_") && secret.count > 40)
+            let file = try Data(contentsOf: URL(fileURLWithPath: home + "/service.sqlite"))
+            #expect(file.range(of: Data(secret.utf8)) == nil, "only the hash is stored")
+            let attributes = try FileManager.default.attributesOfItem(atPath: home + "/service.sqlite")
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            let keys = try await store.keys()
+            #expect(store.name(of: secret, in: keys) == "app")
+            #expect(store.name(of: secret + "x", in: keys) == nil)
+            await #expect(throws: APIKeyStore.Failure.self) { try await store.create("app") }
+            await #expect(throws: APIKeyStore.Failure.self) { try await store.create("bad name") }
+            try await store.revoke("app")
+            #expect(store.name(of: secret, in: try await store.keys()) == nil)
+            await #expect(throws: APIKeyStore.Failure.self) { try await store.revoke("app") }
+        }
+    }
+
+    @Test func keysFromTheFileBeforeTheDatabaseAreImportedOnce() async throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        try FileManager.default.createDirectory(atPath: home + "/service", withIntermediateDirectories: true)
+        let secret = "dsk_legacy-secret-of-an-older-data-folder-0123456789"
+        let hash = Hex.lowercase(SHA256.hash(data: Data(secret.utf8)))
+        try Data(
+            #"[{"name":"old-app","created":"2026-11-01T10:00:00.000Z","prefix":"dsk_lega","hash":"\#(hash)"}]"#.utf8
+        ).write(to: URL(fileURLWithPath: home + "/service/api-keys.json"))
+        let driveSync = DriveSync(configuration: Configuration(), home: home)
+        let keys = try await driveSync.withServiceDatabase { try await $0.apiKeys.keys() }
+        #expect(keys.map(\.name) == ["old-app"] && keys.first?.created == "2026-11-01T10:00:00.000Z")
+        #expect(!FileManager.default.fileExists(atPath: home + "/service/api-keys.json"))
+        #expect(FileManager.default.fileExists(atPath: home + "/service/api-keys.json.imported"))
+        try await driveSync.withServiceDatabase { database in
+            let keys = try await database.apiKeys.keys()
+            #expect(database.apiKeys.name(of: secret, in: keys) == "old-app")
+        }
     }
 }

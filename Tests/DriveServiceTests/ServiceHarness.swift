@@ -73,18 +73,16 @@ struct ServiceHarness: Sendable {
                 from: "test"
             )
             let driveSync = DriveSync(configuration: configuration, home: home)
-            let key = try await driveSync.apiKeys.create("tests")
             var logger = Logger(label: "drivesync.service.test")
             logger.logLevel = .warning
             try await driveSync.withConnections { [logger] connections in
                 var settings = Configuration.Service()
                 settings.port = 0
-                let events = EventStream()
-                let jobs = try await connections.driveSync.openJobs(workers: 2, events: events)
+                let jobs = try await connections.driveSync.openJobs(workers: 2)
+                let key = try await jobs.apiKeys.create("tests")
                 let application = try buildServiceApplication(
                     connections: connections,
                     jobs: jobs,
-                    events: events,
                     settings: settings,
                     logger: logger
                 )

@@ -54,7 +54,7 @@ struct SharedWorkersEndToEndTests {
                 ["DRIVESYNC_HOME": folder + "/" + name, "DRIVESYNC_LOG_LEVEL": "warning"]
             }
             let keys = try DriveSyncProcess(
-                ["serve", "keys", "create", "tests", "--config", config],
+                ["serve", "keys", "create", "tests", "--database", database, "--config", config],
                 environment: environment("service")
             )
             let key = try #require(await keys.remainingOutput().first { $0.hasPrefix("dsk_") })

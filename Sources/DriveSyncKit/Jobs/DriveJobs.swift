@@ -2,24 +2,30 @@ public import DurableQueue
 public import Foundation
 import Metrics
 public import ServiceLifecycle
+import ServiceState
 import UnixSignals
 
 /// DriveSync's jobs on the durable queue: what the service's routes, `drivesync jobs` and
 /// `drivesync worker` use. The queue lives in the job database (SQLite here, or PostgreSQL shared by
 /// every process); workers in any process run the jobs with `DriveSync.jobHandlers`.
 public final class DriveJobs: JobQueue, Sendable {
-    public let database: JobDatabase
+    /// The database the jobs are in, with the rest of the service's shared state.
+    public let service: ServiceDatabase
     let driveSync: DriveSync
-    let events: EventStream
+    /// What the jobs and the service publish, kept in the same database.
+    public let events: EventStream
     /// This process's workers, when it runs some (`serve --workers`, `worker`).
     public let workers: QueueWorkers?
 
-    init(database: JobDatabase, driveSync: DriveSync, events: EventStream, workers: QueueWorkers?) {
-        self.database = database
+    init(service: ServiceDatabase, driveSync: DriveSync, events: EventStream, workers: QueueWorkers?) {
+        self.service = service
         self.driveSync = driveSync
         self.events = events
         self.workers = workers
     }
+
+    public var database: JobDatabase { service.jobs }
+    public var apiKeys: APIKeyStore { service.apiKeys }
 
     public var store: any QueueStore { database.store }
 
@@ -92,19 +98,20 @@ public final class DriveJobs: JobQueue, Sendable {
 
     /// What runs beside the service or worker process: the workers, and the wake-ups from PostgreSQL.
     public var services: [any Service] {
-        [WakeupListener(database: database)] + (workers.map { [$0] } ?? [])
+        [WakeupListener(database: database, events: events)] + (workers.map { [$0] } ?? [])
     }
 
-    public func close() async { await database.close() }
+    public func close() async { await service.close() }
 }
 
 /// Keeps the NOTIFY connection for as long as the process runs.
 struct WakeupListener: Service {
     let database: JobDatabase
+    let events: EventStream
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await database.listenForWakeups()
+            await database.listenForWakeups(also: [ServiceStateStore.eventChannel: events.signal])
         }
     }
 }
@@ -127,21 +134,16 @@ extension DriveSync {
     public func openJobs(
         database override: String? = nil,
         workers: Int = 0,
-        kinds: Set<String>? = nil,
-        events: EventStream = EventStream()
+        kinds: Set<String>? = nil
     ) async throws -> DriveJobs {
-        let location = try jobDatabaseLocation(override: override)
-        let database: JobDatabase
-        do {
-            database = try await JobDatabase.open(location, connections: max(4, workers + 2), logger: logger)
-        } catch {
-            throw DriveSyncError(.unavailable, "\(error)")
-        }
+        let service = try await openServiceDatabase(override, connections: max(4, workers + 2))
+        let database = service.jobs
+        let events = EventStream(store: service.state, logger: logger)
         var queueWorkers: QueueWorkers?
         if workers > 0 {
             let handlers = jobHandlers(events: events)
             if let unknown = kinds?.subtracting(handlers.keys).sorted(), !unknown.isEmpty {
-                await database.close()
+                await service.close()
                 throw DriveSyncError(
                     .invalidArgument,
                     "no job kind \(unknown.joined(separator: ", ")); the kinds are \(handlers.keys.sorted().joined(separator: ", "))"
@@ -175,7 +177,7 @@ extension DriveSync {
                 )
             }
         }
-        return DriveJobs(database: database, driveSync: self, events: events, workers: queueWorkers)
+        return DriveJobs(service: service, driveSync: self, events: events, workers: queueWorkers)
     }
 }
 

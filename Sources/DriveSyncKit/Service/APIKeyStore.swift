@@ -2,16 +2,11 @@ import Crypto
 public import DriveSyncCore
 public import Foundation
 import LocalFiles
+import ServiceState
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// The service's API keys: made once and shown once, kept only as SHA-256 hashes in a 0600 file, checked
-/// in constant time. A key is `dsk_` and 32 random bytes in base64url, so a hash of it cannot be
-/// reversed by guessing.
+/// The service's API keys: made once and shown once, kept only as SHA-256 hashes in the service's database
+/// (shared by every process of the service), checked in constant time. A key is `dsk_` and 32 random
+/// bytes in base64url, so a hash of it cannot be reversed by guessing.
 public struct APIKeyStore: Sendable {
     /// One key as stored: its name, when it was made, and the hash of its secret.
     public struct Key: Codable, Hashable, Sendable {
@@ -35,35 +30,26 @@ public struct APIKeyStore: Sendable {
         public var description: String
     }
 
-    public let path: String
+    let state: ServiceStateStore
+    /// Where keys were kept before the database held them (a 0600 JSON file): imported at first use, then
+    /// renamed to `.imported`.
+    let legacyFile: String
 
-    public init(path: String) { self.path = path }
+    init(state: ServiceStateStore, legacyFile: String) {
+        self.state = state
+        self.legacyFile = legacyFile
+    }
 
     /// Every key, by name.
     public func keys() async throws -> [Key] {
-        try await offload { try keysBlocking() }
-    }
-
-    private func keysBlocking() throws -> [Key] {
-        guard FileManager.default.fileExists(atPath: path) else { return [] }
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            return try JSONDecoder().decode([Key].self, from: data).sorted { $0.name < $1.name }
-        } catch {
-            throw Failure(
-                code: .unreadable,
-                description:
-                    "cannot read the API keys in \(path) (\(error)); restore the file or remove it and create new keys"
-            )
+        try await importLegacyFile()
+        return try await state.apiKeys().map { key in
+            Key(name: key.name, created: DriveTimestamp.format(key.created), prefix: key.prefix, hash: key.hash)
         }
     }
 
     /// Makes a key called `name` and returns its secret, which is not stored and cannot be shown again.
     public func create(_ name: String, now: Date = Date()) async throws -> String {
-        try await offload { try createBlocking(name, now: now) }
-    }
-
-    private func createBlocking(_ name: String, now: Date) throws -> String {
         guard !name.isEmpty, name.count <= 64,
             name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
         else {
@@ -72,42 +58,66 @@ public struct APIKeyStore: Sendable {
                 description: "a key name uses letters, digits, '-', '_' and '.' (at most 64), not '\(name)'"
             )
         }
-        var keys = try keysBlocking()
-        guard !keys.contains(where: { $0.name == name }) else {
+        try await importLegacyFile()
+        var generator = SystemRandomNumberGenerator()
+        let secret = "dsk_" + Base64URL.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        do {
+            try await state.addAPIKey(
+                StoredAPIKey(name: name, prefix: String(secret.prefix(8)), hash: Self.hash(secret), created: now)
+            )
+        } catch ServiceStateError.exists {
             throw Failure(
                 code: .nameTaken,
                 description: "a key called \(name) exists; revoke it first or choose another name"
             )
         }
-        var generator = SystemRandomNumberGenerator()
-        let secret = "dsk_" + Base64URL.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
-        keys.append(
-            Key(
-                name: name,
-                created: DriveTimestamp.format(now),
-                prefix: String(secret.prefix(8)),
-                hash: Self.hash(secret)
-            )
-        )
-        try save(keys)
         return secret
     }
 
     /// Forgets the key called `name`; requests with it are refused from now on.
     public func revoke(_ name: String) async throws {
-        try await offload { try revokeBlocking(name) }
-    }
-
-    private func revokeBlocking(_ name: String) throws {
-        var keys = try keysBlocking()
-        guard keys.contains(where: { $0.name == name }) else {
+        try await importLegacyFile()
+        guard try await state.removeAPIKey(name) else {
             throw Failure(
                 code: .unknownKey,
                 description: "no key called \(name); list them with drivesync serve keys list"
             )
         }
-        keys.removeAll { $0.name == name }
-        try save(keys)
+    }
+
+    /// Moves the keys of a data folder from before the database into it, once.
+    private func importLegacyFile() async throws {
+        let path = legacyFile
+        let legacy = try await offload { () throws -> [Key]? in
+            guard FileManager.default.fileExists(atPath: path) else { return nil }
+            do {
+                return try JSONDecoder().decode([Key].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            } catch {
+                throw Failure(
+                    code: .unreadable,
+                    description:
+                        "cannot read the API keys in \(path) (\(error)); restore the file or remove it and create new keys"
+                )
+            }
+        }
+        guard let legacy else { return }
+        for key in legacy {
+            let created = DriveTimestamp.parse(key.created) ?? Date()
+            do {
+                try await state.addAPIKey(
+                    StoredAPIKey(name: key.name, prefix: key.prefix, hash: key.hash, created: created)
+                )
+            } catch ServiceStateError.exists {
+                // Imported by another process already.
+            }
+        }
+        try await offload {
+            // Another process may have moved it first.
+            if FileManager.default.fileExists(atPath: path) {
+                try? FileManager.default.removeItem(atPath: path + ".imported")
+                try FileManager.default.moveItem(atPath: path, toPath: path + ".imported")
+            }
+        }
     }
 
     /// The name of the key `secret` is, or `nil`. Every stored hash is compared, each in constant time,
@@ -129,21 +139,4 @@ public struct APIKeyStore: Sendable {
         for index in left.indices { difference |= left[index] ^ right[index] }
         return difference == 0
     }
-
-    private func save(_ keys: [Key]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(
-            atPath: folder,
-            withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700]
-        )
-        try AtomicFile.write(try encoder.encode(keys), to: path, permissions: 0o600)
-    }
-}
-
-extension DriveSync {
-    /// The service's API keys, in the data folder.
-    public var apiKeys: APIKeyStore { APIKeyStore(path: home + "/service/api-keys.json") }
 }

@@ -1,0 +1,54 @@
+public import DurableQueue
+public import ServiceState
+
+/// The service's database, opened and migrated: the job queue and the state every process of the service
+/// shares (API keys, credentials, change cursors and file records, channels, events).
+public struct ServiceDatabase: Sendable {
+    public let jobs: JobDatabase
+    public let state: ServiceStateStore
+    public let apiKeys: APIKeyStore
+
+    public func close() async { await jobs.close() }
+}
+
+extension DriveSync {
+    /// Opens the service's database (`override` is `--database`; see `jobDatabaseLocation`), creating and
+    /// migrating its tables; `connections` bounds PostgreSQL's pool.
+    public func openServiceDatabase(_ override: String? = nil, connections: Int = 4) async throws -> ServiceDatabase {
+        let location = try jobDatabaseLocation(override: override)
+        let jobs: JobDatabase
+        do {
+            jobs = try await JobDatabase.open(location, connections: connections, logger: logger)
+        } catch {
+            throw DriveSyncError(.unavailable, "\(error)")
+        }
+        let state = ServiceStateStore(backend: jobs.backend)
+        do {
+            try await state.migrate()
+        } catch {
+            await jobs.close()
+            throw DriveSyncError(.unavailable, "cannot open the database \(location): \(String(reflecting: error))")
+        }
+        return ServiceDatabase(
+            jobs: jobs,
+            state: state,
+            apiKeys: APIKeyStore(state: state, legacyFile: home + "/service/api-keys.json")
+        )
+    }
+
+    /// Runs `body` with the service's database open, closing it after.
+    public func withServiceDatabase<T: Sendable>(
+        _ override: String? = nil,
+        _ body: (ServiceDatabase) async throws -> T
+    ) async throws -> T {
+        let database = try await openServiceDatabase(override)
+        do {
+            let value = try await body(database)
+            await database.close()
+            return value
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+}
