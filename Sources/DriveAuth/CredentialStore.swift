@@ -56,13 +56,71 @@ public struct StoredCredential: Codable, Sendable, Hashable {
     }
 }
 
+/// Where sealed credentials are kept: files in the data folder, or the service's database when many
+/// processes share the accounts. It only ever sees ciphertext.
+public protocol CredentialVault: Sendable {
+    func sealed(_ account: String) async throws -> Data?
+    func putSealed(_ sealed: Data, for account: String) async throws
+    func remove(_ account: String) async throws
+    /// Accounts with stored credentials, sorted.
+    func accounts() async throws -> [String]
+}
+
+/// Sealed credentials as files: `ACCOUNT.credential`, 0600, in a 0700 folder, written to a temporary name
+/// and renamed, so a crash never leaves half a file.
+public struct CredentialFiles: CredentialVault {
+    public let folder: String
+
+    public init(folder: String) { self.folder = folder }
+
+    static let fileExtension = ".credential"
+
+    private func path(_ account: String) -> String { folder + "/" + account + Self.fileExtension }
+
+    public func sealed(_ account: String) async throws -> Data? {
+        let path = path(account)
+        return try await offload { FileManager.default.contents(atPath: path) }
+    }
+
+    /// When the account's file was last written, or `nil` without one.
+    public func modificationDate(of account: String) async -> Date? {
+        let path = path(account)
+        return try? await offload { try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date }
+    }
+
+    public func putSealed(_ sealed: Data, for account: String) async throws {
+        let (folder, path) = (folder, path(account))
+        try await offload {
+            try CredentialStore.makePrivateFolder(folder)
+            try CredentialStore.writeAtomically(sealed, to: path)
+        }
+    }
+
+    public func remove(_ account: String) async throws {
+        let path = path(account)
+        try await offload {
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        }
+    }
+
+    public func accounts() async throws -> [String] {
+        let folder = folder
+        return try await offload {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            return names.filter { $0.hasSuffix(Self.fileExtension) }
+                .map { String($0.dropLast(Self.fileExtension.count)) }.sorted()
+        }
+    }
+}
+
 /// Credentials encrypted at rest with AES-GCM (authenticated: a changed byte or another key is
-/// detected, never decrypted into garbage). The key is 32 random bytes in a separate 0600 file, or
-/// base64 in `DRIVESYNC_TOKEN_KEY`. Files are 0600 in a 0700 folder, written to a temporary name and
-/// renamed, so a crash never leaves half a file.
+/// detected, never decrypted into garbage) and kept in a `CredentialVault`. The key is 32 random bytes
+/// in a separate 0600 file, or base64 in `DRIVESYNC_TOKEN_KEY` (what every machine sharing a vault sets),
+/// and never enters the vault. The default account is a file in `folder`, one per machine.
 public struct CredentialStore: Sendable {
     public let folder: String
     public let keyFile: String
+    public let vault: any CredentialVault
     let environmentKey: String?
 
     /// Stored credentials that cannot be used: the user signs in again.
@@ -73,7 +131,7 @@ public struct CredentialStore: Sendable {
             public static let invalidKey = Code(name: "invalidKey")
             /// The key file is gone while credentials remain.
             public static let missingKey = Code(name: "missingKey")
-            /// A credential file was changed, or sealed with another key.
+            /// A credential was changed, or sealed with another key.
             public static let unreadable = Code(name: "unreadable")
             public static let sealingFailed = Code(name: "sealingFailed")
         }
@@ -89,17 +147,20 @@ public struct CredentialStore: Sendable {
     }
 
     /// - Parameters:
-    ///   - folder: where credential files live (`$DRIVESYNC_HOME/credentials`).
+    ///   - folder: the data folder's credentials (`$DRIVESYNC_HOME/credentials`): the files, unless `vault`
+    ///     says otherwise, and the default account.
     ///   - keyFile: the key's file (`$DRIVESYNC_HOME/credentials.key`), used unless `DRIVESYNC_TOKEN_KEY` is set.
-    public init(folder: String, keyFile: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(
+        folder: String,
+        keyFile: String,
+        vault: (any CredentialVault)? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         self.folder = folder
         self.keyFile = keyFile
+        self.vault = vault ?? CredentialFiles(folder: folder)
         self.environmentKey = environment["DRIVESYNC_TOKEN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
     }
-
-    static let fileExtension = ".credential"
-
-    private func path(_ account: String) -> String { folder + "/" + account + Self.fileExtension }
 
     /// The key, created on first use when neither the environment nor the key file has one.
     private func key(creating: Bool) throws -> SymmetricKey {
@@ -132,18 +193,17 @@ public struct CredentialStore: Sendable {
         return key
     }
 
-    public func save(_ credential: StoredCredential) throws {
-        try Self.makePrivateFolder(folder)
+    /// Seals `credential` for its account (the account name is authenticated too: a credential copied to
+    /// another account does not open).
+    public func seal(_ credential: StoredCredential) throws -> Data {
         let plain = try JSONEncoder().encode(credential)
-        // The account name is authenticated too: a file renamed to another account does not open.
         let sealed = try AES.GCM.seal(plain, using: key(creating: true), authenticating: Data(credential.account.utf8))
         guard let combined = sealed.combined else { throw Failure(.sealingFailed, "encryption failed") }
-        try Self.writeAtomically(combined, to: path(credential.account))
+        return combined
     }
 
-    /// The account's credential, or `nil` when it never signed in.
-    public func load(_ account: String) throws -> StoredCredential? {
-        guard let combined = FileManager.default.contents(atPath: path(account)) else { return nil }
+    /// Opens what `seal` made for `account`.
+    public func open(_ combined: Data, account: String) throws -> StoredCredential {
         do {
             let box = try AES.GCM.SealedBox(combined: combined)
             let plain = try AES.GCM.open(box, using: key(creating: false), authenticating: Data(account.utf8))
@@ -153,24 +213,28 @@ public struct CredentialStore: Sendable {
         } catch {
             throw Failure(
                 .unreadable,
-                "the stored credentials of '\(account)' cannot be read: the file was changed or the key is not the one they were saved with; run drivesync auth login \(account)"
+                "the stored credentials of '\(account)' cannot be read: they were changed or the key is not the one they were saved with; run drivesync auth login \(account)"
             )
         }
     }
 
-    public func remove(_ account: String) throws {
-        if FileManager.default.fileExists(atPath: path(account)) {
-            try FileManager.default.removeItem(atPath: path(account))
-        }
+    public func save(_ credential: StoredCredential) async throws {
+        try await vault.putSealed(try seal(credential), for: credential.account)
+    }
+
+    /// The account's credential, or `nil` when it never signed in.
+    public func load(_ account: String) async throws -> StoredCredential? {
+        guard let combined = try await vault.sealed(account) else { return nil }
+        return try open(combined, account: account)
+    }
+
+    public func remove(_ account: String) async throws {
+        try await vault.remove(account)
         if defaultAccount() == account { try? FileManager.default.removeItem(atPath: folder + "/default") }
     }
 
     /// Accounts with stored credentials, sorted.
-    public func accounts() -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.filter { $0.hasSuffix(Self.fileExtension) }.map { String($0.dropLast(Self.fileExtension.count)) }
-            .sorted()
-    }
+    public func accounts() async throws -> [String] { try await vault.accounts() }
 
     public func defaultAccount() -> String? {
         (try? String(contentsOfFile: folder + "/default", encoding: .utf8))?.trimmingCharacters(

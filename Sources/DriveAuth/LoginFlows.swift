@@ -130,7 +130,7 @@ public struct LoginFlows: Sendable {
             verifier: pending.pkce.verifier,
             redirectURI: pending.redirectURI
         )
-        return try finish(pending.request.credential, grant)
+        return try await finish(pending.request.credential, grant)
     }
 
     /// The device flow for machines without a browser: `show` tells the user the code and URL; polls
@@ -143,7 +143,7 @@ public struct LoginFlows: Sendable {
         let client = request.client(http)
         let authorization = try await client.startDeviceAuthorization(scopes: [request.scope.url])
         show(authorization)
-        return try finish(request.credential, try await client.pollDevice(authorization, sleep: sleep))
+        return try await finish(request.credential, try await client.pollDevice(authorization, sleep: sleep))
     }
 
     /// The JWT bearer grant with a service-account key; `subject` for domain-wide delegation.
@@ -159,11 +159,11 @@ public struct LoginFlows: Sendable {
         credential.clientID = nil
         credential.clientSecret = nil
         let renewed = try await RefreshingTokenProvider.renewed(credential, client: request.client(http), at: now())
-        try store.save(renewed)
+        try await store.save(renewed)
         return renewed
     }
 
-    private func finish(_ credential: StoredCredential, _ grant: TokenGrant) throws -> StoredCredential {
+    private func finish(_ credential: StoredCredential, _ grant: TokenGrant) async throws -> StoredCredential {
         var credential = credential
         credential.accept(grant, issuedAt: now())
         if let scope = grant.scope, !scope.isEmpty { credential.scopes = scope.split(separator: " ").map(String.init) }
@@ -173,15 +173,15 @@ public struct LoginFlows: Sendable {
                 message: "no refresh token was issued, so the sign-in would not last; run the login again"
             )
         }
-        try store.save(credential)
+        try await store.save(credential)
         return credential
     }
 
     /// Revokes the account's grant at the server, then deletes what is stored; the local copy goes even
     /// when the server cannot be reached (said in the returned note).
     public func logout(_ account: String) async throws -> String? {
-        guard let credential = try? store.load(account) else {
-            try store.remove(account)
+        guard let credential = try? await store.load(account) else {
+            try await store.remove(account)
             return nil
         }
         var note: String?
@@ -196,7 +196,7 @@ public struct LoginFlows: Sendable {
                 note = "the server did not confirm the revocation (\(error)); the local credentials were deleted anyway"
             }
         }
-        try store.remove(account)
+        try await store.remove(account)
         return note
     }
 }

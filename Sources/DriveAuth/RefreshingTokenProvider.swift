@@ -60,7 +60,7 @@ public actor RefreshingTokenProvider: AccessTokenProvider {
         let renewed = try await task.value
         if renewed.accessToken != credential.accessToken {
             credential = renewed
-            try store?.save(renewed)
+            try await store?.save(renewed)
         }
         guard let token = renewed.accessToken else {
             throw OAuthError(

@@ -113,7 +113,7 @@ struct AccountRoutes {
 
     @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let checks = await probe.checks()
-        let accounts = connections.driveSync.accountStatuses().map { status in
+        let accounts = try await connections.driveSync.accountStatuses().map { status in
             let check = checks["drive:" + status.name]
             var account = Account(
                 name: status.name,
@@ -138,7 +138,7 @@ struct AccountRoutes {
 
     @Sendable func revoke(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let name = context.parameters.get("name") ?? ""
-        guard connections.driveSync.accountNames.contains(name) else {
+        guard try await connections.driveSync.accountNames().contains(name) else {
             throw ServiceError(.notFound, reason: "unknownAccount", message: "no account called '\(name)'")
         }
         _ = try await audit.recording("auth.revoke", request, context, account: name, success: .noContent) {

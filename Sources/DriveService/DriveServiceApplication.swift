@@ -71,36 +71,48 @@ public func runService(
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws {
+    try await driveSync.withServiceDatabase(database, connections: max(4, settings.workers + 2)) { service in
+        try await runService(
+            driveSync: driveSync.sharingCredentials(in: service),
+            service: service,
+            settings: settings,
+            logger: logger,
+            onServerRunning: onServerRunning
+        )
+    }
+}
+
+private func runService(
+    driveSync: DriveSync,
+    service: ServiceDatabase,
+    settings: Configuration.Service,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void
+) async throws {
     try await driveSync.withConnections { connections in
-        let jobs = try await connections.driveSync.openJobs(database: database, workers: settings.workers)
-        do {
-            let application = try buildServiceApplication(
-                connections: connections,
-                jobs: jobs,
-                settings: settings,
-                logger: logger,
-                onServerRunning: onServerRunning
-            )
-            // Shut down in reverse: the workers stop first (between files, giving back what is left) while
-            // the server still answers.
-            let refresher = CacheRefresher(
-                connections: connections,
-                events: jobs.events,
-                interval: settings.cacheRefresh
-            )
-            let services: [any Service] = [application, refresher] + jobs.services
-            var configuration = ServiceGroupConfiguration(
-                services: services.map { .init(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-            configuration.maximumGracefulShutdownDuration = settings.shutdownGrace
-            try await ServiceGroup(configuration: configuration).run()
-        } catch {
-            await jobs.close()
-            throw error
-        }
-        await jobs.close()
+        let jobs = try connections.driveSync.openJobs(service: service, workers: settings.workers)
+        let application = try buildServiceApplication(
+            connections: connections,
+            jobs: jobs,
+            settings: settings,
+            logger: logger,
+            onServerRunning: onServerRunning
+        )
+        // Shut down in reverse: the workers stop first (between files, giving back what is left) while
+        // the server still answers.
+        let refresher = CacheRefresher(
+            connections: connections,
+            events: jobs.events,
+            interval: settings.cacheRefresh
+        )
+        let services: [any Service] = [application, refresher] + jobs.services
+        var configuration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        configuration.maximumGracefulShutdownDuration = settings.shutdownGrace
+        try await ServiceGroup(configuration: configuration).run()
     }
 }
 

@@ -84,7 +84,14 @@ actor ReadinessProbe {
         let now = ContinuousClock.now
         if let cached, now - cached.at < Self.freshFor { return cached.checks }
         var checks: [String: Check] = [:]
-        let names = connections.driveSync.accountNames
+        let names: [String]
+        do {
+            names = try await connections.driveSync.accountNames()
+        } catch {
+            // The accounts cannot be listed (their credentials' store is down): say so, check none.
+            checks["credentials"] = Check(status: "down", detail: OperationFailure(error).message)
+            names = []
+        }
         for name in names.isEmpty ? [nil] : names.map(Optional.some) {
             let label = "drive:" + (name ?? "embedded")
             do {

@@ -14,7 +14,7 @@ struct AboutCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let (driveSync, name) = try selection.resolve()
+            let (driveSync, name) = try await selection.resolve()
             let about = try await driveSync.accountSummary(account: name)
             print("user: \(about.displayName ?? "-") <\(about.email ?? "-")>")
             if about.reportsStorage {
@@ -41,7 +41,7 @@ struct TestCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let (driveSync, name) = try selection.resolve()
+            let (driveSync, name) = try await selection.resolve()
             let about = try await driveSync.accountSummary(account: name, storage: false)
             print("OK: \(name ?? "drive") reached at \(about.endpoint), signed in as \(about.email ?? "unknown user").")
         }
@@ -56,12 +56,12 @@ struct AccountSelection: ParsableArguments {
     var account = "drive:"
 
     /// DriveSync and the account's name (`nil`: the default account); a trailing path is ignored.
-    func resolve() throws -> (DriveSync, String?) {
+    func resolve() async throws -> (DriveSync, String?) {
         let driveSync = try global.driveSync()
         guard
             case .drive(let name, _) = try Location(
                 parsing: account.hasSuffix(":") ? account : account + ":",
-                accounts: driveSync.accountNames
+                accounts: try await driveSync.accountNames()
             )
         else {
             throw DriveSyncError(.unknownAccount, "'\(account)' is not an account; write drive: or NAME:")

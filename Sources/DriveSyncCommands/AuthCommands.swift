@@ -115,7 +115,7 @@ struct AuthCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let driveSync = try global.driveSync()
-                let statuses = driveSync.accountStatuses()
+                let statuses = try await driveSync.accountStatuses()
                 if statuses.isEmpty {
                     print("No accounts: drive: is the embedded local drive. Sign in with drivesync auth login NAME.")
                 }
@@ -172,7 +172,7 @@ struct AuthCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                try global.driveSync().setDefaultAccount(name)
+                try await global.driveSync().setDefaultAccount(name)
                 print("drive: now means '\(name)'.")
             }
         }

@@ -231,9 +231,9 @@ struct BackupCommand: AsyncParsableCommand {
         )
         var project: String?
 
-        func request(_ driveSync: DriveSync) throws -> DriveSync.SyncRequest {
+        func request(_ driveSync: DriveSync) async throws -> DriveSync.SyncRequest {
             let name = project ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).lastPathComponent
-            let destination = try global.location(name.contains(":") ? name : "drive:" + name, in: driveSync)
+            let destination = try await global.location(name.contains(":") ? name : "drive:" + name, in: driveSync)
             return DriveSync.SyncRequest(source: folder, destination: destination)
         }
     }
@@ -252,7 +252,7 @@ struct BackupCommand: AsyncParsableCommand {
             try await transfer.run(target.global, destination: target.project ?? "drive:") { progress, stop in
                 try await transfer.perform(target.global, projectFolder: nil, progress: progress, stop: stop) {
                     driveSync in
-                    var request = try target.request(driveSync)
+                    var request = try await target.request(driveSync)
                     request.tags = ["backup"]  // unless --tag says otherwise
                     return request
                 }
@@ -271,7 +271,7 @@ struct BackupCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let driveSync = try target.global.driveSync()
-                var request = try target.request(driveSync)
+                var request = try await target.request(driveSync)
                 request.dryRun = true
                 let source = URL(fileURLWithPath: request.source).standardizedFileURL.path
                 let tracked = try await driveSync.statistics().first {

@@ -49,7 +49,7 @@ struct CatCommand: AsyncParsableCommand {
         try await reportingErrors {
             let driveSync = try global.driveSync()
             try await driveSync.write(
-                try global.location(location, in: driveSync),
+                try await global.location(location, in: driveSync),
                 range: bytes,
                 verify: checksum,
                 to: STDOUT_FILENO,

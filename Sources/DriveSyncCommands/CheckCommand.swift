@@ -20,7 +20,10 @@ struct CheckCommand: AsyncParsableCommand {
 
     func perform(home: String = DriveSyncHome.resolve()) async throws -> DriveSync.CheckReport {
         let driveSync = try global.driveSync(projectFolder: source, home: home)
-        return try await driveSync.check(source: source, destination: try global.location(destination, in: driveSync))
+        return try await driveSync.check(
+            source: source,
+            destination: try await global.location(destination, in: driveSync)
+        )
     }
 
     func run() async throws {

@@ -39,8 +39,8 @@ struct GlobalOptions: ParsableArguments {
         return driveSync
     }
 
-    func location(_ text: String, in driveSync: DriveSync) throws -> Location {
-        try Location(parsing: text, accounts: driveSync.accountNames)
+    func location(_ text: String, in driveSync: DriveSync) async throws -> Location {
+        try Location(parsing: text, accounts: try await driveSync.accountNames())
     }
 
     /// The options a parsed command carries, wherever its option groups nest them.

@@ -2,11 +2,11 @@ import ArgumentParser
 import DriveSyncKit
 import Foundation
 
-/// `drivesync worker`: runs queued jobs from the job database, on this machine.
+/// `drivesync worker`: runs queued jobs from the service's database, on this machine.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
-        abstract: "Run queued jobs (sync, copy, pull, backup-push, check, probe) from the job database.",
+        abstract: "Run queued jobs (sync, copy, pull, backup-push, check, probe) from the service's database.",
         discussion: """
             Any number of workers on any number of machines can share one PostgreSQL database
             (--database postgres://USER@HOST:PORT/DB, or DRIVESYNC_DATABASE, or [service] database); each
@@ -22,7 +22,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "The job database URL (default: DRIVESYNC_DATABASE, [service] database, or SQLite here).")
+    @Option(help: "The service's database URL (default: DRIVESYNC_DATABASE, [service] database, or SQLite here).")
     var database: String?
 
     @Option(help: "Jobs run at once (1 to 64).")
@@ -61,7 +61,7 @@ struct JobsCommand: AsyncParsableCommand {
         var database: String?
     }
 
-    /// Opens the job database for one command, closing it after.
+    /// Opens the service's database for one command, closing it after.
     static func withJobs<T>(
         _ global: GlobalOptions,
         _ database: DatabaseOption,

@@ -74,7 +74,7 @@ struct ListJSONCommand: AsyncParsableCommand {
 /// The entries of a folder location, sorted.
 private func list(global: GlobalOptions, _ text: String, recursive: Bool) async throws -> [RemoteEntry] {
     let driveSync = try global.driveSync()
-    return try await driveSync.withRemote(try global.location(text, in: driveSync)) { remote in
+    return try await driveSync.withRemote(try await global.location(text, in: driveSync)) { remote in
         recursive ? try await remote.listRecursively() : try await remote.list(.root)
     }
 }
@@ -95,7 +95,7 @@ struct MakeFolderCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let driveSync = try global.driveSync()
-            let target = try global.location(location, in: driveSync)
+            let target = try await global.location(location, in: driveSync)
             try await driveSync.withRemote(target, create: true) { _ in }
             print("made \(target)")
         }

@@ -74,7 +74,7 @@ struct PullCommand: AsyncParsableCommand {
     {
         let driveSync = try global.driveSync(home: home)
         var request = DriveSync.PullRequest(
-            source: try global.location(source, in: driveSync),
+            source: try await global.location(source, in: driveSync),
             destination: destination
         )
         request.delete = delete

@@ -63,7 +63,7 @@ struct TrackerCommand: AsyncParsableCommand {
                 let driveSync = try global.driveSync(projectFolder: source)
                 let forgotten = try await driveSync.clearTracker(
                     source: source,
-                    destination: try global.location(destination, in: driveSync)
+                    destination: try await global.location(destination, in: driveSync)
                 )
                 print("Forgot \(forgotten) entries; the next sync compares \(source) and \(destination) in full.")
             }
@@ -110,7 +110,7 @@ struct RetryCommand: AsyncParsableCommand {
             let pairDriveSync = try global.driveSync(projectFolder: pair.source)
             var request = DriveSync.SyncRequest(
                 source: pair.source,
-                destination: try global.location(pair.destination, in: pairDriveSync)
+                destination: try await global.location(pair.destination, in: pairDriveSync)
             )
             request.only = Set(failures.map(\.path))
             request.tags = failures.first?.tags ?? []

@@ -50,7 +50,7 @@ struct SyncCommand: AsyncParsableCommand {
     ) async throws -> DriveSync.SyncOutcome {
         try await transfer.perform(global, projectFolder: source, home: home, progress: progress, stop: stop) {
             driveSync in
-            let target = try global.location(
+            let target = try await global.location(
                 destination ?? "drive:" + URL(fileURLWithPath: source).standardizedFileURL.lastPathComponent,
                 in: driveSync
             )
@@ -97,7 +97,7 @@ struct CopyCommand: AsyncParsableCommand {
     ) async throws -> DriveSync.SyncOutcome {
         try await transfer.perform(global, projectFolder: source, home: home, progress: progress, stop: stop) {
             driveSync in
-            DriveSync.SyncRequest(source: source, destination: try global.location(destination, in: driveSync))
+            DriveSync.SyncRequest(source: source, destination: try await global.location(destination, in: driveSync))
         }
     }
 
@@ -114,10 +114,10 @@ extension TransferOptions {
         home: String = DriveSyncHome.resolve(),
         progress: ProgressDisplay?,
         stop: StopRequest? = nil,
-        request build: (DriveSync) throws -> DriveSync.SyncRequest
+        request build: (DriveSync) async throws -> DriveSync.SyncRequest
     ) async throws -> DriveSync.SyncOutcome {
         let driveSync = try global.driveSync(projectFolder: projectFolder, home: home)
-        var request = try build(driveSync)
+        var request = try await build(driveSync)
         apply(to: &request)
         if let progress { request.progress = progress.handle }
         request.stop = stop

@@ -100,7 +100,7 @@ extension DriveSync {
         var credential = stored
         let email = try await accountSummary(account: credential.account, storage: false).email
         credential.email = email
-        try credentialStore.save(credential)
+        try await credentialStore.save(credential)
         if credentialStore.defaultAccount() == nil { try credentialStore.setDefault(credential.account) }
         return SignedIn(email: email, scopes: Self.shortScopes(credential.scopes))
     }
@@ -122,17 +122,21 @@ extension DriveSync {
     }
 
     /// Every account of the configuration and the credential store, with how it signs in.
-    public func accountStatuses() -> [AccountStatus] {
-        let defaultName = try? defaultAccountName()
-        return accountNames.map { name in
-            AccountStatus(name: name, isDefault: name == defaultName, credentials: credentials(of: name))
+    public func accountStatuses() async throws -> [AccountStatus] {
+        let defaultName = try? await defaultAccountName()
+        var statuses: [AccountStatus] = []
+        for name in try await accountNames() {
+            statuses.append(
+                AccountStatus(name: name, isDefault: name == defaultName, credentials: await credentials(of: name))
+            )
         }
+        return statuses
     }
 
-    private func credentials(of name: String) -> AccountStatus.Credentials {
+    private func credentials(of name: String) async -> AccountStatus.Credentials {
         if let token = configuration.account(named: name)?.accessToken, !token.isEmpty { return .fixedToken }
         do {
-            guard let credential = try credentialStore.load(name) else { return .notSignedIn }
+            guard let credential = try await credentialStore.load(name) else { return .notSignedIn }
             let who =
                 credential.kind == .serviceAccount
                 ? "service account \(credential.serviceAccount?.clientEmail ?? "?")\(credential.subject.map { " for \($0)" } ?? "")"
@@ -151,18 +155,19 @@ extension DriveSync {
     /// Revokes the grant of `account` (the default when `nil`) and deletes its credentials; returns the
     /// account and a note when the revocation could not be confirmed.
     public func logout(_ account: String?) async throws -> (account: String, note: String?) {
-        guard let account = try account ?? defaultAccountName() else {
+        let fallback = account == nil ? try await defaultAccountName() : nil
+        guard let account = account ?? fallback else {
             throw DriveSyncError(.unknownAccount, "no account is signed in")
         }
-        guard credentialStore.accounts().contains(account) else {
+        guard try await credentialStore.accounts().contains(account) else {
             throw DriveSyncError(.unknownAccount, "'\(account)' has no stored credentials")
         }
         return (account, try await LoginFlows(store: credentialStore).logout(account))
     }
 
     /// Makes `name` what `drive:` means.
-    public func setDefaultAccount(_ name: String) throws {
-        guard accountNames.contains(name) else {
+    public func setDefaultAccount(_ name: String) async throws {
+        guard try await accountNames().contains(name) else {
             throw DriveSyncError(
                 .unknownAccount,
                 "unknown account '\(name)'; sign it in with drivesync auth login \(name)"

@@ -30,6 +30,9 @@ public struct DriveSync: Sendable {
     /// The embedded drive a long-running process already serves: operations use it instead of serving
     /// the same data folder a second time.
     var embeddedClient: DriveClient?
+    /// Where credentials are kept when not in the data folder's files: the service's database, shared by
+    /// every process of the service (`sharingCredentials(in:)`).
+    var credentialVault: (any CredentialVault)?
 
     public init(
         configuration: Configuration = .init(),
@@ -55,19 +58,19 @@ public struct DriveSync: Sendable {
 
     /// Where signed-in accounts keep their credentials, encrypted.
     public var credentialStore: CredentialStore {
-        CredentialStore(folder: home + "/credentials", keyFile: home + "/credentials.key")
+        CredentialStore(folder: home + "/credentials", keyFile: home + "/credentials.key", vault: credentialVault)
     }
 
     /// Every account `NAME:` can name: configured or signed in.
-    public var accountNames: [String] {
-        Array(Set(configuration.accounts.map(\.name)).union(credentialStore.accounts())).sorted()
+    public func accountNames() async throws -> [String] {
+        Array(Set(configuration.accounts.map(\.name)).union(try await credentialStore.accounts())).sorted()
     }
 
     /// The account `drive:` means: the configured default, the signed-in default (`auth default`), or the
     /// only account; `nil` is the embedded local drive.
-    public func defaultAccountName() throws -> String? {
+    public func defaultAccountName() async throws -> String? {
         if let flagged = configuration.accounts.first(where: \.isDefault) { return flagged.name }
-        let names = accountNames
+        let names = try await accountNames()
         if let stored = credentialStore.defaultAccount(), names.contains(stored) { return stored }
         if names.count <= 1 { return names.first }
         throw DriveSyncError(
@@ -83,12 +86,12 @@ public struct DriveSync: Sendable {
     }
 
     /// The token provider of an account: its fixed token, or its stored credential refreshed as needed.
-    public func tokens(for name: String) throws -> (any AccessTokenProvider, endpoint: String?) {
+    public func tokens(for name: String) async throws -> (any AccessTokenProvider, endpoint: String?) {
         let configured = configuration.account(named: name)
         if let token = configured?.accessToken, !token.isEmpty {
             return (FixedAccessToken(token), configured?.endpoint)
         }
-        guard let credential = try credentialStore.load(name) else {
+        guard let credential = try await credentialStore.load(name) else {
             throw MissingCredentials(
                 account: name,
                 configuration: configuration.sources.last ?? "the configuration file"
@@ -111,17 +114,17 @@ public struct DriveSync: Sendable {
         account requested: String?,
         _ body: @escaping @Sendable (Connection) async throws -> Result
     ) async throws -> Result {
-        guard let name = try accountName(requested) else {
+        guard let name = try await accountName(requested) else {
             return try await withEmbeddedDrive { try await body(Connection(client: $0, account: nil)) }
         }
-        return try await body(try connection(account: name))
+        return try await body(try await connection(account: name))
     }
 
     /// The account a request means: `requested` when it is known, else the default; `nil` is the embedded
     /// local drive.
-    public func accountName(_ requested: String?) throws -> String? {
-        guard let requested else { return try defaultAccountName() }
-        guard accountNames.contains(requested) else {
+    public func accountName(_ requested: String?) async throws -> String? {
+        guard let requested else { return try await defaultAccountName() }
+        guard try await accountNames().contains(requested) else {
             throw DriveSyncError(
                 .unknownAccount,
                 "unknown account '\(requested)'; add [account \(requested)] to the configuration or run drivesync auth login \(requested)"
@@ -140,9 +143,9 @@ public struct DriveSync: Sendable {
     }
 
     /// A connection to a named account, its tokens refreshed as needed.
-    func connection(account name: String) throws -> Connection {
+    func connection(account name: String) async throws -> Connection {
         let account = configuration.account(named: name) ?? Configuration.Account(name: name)
-        let (tokens, endpoint) = try self.tokens(for: name)
+        let (tokens, endpoint) = try await self.tokens(for: name)
         let client = DriveClient(
             httpClient: .shared,
             tokens: tokens,

@@ -16,6 +16,15 @@ public struct StoredAPIKey: Sendable, Hashable {
     }
 }
 
+/// A credential as the database keeps it: ciphertext only (the key never enters the database), and
+/// when it was put. A removed account keeps its row without ciphertext, so a copy elsewhere that is
+/// older than the removal is known to be stale.
+public struct SealedCredential: Sendable, Hashable {
+    /// `nil` once the account was removed.
+    public var sealed: Data?
+    public var updated: Date
+}
+
 extension ServiceStateStore {
     /// Every key, by name.
     public func apiKeys() async throws -> [StoredAPIKey] {
@@ -48,32 +57,43 @@ extension ServiceStateStore {
 }
 
 extension ServiceStateStore {
-    /// The sealed credential of `account` (the caller's ciphertext; this store never sees a key).
-    public func sealedCredential(_ account: String) async throws -> Data? {
-        try await backend.read(SQLStatement("SELECT sealed FROM credentials WHERE account = ?", [.text(account)]))
-            .first?.text("sealed").flatMap { Data(base64Encoded: $0) }
+    /// The account's sealed credential and when it was put or removed; `nil` when it never was.
+    public func sealedCredential(_ account: String) async throws -> SealedCredential? {
+        let row = try await backend.read(
+            SQLStatement("SELECT sealed, updated FROM credentials WHERE account = ?", [.text(account)])
+        ).first
+        return row.map {
+            SealedCredential(
+                sealed: $0.text("sealed").flatMap { $0.isEmpty ? nil : Data(base64Encoded: $0) },
+                updated: Microseconds.date($0.integer("updated") ?? 0)
+            )
+        }
     }
 
     public func putSealedCredential(_ sealed: Data, for account: String) async throws {
+        try await putCredentialRow(account, sealed.base64EncodedString())
+    }
+
+    /// Removes the account's credential, remembering when.
+    public func removeCredential(_ account: String) async throws {
+        try await putCredentialRow(account, "")
+    }
+
+    private func putCredentialRow(_ account: String, _ sealed: String) async throws {
         try await backend.write(
             SQLStatement(
                 """
                 INSERT INTO credentials (account, sealed, updated) VALUES (?, ?, ?)
                 ON CONFLICT (account) DO UPDATE SET sealed = excluded.sealed, updated = excluded.updated
                 """,
-                [.text(account), .text(sealed.base64EncodedString()), .integer(Microseconds.from(now()))]
+                [.text(account), .text(sealed), .integer(Microseconds.from(now()))]
             )
         )
     }
 
-    public func removeCredential(_ account: String) async throws {
-        try await backend.write(SQLStatement("DELETE FROM credentials WHERE account = ?", [.text(account)]))
-    }
-
     /// The accounts with stored credentials, by name.
     public func credentialAccounts() async throws -> [String] {
-        try await backend.read(SQLStatement("SELECT account FROM credentials ORDER BY account")).compactMap {
-            $0.text("account")
-        }
+        try await backend.read(SQLStatement("SELECT account FROM credentials WHERE sealed <> '' ORDER BY account"))
+            .compactMap { $0.text("account") }
     }
 }

@@ -83,7 +83,7 @@ struct AuthFlowTests {
                 try await drive(emulator, FixedAccessToken(token)).about(fields: "user").user?.emailAddress
                     == "tester@example.com"
             )
-            #expect(try store.load("work") == credential)
+            #expect(try await store.load("work") == credential)
 
             // An answer whose state is not the one sent is refused.
             await #expect(throws: OAuthError.self) {
@@ -277,7 +277,7 @@ struct AuthFlowTests {
             }
             #expect(tokens.count == 1 && tokens.first != credential.accessToken)
             #expect(await provider.refreshCount == 1, "twenty callers, one refresh")
-            #expect(try store.load("work")?.accessToken == tokens.first, "the refreshed token is saved")
+            #expect(try await store.load("work")?.accessToken == tokens.first, "the refreshed token is saved")
 
             // The server forgets the token early (a 401): the client refreshes once and retries.
             _ = try await emulator.send(.POST, "/revoke?token=\(tokens.first!)", authorized: false)
@@ -288,7 +288,7 @@ struct AuthFlowTests {
 
             // After logout the grant is revoked: refreshing fails with a message saying what to do.
             #expect(try await flows.logout("work") == nil)
-            #expect(try store.load("work") == nil)
+            #expect(try await store.load("work") == nil)
             control.advance(by: 3600)
             let revoked = await #expect(throws: OAuthError.self) { _ = try await provider.accessToken() }
             #expect(

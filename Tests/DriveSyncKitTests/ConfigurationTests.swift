@@ -66,21 +66,24 @@ struct ConfigurationTests {
         }
     }
 
-    @Test func severalAccountsNeedADefault() throws {
+    @Test func severalAccountsNeedADefault() async throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: home) }
         var configuration = Configuration()
         #expect(
-            try DriveSync(configuration: configuration, home: home).defaultAccountName() == nil,
+            try await DriveSync(configuration: configuration, home: home).defaultAccountName() == nil,
             "no account: the embedded drive"
         )
         try configuration.apply("[account a]\n", from: "c.ini")
-        #expect(try DriveSync(configuration: configuration, home: home).defaultAccountName() == "a", "the only account")
+        #expect(
+            try await DriveSync(configuration: configuration, home: home).defaultAccountName() == "a",
+            "the only account"
+        )
         try configuration.apply("[account b]\n", from: "c.ini")
         let driveSync = DriveSync(configuration: configuration, home: home)
-        #expect(throws: DriveSyncError.self) { try driveSync.defaultAccountName() }
+        await #expect(throws: DriveSyncError.self) { try await driveSync.defaultAccountName() }
         try driveSync.credentialStore.setDefault("b")
-        #expect(try driveSync.defaultAccountName() == "b", "auth default picks one")
+        #expect(try await driveSync.defaultAccountName() == "b", "auth default picks one")
     }
 
     @Test func findsTheUserFile() {

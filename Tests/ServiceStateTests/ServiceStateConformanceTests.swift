@@ -61,17 +61,24 @@ struct ServiceStateConformanceTests {
 
     @Test(arguments: TestDatabaseBackend.allCases)
     func sealedCredentialsAreKeptByAccount(_ backend: TestDatabaseBackend) async throws {
-        let store = try await open(backend)
+        let clock = Clock()
+        let store = try await open(backend, clock: clock)
         defer { Task { await store.backend.close() } }
         let sealed = Data((0..<200).map { UInt8($0) })
         try await store.putSealedCredential(sealed, for: "work")
         try await store.putSealedCredential(Data([1, 2]), for: "home")
         try await store.putSealedCredential(Data([3]), for: "home")
-        #expect(try await store.sealedCredential("work") == sealed)
-        #expect(try await store.sealedCredential("home") == Data([3]))
+        #expect(try await store.sealedCredential("work")?.sealed == sealed)
+        #expect(try await store.sealedCredential("home")?.sealed == Data([3]))
+        #expect(try await store.sealedCredential("home")?.updated == clock())
         #expect(try await store.credentialAccounts() == ["home", "work"])
+        clock.advance(60)
         try await store.removeCredential("home")
-        #expect(try await store.sealedCredential("home") == nil)
+        let removed = try #require(try await store.sealedCredential("home"))
+        #expect(removed.sealed == nil)
+        #expect(removed.updated == clock(), "when it was removed")
+        #expect(try await store.credentialAccounts() == ["work"])
+        #expect(try await store.sealedCredential("never") == nil)
     }
 
     @Test(arguments: TestDatabaseBackend.allCases)

@@ -6,12 +6,13 @@ import ServiceState
 import UnixSignals
 
 /// DriveSync's jobs on the durable queue: what the service's routes, `drivesync jobs` and
-/// `drivesync worker` use. The queue lives in the job database (SQLite here, or PostgreSQL shared by
+/// `drivesync worker` use. The queue lives in the service's database (SQLite here, or PostgreSQL shared by
 /// every process); workers in any process run the jobs with `DriveSync.jobHandlers`.
 public final class DriveJobs: JobQueue, Sendable {
     /// The database the jobs are in, with the rest of the service's shared state.
     public let service: ServiceDatabase
-    let driveSync: DriveSync
+    /// DriveSync as the jobs run it: with the credentials the database shares.
+    public let driveSync: DriveSync
     /// What the jobs and the service publish, kept in the same database.
     public let events: EventStream
     /// This process's workers, when it runs some (`serve --workers`, `worker`).
@@ -30,7 +31,7 @@ public final class DriveJobs: JobQueue, Sendable {
     public var store: any QueueStore { database.store }
 
     public func submit(_ spec: JobSpec) async throws -> JobStatus {
-        let job = try driveSync.prepare(spec)
+        let job = try await driveSync.prepare(spec)
         let arguments = String(decoding: try JSONEncoder().encode(spec), as: UTF8.self)
         let queued = try await store.enqueue([
             NewJob(
@@ -117,9 +118,9 @@ struct WakeupListener: Service {
 }
 
 extension DriveSync {
-    /// Where the job database is: `override` (`--database`), else `DRIVESYNC_DATABASE`, else the
+    /// Where the service's database is: `override` (`--database`), else `DRIVESYNC_DATABASE`, else the
     /// configuration's `[service] database`, else `service.sqlite` in the data folder.
-    public func jobDatabaseLocation(override: String? = nil) throws -> DatabaseLocation {
+    public func serviceDatabaseLocation(override: String? = nil) throws -> DatabaseLocation {
         let environment = ProcessInfo.processInfo.environment
         let text = override ?? environment["DRIVESYNC_DATABASE"] ?? configuration.service.database ?? "sqlite"
         do {
@@ -129,21 +130,31 @@ extension DriveSync {
         }
     }
 
-    /// Opens the job database and, with `workers` > 0, this process's workers (claiming `kinds`, or
-    /// every kind DriveSync runs).
+    /// Opens the service's database and, with `workers` > 0, this process's workers (claiming `kinds`, or
+    /// every kind DriveSync runs). Credentials are shared through the database (`sharingCredentials(in:)`).
     public func openJobs(
         database override: String? = nil,
         workers: Int = 0,
         kinds: Set<String>? = nil
     ) async throws -> DriveJobs {
         let service = try await openServiceDatabase(override, connections: max(4, workers + 2))
+        do {
+            return try sharingCredentials(in: service).openJobs(service: service, workers: workers, kinds: kinds)
+        } catch {
+            await service.close()
+            throw error
+        }
+    }
+
+    /// The jobs in an opened service database, with `workers` > 0 of this process's workers claiming
+    /// `kinds` (or every kind DriveSync runs). Closing the jobs closes `service`.
+    public func openJobs(service: ServiceDatabase, workers: Int = 0, kinds: Set<String>? = nil) throws -> DriveJobs {
         let database = service.jobs
         let events = EventStream(store: service.state, logger: logger)
         var queueWorkers: QueueWorkers?
         if workers > 0 {
             let handlers = jobHandlers(events: events)
             if let unknown = kinds?.subtracting(handlers.keys).sorted(), !unknown.isEmpty {
-                await service.close()
                 throw DriveSyncError(
                     .invalidArgument,
                     "no job kind \(unknown.joined(separator: ", ")); the kinds are \(handlers.keys.sorted().joined(separator: ", "))"
@@ -182,7 +193,7 @@ extension DriveSync {
 }
 
 extension DriveSync {
-    /// `drivesync worker`: runs `concurrency` workers against the job database until SIGTERM or SIGINT,
+    /// `drivesync worker`: runs `concurrency` workers against the service's database until SIGTERM or SIGINT,
     /// then lets running jobs finish (or give themselves back) within the configured grace.
     public func runWorkers(
         database override: String?,

@@ -36,7 +36,7 @@ extension DriveSync {
         let prepared: PreparedJob
         do {
             spec = try JSONDecoder().decode(JobSpec.self, from: Data(job.arguments.utf8))
-            prepared = try prepare(spec)
+            prepared = try await prepare(spec)
         } catch {
             throw PermanentJobFailure("the job's arguments no longer make sense: \(OperationFailure(error).message)")
         }

@@ -83,7 +83,7 @@ public struct PreparedJob: Sendable {
 extension DriveSync {
     /// Checks `spec` and turns it into the request its command would make; bad input is refused here,
     /// before anything runs.
-    public func prepare(_ spec: JobSpec) throws -> PreparedJob {
+    public func prepare(_ spec: JobSpec) async throws -> PreparedJob {
         if let priority = spec.priority, !(-1000...1000).contains(priority) {
             throw DriveSyncError(.invalidArgument, "priority is from -1000 to 1000, not \(priority)")
         }
@@ -93,6 +93,7 @@ extension DriveSync {
         if let key = spec.uniqueKey, key.isEmpty || key.count > 200 {
             throw DriveSyncError(.invalidArgument, "unique_key is 1 to 200 characters")
         }
+        let accounts = try await accountNames()
         var spec = spec
         if let name = spec.pair {
             guard let pair = configuration.pairs.first(where: { $0.name == name }) else {
@@ -121,7 +122,10 @@ extension DriveSync {
         let summary = "\(source) -> \(destination)"
         switch kind {
         case .sync, .copy, .backupPush:
-            var request = SyncRequest(source: source, destination: try location(destination))
+            var request = SyncRequest(
+                source: source,
+                destination: try Location(parsing: destination, accounts: accounts)
+            )
             request.delete = kind == .sync && options.delete == true
             if let limit = options.maxDelete {
                 guard let parsed = DeletionLimit(parsing: limit) else {
@@ -137,7 +141,10 @@ extension DriveSync {
             request.note = options.note
             return PreparedJob(kind: kind, work: .sync(request), summary: summary)
         case .pull:
-            var request = PullRequest(source: try location(source), destination: destination)
+            var request = PullRequest(
+                source: try Location(parsing: source, accounts: accounts),
+                destination: destination
+            )
             request.delete = options.delete ?? false
             request.dryRun = options.dryRun ?? false
             request.transfers = options.transfers
@@ -148,13 +155,9 @@ extension DriveSync {
         case .check:
             return PreparedJob(
                 kind: kind,
-                work: .check(source: source, destination: try location(destination)),
+                work: .check(source: source, destination: try Location(parsing: destination, accounts: accounts)),
                 summary: summary
             )
         }
-    }
-
-    private func location(_ text: String) throws -> Location {
-        try Location(parsing: text, accounts: accountNames)
     }
 }

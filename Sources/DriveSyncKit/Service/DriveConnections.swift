@@ -19,11 +19,11 @@ public actor DriveConnections {
 
     /// The files of `account`, or of the default account (the embedded drive when none is configured).
     public func files(account requested: String?) async throws -> DriveFiles {
-        let name = try driveSync.accountName(requested)
+        let name = try await driveSync.accountName(requested)
         if let opening = opened[name] { return try await opening.value }
         let connection: DriveSync.Connection
         if let name {
-            connection = try driveSync.connection(account: name)
+            connection = try await driveSync.connection(account: name)
         } else if let embedded {
             connection = DriveSync.Connection(client: embedded, account: nil)
         } else {
@@ -91,7 +91,9 @@ extension DriveSync {
     public func withConnections<Result: Sendable>(
         _ body: @escaping @Sendable (DriveConnections) async throws -> Result
     ) async throws -> Result {
-        guard accountNames.isEmpty else { return try await body(DriveConnections(driveSync: self, embedded: nil)) }
+        guard try await accountNames().isEmpty else {
+            return try await body(DriveConnections(driveSync: self, embedded: nil))
+        }
         return try await withEmbeddedDrive { client in
             var shared = self
             shared.embeddedClient = client

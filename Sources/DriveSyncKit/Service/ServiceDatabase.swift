@@ -12,10 +12,10 @@ public struct ServiceDatabase: Sendable {
 }
 
 extension DriveSync {
-    /// Opens the service's database (`override` is `--database`; see `jobDatabaseLocation`), creating and
+    /// Opens the service's database (`override` is `--database`; see `serviceDatabaseLocation`), creating and
     /// migrating its tables; `connections` bounds PostgreSQL's pool.
     public func openServiceDatabase(_ override: String? = nil, connections: Int = 4) async throws -> ServiceDatabase {
-        let location = try jobDatabaseLocation(override: override)
+        let location = try serviceDatabaseLocation(override: override)
         let jobs: JobDatabase
         do {
             jobs = try await JobDatabase.open(location, connections: connections, logger: logger)
@@ -39,9 +39,10 @@ extension DriveSync {
     /// Runs `body` with the service's database open, closing it after.
     public func withServiceDatabase<T: Sendable>(
         _ override: String? = nil,
+        connections: Int = 4,
         _ body: (ServiceDatabase) async throws -> T
     ) async throws -> T {
-        let database = try await openServiceDatabase(override)
+        let database = try await openServiceDatabase(override, connections: connections)
         do {
             let value = try await body(database)
             await database.close()
