@@ -13,7 +13,11 @@ struct QueueSQL: Sendable {
     /// The queue's tables. Version 1's statements are idempotent: databases made before migrations were
     /// recorded take it without harm.
     var migrations: [Migration] {
-        [Migration(version: 1, statements: schema)]
+        [
+            Migration(version: 1, statements: schema),
+            // Every update of a job wrote to it, for listings only: they sort what they read instead.
+            Migration(version: 2, statements: ["DROP INDEX IF EXISTS jobs_created"]),
+        ]
     }
 
     private var schema: [String] {
@@ -111,42 +115,79 @@ struct QueueSQL: Sendable {
         token: String,
         lease: Duration,
         now: Date
-    )
-        -> [SQLStatement]
-    {
+    ) throws -> [SQLStatement] {
         let now = Microseconds.from(now)
         let kindList = kinds.map { $0.sorted() } ?? []
-        let kindFilter = kinds == nil ? "" : " AND kind IN (\(placeholders(kindList.count)))"
-        let claim = SQLStatement(
-            """
-            UPDATE jobs SET state = 'running', attempt = attempt + 1, worker = ?, lease_token = ?,
-                lease_expires = ?, started = COALESCE(started, ?), progress = NULL
-            WHERE id IN (
-                SELECT id FROM jobs
-                WHERE state IN ('queued', 'failed') AND run_at <= ?\(kindFilter)
-                ORDER BY priority DESC, run_at, created, id
-                LIMIT ?\(skipLocked))
-            RETURNING *
-            """,
-            [.text(worker), .text(token), .integer(now + Microseconds.from(lease)), .integer(now), .integer(now)]
-                + kindList.map { .text($0) } + [.integer(Int64(limit))]
-        )
-        let startAttempts = """
-            INSERT INTO job_attempts (job_id, attempt, worker, token, started, outcome)
-            SELECT id, attempt, worker, lease_token, ?, 'running' FROM
-            """
+        let leaseValues: [SQLValue] = [
+            .text(worker), .text(token), .integer(now + Microseconds.from(lease)), .integer(now), .integer(now),
+        ]
         switch dialect {
         case .postgres:
-            // One statement; its parts share a snapshot, so the attempts come from the claim's own rows.
+            let kindValues: [SQLValue] = kinds == nil ? [] : [.text(try Self.json(kindList))]
+            let values = leaseValues + kindValues + [.integer(Int64(limit)), .integer(now)]
             return [
-                SQLStatement(
-                    "WITH claimed AS (\(claim.sql)), started AS (\(startAttempts) claimed) SELECT * FROM claimed",
-                    claim.values + [.integer(now)]
-                )
+                kinds == nil
+                    ? SQLStatement(prepared: PostgresClaim.self, values)
+                    : SQLStatement(prepared: PostgresClaimOfKinds.self, values)
             ]
         case .sqlite:
-            return [claim, SQLStatement("\(startAttempts) jobs WHERE lease_token = ?", [.integer(now), .text(token)])]
+            let kindFilter = kinds == nil ? "" : " AND kind IN (\(placeholders(kindList.count)))"
+            return [
+                SQLStatement(
+                    Self.claimJobs(kindFilter: kindFilter, dialect: .sqlite),
+                    leaseValues + kindList.map { .text($0) } + [.integer(Int64(limit))]
+                ),
+                SQLStatement("\(Self.startAttempts) jobs WHERE lease_token = ?", [.integer(now), .text(token)]),
+            ]
         }
+    }
+
+    /// Marks the ready jobs running under a lease; its rows are the claimed jobs. On PostgreSQL the ready
+    /// jobs are an array computed first, so the update finds them by id whatever the plan guesses of
+    /// `LIMIT ?` (a prepared statement's generic plan takes it for a tenth of the table, and would hash
+    /// all of it for `id IN (…)`).
+    static func claimJobs(kindFilter: String, dialect: SQLDialect) -> String {
+        let ready = """
+            SELECT id FROM jobs
+                WHERE state IN ('queued', 'failed') AND run_at <= ?\(kindFilter)
+                ORDER BY priority DESC, run_at, created, id
+                LIMIT ?
+            """
+        return """
+            UPDATE jobs SET state = 'running', attempt = attempt + 1, worker = ?, lease_token = ?,
+                lease_expires = ?, started = COALESCE(started, ?), progress = NULL
+            WHERE \(dialect == .postgres ? "id = ANY(ARRAY(\(ready) FOR UPDATE SKIP LOCKED))" : "id IN (\(ready))")
+            RETURNING *
+            """
+    }
+
+    /// Starts the attempts of the claimed jobs (the rows of the table or subquery that follows).
+    static let startAttempts = """
+        INSERT INTO job_attempts (job_id, attempt, worker, token, started, outcome)
+        SELECT id, attempt, worker, lease_token, ?, 'running' FROM
+        """
+
+    /// A claim on PostgreSQL: one statement whose parts share a snapshot, so the attempts come from the
+    /// claim's own rows.
+    static func postgresClaim(kindFilter: String) -> String {
+        """
+        WITH claimed AS (\(claimJobs(kindFilter: kindFilter, dialect: .postgres))),
+        started AS (\(startAttempts) claimed)
+        SELECT * FROM claimed
+        """
+    }
+
+    enum PostgresClaim: PreparedSQL {
+        static let sql = QueueSQL.postgresClaim(kindFilter: "")
+    }
+
+    /// The kinds are one JSON array, so the text is the same for any number of them.
+    enum PostgresClaimOfKinds: PreparedSQL {
+        static let sql = QueueSQL.postgresClaim(kindFilter: " AND kind IN (SELECT jsonb_array_elements_text(?::jsonb))")
+    }
+
+    static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 
     /// Statements that make one change: on PostgreSQL one data-modifying statement (one round trip instead
@@ -208,29 +249,74 @@ struct QueueSQL: Sendable {
 
     /// Records successes, each with its result and last progress: the jobs' change (its rows are the ids
     /// and attempts of the jobs whose leases were still held), then their attempts'.
-    func succeed(_ completions: [JobCompletion], now: Date) -> [SQLStatement] {
+    func succeed(_ completions: [JobCompletion], now: Date) throws -> [SQLStatement] {
         let now = Microseconds.from(now)
-        let rows = Array(repeating: "(?, ?, ?, ?)", count: completions.count).joined(separator: ", ")
-        return [
-            SQLStatement(
-                """
-                WITH done (id, token, result, progress) AS (VALUES \(rows))
-                UPDATE jobs SET state = 'succeeded', result = COALESCE(done.result, jobs.result),
-                    progress = COALESCE(done.progress, jobs.progress), finished = ?,
-                    lease_token = NULL, lease_expires = NULL
-                FROM done
-                WHERE jobs.id = done.id AND jobs.lease_token = done.token AND jobs.state = 'running'
-                RETURNING jobs.id, jobs.attempt
-                """,
-                completions.flatMap { completion -> [SQLValue] in
-                    [
-                        .text(completion.lease.jobID), .text(completion.lease.token), .text(completion.result),
-                        .text(completion.progress),
-                    ]
-                } + [.integer(now)]
-            ),
-            endAttempts(completions.map(\.lease), outcome: .succeeded, error: nil, now: now),
-        ]
+        switch dialect {
+        case .postgres:
+            let done = completions.map {
+                Done(id: $0.lease.jobID, token: $0.lease.token, result: $0.result, progress: $0.progress)
+            }
+            return [
+                SQLStatement(
+                    prepared: PostgresSucceed.self,
+                    [.text(try Self.json(done)), .integer(now), .integer(now)]
+                )
+            ]
+        case .sqlite:
+            let rows = Array(repeating: "(?, ?, ?, ?)", count: completions.count).joined(separator: ", ")
+            return [
+                SQLStatement(
+                    "WITH done (id, token, result, progress) AS (VALUES \(rows)) \(Self.succeedJobs(.sqlite))",
+                    completions.flatMap { completion -> [SQLValue] in
+                        [
+                            .text(completion.lease.jobID), .text(completion.lease.token), .text(completion.result),
+                            .text(completion.progress),
+                        ]
+                    } + [.integer(now)]
+                ),
+                endAttempts(completions.map(\.lease), outcome: .succeeded, error: nil, now: now),
+            ]
+        }
+    }
+
+    /// One completion as the JSON PostgreSQL's statement reads.
+    private struct Done: Encodable {
+        var id: String
+        var token: String
+        var result: String?
+        var progress: String?
+    }
+
+    /// Succeeds the jobs in `done` whose leases are still held. A job has a lease token only while it
+    /// runs, so the token alone says so. On PostgreSQL the ids are also an array computed first, so the
+    /// jobs are looked up by id whatever the plan guesses (without statistics it would scan the table;
+    /// with a condition on `state`, every running job through `jobs_leases`).
+    private static func succeedJobs(_ dialect: SQLDialect) -> String {
+        """
+        UPDATE jobs SET state = 'succeeded', result = COALESCE(done.result, jobs.result),
+            progress = COALESCE(done.progress, jobs.progress), finished = ?,
+            lease_token = NULL, lease_expires = NULL
+        FROM done
+        WHERE \(dialect == .postgres ? "jobs.id = ANY(ARRAY(SELECT id FROM done)) AND " : "")jobs.id = done.id
+            AND jobs.lease_token = done.token
+        RETURNING jobs.id, jobs.attempt
+        """
+    }
+
+    /// Successes on PostgreSQL: the completions are one JSON parameter; the attempts ended are those of
+    /// the jobs the statement succeeded.
+    enum PostgresSucceed: PreparedSQL {
+        static let sql = """
+            WITH done AS (
+                SELECT * FROM jsonb_to_recordset(?::jsonb) AS done (id text, token text, result text, progress text)),
+            succeeded AS (\(succeedJobs(.postgres))),
+            ended AS (
+                UPDATE job_attempts SET ended = ?, outcome = 'succeeded', error = NULL
+                FROM succeeded
+                WHERE job_attempts.job_id = succeeded.id AND job_attempts.attempt = succeeded.attempt
+                    AND job_attempts.outcome = 'running')
+            SELECT * FROM succeeded
+            """
     }
 
     /// A job given back while an equal one is queued is covered by that one: it is cancelled instead

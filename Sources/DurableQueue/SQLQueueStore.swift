@@ -46,7 +46,7 @@ public struct SQLQueueStore: QueueStore {
     public func claim(worker: String, kinds: Set<String>?, limit: Int, lease: Duration) async throws -> [ClaimedJob] {
         guard limit > 0, kinds?.isEmpty != true else { return [] }
         let token = JobID.token()
-        let claim = sql.claim(worker: worker, kinds: kinds, limit: limit, token: token, lease: lease, now: now())
+        let claim = try sql.claim(worker: worker, kinds: kinds, limit: limit, token: token, lease: lease, now: now())
         return try await apply(claim)
             .map { try sql.job(from: $0) }
             .sorted { a, b in

@@ -65,7 +65,12 @@ final class PostgresBackend: SQLBackend {
 
     /// Outside a transaction each statement commits on its own.
     func read(_ statement: SQLStatement) async throws -> [SQLRow] {
-        try await Self.rows(client.query(Self.query(statement), logger: logger))
+        if let prepared = statement.prepared { return try await execute(prepared, statement.values) }
+        return try await Self.rows(client.query(Self.query(statement), logger: logger))
+    }
+
+    private func execute<Text: PreparedSQL>(_: Text.Type, _ values: [SQLValue]) async throws -> [SQLRow] {
+        try await Self.rows(client.execute(Prepared<Text>(bindings: Self.bindings(values)), logger: logger))
     }
 
     func close() async {
@@ -78,34 +83,60 @@ final class PostgresBackend: SQLBackend {
         let logger: Logger
 
         func run(_ statement: SQLStatement) async throws -> [SQLRow] {
-            try await PostgresBackend.rows(connection.query(PostgresBackend.query(statement), logger: logger))
+            if let prepared = statement.prepared { return try await execute(prepared, statement.values) }
+            return try await PostgresBackend.rows(connection.query(PostgresBackend.query(statement), logger: logger))
+        }
+
+        private func execute<Text: PreparedSQL>(_: Text.Type, _ values: [SQLValue]) async throws -> [SQLRow] {
+            try await PostgresBackend.rows(
+                connection.execute(Prepared<Text>(bindings: PostgresBackend.bindings(values)), logger: logger)
+            )
         }
     }
 
-    /// Numbers the `?` placeholders and binds the values.
+    /// A `PreparedSQL` text as postgres-nio prepares it: once per connection, under the type's name.
+    private struct Prepared<Text: PreparedSQL>: PostgresPreparedStatement {
+        typealias Row = PostgresRow
+        static var name: String { String(reflecting: Text.self) }
+        static var sql: String { PostgresBackend.numbered(Text.sql) }
+        let bindings: PostgresBindings
+
+        func makeBindings() -> PostgresBindings { bindings }
+        func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+    }
+
     static func query(_ statement: SQLStatement) -> PostgresQuery {
-        var sql = ""
+        PostgresQuery(unsafeSQL: numbered(statement.sql), binds: bindings(statement.values))
+    }
+
+    /// PostgreSQL's placeholders: `$1`, `$2`… for the `?`s in order.
+    static func numbered(_ sql: String) -> String {
+        var numbered = ""
         var number = 0
-        for character in statement.sql {
+        for character in sql {
             if character == "?" {
                 number += 1
-                sql += "$\(number)"
+                numbered += "$\(number)"
             } else {
-                sql.append(character)
+                numbered.append(character)
             }
         }
-        var bindings = PostgresBindings(capacity: statement.values.count)
-        for value in statement.values {
+        return numbered
+    }
+
+    static func bindings(_ values: [SQLValue]) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values {
             switch value {
             case .text(let text?): bindings.append(text)
             case .integer(let integer?): bindings.append(integer)
             case .text(nil), .integer(nil): bindings.appendNull()
             }
         }
-        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+        return bindings
     }
 
-    static func rows(_ sequence: PostgresRowSequence) async throws -> [SQLRow] {
+    static func rows<Rows: AsyncSequence>(_ sequence: Rows) async throws -> [SQLRow] where Rows.Element == PostgresRow {
         var rows: [SQLRow] = []
         for try await row in sequence {
             var columns: [String: SQLValue] = [:]

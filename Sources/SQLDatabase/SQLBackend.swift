@@ -14,11 +14,25 @@ public enum SQLValue: Sendable, Hashable {
 public struct SQLStatement: Sendable {
     public var sql: String
     public var values: [SQLValue]
+    /// Set for a statement run often with the same text: PostgreSQL parses and plans it once per
+    /// connection instead of at every run.
+    public private(set) var prepared: (any PreparedSQL.Type)?
 
     public init(_ sql: String, _ values: [SQLValue] = []) {
         self.sql = sql
         self.values = values
     }
+
+    public init<Text: PreparedSQL>(prepared: Text.Type, _ values: [SQLValue]) {
+        self.init(Text.sql, values)
+        self.prepared = prepared
+    }
+}
+
+/// The text of a hot statement, one type per text (the type names the prepared statement). Values that
+/// vary in number travel as one JSON parameter, so the text stays the same.
+public protocol PreparedSQL: Sendable {
+    static var sql: String { get }
 }
 
 /// One result row by column name, copied out of the backend's own row type.
