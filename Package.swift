@@ -459,11 +459,14 @@ let package = Package(
             name: "DriveSyncKitTests",
             dependencies: [
                 "Backup",
+                "DriveAPI",
                 "DriveAuth",
                 "DriveSyncCore",
                 "DriveSyncKit",
                 "DriveSyncTestSupport",
+                "ServiceState",
                 "SyncEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

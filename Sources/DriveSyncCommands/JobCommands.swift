@@ -6,7 +6,8 @@ import Foundation
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
-        abstract: "Run queued jobs (sync, copy, pull, backup-push, check, probe) from the service's database.",
+        abstract:
+            "Run queued jobs (sync, copy, pull, backup-push, check, apply-changes, probe) from the service's database.",
         discussion: """
             Any number of workers on any number of machines can share one PostgreSQL database
             (--database postgres://USER@HOST:PORT/DB, or DRIVESYNC_DATABASE, or [service] database); each

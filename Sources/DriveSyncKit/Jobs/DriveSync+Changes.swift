@@ -1,0 +1,135 @@
+import DriveAPI
+public import DurableQueue
+import Foundation
+public import ServiceState
+
+extension DriveSync {
+    /// The job that reads an account's changes feed into the service's file records: what Drive's push
+    /// notifications and the safety poll enqueue, one at a time per account (its unique key).
+    public static let applyChangesKind = "apply-changes"
+
+    /// The name file records and cursors use for the embedded local drive.
+    static let embeddedAccountName = "embedded"
+
+    /// What one `apply-changes` run read.
+    public struct AppliedChanges: Sendable, Hashable, Codable {
+        public var pages = 0
+        public var changed = 0
+        public var removed = 0
+
+        public init() {}
+    }
+
+    /// Reads the changes feed of `account` (the default account, or the embedded drive, when `nil`) from
+    /// the cursor kept in `state` to its end. Each page's file records and the cursor after it are one
+    /// transaction, so a crash re-reads at most the page it was on and no page is applied twice; when
+    /// another run moved the cursor meanwhile, this one stops. The first run only notes where the feed is.
+    /// Every changed or removed file is published to `events` (`file.changed`, `file.removed`).
+    public func applyChanges(
+        account requested: String?,
+        state: ServiceStateStore,
+        events: EventStream
+    ) async throws -> AppliedChanges {
+        try await withDrive(account: requested) { connection in
+            let account = connection.account?.name ?? Self.embeddedAccountName
+            let client = connection.client
+            var applied = AppliedChanges()
+            guard var cursor = try await state.changeCursor(account: account) else {
+                let start = try await client.startPageToken()
+                try await state.apply(ChangePage(account: account, from: nil, to: start, files: [], removed: []))
+                return applied
+            }
+            for try await list in client.listChanges(from: cursor) {
+                guard let next = list.nextPageToken ?? list.newStartPageToken else {
+                    throw DriveSyncError(.unavailable, "Drive's changes page had no next page token")
+                }
+                let page = Self.changePage(list.changes ?? [], account: account, from: cursor, to: next)
+                do {
+                    try await state.apply(page)
+                } catch ServiceStateError.cursorMoved {
+                    return applied
+                }
+                cursor = next
+                applied.pages += 1
+                applied.changed += page.files.count
+                applied.removed += page.removed.count
+                for file in page.files {
+                    await events.publish(
+                        file.trashed ? "file.removed" : "file.changed",
+                        ["account": account, "id": file.fileID, "name": file.name, "trashed": "\(file.trashed)"]
+                    )
+                }
+                for id in page.removed {
+                    await events.publish("file.removed", ["account": account, "id": id, "trashed": "false"])
+                }
+            }
+            return applied
+        }
+    }
+
+    /// One page of Drive's changes as file records: a change without its file is a removal (deleted for
+    /// good, or no longer visible to the account).
+    static func changePage(_ changes: [Change], account: String, from: String, to: String) -> ChangePage {
+        var files: [FileRecord] = []
+        var removed: [String] = []
+        for change in changes {
+            guard let id = change.fileId ?? change.file?.id else { continue }
+            guard change.removed != true, let file = change.file else {
+                removed.append(id)
+                continue
+            }
+            files.append(
+                FileRecord(
+                    account: account,
+                    fileID: id,
+                    driveID: file.driveId ?? "",
+                    name: file.name ?? "",
+                    parentID: file.parents?.first,
+                    mimeType: file.mimeType,
+                    md5: file.md5Checksum,
+                    revision: file.headRevisionId,
+                    modified: file.modifiedTime,
+                    trashed: file.trashed ?? false
+                )
+            )
+        }
+        return ChangePage(account: account, from: from, to: to, files: files, removed: removed)
+    }
+
+    /// The `apply-changes` handler: `{"account": NAME}` (none: the default account or the embedded drive).
+    func applyChangesHandler(state: ServiceStateStore, events: EventStream) -> JobHandler {
+        { execution in
+            struct Arguments: Decodable { var account: String? }
+            let arguments: Arguments
+            do {
+                arguments = try JSONDecoder().decode(Arguments.self, from: Data(execution.job.arguments.utf8))
+            } catch {
+                throw PermanentJobFailure("apply-changes takes {\"account\": NAME}: \(error)")
+            }
+            let applied = try await self.applyChanges(account: arguments.account, state: state, events: events)
+            return .completed(result: String(decoding: try JSONEncoder().encode(applied), as: UTF8.self))
+        }
+    }
+}
+
+extension DriveJobs {
+    /// Queues a run of `apply-changes` for `account`; while one is queued, it is that one (a burst of
+    /// notifications becomes one run in flight and at most one queued).
+    public func applyChanges(account requested: String?) async throws -> JobStatus {
+        let account = try await driveSync.accountName(requested)
+        let name = account ?? DriveSync.embeddedAccountName
+        let arguments = String(decoding: try JSONEncoder().encode(["account": account]), as: UTF8.self)
+        let queued = try await store.enqueue([
+            NewJob(
+                kind: DriveSync.applyChangesKind,
+                arguments: arguments,
+                summary: "apply the changes of \(name)",
+                priority: 10,
+                maxAttempts: 10,
+                uniqueKey: "apply-changes:\(name)"
+            )
+        ])[0]
+        database.signal.signal()
+        return JobStatus(queued)
+    }
+}
