@@ -96,6 +96,9 @@ public struct Configuration: Sendable, Hashable {
         public var cacheEntries = 10_000
         /// How often the changes feed is read to drop what changed on Drive from the cache.
         public var cacheRefresh = Duration.seconds(15)
+        /// How long a notified account's `apply-changes` run waits before it reads the feed, so the
+        /// notifications of a burst share one run.
+        public var notificationDelay = Duration.milliseconds(500)
         /// Where jobs and the service's shared state live: `sqlite` (`service.sqlite` in the data folder),
         /// `sqlite:PATH` or `postgres://USER@HOST:PORT/DB`; `--database` and `DRIVESYNC_DATABASE` override it.
         public var database: String?
@@ -226,6 +229,11 @@ public struct Configuration: Sendable, Hashable {
                             throw fail(key, "cache_refresh is a whole number of seconds, at least 1")
                         }
                         service.cacheRefresh = .seconds(seconds)
+                    case "notification_delay":
+                        guard let seconds = Double(value), (0...3600).contains(seconds) else {
+                            throw fail(key, "notification_delay is a number of seconds, 0 to 3600")
+                        }
+                        service.notificationDelay = .milliseconds(Int64(seconds * 1000))
                     case "database":
                         service.database = value
                     case "workers":

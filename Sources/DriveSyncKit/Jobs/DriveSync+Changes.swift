@@ -1,6 +1,7 @@
 import DriveAPI
 public import DurableQueue
 import Foundation
+import SQLDatabase
 public import ServiceState
 
 extension DriveSync {
@@ -113,9 +114,9 @@ extension DriveSync {
 }
 
 extension DriveJobs {
-    /// Queues a run of `apply-changes` for `account`; while one is queued, it is that one (a burst of
-    /// notifications becomes one run in flight and at most one queued).
-    public func applyChanges(account requested: String?) async throws -> JobStatus {
+    /// Queues a run of `apply-changes` for `account`, to start after `delay`; while one is queued, it is
+    /// that one (a burst of notifications within the delay becomes one run).
+    public func applyChanges(account requested: String?, after delay: Duration = .zero) async throws -> JobStatus {
         let account = try await driveSync.accountName(requested)
         let name = account ?? DriveSync.embeddedAccountName
         let arguments = String(decoding: try JSONEncoder().encode(["account": account]), as: UTF8.self)
@@ -125,6 +126,7 @@ extension DriveJobs {
                 arguments: arguments,
                 summary: "apply the changes of \(name)",
                 priority: 10,
+                runAt: Date().addingTimeInterval(Microseconds.seconds(delay)),
                 maxAttempts: 10,
                 uniqueKey: "apply-changes:\(name)"
             )
