@@ -8,7 +8,8 @@ struct QueueSQL: Sendable {
 
     /// PostgreSQL locks the rows it claims and skips those another worker locked; SQLite's
     /// `BEGIN IMMEDIATE` already makes the whole claim one writer's.
-    private var skipLocked: String { dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
+    private var skipLocked: String { dialect == .postgres ? Self.forUpdateSkipLocked : "" }
+    private static let forUpdateSkipLocked = " FOR UPDATE SKIP LOCKED"
 
     /// The queue's tables. Version 1's statements are idempotent: databases made before migrations were
     /// recorded take it without harm.
@@ -156,7 +157,7 @@ struct QueueSQL: Sendable {
         return """
             UPDATE jobs SET state = 'running', attempt = attempt + 1, worker = ?, lease_token = ?,
                 lease_expires = ?, started = COALESCE(started, ?), progress = NULL
-            WHERE \(dialect == .postgres ? "id = ANY(ARRAY(\(ready) FOR UPDATE SKIP LOCKED))" : "id IN (\(ready))")
+            WHERE \(dialect == .postgres ? "id = ANY(ARRAY(\(ready)\(forUpdateSkipLocked)))" : "id IN (\(ready))")
             RETURNING *
             """
     }

@@ -16,7 +16,7 @@ struct WebhookTests {
             let database = try await DriveSync(home: service.home).openServiceDatabase()
             defer { Task { await database.close() } }
             let token = "channel-secret"
-            let hash = SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+            let hash = Hex.lowercase(SHA256.hash(data: Data(token.utf8)))
             try await database.state.saveChannel(
                 StoredChannel(
                     id: "channel-1",

@@ -58,7 +58,7 @@ extension DriveJobs {
             }
         }
         guard notification.resourceState != "sync" else { return .synced }
-        _ = try await applyChanges(
+        _ = try await queueApplyChanges(
             account: channel.account == DriveSync.embeddedAccountName ? nil : channel.account,
             after: driveSync.configuration.service.notificationDelay
         )

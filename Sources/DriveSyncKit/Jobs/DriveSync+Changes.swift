@@ -117,7 +117,12 @@ extension DriveJobs {
     /// Queues a run of `apply-changes` for `account`, to start after `delay`; while one is queued, it is
     /// that one (a burst of notifications within the delay becomes one run).
     public func applyChanges(account requested: String?, after delay: Duration = .zero) async throws -> JobStatus {
-        let account = try await driveSync.accountName(requested)
+        try await queueApplyChanges(account: try await driveSync.accountName(requested), after: delay)
+    }
+
+    /// `applyChanges` for an account already resolved (`nil` is the embedded drive): a notification's
+    /// channel names its account, so the hot path lists no accounts.
+    func queueApplyChanges(account: String?, after delay: Duration) async throws -> JobStatus {
         let name = account ?? DriveSync.embeddedAccountName
         let arguments = String(decoding: try JSONEncoder().encode(["account": account]), as: UTF8.self)
         let queued = try await store.enqueue([
