@@ -9,6 +9,7 @@ import NIOCore
 /// revoking one.
 struct AccountRoutes {
     let connections: DriveConnections
+    let jobs: DriveJobs
     let audit: AuditLog
     let connect: WebConnect
     let probe: ReadinessProbe
@@ -56,6 +57,8 @@ struct AccountRoutes {
                 error: query.string("error")
             )
             await connections.forget(account: connected.account)
+            // Its feed is followed from now on: a channel opened, its start noted.
+            try? await jobs.startWatching()
             await audit.record(
                 AuditEntry(
                     action: "auth.connect",
@@ -142,7 +145,8 @@ struct AccountRoutes {
             throw ServiceError(.notFound, reason: "unknownAccount", message: "no account called '\(name)'")
         }
         _ = try await audit.recording("auth.revoke", request, context, account: name, success: .noContent) {
-            try await connections.driveSync.logout(name)
+            await jobs.stopWatching(account: name)
+            return try await connections.driveSync.logout(name)
         }
         await connections.forget(account: name)
         await probe.forget()

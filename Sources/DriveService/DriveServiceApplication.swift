@@ -105,6 +105,7 @@ private func runService(
             events: jobs.events,
             interval: settings.cacheRefresh
         )
+        try await jobs.startWatching()
         let services: [any Service] = [application, refresher] + jobs.services
         var configuration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
@@ -176,6 +177,7 @@ func buildServiceRouter(
     ).register(on: drive)
     AccountRoutes(
         connections: connections,
+        jobs: jobs,
         audit: audit,
         connect: WebConnect(driveSync: driveSync),
         probe: probe,

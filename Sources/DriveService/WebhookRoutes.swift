@@ -28,7 +28,7 @@ struct WebhookRoutes {
             messageNumber: header("X-Goog-Message-Number").flatMap { Int64($0) }
         )
         switch try await jobs.receive(notification) {
-        case .queued, .synced:
+        case .queued, .synced, .orphaned:
             return Response(status: .ok)
         case .unknownChannel:
             throw ServiceError(.notFound, reason: "notFound", message: "no channel \(channelID) is open")

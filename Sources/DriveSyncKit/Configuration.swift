@@ -37,6 +37,8 @@ public struct Configuration: Sendable, Hashable {
         public var isDefault: Bool
         /// How calls are paced; Drive's limits unless the account says otherwise.
         public var pacing = Pacing.drive
+        /// Whether the service follows the account's changes (push channels, or polling).
+        public var watch = true
 
         public init(
             name: String,
@@ -99,6 +101,10 @@ public struct Configuration: Sendable, Hashable {
         /// How long a notified account's `apply-changes` run waits before it reads the feed, so the
         /// notifications of a burst share one run.
         public var notificationDelay = Duration.milliseconds(500)
+        /// A watched account's feed is read when no notification came for this long (one was dropped).
+        public var safetyPoll = Duration.seconds(600)
+        /// How often a watched account's feed is read when Drive cannot notify (no `public_url`).
+        public var pollInterval = Duration.seconds(60)
         /// Where jobs and the service's shared state live: `sqlite` (`service.sqlite` in the data folder),
         /// `sqlite:PATH` or `postgres://USER@HOST:PORT/DB`; `--database` and `DRIVESYNC_DATABASE` override it.
         public var database: String?
@@ -234,6 +240,15 @@ public struct Configuration: Sendable, Hashable {
                             throw fail(key, "notification_delay is a number of seconds, 0 to 3600")
                         }
                         service.notificationDelay = .milliseconds(Int64(seconds * 1000))
+                    case "safety_poll", "poll_interval":
+                        guard let seconds = Int(value), (10...86_400).contains(seconds) else {
+                            throw fail(key, "\(key) is a whole number of seconds from 10 to 86400")
+                        }
+                        if key == "safety_poll" {
+                            service.safetyPoll = .seconds(seconds)
+                        } else {
+                            service.pollInterval = .seconds(seconds)
+                        }
                     case "database":
                         service.database = value
                     case "workers":
@@ -310,6 +325,9 @@ public struct Configuration: Sendable, Hashable {
                     case "pacing":
                         guard let pacing = Pacing(rawValue: value) else { throw fail(key, "pacing is drive or none") }
                         account.pacing = pacing
+                    case "watch":
+                        guard let flag = Bool(value) else { throw fail(key, "watch is true or false") }
+                        account.watch = flag
                     default: throw fail(key, "unknown setting '\(key)' in [account \(name)]")
                     }
                 }

@@ -74,7 +74,8 @@ struct QueueSQL: Sendable {
 
     // MARK: Enqueue
 
-    /// Inserts unless a queued job has the same unique key; returns the row when it inserted.
+    /// Inserts unless a queued job has the same unique key, which then runs at the earlier of the two times;
+    /// returns the row inserted or kept.
     func insert(_ job: NewJob, id: String, now: Date) -> SQLStatement {
         let now = Microseconds.from(now)
         return SQLStatement(
@@ -82,7 +83,8 @@ struct QueueSQL: Sendable {
             INSERT INTO jobs (id, kind, arguments, summary, priority, state, attempt, max_attempts, run_at,
                 unique_key, created)
             VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)
-            ON CONFLICT (unique_key) WHERE state = 'queued' DO NOTHING
+            ON CONFLICT (unique_key) WHERE state = 'queued'
+                DO UPDATE SET run_at = CASE WHEN excluded.run_at < jobs.run_at THEN excluded.run_at ELSE jobs.run_at END
             RETURNING *
             """,
             [
@@ -99,10 +101,6 @@ struct QueueSQL: Sendable {
     }
 
     static let channel = "drivesync_jobs"
-
-    func queued(uniqueKey: String) -> SQLStatement {
-        SQLStatement("SELECT * FROM jobs WHERE unique_key = ? AND state = 'queued'", [.text(uniqueKey)])
-    }
 
     // MARK: Claim
 

@@ -26,7 +26,8 @@ public struct NewJob: Sendable, Hashable {
     public var priority: Int
     public var runAt: Date?
     public var maxAttempts: Int
-    /// While a queued job has this key, enqueueing another with it returns that job instead.
+    /// While a queued job has this key, enqueueing another with it returns that job instead, moved to run
+    /// at the earlier of the two times.
     public var uniqueKey: String?
 
     public init(

@@ -25,16 +25,10 @@ public struct SQLQueueStore: QueueStore {
         return try await backend.transaction { connection in
             var queued: [QueuedJob] = []
             for job in jobs {
-                let inserted = try await connection.run(sql.insert(job, id: JobID.make(), now: now()))
-                if let row = inserted.first {
-                    queued.append(try sql.job(from: row))
-                } else if let key = job.uniqueKey, let row = try await connection.run(sql.queued(uniqueKey: key)).first
-                {
-                    queued.append(try sql.job(from: row))
-                } else {
-                    // The equal job left the queue between the two statements (PostgreSQL only): try again.
-                    throw QueueError.invalid("job with unique key \(job.uniqueKey ?? "") raced; enqueue it again")
+                guard let row = try await connection.run(sql.insert(job, id: JobID.make(), now: now())).first else {
+                    throw QueueError.invalid("the database returned no row for the job it queued")
                 }
+                queued.append(try sql.job(from: row))
             }
             for kind in Set(jobs.map(\.kind)) {
                 if let wake = sql.wake(kind: kind) { try await connection.run(wake) }

@@ -100,6 +100,16 @@ extension ServiceStateStore {
         ).first?.text("page_token")
     }
 
+    /// When the changes feed of `account` (and `driveID`) was last read to its end, or `nil` when never.
+    public func changesRead(account: String, driveID: String = "") async throws -> Date? {
+        try await backend.read(
+            SQLStatement(
+                "SELECT updated FROM change_cursors WHERE account = ? AND drive_id = ?",
+                [.text(account), .text(driveID)]
+            )
+        ).first?.integer("updated").map(Microseconds.date)
+    }
+
     /// Applies `page` to the file records and moves the cursor, all in one transaction: a crash applies the
     /// page wholly or not at all. Throws `cursorMoved` (and changes nothing) when the cursor is no longer
     /// `page.from`: another run got there first. A file whose content (MD5 or revision) changed, or that

@@ -4,6 +4,15 @@ import SQLDatabase
 /// A Drive push channel the service opened: Drive sends its notifications to `address` with the channel's
 /// id and token; only the token's hash is kept.
 public struct StoredChannel: Sendable, Hashable {
+    /// Where a channel is in its life: open until renewed or no longer wanted, then stopping until
+    /// `channels.stop` succeeds, then stopped until it would have expired (a notification for it then says
+    /// Drive still sends, and it is stopped again).
+    public enum State: String, Sendable, Hashable {
+        case open
+        case stopping
+        case stopped
+    }
+
     public var id: String
     public var account: String
     /// The shared drive watched, or "" for My Drive.
@@ -19,6 +28,7 @@ public struct StoredChannel: Sendable, Hashable {
     /// Message numbers skipped, and repeated, so far.
     public var gaps: Int64
     public var repeats: Int64
+    public var state: State
 
     public init(
         id: String,
@@ -31,7 +41,8 @@ public struct StoredChannel: Sendable, Hashable {
         created: Date,
         lastMessage: Int64 = 0,
         gaps: Int64 = 0,
-        repeats: Int64 = 0
+        repeats: Int64 = 0,
+        state: State = .open
     ) {
         self.id = id
         self.account = account
@@ -44,6 +55,7 @@ public struct StoredChannel: Sendable, Hashable {
         self.lastMessage = lastMessage
         self.gaps = gaps
         self.repeats = repeats
+        self.state = state
     }
 }
 
@@ -62,16 +74,16 @@ extension ServiceStateStore {
             SQLStatement(
                 """
                 INSERT INTO channels (id, account, drive_id, resource_id, token_hash, address, expiration, created,
-                    last_message, gaps, repeats)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    last_message, gaps, repeats, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET resource_id = excluded.resource_id, expiration = excluded.expiration,
-                    address = excluded.address
+                    address = excluded.address, state = excluded.state
                 """,
                 [
                     .text(channel.id), .text(channel.account), .text(channel.driveID), .text(channel.resourceID),
                     .text(channel.tokenHash), .text(channel.address), .integer(Microseconds.from(channel.expiration)),
                     .integer(Microseconds.from(channel.created)), .integer(channel.lastMessage),
-                    .integer(channel.gaps), .integer(channel.repeats),
+                    .integer(channel.gaps), .integer(channel.repeats), .text(channel.state.rawValue),
                 ]
             )
         )
@@ -91,6 +103,13 @@ extension ServiceStateStore {
                 account.map { [.text($0)] } ?? []
             )
         ).map(channel(from:))
+    }
+
+    /// Moves channel `id` to `state`; false when there is no such channel.
+    public func setChannelState(_ id: String, to state: StoredChannel.State) async throws -> Bool {
+        try await !backend.write(
+            SQLStatement("UPDATE channels SET state = ? WHERE id = ? RETURNING id", [.text(state.rawValue), .text(id)])
+        ).isEmpty
     }
 
     /// Forgets the channel; false when there was none.
@@ -137,7 +156,8 @@ extension ServiceStateStore {
             created: Microseconds.date(row.integer("created") ?? 0),
             lastMessage: row.integer("last_message") ?? 0,
             gaps: row.integer("gaps") ?? 0,
-            repeats: row.integer("repeats") ?? 0
+            repeats: row.integer("repeats") ?? 0,
+            state: row.text("state").flatMap(StoredChannel.State.init(rawValue:)) ?? .open
         )
     }
 }

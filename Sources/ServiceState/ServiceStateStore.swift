@@ -96,7 +96,13 @@ public struct ServiceStateStore: Sendable {
                     )
                     """,
                 ]
-            )
+            ),
+            // A channel the service no longer wants is stopped, and its row kept until it would have
+            // expired, so a late notification for it is recognised (and the channel stopped again).
+            Migration(
+                version: 2,
+                statements: ["ALTER TABLE channels ADD COLUMN state TEXT NOT NULL DEFAULT 'open'"]
+            ),
         ]
     }
 }

@@ -165,6 +165,17 @@ import Testing
         let next = try await store.enqueue([NewJob(kind: "apply", uniqueKey: "changes:alice")])[0]
         #expect(!ids.contains(next.id))
         #expect(try await store.list(JobFilter()).count == 2)
+        // An equal job asked for sooner moves the queued one forward; one asked for later leaves it.
+        let soon = Date().addingTimeInterval(60)
+        let later = try await store.enqueue([
+            NewJob(kind: "apply", runAt: soon.addingTimeInterval(3600), uniqueKey: "k")
+        ])
+        let sooner = try await store.enqueue([NewJob(kind: "apply", runAt: soon, uniqueKey: "k")])[0]
+        #expect(sooner.id == later[0].id)
+        #expect(abs(sooner.runAt.timeIntervalSince(soon)) < 0.001)
+        let kept = try await store.enqueue([NewJob(kind: "apply", runAt: soon.addingTimeInterval(7200), uniqueKey: "k")]
+        )
+        #expect(abs(kept[0].runAt.timeIntervalSince(soon)) < 0.001)
     }
 
     @Test(arguments: Backend.allCases)

@@ -36,9 +36,9 @@ struct ServiceStateConformanceTests {
         }
         let database = try await location.connect(logger: Logger(label: "state-test"))
         let versions = try await database.read(
-            SQLStatement("SELECT version FROM schema_migrations WHERE component = 'service'")
+            SQLStatement("SELECT version FROM schema_migrations WHERE component = 'service' ORDER BY version")
         )
-        #expect(versions.compactMap { $0.integer("version") } == [1])
+        #expect(versions.compactMap { $0.integer("version") } == [1, 2], "each step once")
         await database.close()
     }
 

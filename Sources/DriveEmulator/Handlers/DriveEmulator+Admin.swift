@@ -21,6 +21,11 @@ extension DriveEmulator {
         var id: String?
     }
 
+    private struct Outage: Decodable {
+        var address: String
+        var seconds: Double
+    }
+
     func respondToAdmin(path: [String], request: EmulatorRequest) async -> Response {
         do {
             let decoder = JSONDecoder()
@@ -73,6 +78,26 @@ extension DriveEmulator {
                 return DriveResponse.empty(status: .created)
             case (.put, ["limits"]):
                 setLimits(try await decode(EmulatorConfiguration.Limits.self))
+                return DriveResponse.empty()
+            case (.get, ["channels"]):
+                let data = try JSONEncoder().encode(watchChannels)
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "application/json"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+                )
+            case (.post, ["channels", "expire"]):
+                try expireChannels(id: try await decode(SessionSelector.self).id)
+                return DriveResponse.empty()
+            case (.put, ["notifications", "faults"]):
+                setNotificationFaults(try await decode(NotificationFaults.self))
+                return DriveResponse.empty()
+            case (.delete, ["notifications", "faults"]):
+                setNotificationFaults(nil)
+                return DriveResponse.empty()
+            case (.post, ["notifications", "outage"]):
+                let outage = try await decode(Outage.self)
+                stopDelivering(to: outage.address, forSeconds: outage.seconds)
                 return DriveResponse.empty()
             case (.post, ["uploads", "expire"]):
                 try expireUploadSessions(id: try await decode(SessionSelector.self).id)

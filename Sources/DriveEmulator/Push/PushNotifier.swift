@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 public import ServiceLifecycle
+import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -23,6 +24,9 @@ public final class PushNotifier: Service, Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let logger: Logger
     private let store: DriveStore
+    let faults = NotificationFaultState()
+    /// Notifications a reorder fault holds back, sent after the next one delivered.
+    private let heldBack = Mutex<[Notification]>([])
 
     init(store: DriveStore, logger: Logger) {
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -34,8 +38,16 @@ public final class PushNotifier: Service, Sendable {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            for await _ in self.wakeups {
-                await self.deliver()
+            // Late notifications (a delay fault) wait in this group while the next rounds go out.
+            await withDiscardingTaskGroup { group in
+                for await _ in self.wakeups {
+                    for (notification, milliseconds) in await self.deliver() {
+                        group.addTask {
+                            try? await Task.sleep(for: .milliseconds(milliseconds))
+                            await self.send(notification)
+                        }
+                    }
+                }
             }
         }
     }
@@ -47,8 +59,9 @@ public final class PushNotifier: Service, Sendable {
         var messageNumber: Int64
     }
 
-    /// Works out what each live channel must be told, records it, then sends.
-    private func deliver() async {
+    /// Works out what each live channel must be told, records it, then sends what the faults let through;
+    /// returns the notifications to send late.
+    private func deliver() async -> [(Notification, Int)] {
         let notifications: [Notification]
         do {
             notifications = try store.write { state, journal in
@@ -112,9 +125,31 @@ public final class PushNotifier: Service, Sendable {
             }
         } catch {
             logger.info("push bookkeeping failed", metadata: ["error": "\(error)"])
-            return
+            return []
         }
-        for notification in notifications { await send(notification) }
+        var late: [(Notification, Int)] = []
+        for notification in notifications {
+            switch faults.fate(address: notification.channel.address, now: store.clock.milliseconds) {
+            case .drop:
+                continue
+            case .deliver:
+                await send(notification)
+            case .duplicate:
+                await send(notification)
+                await send(notification)
+            case .delay(let milliseconds):
+                late.append((notification, milliseconds))
+                continue
+            case .reorder:
+                heldBack.withLock { $0.append(notification) }
+                continue
+            }
+            for held in heldBack.withLock({ held in
+                defer { held.removeAll() }
+                return held
+            }) { await send(held) }
+        }
+        return late
     }
 
     private func send(_ notification: Notification) async {
@@ -262,5 +297,46 @@ extension DriveEmulator {
             journal.delete(.channel, channel.id)
         }
         return DriveResponse.empty()
+    }
+}
+
+/// A push channel the emulator holds, as tests and the admin endpoint see it.
+public struct WatchChannel: Sendable, Hashable, Codable {
+    public var id: String
+    public var resourceId: String
+    public var address: String
+    /// Milliseconds since the epoch.
+    public var expiration: Int64
+}
+
+extension DriveEmulator {
+    /// The channels open now, by id.
+    public var watchChannels: [WatchChannel] {
+        store.read { state in
+            state.channels.values.sorted { $0.id < $1.id }.map {
+                WatchChannel(id: $0.id, resourceId: $0.resourceId, address: $0.address, expiration: $0.expiration)
+            }
+        }
+    }
+
+    /// Drops, duplicates, delays or reorders a seeded fraction of notifications from now on (`nil`: none).
+    public func setNotificationFaults(_ faults: NotificationFaults?) { pushNotifier.faults.set(faults) }
+
+    /// Delivers nothing to `address` for `seconds` of emulator time, as when the receiver is down for
+    /// longer than Google retries.
+    public func stopDelivering(to address: String, forSeconds seconds: Double) {
+        pushNotifier.faults.stopDelivering(to: address, until: store.clock.milliseconds + Int64(seconds * 1000))
+    }
+
+    /// Ends every channel (or one) now, before the expiration Drive granted, as Google sometimes does.
+    public func expireChannels(id: String? = nil) throws {
+        let now = store.clock.milliseconds
+        try store.write { state, journal in
+            for key in state.channels.keys where id == nil || key == id {
+                state.channels[key] = nil
+                journal.delete(.channel, key)
+            }
+            state.now = max(state.now, now)
+        }
     }
 }

@@ -29,6 +29,8 @@ public enum NotificationOutcome: String, Sendable, Hashable {
     case unknownChannel = "unknown_channel"
     /// The channel is known, the token is not its token.
     case forged
+    /// A channel the service had stopped, yet Drive still sends: it is stopped again (and the change read).
+    case orphaned
 }
 
 extension DriveJobs {
@@ -57,11 +59,17 @@ extension DriveJobs {
                 break
             }
         }
-        guard notification.resourceState != "sync" else { return .synced }
-        _ = try await queueApplyChanges(
-            account: channel.account == DriveSync.embeddedAccountName ? nil : channel.account,
+        var outcome = NotificationOutcome.queued
+        if channel.state == .stopped {
+            _ = try await state.setChannelState(channel.id, to: .stopping)
+            _ = try await service.queueChannelUpkeep()
+            outcome = .orphaned
+        }
+        guard notification.resourceState != "sync" else { return outcome == .orphaned ? outcome : .synced }
+        _ = try await service.queueApplyChanges(
+            account: channel.account,
             after: driveSync.configuration.service.notificationDelay
         )
-        return .queued
+        return outcome
     }
 }

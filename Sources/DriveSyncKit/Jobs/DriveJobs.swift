@@ -153,7 +153,7 @@ extension DriveSync {
         let events = EventStream(store: service.state, logger: logger)
         var queueWorkers: QueueWorkers?
         if workers > 0 {
-            let handlers = jobHandlers(state: service.state, events: events)
+            let handlers = jobHandlers(service: service, events: events)
             if let unknown = kinds?.subtracting(handlers.keys).sorted(), !unknown.isEmpty {
                 throw DriveSyncError(
                     .invalidArgument,

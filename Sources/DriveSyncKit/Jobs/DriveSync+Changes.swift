@@ -117,26 +117,7 @@ extension DriveJobs {
     /// Queues a run of `apply-changes` for `account`, to start after `delay`; while one is queued, it is
     /// that one (a burst of notifications within the delay becomes one run).
     public func applyChanges(account requested: String?, after delay: Duration = .zero) async throws -> JobStatus {
-        try await queueApplyChanges(account: try await driveSync.accountName(requested), after: delay)
-    }
-
-    /// `applyChanges` for an account already resolved (`nil` is the embedded drive): a notification's
-    /// channel names its account, so the hot path lists no accounts.
-    func queueApplyChanges(account: String?, after delay: Duration) async throws -> JobStatus {
-        let name = account ?? DriveSync.embeddedAccountName
-        let arguments = String(decoding: try JSONEncoder().encode(["account": account]), as: UTF8.self)
-        let queued = try await store.enqueue([
-            NewJob(
-                kind: DriveSync.applyChangesKind,
-                arguments: arguments,
-                summary: "apply the changes of \(name)",
-                priority: 10,
-                runAt: Date().addingTimeInterval(Microseconds.seconds(delay)),
-                maxAttempts: 10,
-                uniqueKey: "apply-changes:\(name)"
-            )
-        ])[0]
-        database.signal.signal()
-        return JobStatus(queued)
+        let name = try await driveSync.accountName(requested) ?? DriveSync.embeddedAccountName
+        return JobStatus(try await service.queueApplyChanges(account: name, after: delay))
     }
 }

@@ -8,11 +8,14 @@ extension DriveSync {
     /// enqueues it to watch the workers; the chaos tests enqueue thousands.
     public static let probeKind = "probe"
 
-    /// The handlers of every job kind DriveSync runs: the `JobSpec` kinds, `apply-changes` and `probe`. Each runs the
-    /// matching command's work, reports progress to the heartbeat and `events`, and stops between files
-    /// when asked (the queue gives the job back, and the next attempt does the rest).
-    public func jobHandlers(state: ServiceStateStore, events: EventStream) -> [String: JobHandler] {
-        var handlers: [String: JobHandler] = [Self.applyChangesKind: applyChangesHandler(state: state, events: events)]
+    /// The handlers of every job kind DriveSync runs: the `JobSpec` kinds, `apply-changes`, `watch-changes`
+    /// and `probe`. Each runs the matching command's work, reports progress to the heartbeat and `events`,
+    /// and stops between files when asked (the queue gives the job back, and the next attempt does the rest).
+    public func jobHandlers(service: ServiceDatabase, events: EventStream) -> [String: JobHandler] {
+        var handlers: [String: JobHandler] = [
+            Self.applyChangesKind: applyChangesHandler(state: service.state, events: events),
+            Self.watchChangesKind: watchChangesHandler(service: service),
+        ]
         for kind in JobSpec.Kind.allCases {
             handlers[kind.rawValue] = { execution in try await self.runQueued(execution, events: events) }
         }
