@@ -127,8 +127,27 @@ public struct Configuration: Sendable, Hashable {
         public var delete = false
     }
 
+    /// Where the service POSTs events (`[notify NAME]`), signed with the secret.
+    public struct Notify: Sendable, Hashable {
+        public var name: String
+        public var url = ""
+        public var secret = ""
+        /// The event types sent; empty sends every type.
+        public var events: Set<String> = []
+
+        public init(name: String, url: String = "", secret: String = "", events: Set<String> = []) {
+            self.name = name
+            self.url = url
+            self.secret = secret
+            self.events = events
+        }
+
+        public func wants(_ type: String) -> Bool { events.isEmpty || events.contains(type) }
+    }
+
     public var accounts: [Account] = []
     public var pairs: [Pair] = []
+    public var notify: [Notify] = []
     public var service = Service()
     public var transfers = 4
     public var checkers = 8
@@ -274,6 +293,31 @@ public struct Configuration: Sendable, Hashable {
                     default: throw fail(key, "unknown setting '\(key)' in [service]")
                     }
                 }
+            case ("notify", let name?):
+                var target = Notify(name: name)
+                for (key, value) in section.values {
+                    switch key {
+                    case "url":
+                        guard let url = URL(string: value), url.scheme == "http" || url.scheme == "https",
+                            url.host != nil
+                        else { throw fail(key, "url must be an http(s) URL") }
+                        target.url = value
+                    case "secret":
+                        guard value.utf8.count >= 16 else {
+                            throw fail(key, "secret must be at least 16 characters (head -c24 /dev/urandom | base64)")
+                        }
+                        target.secret = value
+                    case "events":
+                        target.events = Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                            .subtracting([""])
+                    default: throw fail(key, "unknown setting '\(key)' in [notify \(name)]")
+                    }
+                }
+                guard !target.url.isEmpty, !target.secret.isEmpty else {
+                    throw fail("", "[notify \(name)] needs url and secret")
+                }
+                notify.removeAll { $0.name == name }
+                notify.append(target)
             case ("pair", let name?):
                 var pair = Pair(name: name)
                 for (key, value) in section.values {
@@ -338,7 +382,7 @@ public struct Configuration: Sendable, Hashable {
                     code: .setting,
                     file: file,
                     message:
-                        "line \(section.line): unknown section; use [defaults], [service], [account NAME] or [pair NAME]"
+                        "line \(section.line): unknown section; use [defaults], [service], [account NAME], [pair NAME] or [notify NAME]"
                 )
             }
         }

@@ -1,10 +1,12 @@
 public import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+public import NIOCore
 
 /// One push notification as a receiver saw it.
 public struct ReceivedNotification: Sendable {
     public var headers: HTTPFields
+    public var body: ByteBuffer
 
     public func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { headers[$0] } }
     public var state: String? { header("X-Goog-Resource-State") }
@@ -20,7 +22,8 @@ public func withWebhookReceiver<Result: Sendable>(
     let (stream, continuation) = AsyncStream.makeStream(of: ReceivedNotification.self)
     let router = Router()
     router.post("/hook") { request, _ -> HTTPResponse.Status in
-        continuation.yield(ReceivedNotification(headers: request.headers))
+        let body = try await request.body.collect(upTo: 1 << 20)
+        continuation.yield(ReceivedNotification(headers: request.headers, body: body))
         return .ok
     }
     let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))

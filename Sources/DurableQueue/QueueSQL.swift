@@ -74,24 +74,32 @@ struct QueueSQL: Sendable {
 
     // MARK: Enqueue
 
-    /// Inserts unless a queued job has the same unique key, which then runs at the earlier of the two times;
-    /// returns the row inserted or kept.
+    /// Inserts unless a queued job has the same unique key, which then runs at the earlier of the two times
+    /// (or, debounced, at the new time but no later than `debounce` after it was queued); returns the row
+    /// inserted or kept.
     func insert(_ job: NewJob, id: String, now: Date) -> SQLStatement {
         let now = Microseconds.from(now)
+        var arguments: [SQLValue] = [
+            .text(id), .text(job.kind), .text(job.arguments), .text(job.summary), .integer(Int64(job.priority)),
+            .integer(Int64(max(1, job.maxAttempts))), .integer(job.runAt.map(Microseconds.from) ?? now),
+            .text(job.uniqueKey), .integer(now),
+        ]
+        let runAt: String
+        if let debounce = job.debounce {
+            runAt = "CASE WHEN excluded.run_at < jobs.created + ? THEN excluded.run_at ELSE jobs.created + ? END"
+            arguments += [.integer(Microseconds.from(debounce)), .integer(Microseconds.from(debounce))]
+        } else {
+            runAt = "CASE WHEN excluded.run_at < jobs.run_at THEN excluded.run_at ELSE jobs.run_at END"
+        }
         return SQLStatement(
             """
             INSERT INTO jobs (id, kind, arguments, summary, priority, state, attempt, max_attempts, run_at,
                 unique_key, created)
             VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)
-            ON CONFLICT (unique_key) WHERE state = 'queued'
-                DO UPDATE SET run_at = CASE WHEN excluded.run_at < jobs.run_at THEN excluded.run_at ELSE jobs.run_at END
+            ON CONFLICT (unique_key) WHERE state = 'queued' DO UPDATE SET run_at = \(runAt)
             RETURNING *
             """,
-            [
-                .text(id), .text(job.kind), .text(job.arguments), .text(job.summary), .integer(Int64(job.priority)),
-                .integer(Int64(max(1, job.maxAttempts))), .integer(job.runAt.map(Microseconds.from) ?? now),
-                .text(job.uniqueKey), .integer(now),
-            ]
+            arguments
         )
     }
 

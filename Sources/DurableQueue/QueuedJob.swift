@@ -29,6 +29,10 @@ public struct NewJob: Sendable, Hashable {
     /// While a queued job has this key, enqueueing another with it returns that job instead, moved to run
     /// at the earlier of the two times.
     public var uniqueKey: String?
+    /// With `uniqueKey`: the queued job moves to this one's time instead (later, as each request comes),
+    /// but never past `debounce` after it was first queued. A stream of requests then runs it once per
+    /// `debounce` at most, and once soon after the stream ends.
+    public var debounce: Duration?
 
     public init(
         kind: String,
@@ -37,7 +41,8 @@ public struct NewJob: Sendable, Hashable {
         priority: Int = 0,
         runAt: Date? = nil,
         maxAttempts: Int = 5,
-        uniqueKey: String? = nil
+        uniqueKey: String? = nil,
+        debounce: Duration? = nil
     ) {
         self.kind = kind
         self.arguments = arguments
@@ -46,6 +51,7 @@ public struct NewJob: Sendable, Hashable {
         self.runAt = runAt
         self.maxAttempts = maxAttempts
         self.uniqueKey = uniqueKey
+        self.debounce = debounce
     }
 }
 

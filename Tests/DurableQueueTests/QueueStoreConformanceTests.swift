@@ -176,6 +176,15 @@ import Testing
         let kept = try await store.enqueue([NewJob(kind: "apply", runAt: soon.addingTimeInterval(7200), uniqueKey: "k")]
         )
         #expect(abs(kept[0].runAt.timeIntervalSince(soon)) < 0.001)
+        // Debounced, each request moves it later, up to the window after it was first queued.
+        func debounced(at date: Date?) async throws -> QueuedJob {
+            try await store.enqueue([NewJob(kind: "d", runAt: date, uniqueKey: "d", debounce: .seconds(10))])[0]
+        }
+        let first = try await debounced(at: nil)
+        let moved = try await debounced(at: first.created.addingTimeInterval(5))
+        #expect(moved.id == first.id && moved.runAt == first.created.addingTimeInterval(5))
+        let capped = try await debounced(at: first.created.addingTimeInterval(60))
+        #expect(capped.id == first.id && capped.runAt == first.created.addingTimeInterval(10))
     }
 
     @Test(arguments: Backend.allCases)

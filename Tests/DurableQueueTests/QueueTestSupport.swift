@@ -33,16 +33,6 @@ final class ManualNow: Sendable {
     }
 }
 
-/// Waits for `condition`, polling, up to `timeout`; false when it never held.
-func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
-}
-
 /// A number tasks share.
 final class SharedCount: Sendable {
     private let value = Mutex(0)

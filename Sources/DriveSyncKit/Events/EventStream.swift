@@ -26,17 +26,21 @@ public final class EventStream: Sendable {
     private let logger: Logger
     private let waiting = Mutex(0)
     private let published = Mutex(0)
+    private let onPublish: (@Sendable (Event) async -> Void)?
 
     /// - Parameters:
     ///   - poll: how often a long poll looks for events no wake-up announced.
     ///   - sleep: how a long poll waits out its timeout (tests pass one that returns when told).
+    ///   - onPublish: told each event once it is stored (the deliveries to `[notify NAME]` are queued there).
     public init(
         store: ServiceStateStore,
         capacity: Int = 10_000,
         poll: Duration = .seconds(1),
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
-        logger: Logger
+        logger: Logger,
+        onPublish: (@Sendable (Event) async -> Void)? = nil
     ) {
+        self.onPublish = onPublish
         self.store = store
         self.capacity = capacity
         self.poll = poll
@@ -61,6 +65,7 @@ public final class EventStream: Sendable {
             // Pruning now and then keeps the table near `capacity` without a delete per event.
             if count % max(1, capacity / 10) == 0 { try await store.pruneEvents(keeping: capacity) }
             signal.signal()
+            await onPublish?(Event(event))
             return Int(event.id)
         } catch {
             logger.warning("an event was not stored", metadata: ["event.type": "\(type)", "error": "\(error)"])
@@ -70,14 +75,7 @@ public final class EventStream: Sendable {
 
     /// The events after `id`, at most `limit`.
     public func events(after id: Int, limit: Int = 1000) async throws -> [Event] {
-        try await store.events(after: Int64(id), limit: limit).map { stored in
-            Event(
-                id: Int(stored.id),
-                time: DriveTimestamp.format(stored.time),
-                type: stored.type,
-                data: (try? JSONDecoder().decode([String: String].self, from: Data(stored.data.utf8))) ?? [:]
-            )
-        }
+        try await store.events(after: Int64(id), limit: limit).map(Event.init)
     }
 
     /// The id of the latest event (0 before the first).
@@ -108,5 +106,16 @@ public final class EventStream: Sendable {
         }
         if let found { return found }
         return try await events(after: id, limit: limit)
+    }
+}
+
+extension EventStream.Event {
+    init(_ stored: StoredEvent) {
+        self.init(
+            id: Int(stored.id),
+            time: DriveTimestamp.format(stored.time),
+            type: stored.type,
+            data: (try? JSONDecoder().decode([String: String].self, from: Data(stored.data.utf8))) ?? [:]
+        )
     }
 }

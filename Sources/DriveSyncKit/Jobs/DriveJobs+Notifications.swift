@@ -68,7 +68,8 @@ extension DriveJobs {
         guard notification.resourceState != "sync" else { return outcome == .orphaned ? outcome : .synced }
         _ = try await service.queueApplyChanges(
             account: channel.account,
-            after: driveSync.configuration.service.notificationDelay
+            after: driveSync.configuration.service.notificationDelay,
+            debounced: true
         )
         return outcome
     }

@@ -31,21 +31,7 @@ public final class DriveJobs: JobQueue, Sendable {
     public var store: any QueueStore { database.store }
 
     public func submit(_ spec: JobSpec) async throws -> JobStatus {
-        let job = try await driveSync.prepare(spec)
-        let arguments = String(decoding: try JSONEncoder().encode(spec), as: UTF8.self)
-        let queued = try await store.enqueue([
-            NewJob(
-                kind: job.kind.rawValue,
-                arguments: arguments,
-                summary: job.summary,
-                priority: spec.priority ?? 0,
-                maxAttempts: spec.maxAttempts ?? 3,
-                uniqueKey: spec.uniqueKey
-            )
-        ])[0]
-        database.signal.signal()
-        await events.publish("job.queued", ["id": queued.id, "kind": queued.kind])
-        return JobStatus(queued)
+        JobStatus(try await service.submit(spec, driveSync: driveSync, events: events))
     }
 
     public func status(of id: String) async throws -> JobStatus? {
@@ -150,7 +136,18 @@ extension DriveSync {
     /// `kinds` (or every kind DriveSync runs). Closing the jobs closes `service`.
     public func openJobs(service: ServiceDatabase, workers: Int = 0, kinds: Set<String>? = nil) throws -> DriveJobs {
         let database = service.jobs
-        let events = EventStream(store: service.state, logger: logger)
+        let targets = configuration.notify
+        let logger = logger
+        let events = EventStream(store: service.state, logger: logger) { event in
+            do {
+                try await service.queueNotifications(of: event, to: targets)
+            } catch {
+                logger.warning(
+                    "the deliveries of an event were not queued",
+                    metadata: ["event.id": "\(event.id)", "error": "\(error)"]
+                )
+            }
+        }
         var queueWorkers: QueueWorkers?
         if workers > 0 {
             let handlers = jobHandlers(service: service, events: events)
@@ -216,5 +213,26 @@ extension DriveSync {
             throw error
         }
         await jobs.close()
+    }
+}
+
+extension ServiceDatabase {
+    /// Queues `spec` once `driveSync` has checked it, and tells `events`.
+    func submit(_ spec: JobSpec, driveSync: DriveSync, events: EventStream) async throws -> QueuedJob {
+        let job = try await driveSync.prepare(spec)
+        let arguments = String(decoding: try JSONEncoder().encode(spec), as: UTF8.self)
+        let queued = try await jobs.store.enqueue([
+            NewJob(
+                kind: job.kind.rawValue,
+                arguments: arguments,
+                summary: job.summary,
+                priority: spec.priority ?? 0,
+                maxAttempts: spec.maxAttempts ?? 3,
+                uniqueKey: spec.uniqueKey
+            )
+        ])[0]
+        jobs.signal.signal()
+        await events.publish("job.queued", ["id": queued.id, "kind": queued.kind])
+        return queued
     }
 }

@@ -97,8 +97,21 @@ extension DriveSync {
         return ChangePage(account: account, from: from, to: to, files: files, removed: removed)
     }
 
+    /// The `[pair NAME]`s with `kind = pull` whose source is on `account` (a stored name).
+    func pullPairs(of account: String) async throws -> [Configuration.Pair] {
+        let names = try await accountNames()
+        let fallback = try await defaultAccountName() ?? Self.embeddedAccountName
+        return configuration.pairs.filter { pair in
+            guard pair.kind == .pull, case .drive(let name, _) = try? Location(parsing: pair.source, accounts: names)
+            else { return false }
+            return (name ?? fallback) == account
+        }
+    }
+
     /// The `apply-changes` handler: `{"account": NAME}` (none: the default account or the embedded drive).
-    func applyChangesHandler(state: ServiceStateStore, events: EventStream) -> JobHandler {
+    /// When the feed had changes, the pull pairs reading from that account are queued (one each, however
+    /// many runs ask: a pull reads its own folder's changes, so one that holds none of them costs little).
+    func applyChangesHandler(service: ServiceDatabase, events: EventStream) -> JobHandler {
         { execution in
             struct Arguments: Decodable { var account: String? }
             let arguments: Arguments
@@ -107,7 +120,19 @@ extension DriveSync {
             } catch {
                 throw PermanentJobFailure("apply-changes takes {\"account\": NAME}: \(error)")
             }
-            let applied = try await self.applyChanges(account: arguments.account, state: state, events: events)
+            let applied = try await self.applyChanges(
+                account: arguments.account,
+                state: service.state,
+                events: events
+            )
+            if applied.changed + applied.removed > 0 {
+                let account = try await self.accountName(arguments.account) ?? Self.embeddedAccountName
+                for pair in try await self.pullPairs(of: account) {
+                    var spec = JobSpec(pair: pair.name)
+                    spec.uniqueKey = "pull:\(pair.name)"
+                    _ = try await service.submit(spec, driveSync: self, events: events)
+                }
+            }
             return .completed(result: String(decoding: try JSONEncoder().encode(applied), as: UTF8.self))
         }
     }

@@ -182,8 +182,10 @@ extension DriveSync {
 
 extension ServiceDatabase {
     /// Queues a run of `apply-changes` for `account` (a stored name: `embedded` is the embedded drive), to
-    /// start after `delay`; while one is queued, it is that one (a burst of notifications becomes one run).
-    func queueApplyChanges(account: String, after delay: Duration) async throws -> QueuedJob {
+    /// start after `delay`; while one is queued, it is that one. `debounced`, each request moves the queued
+    /// run to `delay` after it, up to four delays after the first: a storm of notifications reads the feed
+    /// once per four delays, and once soon after it ends.
+    func queueApplyChanges(account: String, after delay: Duration, debounced: Bool = false) async throws -> QueuedJob {
         let arguments = String(
             decoding: try JSONEncoder().encode(["account": DriveSync.driveAccount(account)]),
             as: UTF8.self
@@ -196,7 +198,8 @@ extension ServiceDatabase {
                 priority: 10,
                 runAt: Date().addingTimeInterval(Microseconds.seconds(delay)),
                 maxAttempts: 10,
-                uniqueKey: "apply-changes:\(account)"
+                uniqueKey: "apply-changes:\(account)",
+                debounce: debounced ? delay * 4 : nil
             )
         )
     }

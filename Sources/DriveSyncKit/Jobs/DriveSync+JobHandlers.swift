@@ -8,13 +8,14 @@ extension DriveSync {
     /// enqueues it to watch the workers; the chaos tests enqueue thousands.
     public static let probeKind = "probe"
 
-    /// The handlers of every job kind DriveSync runs: the `JobSpec` kinds, `apply-changes`, `watch-changes`
-    /// and `probe`. Each runs the matching command's work, reports progress to the heartbeat and `events`,
+    /// The handlers of every job kind DriveSync runs: the `JobSpec` kinds, `apply-changes`, `watch-changes`,
+    /// `notify` and `probe`. Each runs the matching command's work, reports progress to the heartbeat and `events`,
     /// and stops between files when asked (the queue gives the job back, and the next attempt does the rest).
     public func jobHandlers(service: ServiceDatabase, events: EventStream) -> [String: JobHandler] {
         var handlers: [String: JobHandler] = [
-            Self.applyChangesKind: applyChangesHandler(state: service.state, events: events),
+            Self.applyChangesKind: applyChangesHandler(service: service, events: events),
             Self.watchChangesKind: watchChangesHandler(service: service),
+            Self.notifyKind: notifyHandler(),
         ]
         for kind in JobSpec.Kind.allCases {
             handlers[kind.rawValue] = { execution in try await self.runQueued(execution, events: events) }
