@@ -67,6 +67,39 @@ struct CacheTests {
         }
     }
 
+    @Test func aWatchedAccountsCacheForgetsWhatItsChangeEventsName() async throws {
+        try await ServiceHarness.run { service in
+            let folder = try service.json(
+                Item.self,
+                try await service.send(.post, "/drive/folders", body: ByteBuffer(string: #"{"path": "Watched"}"#))
+            )
+            #expect(
+                try service.json(Page.self, try await service.send(.get, "/drive/files?path=Watched")).items.isEmpty
+            )
+            let database = try await DriveSync(home: service.home).openServiceDatabase()
+            defer { Task { await database.close() } }
+            let events = EventStream(store: database.state, logger: Logger(label: "test"))
+            let driveSync = service.connections.driveSync
+            _ = try await driveSync.applyChanges(account: "emu", state: database.state, events: events)
+            let other = DriveClient(
+                httpClient: .shared,
+                tokens: FixedAccessToken(service.emulator.token),
+                configuration: .init(baseURL: service.emulator.baseURL)
+            )
+            _ = try await other.upload(
+                ByteBuffer(string: "hi"),
+                metadata: File(name: "pushed.txt", parents: [folder.id])
+            )
+            let before = try await events.lastID()
+            _ = try await driveSync.applyChanges(account: "emu", state: database.state, events: events)
+            let published = try await events.events(after: before)
+            #expect(published.contains { $0.type == "file.changed" && $0.data["parent"] == folder.id })
+            for event in published { await service.connections.invalidate(for: event) }
+            let listed = try service.json(Page.self, try await service.send(.get, "/drive/files?path=Watched"))
+            #expect(listed.items.map(\.name) == ["pushed.txt"])
+        }
+    }
+
     static func item(_ id: String, parents: [String] = []) -> DriveItem {
         var file = File()
         file.id = id

@@ -305,6 +305,8 @@ public struct WatchChannel: Sendable, Hashable, Codable {
     public var id: String
     public var resourceId: String
     public var address: String
+    /// The token Drive echoes in every notification (`X-Goog-Channel-Token`).
+    public var token: String?
     /// Milliseconds since the epoch.
     public var expiration: Int64
 }
@@ -314,7 +316,13 @@ extension DriveEmulator {
     public var watchChannels: [WatchChannel] {
         store.read { state in
             state.channels.values.sorted { $0.id < $1.id }.map {
-                WatchChannel(id: $0.id, resourceId: $0.resourceId, address: $0.address, expiration: $0.expiration)
+                WatchChannel(
+                    id: $0.id,
+                    resourceId: $0.resourceId,
+                    address: $0.address,
+                    token: $0.token,
+                    expiration: $0.expiration
+                )
             }
         }
     }

@@ -57,7 +57,10 @@ extension DriveSync {
                 for file in page.files {
                     await events.publish(
                         file.trashed ? "file.removed" : "file.changed",
-                        ["account": account, "id": file.fileID, "name": file.name, "trashed": "\(file.trashed)"]
+                        [
+                            "account": account, "id": file.fileID, "name": file.name, "trashed": "\(file.trashed)",
+                            "parent": file.parentID ?? "",
+                        ]
                     )
                 }
                 for id in page.removed {

@@ -30,6 +30,9 @@ extension DriveSync {
         init(wake: Date) { self.wake = wake }
     }
 
+    /// The accounts whose changes the service follows (`embedded` for the embedded drive).
+    public func watchedAccounts() async throws -> Set<String> { Set(try await watchTargets().map(\.account)) }
+
     /// The feeds the service follows: every account configured or signed in, less those with
     /// `watch = false`; with no account at all, the embedded drive.
     func watchTargets() async throws -> Set<ChannelPlan.Target> {

@@ -46,13 +46,13 @@ public actor DriveConnections {
         }
     }
 
-    /// Applies each open account's changes feed to its metadata cache; a feed that cannot be read is
-    /// logged and tried again next time. Returns how many changes each account (`nil`: the embedded
-    /// drive) had.
+    /// Applies the changes feed of each open account not in `watched` to its metadata cache (a watched
+    /// account's cache follows its `apply-changes` events instead); a feed that cannot be read is logged and
+    /// tried again next time. Returns how many changes each account (`nil`: the embedded drive) had.
     @discardableResult
-    public func applyChanges() async -> [(account: String?, changes: Int)] {
+    public func applyChanges(except watched: Set<String> = []) async -> [(account: String?, changes: Int)] {
         var seen: [(account: String?, changes: Int)] = []
-        for (name, opening) in opened {
+        for (name, opening) in opened where !watched.contains(name ?? DriveSync.embeddedAccountName) {
             do {
                 seen.append((name, try await opening.value.applyChanges()))
             } catch {
@@ -63,6 +63,15 @@ public actor DriveConnections {
             }
         }
         return seen
+    }
+
+    /// Forgets the cached metadata of the file a `file.changed` or `file.removed` event names.
+    public func invalidate(for event: EventStream.Event) async {
+        guard event.type == "file.changed" || event.type == "file.removed", let id = event.data["id"],
+            let account = event.data["account"],
+            let files = try? await opened[DriveSync.driveAccount(account)]?.value
+        else { return }
+        await files.invalidate(items: [id], parents: [event.data["parent"] ?? ""].filter { !$0.isEmpty })
     }
 
     /// Drops what is kept for `account`, after its credential changed or was revoked.

@@ -92,13 +92,16 @@ public struct DriveFiles: Sendable {
         let (changes, next) = try await client.changes(since: cursor, fields: fields) { change in
             (change.fileId ?? change.file?.id).map { (id: $0, parents: change.file?.parents ?? []) }
         }
-        if !changes.isEmpty {
-            let ids = Set(changes.map(\.id))
-            let parents = changes.flatMap(\.parents) + (await cache.cachedParents(of: ids))
-            await cache.invalidate(folders: parents, items: Array(ids))
-        }
+        if !changes.isEmpty { await invalidate(items: changes.map(\.id), parents: changes.flatMap(\.parents)) }
         await cache.setChangeCursor(next)
         return changes.count
+    }
+
+    /// Forgets what is cached of changed `items` (with `parents`, where they are now) and of the folders
+    /// they were cached in.
+    public func invalidate(items: [String], parents: [String]) async {
+        let ids = Set(items)
+        await cache.invalidate(folders: parents + (await cache.cachedParents(of: ids)), items: Array(ids))
     }
 
     /// Every item below a folder, with its path below it, breadth first.
