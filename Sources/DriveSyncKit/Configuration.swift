@@ -39,6 +39,8 @@ public struct Configuration: Sendable, Hashable {
         public var pacing = Pacing.drive
         /// Whether the service follows the account's changes (push channels, or polling).
         public var watch = true
+        /// Shared drives (by id) whose changes the service follows too, each with its own channel.
+        public var watchDrives: [String] = []
 
         public init(
             name: String,
@@ -372,6 +374,14 @@ public struct Configuration: Sendable, Hashable {
                     case "watch":
                         guard let flag = Bool(value) else { throw fail(key, "watch is true or false") }
                         account.watch = flag
+                    case "watch_drives":
+                        let ids = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                        guard
+                            ids.allSatisfy({
+                                !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+                            })
+                        else { throw fail(key, "watch_drives is a comma-separated list of shared drive ids") }
+                        account.watchDrives = ids
                     default: throw fail(key, "unknown setting '\(key)' in [account \(name)]")
                     }
                 }

@@ -491,6 +491,16 @@ struct QueueSQL: Sendable {
         )
     }
 
+    /// When the soonest queued or failed job of `kinds` is to run.
+    func nextRunAt(kinds: Set<String>?) -> SQLStatement {
+        let kindList = kinds.map { $0.sorted() } ?? []
+        let kindFilter = kinds == nil ? "" : " AND kind IN (\(placeholders(kindList.count)))"
+        return SQLStatement(
+            "SELECT MIN(run_at) AS run_at FROM jobs WHERE state IN ('queued', 'failed')\(kindFilter)",
+            kindList.map { .text($0) }
+        )
+    }
+
     func depth(from row: SQLRow) -> QueueDepth? {
         guard let kind = row.text("kind"), let state = JobState(rawValue: row.text("state") ?? "") else {
             return nil

@@ -50,6 +50,9 @@ public protocol QueueStore: Sendable {
     /// Newest first.
     func list(_ filter: JobFilter) async throws -> [QueuedJob]
     func depth() async throws -> [QueueDepth]
+    /// How long until the soonest job of `kinds` (any kind when `nil`) waiting for its time is due, by the
+    /// store's clock (zero when one is due already); `nil` when none waits.
+    func untilNextRun(kinds: Set<String>?) async throws -> Duration?
 
     /// Removes succeeded, dead and cancelled jobs that finished more than `age` ago. Returns how many.
     func prune(olderThan age: Duration) async throws -> Int

@@ -167,9 +167,16 @@ public final class QueueWorkers: Service, Sendable {
             }
             // More may be ready only when the claim filled every slot it asked for and slots are left.
             if claimed.count < limit || runningJobs >= settings.concurrency || limit == 0 {
-                await signal.wait(timeout: settings.poll, sleep: sleep)
+                await signal.wait(timeout: await idleWait(slotsFree: limit > 0), sleep: sleep)
             }
         }
+    }
+
+    /// How long to wait for a signal: the poll interval, or less when a job waiting for its time (a
+    /// delayed or retried one, which no signal announces) is due sooner.
+    private func idleWait(slotsFree: Bool) async -> Duration {
+        guard slotsFree, let due = try? await store.untilNextRun(kinds: kinds) else { return settings.poll }
+        return min(settings.poll, max(due, .milliseconds(10)))
     }
 
     private struct Started: Sendable {

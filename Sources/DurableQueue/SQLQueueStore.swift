@@ -169,6 +169,13 @@ public struct SQLQueueStore: QueueStore {
         try await backend.read(sql.depth).compactMap(sql.depth(from:))
     }
 
+    public func untilNextRun(kinds: Set<String>?) async throws -> Duration? {
+        guard let runAt = try await backend.read(sql.nextRunAt(kinds: kinds)).first?.integer("run_at") else {
+            return nil
+        }
+        return .microseconds(max(0, runAt - Microseconds.from(now())))
+    }
+
     public func prune(olderThan age: Duration) async throws -> Int {
         let cutoff = now().addingTimeInterval(-Microseconds.seconds(age))
         return try await backend.transaction { connection in

@@ -346,20 +346,24 @@ struct BatchTests {
 }
 
 struct PushNotificationTests {
+    /// `changes.watch` from the feed's start, with `channel` as the request body.
+    static func watchChanges(_ drive: RunningEmulator, _ channel: String) async throws -> RunningEmulator.Reply {
+        let token =
+            try json(try await drive.send(.GET, "/drive/v3/changes/startPageToken"))["startPageToken"] as! String
+        return try await drive.send(
+            .POST,
+            "/drive/v3/changes/watch?pageToken=\(token)",
+            body: ByteBuffer(string: channel)
+        )
+    }
+
     @Test(.timeLimit(.minutes(1))) func changesChannelSendsSyncThenChange() async throws {
         try await withRunningEmulator { drive in
             try await withWebhookReceiver { address, notifications in
                 var iterator = notifications.makeAsyncIterator()
-                let token =
-                    try json(try await drive.send(.GET, "/drive/v3/changes/startPageToken"))["startPageToken"]
-                    as! String
-                let watch = try await drive.send(
-                    .POST,
-                    "/drive/v3/changes/watch?pageToken=\(token)",
-                    body: ByteBuffer(
-                        string:
-                            #"{"id":"chan-1","type":"web_hook","address":"\#(address)","token":"target=tests","expiration":99999999999999}"#
-                    )
+                let watch = try await Self.watchChanges(
+                    drive,
+                    #"{"id":"chan-1","type":"web_hook","address":"\#(address)","token":"target=tests","expiration":99999999999999}"#
                 )
                 #expect(watch.status == 200)
                 let channel = try json(watch)
@@ -398,6 +402,50 @@ struct PushNotificationTests {
                         body: ByteBuffer(string: #"{"id":"chan-1","resourceId":"\#(resourceId)"}"#)
                     ).status == 404
                 )
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func notificationFaultsDuplicateDelayAndEndChannelsFromTheAdminEndpoint()
+        async throws
+    {
+        try await withRunningEmulator { drive in
+            try await withWebhookReceiver { address, notifications in
+                var iterator = notifications.makeAsyncIterator()
+                let watch = try await Self.watchChanges(
+                    drive,
+                    #"{"id":"chan-f","type":"web_hook","address":"\#(address)","token":"t"}"#
+                )
+                #expect(watch.status == 200)
+                #expect(try #require(await iterator.next()).state == "sync")
+                let listed = try await drive.send(.GET, "/emulator/admin/channels")
+                #expect(listed.text.contains(#""id":"chan-f""#) && listed.text.contains(#""token":"t""#))
+
+                let faults = "/emulator/admin/notifications/faults"
+                #expect(try await drive.send(.PUT, faults, body: ByteBuffer(string: #"{"duplicate":1}"#)).status == 204)
+                _ = try await drive.upload("twice.txt", content: "2")
+                let first = try #require(await iterator.next())
+                let second = try #require(await iterator.next())
+                #expect(first.state == "change" && second.state == "change")
+                #expect(first.header("X-Goog-Message-Number") == second.header("X-Goog-Message-Number"))
+
+                let body = ByteBuffer(string: #"{"delay":1,"delay_ms":300,"seed":3}"#)
+                #expect(try await drive.send(.PUT, faults, body: body).status == 204)
+                let sent = ContinuousClock.now
+                _ = try await drive.upload("late.txt", content: "l")
+                #expect(try #require(await iterator.next()).state == "change")
+                #expect(ContinuousClock.now - sent >= .milliseconds(300), "delivered late")
+                #expect(try await drive.send(.DELETE, faults).status == 204)
+
+                let expire = try await drive.send(
+                    .POST,
+                    "/emulator/admin/channels/expire",
+                    body: ByteBuffer(string: "{}")
+                )
+                #expect(expire.status == 204)
+                #expect(drive.emulator.watchChannels.isEmpty, "ended before its expiration")
+                let bad = try await drive.send(.PUT, faults, body: ByteBuffer(string: "[1]"))
+                #expect(bad.status == 400)
             }
         }
     }

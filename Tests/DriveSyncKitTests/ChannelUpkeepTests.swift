@@ -1,7 +1,10 @@
+import AsyncHTTPClient
+import DriveAPI
 import DriveEmulator
 import DriveSyncKit
 import DriveSyncTestSupport
 import Foundation
+import Logging
 import ServiceState
 import Testing
 
@@ -12,12 +15,14 @@ struct ChannelUpkeepTests {
         _ emulator: RunningEmulator,
         home: String,
         publicURL: String?,
-        watch: Bool = true
+        watch: Bool = true,
+        drives: [String] = []
     ) -> DriveSync {
         var configuration = Configuration()
         var account = Configuration.Account(name: "emu", endpoint: emulator.baseURL, accessToken: emulator.token)
         account.pacing = .none
         account.watch = watch
+        account.watchDrives = drives
         configuration.accounts = [account]
         configuration.service.publicURL = publicURL
         // A feed read every day at most: the clock moves by days, and the reads are not what is tested.
@@ -73,7 +78,7 @@ struct ChannelUpkeepTests {
                 control.advance(by: 8 * 86_400)
                 let afterOutage = try await driveSync.upkeepChannels(state: state, now: control.now)
                 #expect(afterOutage.opened.count == 1)
-                #expect(afterOutage.read == ["emu"])
+                #expect(afterOutage.read == [ChannelPlan.Target(account: "emu")])
                 #expect(try await openHere().map(\.id) == openOnDrive())
 
                 // The account no longer watched: its channel is stopped on Drive.
@@ -96,9 +101,52 @@ struct ChannelUpkeepTests {
             defer { Task { await database.close() } }
             let state = ServiceStateStore(backend: database.jobs.backend, now: { control.now })
             let upkeep = try await driveSync.upkeepChannels(state: state, now: control.now)
-            #expect(upkeep.opened.isEmpty && upkeep.read == ["emu"])
+            #expect(upkeep.opened.isEmpty && upkeep.read == [ChannelPlan.Target(account: "emu")])
             #expect(emulator.emulator.watchChannels.isEmpty)
             #expect(upkeep.wake == control.now.addingTimeInterval(60))
+        }
+    }
+
+    @Test func aSharedDriveInWatchDrivesHasItsOwnChannelAndFeed() async throws {
+        try await withRunningEmulator { emulator in
+            try await withWebhookReceiver { receiver, _ in
+                let home = FileManager.default.temporaryDirectory.appendingPathComponent("shared-\(UUID().uuidString)")
+                    .path
+                defer { try? FileManager.default.removeItem(atPath: home) }
+                let client = DriveClient(
+                    httpClient: .shared,
+                    tokens: FixedAccessToken(emulator.token),
+                    configuration: .init(baseURL: emulator.baseURL),
+                    pacer: RequestPacer(configuration: .unlimited)
+                )
+                let team = try #require(try await client.createDrive(named: "Team", requestId: UUID().uuidString).id)
+                let driveSync = Self.driveSync(
+                    emulator,
+                    home: home,
+                    publicURL: String(receiver.dropLast("/hook".count)),
+                    drives: [team]
+                )
+                let database = try await driveSync.openServiceDatabase()
+                defer { Task { await database.close() } }
+                let state = database.state
+                let upkeep = try await driveSync.upkeepChannels(state: state, now: Date())
+                #expect(upkeep.opened.count == 2 && upkeep.failures.isEmpty)
+                #expect(Set(try await state.channels().map(\.driveID)) == ["", team])
+                #expect(emulator.emulator.watchChannels.count == 2)
+
+                let events = EventStream(store: state, logger: Logger(label: "test"))
+                _ = try await driveSync.applyChanges(account: "emu", driveID: team, state: state, events: events)
+                let file = try await client.createFile(File(name: "team.txt", parents: [team]))
+                let applied = try await driveSync.applyChanges(
+                    account: "emu",
+                    driveID: team,
+                    state: state,
+                    events: events
+                )
+                #expect(applied.changed == 1)
+                #expect(try await state.fileRecord(account: "emu", fileID: try #require(file.id))?.driveID == team)
+                #expect(try await state.changesRead(account: "emu", driveID: team) != nil)
+            }
         }
     }
 }

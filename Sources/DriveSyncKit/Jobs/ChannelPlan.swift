@@ -6,7 +6,7 @@ public import ServiceState
 /// which feeds to read now, and when to look again. Pure, so every case is tested without Drive.
 public struct ChannelPlan: Sendable, Hashable {
     /// An account's changes feed the service follows.
-    public struct Target: Sendable, Hashable, Comparable {
+    public struct Target: Sendable, Hashable, Comparable, Codable {
         public var account: String
         /// A shared drive's id, or "" for the account's own feed.
         public var driveID: String

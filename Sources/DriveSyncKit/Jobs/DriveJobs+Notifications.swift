@@ -68,6 +68,7 @@ extension DriveJobs {
         guard notification.resourceState != "sync" else { return outcome == .orphaned ? outcome : .synced }
         _ = try await service.queueApplyChanges(
             account: channel.account,
+            driveID: channel.driveID,
             after: driveSync.configuration.service.notificationDelay,
             debounced: true
         )

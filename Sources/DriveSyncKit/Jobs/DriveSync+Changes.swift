@@ -28,23 +28,28 @@ extension DriveSync {
     /// Every changed or removed file is published to `events` (`file.changed`, `file.removed`).
     public func applyChanges(
         account requested: String?,
+        driveID: String = "",
         state: ServiceStateStore,
         events: EventStream
     ) async throws -> AppliedChanges {
         try await withDrive(account: requested) { connection in
             let account = connection.account?.name ?? Self.embeddedAccountName
             let client = connection.client
+            let drive = driveID.isEmpty ? nil : driveID
             var applied = AppliedChanges()
-            guard var cursor = try await state.changeCursor(account: account) else {
-                let start = try await client.startPageToken()
-                try await state.apply(ChangePage(account: account, from: nil, to: start, files: [], removed: []))
+            guard var cursor = try await state.changeCursor(account: account, driveID: driveID) else {
+                let start = try await client.startPageToken(driveId: drive)
+                try await state.apply(
+                    ChangePage(account: account, driveID: driveID, from: nil, to: start, files: [], removed: [])
+                )
                 return applied
             }
-            for try await list in client.listChanges(from: cursor) {
+            for try await list in client.listChanges(from: cursor, driveId: drive) {
                 guard let next = list.nextPageToken ?? list.newStartPageToken else {
                     throw DriveSyncError(.unavailable, "Drive's changes page had no next page token")
                 }
-                let page = Self.changePage(list.changes ?? [], account: account, from: cursor, to: next)
+                var page = Self.changePage(list.changes ?? [], account: account, from: cursor, to: next)
+                page.driveID = driveID
                 do {
                     try await state.apply(page)
                 } catch ServiceStateError.cursorMoved {
@@ -111,20 +116,30 @@ extension DriveSync {
         }
     }
 
-    /// The `apply-changes` handler: `{"account": NAME}` (none: the default account or the embedded drive).
+    /// What an `apply-changes` job is given: the account (none: the default account or the embedded
+    /// drive) and a shared drive's id, or none for the account's own feed.
+    struct ApplyChangesArguments: Codable {
+        var account: String?
+        var drive: String?
+    }
+
+    /// The `apply-changes` handler: `{"account": NAME, "drive": ID}`.
     /// When the feed had changes, the pull pairs reading from that account are queued (one each, however
     /// many runs ask: a pull reads its own folder's changes, so one that holds none of them costs little).
     func applyChangesHandler(service: ServiceDatabase, events: EventStream) -> JobHandler {
         { execution in
-            struct Arguments: Decodable { var account: String? }
-            let arguments: Arguments
+            let arguments: ApplyChangesArguments
             do {
-                arguments = try JSONDecoder().decode(Arguments.self, from: Data(execution.job.arguments.utf8))
+                arguments = try JSONDecoder().decode(
+                    ApplyChangesArguments.self,
+                    from: Data(execution.job.arguments.utf8)
+                )
             } catch {
-                throw PermanentJobFailure("apply-changes takes {\"account\": NAME}: \(error)")
+                throw PermanentJobFailure("apply-changes takes {\"account\": NAME, \"drive\": ID}: \(error)")
             }
             let applied = try await self.applyChanges(
                 account: arguments.account,
+                driveID: arguments.drive ?? "",
                 state: service.state,
                 events: events
             )

@@ -21,8 +21,8 @@ extension DriveSync {
         /// Channels opened, and stopped (renewed, or no longer wanted).
         public var opened: [String] = []
         public var stopped: [String] = []
-        /// Accounts whose feed is to be read now (a lapsed channel, or the safety poll).
-        public var read: [String] = []
+        /// Feeds to read now (a lapsed channel, or the safety poll).
+        public var read: [ChannelPlan.Target] = []
         /// What failed; tried again at the next run.
         public var failures: [String] = []
         public var wake: Date
@@ -33,14 +33,22 @@ extension DriveSync {
     /// The accounts whose changes the service follows (`embedded` for the embedded drive).
     public func watchedAccounts() async throws -> Set<String> { Set(try await watchTargets().map(\.account)) }
 
-    /// The feeds the service follows: every account configured or signed in, less those with
-    /// `watch = false`; with no account at all, the embedded drive.
+    /// The feeds the service follows: those of every account configured or signed in (its own, and the
+    /// shared drives in its `watch_drives`), less accounts with `watch = false`; with no account at all, the
+    /// embedded drive's.
     func watchTargets() async throws -> Set<ChannelPlan.Target> {
         let names = try await accountNames()
         guard !names.isEmpty else { return [ChannelPlan.Target(account: Self.embeddedAccountName)] }
-        return Set(
-            names.filter { configuration.account(named: $0)?.watch ?? true }.map { ChannelPlan.Target(account: $0) }
-        )
+        var targets: Set<ChannelPlan.Target> = []
+        for name in names {
+            let account = configuration.account(named: name)
+            guard account?.watch ?? true else { continue }
+            targets.insert(ChannelPlan.Target(account: name))
+            for drive in account?.watchDrives ?? [] {
+                targets.insert(ChannelPlan.Target(account: name, driveID: drive))
+            }
+        }
+        return targets
     }
 
     /// Where Drive is to deliver notifications: `public_url` + `/drive/webhook`, or `nil` when none is set
@@ -72,7 +80,7 @@ extension DriveSync {
             timing: channelTiming
         )
         var upkeep = ChannelUpkeep(wake: plan.wake)
-        upkeep.read = plan.read.map(\.account)
+        upkeep.read = plan.read
         for id in plan.forget { _ = try await state.removeChannel(id) }
         var ending = plan.retire + plan.stop
         for opening in plan.open {
@@ -176,7 +184,9 @@ extension DriveSync {
     func watchChangesHandler(service: ServiceDatabase) -> JobHandler {
         { _ in
             let upkeep = try await self.upkeepChannels(state: service.state, now: Date())
-            for account in upkeep.read { _ = try await service.queueApplyChanges(account: account, after: .zero) }
+            for target in upkeep.read {
+                _ = try await service.queueApplyChanges(account: target.account, driveID: target.driveID, after: .zero)
+            }
             _ = try await service.queueChannelUpkeep(at: upkeep.wake)
             return .completed(result: String(decoding: try JSONEncoder().encode(upkeep), as: UTF8.self))
         }
@@ -188,20 +198,31 @@ extension ServiceDatabase {
     /// start after `delay`; while one is queued, it is that one. `debounced`, each request moves the queued
     /// run to `delay` after it, up to four delays after the first: a storm of notifications reads the feed
     /// once per four delays, and once soon after it ends.
-    func queueApplyChanges(account: String, after delay: Duration, debounced: Bool = false) async throws -> QueuedJob {
+    func queueApplyChanges(
+        account: String,
+        driveID: String = "",
+        after delay: Duration,
+        debounced: Bool = false
+    ) async throws -> QueuedJob {
         let arguments = String(
-            decoding: try JSONEncoder().encode(["account": DriveSync.driveAccount(account)]),
+            decoding: try JSONEncoder().encode(
+                DriveSync.ApplyChangesArguments(
+                    account: DriveSync.driveAccount(account),
+                    drive: driveID.isEmpty ? nil : driveID
+                )
+            ),
             as: UTF8.self
         )
+        let feed = driveID.isEmpty ? account : "\(account) drive \(driveID)"
         return try await enqueue(
             NewJob(
                 kind: DriveSync.applyChangesKind,
                 arguments: arguments,
-                summary: "apply the changes of \(account)",
+                summary: "apply the changes of \(feed)",
                 priority: 10,
                 runAt: Date().addingTimeInterval(Microseconds.seconds(delay)),
                 maxAttempts: 10,
-                uniqueKey: "apply-changes:\(account)",
+                uniqueKey: "apply-changes:\(account)" + (driveID.isEmpty ? "" : ":\(driveID)"),
                 debounce: debounced ? delay * 4 : nil
             )
         )
@@ -234,7 +255,7 @@ extension DriveJobs {
     /// the channels' upkeep (lapsed ones replaced, due ones renewed).
     public func startWatching() async throws {
         for target in try await driveSync.watchTargets() {
-            _ = try await service.queueApplyChanges(account: target.account, after: .zero)
+            _ = try await service.queueApplyChanges(account: target.account, driveID: target.driveID, after: .zero)
         }
         _ = try await service.queueChannelUpkeep()
     }
