@@ -196,8 +196,8 @@ extension DriveSync {
 extension ServiceDatabase {
     /// Queues a run of `apply-changes` for `account` (a stored name: `embedded` is the embedded drive), to
     /// start after `delay`; while one is queued, it is that one. `debounced`, each request moves the queued
-    /// run to `delay` after it, up to four delays after the first: a storm of notifications reads the feed
-    /// once per four delays, and once soon after it ends.
+    /// run to `delay` after it, up to two delays after the first: a storm of notifications reads the feed
+    /// once per two delays (a second by default), and once soon after it ends.
     func queueApplyChanges(
         account: String,
         driveID: String = "",
@@ -223,7 +223,7 @@ extension ServiceDatabase {
                 runAt: Date().addingTimeInterval(Microseconds.seconds(delay)),
                 maxAttempts: 10,
                 uniqueKey: "apply-changes:\(account)" + (driveID.isEmpty ? "" : ":\(driveID)"),
-                debounce: debounced ? delay * 4 : nil
+                debounce: debounced ? delay * 2 : nil
             )
         )
     }
