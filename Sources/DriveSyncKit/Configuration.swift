@@ -23,6 +23,12 @@ public import Foundation
 /// remote_root = Team/Notes            # drive paths start here (default: My Drive)
 /// pacing = drive                      # or none: Drive's request limits (default for every remote endpoint)
 /// default = true
+/// watch = true                        # the service follows its changes; watch_drives = ID, ID for shared drives
+///
+/// [notify app]                        # where the service POSTs events, signed with the secret
+/// url = https://app.example/hooks/drive
+/// secret = ...
+/// events = file.changed, file.removed
 /// ```
 public struct Configuration: Sendable, Hashable {
     public struct Account: Sendable, Hashable {

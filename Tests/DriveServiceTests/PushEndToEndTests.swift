@@ -24,61 +24,35 @@ struct PushEndToEndTests {
         }
     }
 
-    /// A service process on a known port with its configuration, key and data folder.
+    /// A service on a port chosen beforehand, so its `public_url` can name itself.
     struct Service {
-        var folder: String
-        var config: String
+        var fixture: ServiceProcessFixture
         var port: Int
-        var key: String
-        var environment: [String: String]
 
         var base: String { "http://127.0.0.1:\(port)" }
+        var folder: String { fixture.folder }
 
         static func prepare(_ emulator: RunningEmulator, extra: String) async throws -> Service {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("push-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let port = try freeLoopbackPort()
-            let config = folder + "/config.ini"
-            try Data(
-                """
-                [account emu]
-                endpoint = \(emulator.baseURL)
-                access_token = \(emulator.token)
-                pacing = none
-                default = true
+            let fixture = try await ServiceProcessFixture.prepare(
+                emulator,
+                extra: """
 
-                [service]
-                public_url = http://127.0.0.1:\(port)
-                notification_delay = 0.1
-                job_lease = 5
-                \(extra)
-                """.utf8
-            ).write(to: URL(fileURLWithPath: config))
-            let environment = ["DRIVESYNC_HOME": folder + "/data", "DRIVESYNC_LOG_LEVEL": "warning"]
-            let keys = try DriveSyncProcess(
-                ["serve", "keys", "create", "tests", "--config", config],
-                environment: environment
+                    [service]
+                    public_url = http://127.0.0.1:\(port)
+                    notification_delay = 0.1
+                    job_lease = 5
+                    \(extra)
+                    """
             )
-            let key = try #require(await keys.remainingOutput().first { $0.hasPrefix("dsk_") })
-            #expect(try await keys.exitStatus() == 0)
-            return Service(folder: folder, config: config, port: port, key: key, environment: environment)
+            return Service(fixture: fixture, port: port)
         }
 
-        func start() async throws -> DriveSyncProcess {
-            let serve = try DriveSyncProcess(
-                ["serve", "--port", "\(port)", "--config", config],
-                environment: environment
-            )
-            _ = try #require(
-                await serve.waitForLine { $0.hasPrefix("DriveSync service listening on") },
-                "\(serve.output)"
-            )
-            return serve
-        }
+        func start() async throws -> DriveSyncProcess { try await fixture.serve(port: port).process }
 
         func events(after id: Int) async throws -> EventPage {
             var request = HTTPClientRequest(url: base + "/drive/events?since=\(id)&timeout=5")
-            request.headers.add(name: "Authorization", value: "Bearer \(key)")
+            request.headers.add(name: "Authorization", value: "Bearer \(fixture.key)")
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
             return try JSONDecoder().decode(EventPage.self, from: try await response.body.collect(upTo: 8 << 20))
         }
@@ -120,7 +94,7 @@ struct PushEndToEndTests {
                         destination = \(local)
                         """
                 )
-                defer { try? FileManager.default.removeItem(atPath: service.folder) }
+                defer { service.fixture.remove() }
                 let serve = try await service.start()
                 defer { serve.send(SIGKILL) }
                 #expect(try await eventually { emulator.emulator.watchChannels.count == 1 }, "a channel opens")
@@ -192,7 +166,7 @@ struct PushEndToEndTests {
     static func changeStream(kills: Int) async throws {
         try await withRunningEmulator { emulator in
             let service = try await Service.prepare(emulator, extra: "safety_poll = 10")
-            defer { try? FileManager.default.removeItem(atPath: service.folder) }
+            defer { service.fixture.remove() }
             emulator.emulator.setNotificationFaults(NotificationFaults(drop: 0.1, duplicate: 0.1, seed: 1500))
             let drive = Self.drive(emulator)
             let start = try await drive.startPageToken()

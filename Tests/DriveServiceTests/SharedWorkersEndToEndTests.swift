@@ -25,20 +25,10 @@ struct SharedWorkersEndToEndTests {
             emulator.emulator.faults.add(
                 FaultRule(method: "files.create", count: 100_000, action: .latency(milliseconds: 40))
             )
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("split-\(UUID().uuidString)")
-                .path
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            let config = folder + "/config.ini"
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            try Data(
-                """
-                [account emu]
-                endpoint = \(emulator.baseURL)
-                access_token = \(emulator.token)
-                pacing = none
-                default = true
-                """.utf8
-            ).write(to: URL(fileURLWithPath: config))
+            let fixture = try await ServiceProcessFixture.prepare(emulator, database: database, home: "service")
+            defer { fixture.remove() }
+            let folder = fixture.folder
+            let key = fixture.key
             let jobs = 6
             for index in 0..<jobs {
                 for file in 0..<3 {
@@ -50,34 +40,14 @@ struct SharedWorkersEndToEndTests {
                     try Data("job \(index) file \(file)".utf8).write(to: URL(fileURLWithPath: path))
                 }
             }
-            func environment(_ name: String) -> [String: String] {
-                ["DRIVESYNC_HOME": folder + "/" + name, "DRIVESYNC_LOG_LEVEL": "warning"]
-            }
-            let keys = try DriveSyncProcess(
-                ["serve", "keys", "create", "tests", "--database", database, "--config", config],
-                environment: environment("service")
-            )
-            let key = try #require(await keys.remainingOutput().first { $0.hasPrefix("dsk_") })
-            #expect(try await keys.exitStatus() == 0)
-            let serve = try DriveSyncProcess(
-                ["serve", "--port", "0", "--workers", "1", "--database", database, "--config", config],
-                environment: environment("service")
-            )
+            let (serve, base) = try await fixture.serve(["--workers", "1"], home: "service")
             let workers = try (1...2).map { index in
-                try DriveSyncProcess(
-                    ["worker", "--concurrency", "1", "--database", database, "--config", config],
-                    environment: environment("worker\(index)")
-                )
+                try fixture.run(["worker", "--concurrency", "1"], home: "worker\(index)")
             }
             defer {
                 serve.send(SIGKILL)
                 for worker in workers { worker.send(SIGKILL) }
             }
-            let listening = try #require(
-                await serve.waitForLine { $0.hasPrefix("DriveSync service listening on") },
-                "\(serve.output)"
-            )
-            let base = String(try #require(listening.split(separator: " ").last))
             for worker in workers { _ = await worker.waitForLine { $0.contains("worker ") } }
 
             func call(_ method: HTTPMethod, _ uri: String, body: String? = nil) async throws -> ByteBuffer {

@@ -13,38 +13,15 @@ struct ShutdownEndToEndTests {
     @Test(.timeLimit(.minutes(3)))
     func sigtermLetsADownloadFinishGivesTheJobBackAndExitsZero() async throws {
         try await withRunningEmulator { emulator in
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
-                .path
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            let source = folder + "/project"
+            let fixture = try await ServiceProcessFixture.prepare(emulator, extra: "\n[service]\nshutdown_grace = 20\n")
+            defer { fixture.remove() }
+            let source = fixture.folder + "/project"
             try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
             for index in 0..<40 {
                 try Data("file \(index)".utf8).write(to: URL(fileURLWithPath: source + "/f\(index).txt"))
             }
-            let config = folder + "/config.ini"
-            try Data(
-                """
-                [account emu]
-                endpoint = \(emulator.baseURL)
-                access_token = \(emulator.token)
-                pacing = none
-
-                [service]
-                shutdown_grace = 20
-                """.utf8
-            ).write(to: URL(fileURLWithPath: config))
-            let environment = ["DRIVESYNC_HOME": folder + "/data", "DRIVESYNC_LOG_LEVEL": "info"]
-
-            let keys = try DriveSyncProcess(
-                ["serve", "keys", "create", "tests", "--config", config],
-                environment: environment
-            )
-            let key = try #require(await keys.remainingOutput().first { $0.hasPrefix("dsk_") })
-            #expect(try await keys.exitStatus() == 0)
-
-            let serve = try DriveSyncProcess(["serve", "--port", "0", "--config", config], environment: environment)
-            let listening = try #require(await serve.waitForLine { $0.hasPrefix("DriveSync service listening on") })
-            let base = String(try #require(listening.split(separator: " ").last))
+            let key = fixture.key
+            let (serve, base) = try await fixture.serve(logLevel: "info")
 
             func request(_ method: HTTPMethod, _ uri: String, body: ByteBuffer? = nil) -> HTTPClientRequest {
                 var request = HTTPClientRequest(url: base + uri)
@@ -100,7 +77,7 @@ struct ShutdownEndToEndTests {
             #expect(failure == nil, "the download in flight finished whole: \(String(describing: failure)) \(output)")
             #expect(received == content)
             #expect(status == 0, "\(output)")
-            let shown = try DriveSyncProcess(["jobs", "show", jobID, "--config", config], environment: environment)
+            let shown = try fixture.run(["jobs", "show", jobID])
             let shownJob = await shown.remainingOutput().joined(separator: "\n")
             #expect(try await shown.exitStatus() == 0)
             #expect(

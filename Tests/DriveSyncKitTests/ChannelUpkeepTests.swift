@@ -87,6 +87,15 @@ struct ChannelUpkeepTests {
                 #expect(stopped.stopped.count == 1)
                 #expect(try await openHere().isEmpty)
                 #expect(openOnDrive().isEmpty)
+
+                // Watched again, then the account removed through the service: its channel is stopped
+                // before its credential goes.
+                let reopened = try await driveSync.upkeepChannels(state: state, now: control.now)
+                #expect(reopened.opened.count == 1 && openOnDrive().count == 1)
+                let jobs = try driveSync.openJobs(service: database)
+                await jobs.stopWatching(account: "emu")
+                #expect(openOnDrive().isEmpty)
+                #expect(try await openHere().isEmpty)
             }
         }
     }
