@@ -59,6 +59,30 @@ struct ApplyChangesTests {
         }
     }
 
+    @Test func firstRunsTogetherAllNoteTheStartWithoutFailing() async throws {
+        try await withRunningEmulator { emulator in
+            let home = FileManager.default.temporaryDirectory.appendingPathComponent("first-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: home) }
+            var configuration = Configuration()
+            var account = Configuration.Account(name: "emu", endpoint: emulator.baseURL, accessToken: emulator.token)
+            account.pacing = .none
+            configuration.accounts = [account]
+            let driveSync = DriveSync(configuration: configuration, home: home)
+            let jobs = try await driveSync.openJobs()
+            defer { Task { await jobs.close() } }
+            let state = jobs.service.state
+            try await withThrowingTaskGroup(of: DriveSync.AppliedChanges.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await driveSync.applyChanges(account: "emu", state: state, events: jobs.events)
+                    }
+                }
+                for try await applied in group { #expect(applied == .init()) }
+            }
+            #expect(try await state.changeCursor(account: "emu") != nil)
+        }
+    }
+
     @Test func aBurstOfRequestsQueuesOneRun() async throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("burst-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: home) }

@@ -39,9 +39,13 @@ extension DriveSync {
             var applied = AppliedChanges()
             guard var cursor = try await state.changeCursor(account: account, driveID: driveID) else {
                 let start = try await client.startPageToken(driveId: drive)
-                try await state.apply(
-                    ChangePage(account: account, driveID: driveID, from: nil, to: start, files: [], removed: [])
-                )
+                do {
+                    try await state.apply(
+                        ChangePage(account: account, driveID: driveID, from: nil, to: start, files: [], removed: [])
+                    )
+                } catch ServiceStateError.cursorMoved {
+                    // Another run noted the start first.
+                }
                 return applied
             }
             for try await list in client.listChanges(from: cursor, driveId: drive) {
