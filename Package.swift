@@ -49,6 +49,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Text out of documents for the content index: charset detection, HTML, CSV/TSV. Pure: no file or
+        // network I/O.
+        .target(
+            name: "ContentExtraction",
+            swiftSettings: swiftSettings
+        ),
         // A Google Drive v3 server: storage, the q language, uploads, changes, OAuth, faults.
         .target(
             name: "DriveEmulator",
@@ -338,6 +344,11 @@ let package = Package(
                 "SQLDatabase",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ContentExtractionTests",
+            dependencies: ["ContentExtraction"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
