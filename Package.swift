@@ -348,7 +348,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ContentExtractionTests",
-            dependencies: ["ContentExtraction"],
+            dependencies: ["ContentExtraction", "DriveSyncCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

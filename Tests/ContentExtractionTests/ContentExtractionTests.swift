@@ -1,4 +1,5 @@
 import ContentExtraction
+import DriveSyncCore
 import Testing
 
 struct TextDecodingTests {
@@ -90,19 +91,8 @@ struct StructuredTextTests {
 /// Hostile input: seeded random markup-ish text through every extractor; each returns (or, for JSON, throws
 /// `ExtractionFailure`) and never traps.
 struct ExtractionFuzzTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func randomInputNeverTraps() {
-        var random = SplitMix(state: 2026)
+        var random = SplitMix64(seed: 2026)
         let pieces = [
             "<", ">", "</", "<!--", "-->", "<script>", "</script>", "<![CDATA[", "]]>", "&", "&#", "&#x", ";", "\"",
             "\\", "\\u", "\\ud83c", ":", ",", "{", "}", "[", "]", "\n", "\r\n", "\t", "a", "é", "日", "🎵", "0", "x",

@@ -13,11 +13,7 @@ struct ApplyChangesTests {
             let home = FileManager.default.temporaryDirectory.appendingPathComponent("changes-\(UUID().uuidString)")
                 .path
             defer { try? FileManager.default.removeItem(atPath: home) }
-            var configuration = Configuration()
-            var account = Configuration.Account(name: "emu", endpoint: emulator.baseURL, accessToken: emulator.token)
-            account.pacing = .none
-            configuration.accounts = [account]
-            let driveSync = DriveSync(configuration: configuration, home: home)
+            let driveSync = ChannelUpkeepTests.driveSync(emulator, home: home, publicURL: nil)
             let jobs = try await driveSync.openJobs()
             defer { Task { await jobs.close() } }
             let state = jobs.service.state
@@ -63,11 +59,7 @@ struct ApplyChangesTests {
         try await withRunningEmulator { emulator in
             let home = FileManager.default.temporaryDirectory.appendingPathComponent("first-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: home) }
-            var configuration = Configuration()
-            var account = Configuration.Account(name: "emu", endpoint: emulator.baseURL, accessToken: emulator.token)
-            account.pacing = .none
-            configuration.accounts = [account]
-            let driveSync = DriveSync(configuration: configuration, home: home)
+            let driveSync = ChannelUpkeepTests.driveSync(emulator, home: home, publicURL: nil)
             let jobs = try await driveSync.openJobs()
             defer { Task { await jobs.close() } }
             let state = jobs.service.state

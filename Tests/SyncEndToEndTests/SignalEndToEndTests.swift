@@ -20,7 +20,7 @@ struct SignalEndToEndTests {
             )
             let home = try ProcessHome(emulator)
             defer { home.cleanUp() }
-            var generator = SeededGenerator(seed: 0x5157_0000 + UInt64(signal))
+            var generator = SplitMix64(seed: 0x5157_0000 + UInt64(signal))
             for point in 0..<Self.points {
                 let pair = try DrivePair(emulator, target: "Signalled \(point)")
                 defer { pair.cleanUp() }
@@ -76,7 +76,7 @@ struct SignalEndToEndTests {
             )
             let home = try ProcessHome(emulator)
             defer { home.cleanUp() }
-            var generator = SeededGenerator(seed: 0x9011_0000 + UInt64(signal))
+            var generator = SplitMix64(seed: 0x9011_0000 + UInt64(signal))
             for point in 0..<Self.points {
                 let destination = home.folder + "/work/pulled \(point)"
                 let arguments = ["pull", "emu:Pulled", destination, "-v", "--transfers", "2", "--config", home.config]
@@ -178,19 +178,4 @@ struct ProcessHome: Sendable {
     }
 
     func cleanUp() { try? FileManager.default.removeItem(atPath: folder) }
-}
-
-/// SplitMix64: the same points on every run of a test.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
 }

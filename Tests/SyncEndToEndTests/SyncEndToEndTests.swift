@@ -191,7 +191,7 @@ struct SyncEndToEndTests {
             let pair = try DrivePair(emulator)
             defer { pair.cleanUp() }
             try writeTree(in: pair, files: 200, folders: 10)
-            var generator = SeededGenerator(seed: 0xC0FFEE)
+            var generator = SplitMix64(seed: 0xC0FFEE)
             for _ in 0..<6 {
                 // Killed after a seeded number of finished actions: a point in the run, not in time.
                 let kill = CancelAfter(Int.random(in: 0...150, using: &generator))

@@ -1,3 +1,4 @@
+import DriveSyncCore
 import Synchronization
 
 /// Seeded faults for push notifications, the way Google's delivery misbehaves: a fraction dropped,
