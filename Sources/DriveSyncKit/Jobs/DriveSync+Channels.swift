@@ -138,13 +138,14 @@ extension DriveSync {
         do {
             let opened = try await withDrive(account: Self.driveAccount(target.account)) { connection in
                 let client = connection.client
-                var cursor = try await state.changeCursor(account: target.account, driveID: target.driveID)
-                if cursor == nil { cursor = try await client.startPageToken() }
-                return try await client.watchChanges(
-                    from: cursor ?? "",
-                    channel: request,
-                    driveId: target.driveID.isEmpty ? nil : target.driveID
-                )
+                let drive = target.driveID.isEmpty ? nil : target.driveID
+                let from: String
+                if let cursor = try await state.changeCursor(account: target.account, driveID: target.driveID) {
+                    from = cursor
+                } else {
+                    from = try await client.startPageToken(driveId: drive)
+                }
+                return try await client.watchChanges(from: from, channel: request, driveId: drive)
             }
             channel.resourceID = opened.resourceId
             if let granted = opened.expiration {
