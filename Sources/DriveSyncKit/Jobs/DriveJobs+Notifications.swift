@@ -59,19 +59,20 @@ extension DriveJobs {
                 break
             }
         }
-        var outcome = NotificationOutcome.queued
-        if channel.state == .stopped {
+        let orphaned = channel.state == .stopped
+        if orphaned {
             _ = try await state.setChannelState(channel.id, to: .stopping)
             _ = try await service.queueChannelUpkeep()
-            outcome = .orphaned
         }
-        guard notification.resourceState != "sync" else { return outcome == .orphaned ? outcome : .synced }
-        _ = try await service.queueApplyChanges(
-            account: channel.account,
-            driveID: channel.driveID,
-            after: driveSync.configuration.service.notificationDelay,
-            debounced: true
-        )
-        return outcome
+        let changed = notification.resourceState != "sync"
+        if changed {
+            _ = try await service.queueApplyChanges(
+                account: channel.account,
+                driveID: channel.driveID,
+                after: driveSync.configuration.service.notificationDelay,
+                debounced: true
+            )
+        }
+        return orphaned ? .orphaned : changed ? .queued : .synced
     }
 }

@@ -221,7 +221,7 @@ extension ServiceDatabase {
     func submit(_ spec: JobSpec, driveSync: DriveSync, events: EventStream) async throws -> QueuedJob {
         let job = try await driveSync.prepare(spec)
         let arguments = String(decoding: try JSONEncoder().encode(spec), as: UTF8.self)
-        let queued = try await jobs.store.enqueue([
+        let queued = try await enqueue([
             NewJob(
                 kind: job.kind.rawValue,
                 arguments: arguments,
@@ -231,7 +231,6 @@ extension ServiceDatabase {
                 uniqueKey: spec.uniqueKey
             )
         ])[0]
-        jobs.signal.signal()
         await events.publish("job.queued", ["id": queued.id, "kind": queued.kind])
         return queued
     }

@@ -244,8 +244,11 @@ extension ServiceDatabase {
         )
     }
 
-    private func enqueue(_ job: NewJob) async throws -> QueuedJob {
-        let queued = try await jobs.store.enqueue([job])[0]
+    private func enqueue(_ job: NewJob) async throws -> QueuedJob { try await enqueue([job])[0] }
+
+    /// Queues `newJobs` and wakes this process's idle workers (other processes' wake on NOTIFY or poll).
+    func enqueue(_ newJobs: [NewJob]) async throws -> [QueuedJob] {
+        let queued = try await jobs.store.enqueue(newJobs)
         jobs.signal.signal()
         return queued
     }

@@ -81,7 +81,6 @@ extension ServiceDatabase {
             )
         }
         guard !jobs.isEmpty else { return }
-        _ = try await self.jobs.store.enqueue(jobs)
-        self.jobs.signal.signal()
+        _ = try await enqueue(jobs)
     }
 }
