@@ -49,7 +49,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Text out of documents for the content index: charset detection, HTML, CSV/TSV. Pure: no file or
+        // Text out of documents for the content index: charset detection, text, HTML, CSV/TSV, JSON, XML, RTF, and
+        // ZIP-based documents (docx, xlsx, pptx, odt, ods, odp, EPUB) read in parts, within limits. Pure: no file or
         // network I/O.
         .target(
             name: "ContentExtraction",

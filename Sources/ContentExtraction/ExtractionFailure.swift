@@ -28,10 +28,20 @@ public struct ExtractionFailure: Error, Sendable, Hashable, CustomStringConverti
 
 /// How far one extraction may go.
 public struct ExtractionLimits: Sendable, Hashable {
-    /// Text kept at most, in UTF-8 bytes.
+    /// Text kept at most, in UTF-8 bytes; past it the text is cut (and marked so), not refused.
     public var textBytes = 10 << 20
-    /// Bytes read from the file at most (a text format reads what it keeps; a container reads its parts).
-    public var inputBytes: Int64 = 1 << 30
+    /// Markup read at most for formats parsed whole (HTML, JSON, RTF): past it the file is `too_large`.
+    public var markupBytes = 64 << 20
+    /// Entries an archive may list.
+    public var archiveEntries = 10_000
+    /// How many times an entry may expand (deflate reaches about 1,000; documents stay under 100).
+    public var compressionRatio = 200
+    /// Bytes all the entries read from one archive may expand to.
+    public var expandedBytes: Int64 = 1 << 30
+    /// Elements (or RTF groups) open at once.
+    public var nesting = 512
+    /// Wall-clock time for one file, processors included.
+    public var time: Duration = .seconds(60)
 
     public init() {}
 }

@@ -95,25 +95,50 @@ public enum HTMLText {
 }
 
 /// Text gathered line by line: any run of white space (a line break in the source too) one space, lines
-/// broken only when told, empty lines left out.
+/// broken only when told, empty lines left out; at most `limit` UTF-8 bytes kept, the rest dropped.
 struct LineCollector {
     private(set) var lines: [String] = []
     private var current = ""
+    private var currentBytes = 0
+    private var keptBytes = 0
+    let limit: Int
+    /// Whether text was dropped for the limit: whoever fills it may stop reading.
+    private(set) var isFull = false
+
+    init(limit: Int = .max) {
+        self.limit = limit
+    }
 
     mutating func append(_ text: some StringProtocol) {
+        guard !isFull else { return }
         for character in text {
             if character.isWhitespace {
-                if !current.isEmpty, current.last != " " { current.append(" ") }
+                if !current.isEmpty, current.last != " " {
+                    current.append(" ")
+                    currentBytes += 1
+                }
             } else {
                 current.append(character)
+                currentBytes += character.utf8.count
+            }
+            if keptBytes + currentBytes > limit {
+                isFull = true
+                break
             }
         }
     }
 
     mutating func breakLine() {
-        let line = current.last == " " ? String(current.dropLast()) : current
-        if !line.isEmpty { lines.append(line) }
+        var line = current.last == " " ? String(current.dropLast()) : current
         current = ""
+        currentBytes = 0
+        while keptBytes + line.utf8.count + 1 > limit, !line.isEmpty {
+            isFull = true
+            line.removeLast()
+        }
+        guard !line.isEmpty else { return }
+        keptBytes += line.utf8.count + 1
+        lines.append(line)
     }
 
     var text: String {

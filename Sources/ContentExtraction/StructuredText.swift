@@ -1,28 +1,5 @@
-/// The text of XML (element text and CDATA, a line each; markup, comments and processing instructions
-/// left out) and of JSON (string values, a line each; keys, numbers and structure left out).
+/// The text of JSON: string values, a line each; keys, numbers and structure left out.
 public enum StructuredText {
-    public static func xml(_ source: String) -> String {
-        var output = LineCollector()
-        var rest = Substring(source)
-        while let open = rest.firstIndex(of: "<") {
-            output.append(HTMLText.decodingEntities(rest[..<open]))
-            rest = rest[open...]
-            if rest.hasPrefix("<![CDATA[") {
-                let body = rest.dropFirst(9)
-                let end = body.firstRange(of: "]]>")
-                output.append(body[..<(end?.lowerBound ?? body.endIndex)])
-                rest = end.map { body[$0.upperBound...] } ?? ""
-            } else if rest.hasPrefix("<!--") {
-                rest = rest.firstRange(of: "-->").map { rest[$0.upperBound...] } ?? ""
-            } else {
-                rest = rest.firstIndex(of: ">").map { rest[rest.index(after: $0)...] } ?? ""
-            }
-            output.breakLine()
-        }
-        output.append(HTMLText.decodingEntities(rest))
-        return output.text
-    }
-
     /// Throws `corrupt` for a string that never ends or an escape JSON does not have.
     public static func json(_ source: String) throws(ExtractionFailure) -> String {
         var lines: [String] = []
