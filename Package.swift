@@ -166,6 +166,13 @@ let package = Package(
             dependencies: ["SQLDatabase"],
             swiftSettings: swiftSettings
         ),
+        // The content index on the service's database: documents' text and filename fields, the search
+        // query language, FTS5 on SQLite and tsvector/GIN on PostgreSQL.
+        .target(
+            name: "ContentIndex",
+            dependencies: ["SQLDatabase"],
+            swiftSettings: swiftSettings
+        ),
         // The durable job queue on the service's database: jobs, leases and heartbeats, retries, unique keys,
         // NOTIFY wake-ups, and the workers that run registered handlers.
         .target(
@@ -342,6 +349,16 @@ let package = Package(
             dependencies: [
                 "DriveSyncTestSupport",
                 "ServiceState",
+                "SQLDatabase",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ContentIndexTests",
+            dependencies: [
+                "ContentIndex",
+                "DriveSyncTestSupport",
                 "SQLDatabase",
                 .product(name: "Logging", package: "swift-log"),
             ],
