@@ -222,6 +222,8 @@ let package = Package(
             name: "DriveSyncKit",
             dependencies: [
                 "Backup",
+                "ContentExtraction",
+                "ContentIndex",
                 "DriveAPI",
                 "DriveAuth",
                 "DriveEmulator",
@@ -367,6 +369,7 @@ let package = Package(
         .testTarget(
             name: "ContentExtractionTests",
             dependencies: ["ContentExtraction", "DriveSyncCore"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

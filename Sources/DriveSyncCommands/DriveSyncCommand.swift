@@ -22,7 +22,7 @@ public struct DriveSyncCommand: AsyncParsableCommand {
             SyncCommand.self, CopyCommand.self, CheckCommand.self, RetryCommand.self,
             ListCommand.self, ListJSONCommand.self, MakeFolderCommand.self, CatCommand.self,
             AboutCommand.self, TestCommand.self, StatsCommand.self, TrackerCommand.self, AuthCommand.self,
-            PullCommand.self, BackupCommand.self,
+            PullCommand.self, BackupCommand.self, IndexCommand.self, SearchCommand.self,
             EmulatorCommand.self, ServeCommand.self, WorkerCommand.self, JobsCommand.self,
         ]
     )

@@ -7,6 +7,15 @@
 @_exported import struct Backup.BackupRecord
 @_exported import enum Backup.BackupStep
 @_exported import struct Backup.RetentionPolicy
+// What Kit's index and search return, and the extraction API usable on any async byte sequence.
+@_exported import struct ContentExtraction.ContentExtractor
+@_exported import enum ContentExtraction.ContentFormat
+@_exported import struct ContentExtraction.ExtractedText
+@_exported import struct ContentExtraction.ExtractionFailure
+@_exported import struct ContentExtraction.ExtractionLimits
+@_exported import protocol ContentExtraction.RandomAccessBytes
+@_exported import struct ContentIndex.IndexSummary
+@_exported import struct ContentIndex.SearchHit
 @_exported import struct DurableQueue.JobAttempt
 @_exported import struct DurableQueue.JobDatabase
 @_exported import struct DurableQueue.JobFilter

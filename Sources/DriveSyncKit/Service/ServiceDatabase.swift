@@ -1,12 +1,14 @@
+public import ContentIndex
 public import DurableQueue
 public import ServiceState
 
-/// The service's database, opened and migrated: the job queue and the state every process of the service
-/// shares (API keys, credentials, change cursors and file records, channels, events).
+/// The service's database, opened and migrated: the job queue, the state every process of the service
+/// shares (API keys, credentials, change cursors and file records, channels, events) and the content index.
 public struct ServiceDatabase: Sendable {
     public let jobs: JobDatabase
     public let state: ServiceStateStore
     public let apiKeys: APIKeyStore
+    public let content: ContentIndexStore
 
     public func close() async { await jobs.close() }
 }
@@ -23,8 +25,10 @@ extension DriveSync {
             throw DriveSyncError(.unavailable, "\(error)")
         }
         let state = ServiceStateStore(backend: jobs.backend)
+        let content = ContentIndexStore(backend: jobs.backend)
         do {
             try await state.migrate()
+            try await content.migrate()
         } catch {
             await jobs.close()
             throw DriveSyncError(.unavailable, "cannot open the database \(location): \(String(reflecting: error))")
@@ -32,7 +36,8 @@ extension DriveSync {
         return ServiceDatabase(
             jobs: jobs,
             state: state,
-            apiKeys: APIKeyStore(state: state, legacyFile: home + "/service/api-keys.json")
+            apiKeys: APIKeyStore(state: state, legacyFile: home + "/service/api-keys.json"),
+            content: content
         )
     }
 
