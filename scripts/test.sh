@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 
 # libsqlite3-dev: GRDB links the system SQLite. openssl: the TLS test makes a certificate.
 # python3: the export test checks archives with Python's zipfile. rclone: the interop check. curl: the
-# service fuzz reads the OpenAPI document.
+# service fuzz reads the OpenAPI document. poppler-utils: pdftotext, which the content index runs on PDFs.
 missing=()
-for package in libsqlite3-dev openssl python3 rclone curl; do
+for package in libsqlite3-dev openssl python3 rclone curl poppler-utils; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -63,14 +63,18 @@ extension ContentIndexStore {
 
     static let hitColumns = "d.id, d.account, d.file_id, d.path, d.name, d.mime_type, d.format, d.modified, d.link"
 
+    static let fieldCondition =
+        "EXISTS (SELECT 1 FROM content_fields f WHERE f.document_id = d.id AND f.name = ? AND f.value = ?)"
+
     /// The filters as SQL conditions on `d`, the same on both backends.
     static func filterConditions(_ filters: [SearchQuery.Filter]) -> [(String, [SQLValue])] {
         filters.map { filter -> (String, [SQLValue]) in
             switch filter {
             case .type(let type):
+                // A filename field named `type` ("lead sheet") answers too.
                 return (
-                    "(d.format = ? OR d.mime_type = ? OR d.mime_type LIKE ?)",
-                    [.text(type), .text(type), .text(type + "/%")]
+                    "(d.format = ? OR d.mime_type = ? OR d.mime_type LIKE ? OR \(fieldCondition))",
+                    [.text(type), .text(type), .text(type + "/%"), .text("type"), .text(TextFolding.fold(type))]
                 )
             case .folder(let folder):
                 let key = TextFolding.fold(folder).replacing("\\", with: "\\\\").replacing("%", with: "\\%")
@@ -87,10 +91,7 @@ extension ContentIndexStore {
                     [.integer(from.map(Microseconds.from) ?? .min), .integer(before.map(Microseconds.from) ?? .max)]
                 )
             case .field(let name, let value):
-                return (
-                    "EXISTS (SELECT 1 FROM content_fields f WHERE f.document_id = d.id AND f.name = ? AND f.value = ?)",
-                    [.text(name.lowercased()), .text(TextFolding.fold(value))]
-                )
+                return (fieldCondition, [.text(name.lowercased()), .text(TextFolding.fold(value))])
             }
         }
     }

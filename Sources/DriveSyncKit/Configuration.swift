@@ -1,3 +1,4 @@
+public import ContentExtraction
 public import DriveSyncCore
 public import Foundation
 
@@ -29,6 +30,15 @@ public import Foundation
 /// url = https://app.example/hooks/drive
 /// secret = ...
 /// events = file.changed, file.removed
+///
+/// [fields charts]                     # filename fields for the content index, searchable as key:Gm
+/// folder = Charts
+/// pattern = "{title} - {key} ({type}).pdf"
+///
+/// [processor ocr]                     # content on standard input; JSON Lines of text and fields out
+/// command = /usr/local/bin/ocr --json
+/// types = application/pdf, image/*
+/// timeout = 60
 /// ```
 public struct Configuration: Sendable, Hashable {
     public struct Account: Sendable, Hashable {
@@ -153,9 +163,54 @@ public struct Configuration: Sendable, Hashable {
         public func wants(_ type: String) -> Bool { events.isEmpty || events.contains(type) }
     }
 
+    /// Filename fields (`[fields NAME]`): a pattern read from the names of files in a folder (below it
+    /// too) and of some types.
+    public struct FieldRule: Sendable, Hashable {
+        public var name: String
+        /// A path from the drive's root; nil: every folder.
+        public var folder: String?
+        public var pattern: FilenamePattern
+        public var types: ContentTypeFilter
+
+        public init(name: String, folder: String? = nil, pattern: FilenamePattern, types: ContentTypeFilter = .init(""))
+        {
+            self.name = name
+            self.folder = folder
+            self.pattern = pattern
+            self.types = types
+        }
+
+        /// The fields this rule reads from a file at `path`, if it applies and the name fits.
+        public func fields(path: String, mimeType: String) -> [String: String]? {
+            let name = String(path.split(separator: "/").last ?? "")
+            if let folder, !path.lowercased().hasPrefix(folder.lowercased() + "/") { return nil }
+            guard types.matches(mimeType: mimeType, name: name) else { return nil }
+            return pattern.fields(of: name)
+        }
+    }
+
+    /// A user's program run on matching files' content (`[processor NAME]`): it reads the content on
+    /// standard input and prints JSON Lines: `{"text": "..."}` adds text, other keys add fields.
+    public struct Processor: Sendable, Hashable {
+        public var name: String
+        /// The program and its arguments (run directly, not through a shell).
+        public var command: [String]
+        public var types: ContentTypeFilter
+        public var timeout: Duration
+
+        public init(name: String, command: [String], types: ContentTypeFilter, timeout: Duration = .seconds(60)) {
+            self.name = name
+            self.command = command
+            self.types = types
+            self.timeout = timeout
+        }
+    }
+
     public var accounts: [Account] = []
     public var pairs: [Pair] = []
     public var notify: [Notify] = []
+    public var fields: [FieldRule] = []
+    public var processors: [Processor] = []
     public var service = Service()
     public var transfers = 4
     public var checkers = 8
@@ -326,6 +381,47 @@ public struct Configuration: Sendable, Hashable {
                 }
                 notify.removeAll { $0.name == name }
                 notify.append(target)
+            case ("fields", let name?):
+                var folder: String?
+                var pattern: FilenamePattern?
+                var types = ContentTypeFilter("")
+                for (key, value) in section.values {
+                    switch key {
+                    case "folder":
+                        folder = value.split(separator: "/").joined(separator: "/")
+                    case "pattern":
+                        do {
+                            pattern = try FilenamePattern(value)
+                        } catch {
+                            throw fail(key, "\(error)")
+                        }
+                    case "types": types = ContentTypeFilter(value)
+                    default: throw fail(key, "unknown setting '\(key)' in [fields \(name)]")
+                    }
+                }
+                guard let pattern else {
+                    throw fail("", "[fields \(name)] needs a pattern, as in pattern = \"{title} - {key}.pdf\"")
+                }
+                fields.removeAll { $0.name == name }
+                fields.append(FieldRule(name: name, folder: folder, pattern: pattern, types: types))
+            case ("processor", let name?):
+                var processor = Processor(name: name, command: [], types: ContentTypeFilter(""))
+                for (key, value) in section.values {
+                    switch key {
+                    case "command":
+                        processor.command = Self.commandWords(value)
+                    case "types": processor.types = ContentTypeFilter(value)
+                    case "timeout":
+                        guard let seconds = Int(value), (1...3600).contains(seconds) else {
+                            throw fail(key, "timeout is a whole number of seconds from 1 to 3600")
+                        }
+                        processor.timeout = .seconds(seconds)
+                    default: throw fail(key, "unknown setting '\(key)' in [processor \(name)]")
+                    }
+                }
+                guard !processor.command.isEmpty else { throw fail("", "[processor \(name)] needs a command") }
+                processors.removeAll { $0.name == name }
+                processors.append(processor)
             case ("pair", let name?):
                 var pair = Pair(name: name)
                 for (key, value) in section.values {
@@ -398,7 +494,7 @@ public struct Configuration: Sendable, Hashable {
                     code: .setting,
                     file: file,
                     message:
-                        "line \(section.line): unknown section; use [defaults], [service], [account NAME], [pair NAME] or [notify NAME]"
+                        "line \(section.line): unknown section; use [defaults], [service], [account NAME], [pair NAME], [notify NAME], [fields NAME] or [processor NAME]"
                 )
             }
         }
@@ -409,6 +505,31 @@ public struct Configuration: Sendable, Hashable {
     }
 
     public func account(named name: String) -> Account? { accounts.first { $0.name == name } }
+
+    /// A command line as words: split at spaces, quotes ("..." or '...') keeping spaces, no shell.
+    static func commandWords(_ line: String) -> [String] {
+        var words: [String] = []
+        var word = ""
+        var quote: Character?
+        var inWord = false
+        for character in line {
+            if let open = quote {
+                if character == open { quote = nil } else { word.append(character) }
+            } else if character == "\"" || character == "'" {
+                quote = character
+                inWord = true
+            } else if character.isWhitespace {
+                if inWord { words.append(word) }
+                word = ""
+                inWord = false
+            } else {
+                word.append(character)
+                inWord = true
+            }
+        }
+        if inWord { words.append(word) }
+        return words.map(expandingTilde)
+    }
 
     static func expandingTilde(_ path: String) -> String {
         guard path.hasPrefix("~/") else { return path }

@@ -10,9 +10,11 @@
 // What Kit's index and search return, and the extraction API usable on any async byte sequence.
 @_exported import struct ContentExtraction.ContentExtractor
 @_exported import enum ContentExtraction.ContentFormat
+@_exported import struct ContentExtraction.ContentTypeFilter
 @_exported import struct ContentExtraction.ExtractedText
 @_exported import struct ContentExtraction.ExtractionFailure
 @_exported import struct ContentExtraction.ExtractionLimits
+@_exported import struct ContentExtraction.FilenamePattern
 @_exported import protocol ContentExtraction.RandomAccessBytes
 @_exported import struct ContentIndex.IndexSummary
 @_exported import struct ContentIndex.SearchHit

@@ -244,3 +244,41 @@ struct ArchiveFuzzTests {
         }
     }
 }
+
+struct FilenamePatternTests {
+    @Test func fieldsComeFromTheName() throws {
+        let pattern = try FilenamePattern("{title} - {key} ({type}).pdf")
+        #expect(pattern.fieldNames == ["title", "key", "type"])
+        #expect(
+            pattern.fields(of: "Autumn Leaves - Gm (lead sheet).pdf")
+                == ["title": "Autumn Leaves", "key": "Gm", "type": "lead sheet"]
+        )
+        #expect(
+            pattern.fields(of: "Take Five - Live - Ebm (chart).PDF")
+                == ["title": "Take Five - Live", "key": "Ebm", "type": "chart"],
+            "earlier fields take what they can; literals ignore case"
+        )
+        #expect(pattern.fields(of: "Autumn Leaves.pdf") == nil)
+        #expect(pattern.fields(of: " - Gm (x).pdf") == nil, "a field is never empty")
+    }
+
+    @Test func badPatternsSayWhy() {
+        for bad in ["no fields", "{open", "{a}{b}", "{bad name}"] {
+            #expect(throws: FilenamePatternError.self, "\(bad)") { try FilenamePattern(bad) }
+        }
+    }
+
+    @Test func aHostileNameTakesPolynomialTime() throws {
+        let pattern = try FilenamePattern("{a}-{b}-{c}-{d}-{e}-{f}.x")
+        #expect(pattern.fields(of: String(repeating: "-", count: 200) + ".y") == nil)
+    }
+
+    @Test func typeFilters() {
+        let filter = ContentTypeFilter("application/pdf, image/*, docx")
+        #expect(filter.matches(mimeType: "application/pdf", name: "a"))
+        #expect(filter.matches(mimeType: "image/png", name: "a.png"))
+        #expect(filter.matches(mimeType: "application/octet-stream", name: "a.docx"))
+        #expect(!filter.matches(mimeType: "text/plain", name: "a.txt"))
+        #expect(ContentTypeFilter("").matches(mimeType: "text/plain", name: "a.txt"))
+    }
+}

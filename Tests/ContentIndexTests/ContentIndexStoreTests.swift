@@ -114,6 +114,7 @@ struct ContentIndexStoreTests {
         #expect(try await ids(store, "modified:2025-11-20") == ["body"])
         #expect(try await ids(store, "key:gm") == ["title"])
         #expect(try await ids(store, "key:Am").isEmpty)
+        #expect(try await ids(store, #"type:"Lead Sheet""#) == ["title"], "a field named type answers type:")
         #expect(try await ids(store, "minor key:Gm") == ["title"])
         #expect(try await ids(store, "gm") == ["title"], "fields are searchable as text")
     }

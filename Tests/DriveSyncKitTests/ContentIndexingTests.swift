@@ -118,3 +118,91 @@ struct ContentIndexingTests {
         await #expect(throws: DriveSyncError.self) { try await driveSync.index([home]) }
     }
 }
+
+/// Filename fields and user processors: fields from names, processors' text and fields added, processors
+/// that hang, print garbage or fail recorded as failures, and none of our environment reaching them.
+struct ProcessorIndexingTests {
+    /// An executable script in `folder`.
+    func script(_ folder: String, _ name: String, _ body: String) throws -> String {
+        let path = folder + "/" + name
+        try ("#!/bin/sh\n" + body + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
+        return path
+    }
+
+    @Test func fieldsAndProcessorsEnrichTheRecord() async throws {
+        try await withRunningEmulator { emulator in
+            let home = FileManager.default.temporaryDirectory.appendingPathComponent("fields-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: home) }
+            setenv("DRIVESYNC_TEST_CANARY", "must-not-leak", 1)
+            var driveSync = ChannelUpkeepTests.driveSync(emulator, home: home, publicURL: nil)
+            driveSync.configuration.fields = [
+                .init(
+                    name: "charts",
+                    folder: "Charts",
+                    pattern: try FilenamePattern("{title} - {key} ({type}).pdf")
+                )
+            ]
+            // An "OCR" that counts the bytes it was given, and proves its environment is clean.
+            let ocr = try script(
+                home,
+                "ocr",
+                #"n=$(wc -c | tr -d ' '); echo "{\"text\": \"scanned words from $n bytes\", \"camera\": \"x100\", \"canary\": \"${DRIVESYNC_TEST_CANARY:-none}\"}""#
+            )
+            let hang = try script(home, "hang", "exec sleep 30")
+            let garbage = try script(home, "garbage", "cat > /dev/null; echo 'this is not json'")
+            let failing = try script(home, "failing", "cat > /dev/null; echo 'no model loaded' >&2; exit 3")
+            driveSync.configuration.processors = [
+                .init(name: "ocr", command: [ocr], types: ContentTypeFilter("image/*")),
+                .init(name: "hang", command: [hang], types: ContentTypeFilter("image/gif"), timeout: .seconds(1)),
+                .init(name: "garbage", command: [garbage], types: ContentTypeFilter("text/csv")),
+                .init(name: "failing", command: [failing], types: ContentTypeFilter("application/json")),
+            ]
+            let drive = DriveClient(
+                httpClient: .shared,
+                tokens: FixedAccessToken(emulator.token),
+                configuration: .init(baseURL: emulator.baseURL)
+            )
+            let charts = try await drive.createFolder(named: "Charts", in: "root")
+            let jazz = try await drive.createFolder(named: "Jazz", in: charts.id!)
+            func upload(_ name: String, _ text: String, type: String, in folder: File = charts) async throws {
+                _ = try await drive.upload(
+                    ByteBuffer(string: text),
+                    metadata: File(name: name, mimeType: type, parents: [folder.id!])
+                )
+            }
+            try await upload(
+                "Autumn Leaves - Gm (lead sheet).pdf",
+                "not really a pdf",
+                type: "application/pdf",
+                in: jazz
+            )
+            try await upload("photo.png", "12345", type: "image/png")
+            try await upload("slow.gif", "GIF89a", type: "image/gif")
+            try await upload("table.csv", "a,b", type: "text/csv")
+            try await upload("data.json", #"{"k": "v"}"#, type: "application/json")
+
+            let clock = ContinuousClock()
+            let start = clock.now
+            let report = try await driveSync.index(["emu:Charts"])
+            #expect(clock.now - start < .seconds(20), "the hanging processor is stopped at its timeout")
+            #expect(report.indexed == 1, "\(report)")
+            #expect(report.failures == ["corrupt": 3, "timeout": 1], "\(report)")
+
+            let chart = try #require(try await driveSync.search("key:gm").first)
+            #expect(chart.fields == ["title": "autumn leaves", "key": "gm", "type": "lead sheet"])
+            #expect(chart.path == "Charts/Jazz/Autumn Leaves - Gm (lead sheet).pdf")
+            #expect(try await driveSync.search(#"type:"lead sheet" autumn"#).map(\.path) == [chart.path])
+
+            let photo = try #require(try await driveSync.search("scanned").first)
+            #expect(photo.path == "Charts/photo.png")
+            #expect(photo.snippet.contains("from 5 bytes"), "the content was streamed in: \(photo.snippet)")
+            #expect(photo.fields["camera"] == "x100")
+            #expect(photo.fields["canary"] == "none", "the processor's environment is clean")
+
+            let summary = try await driveSync.indexSummary()
+            #expect(summary.failures == ["corrupt": 3, "timeout": 1])
+        }
+    }
+}

@@ -51,13 +51,22 @@ public struct IndexableFile: Sendable, Hashable {
 public struct ContentPipeline: Sendable {
     public let client: DriveClient
     public var limits: ExtractionLimits
+    public var fieldRules: [Configuration.FieldRule]
+    public var processors: [Configuration.Processor]
 
     /// The largest PDF spooled for `pdftotext`.
     public static let pdfBytes: Int64 = 512 << 20
 
-    public init(client: DriveClient, limits: ExtractionLimits = ExtractionLimits()) {
+    public init(
+        client: DriveClient,
+        limits: ExtractionLimits = ExtractionLimits(),
+        fieldRules: [Configuration.FieldRule] = [],
+        processors: [Configuration.Processor] = []
+    ) {
         self.client = client
         self.limits = limits
+        self.fieldRules = fieldRules
+        self.processors = processors
     }
 
     public func document(for file: IndexableFile) async throws -> IndexedDocument {
@@ -74,15 +83,96 @@ public struct ContentPipeline: Sendable {
             size: file.size,
             link: "https://drive.google.com/open?id=\(file.id)"
         )
+        for rule in fieldRules {
+            document.fields.merge(rule.fields(path: file.path, mimeType: file.mimeType) ?? [:]) { first, _ in first }
+        }
+        var extractionFailure: ExtractionFailure?
         do {
             let (format, extracted) = try await withTimeLimit { try await extract(file) }
             document.format = format.rawValue
             document.text = extracted.text
             document.truncated = extracted.truncated
         } catch let failure as ExtractionFailure {
+            extractionFailure = failure
+        }
+        var processorFailure: ExtractionFailure?
+        var processed = false
+        for processor in processors where processor.types.matches(mimeType: file.mimeType, name: file.name) {
+            do {
+                let output = try await run(processor, on: file)
+                if !output.text.isEmpty {
+                    document.text += (document.text.isEmpty ? "" : "\n") + output.text
+                }
+                document.fields.merge(output.fields) { _, new in new }
+                processed = true
+            } catch let failure as ExtractionFailure {
+                processorFailure = processorFailure ?? failure
+            }
+        }
+        // A type no extractor reads is fine when a processor read it (OCR of an image, say).
+        if extractionFailure?.reason == .unsupported, processed { extractionFailure = nil }
+        if let failure = processorFailure ?? extractionFailure {
             document.failure = IndexedDocument.Failure(reason: failure.reason.name, detail: failure.detail)
         }
         return document
+    }
+
+    /// The content a processor reads: the file's bytes, or a Google document's export.
+    private func content(of file: IndexableFile) -> DownloadStream {
+        if let export = Self.exports[file.mimeType] {
+            return client.export(fileId: file.id, mimeType: export.mimeType)
+        }
+        return client.download(fileId: file.id, headRevisionId: file.revision)
+    }
+
+    /// Runs `processor` with the file's content on its standard input; its JSON Lines become text and
+    /// fields.
+    private func run(
+        _ processor: Configuration.Processor,
+        on file: IndexableFile
+    ) async throws -> (text: String, fields: [String: String]) {
+        guard let program = processor.command.first, let executable = Subprocess.executable(program) else {
+            throw ExtractionFailure(
+                .unsupported,
+                "processor \(processor.name): \(processor.command.first ?? "") not found"
+            )
+        }
+        let outcome = try await Subprocess.run(
+            executable,
+            Array(processor.command.dropFirst()),
+            input: content(of: file),
+            outputLimit: limits.textBytes,
+            timeout: processor.timeout
+        )
+        if outcome.timedOut {
+            throw ExtractionFailure(.timeout, "processor \(processor.name) took longer than \(processor.timeout)")
+        }
+        guard outcome.status == 0 || outcome.cut else {
+            throw ExtractionFailure(
+                .corrupt,
+                "processor \(processor.name) exited with status \(outcome.status): \(outcome.errorText.prefix(300))"
+            )
+        }
+        var texts: [String] = []
+        var fields: [String: String] = [:]
+        for line in outcome.output.split(separator: UInt8(ascii: "\n")) where !line.allSatisfy({ $0 == 32 || $0 == 13 })
+        {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                if outcome.cut { break }  // the last line, cut at the limit
+                throw ExtractionFailure(
+                    .corrupt,
+                    "processor \(processor.name) printed a line that is not a JSON object: \(String(decoding: line.prefix(80), as: UTF8.self))"
+                )
+            }
+            for (key, value) in object {
+                if key == "text", let text = value as? String {
+                    texts.append(text)
+                } else if value is String || value is NSNumber {
+                    fields[key.lowercased()] = "\(value)"
+                }
+            }
+        }
+        return (texts.joined(separator: "\n"), fields)
     }
 
     /// Google's own types, exported: documents and slides as text, sheets as CSV.

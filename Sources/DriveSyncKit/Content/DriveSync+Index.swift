@@ -70,7 +70,7 @@ extension DriveSync {
                 files,
                 under: folder,
                 account: account,
-                pipeline: ContentPipeline(client: drive.drive),
+                pipeline: contentPipeline(client: drive.drive),
                 store: store,
                 progress: progress
             )
@@ -169,6 +169,11 @@ extension DriveSync {
             pending = waiting
         }
         return files
+    }
+
+    /// The pipeline the configuration describes: its filename fields and processors.
+    func contentPipeline(client: DriveClient) -> ContentPipeline {
+        ContentPipeline(client: client, fieldRules: configuration.fields, processors: configuration.processors)
     }
 
     /// The files matching `query` (the query language of `SearchQuery`), best first.

@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import LocalFiles
 import NIOCore
 import SQLDatabase
 import Synchronization
@@ -45,12 +44,12 @@ struct Subprocess {
         timer.resume()
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
-            async let output = offload { running.readOutput(limit: outputLimit) }
-            async let errorText = offload { running.readError() }
+            async let output = blocking { running.readOutput(limit: outputLimit) }
+            async let errorText = blocking { running.readError() }
             if let input {
                 do {
                     for try await chunk in input {
-                        try await offload { try running.write(chunk) }
+                        try await blocking { try running.write(chunk) }
                     }
                 } catch let error as CocoaError where error.code == .fileWriteUnknown {
                     // The program closed its input: it has what it wants.
@@ -61,10 +60,18 @@ struct Subprocess {
             }
             let (bytes, cut) = try await output
             let error = try await errorText
-            let status = try await offload { running.wait() }
+            let status = try await blocking { running.wait() }
             return Outcome(output: bytes, cut: cut, errorText: error, status: status, timedOut: running.timedOut)
         } onCancel: {
             running.stop(timedOut: false)
+        }
+    }
+
+    /// Runs a call that blocks until the program acts (reads of its output, writes to its input, its exit)
+    /// on a Dispatch thread: NIO's small pool, shared with file work, would be held by waiting programs.
+    private static func blocking<T: Sendable>(_ call: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try call() }) }
         }
     }
 
