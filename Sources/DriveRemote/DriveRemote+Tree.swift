@@ -1,9 +1,9 @@
-import DriveAPI
+public import DriveAPI
 public import DriveSyncCore
 public import NIOCore
 
 extension DriveFolderRemote: RemoteTree {
-    static let nodeFields: Fields =
+    public static let nodeFields: Fields =
         "id,name,mimeType,parents,size,md5Checksum,modifiedTime,createdTime,headRevisionId,shortcutDetails(targetId),capabilities(canDownload),trashed"
 
     /// Folders listed per query: their IDs joined with `or`, as rclone groups listings.
@@ -11,7 +11,7 @@ extension DriveFolderRemote: RemoteTree {
 
     /// A file as a node; documents carry their modification time as their version (they have no
     /// revisions to name, and renaming one does not change it).
-    static func node(_ file: File) -> RemoteNode? {
+    public static func node(_ file: File) -> RemoteNode? {
         guard let id = file.id, let name = file.name, file.trashed != true else { return nil }
         let modified = file.modifiedTime.map(DriveTimestamp.milliseconds(of:)) ?? 0
         return RemoteNode(

@@ -184,6 +184,7 @@ func buildServiceRouter(
         callbackURL: callbackURL
     ).register(authenticated: drive, open: router.group("drive"))
     JobRoutes(jobs: jobs, events: jobs.events, audit: audit).register(on: drive)
+    SearchRoutes(jobs: jobs, audit: audit).register(on: drive)
     WebhookRoutes(jobs: jobs).register(open: router.group("drive"))
     allowed.register(router.routes.map { ("\($0.path)", $0.method) })
     return router

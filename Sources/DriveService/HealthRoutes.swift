@@ -23,6 +23,12 @@ struct HealthRoutes {
                     detail:
                         "\(queue.runningHere) running here, \(queue.running) running in all, \(queue.queued) waiting"
                 )
+                let index = try await jobs.indexSummary()
+                checks["index"] = ReadinessProbe.Check(
+                    status: "ok",
+                    detail: "\(index.indexed) files indexed, \(index.failed) failed"
+                        + (index.lastUpdated.map { ", last at \($0.formatted(.iso8601))" } ?? "")
+                )
             } catch {
                 checks["database"] = ReadinessProbe.Check(status: "down", detail: OperationFailure(error).message)
             }

@@ -26,6 +26,9 @@ public import Foundation
 /// default = true
 /// watch = true                        # the service follows its changes; watch_drives = ID, ID for shared drives
 ///
+/// [service]
+/// index = all                         # index every watched account's changes as they arrive (or: NAME, NAME)
+///
 /// [notify app]                        # where the service POSTs events, signed with the secret
 /// url = https://app.example/hooks/drive
 /// secret = ...
@@ -108,6 +111,12 @@ public struct Configuration: Sendable, Hashable {
         public var tlsKey: String?
         /// The audit log; `logs/audit.jsonl` in the data folder when not set.
         public var auditLog: String?
+        /// Accounts whose changes the service indexes as they arrive (`index = all`, or names; the
+        /// embedded drive is `embedded`); none when empty.
+        public var index: Set<String> = []
+
+        /// Whether changes of `account` are indexed.
+        public func indexes(_ account: String) -> Bool { index.contains("all") || index.contains(account) }
         /// Grace for requests and jobs in flight when the service is asked to stop.
         public var shutdownGrace = Duration.seconds(10)
         /// How long Drive metadata read through the service stays fresh, in seconds (0 turns the cache off).
@@ -302,6 +311,9 @@ public struct Configuration: Sendable, Hashable {
                     case "tls_cert": service.tlsCertificate = Self.expandingTilde(value)
                     case "tls_key": service.tlsKey = Self.expandingTilde(value)
                     case "audit_log": service.auditLog = Self.expandingTilde(value)
+                    case "index":
+                        service.index = Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                            .subtracting([""])
                     case "cache_ttl":
                         guard let seconds = Double(value), seconds >= 0 else {
                             throw fail(key, "cache_ttl is a number of seconds (0 turns the cache off)")

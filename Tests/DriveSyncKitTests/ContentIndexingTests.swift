@@ -183,10 +183,7 @@ struct ProcessorIndexingTests {
             try await upload("table.csv", "a,b", type: "text/csv")
             try await upload("data.json", #"{"k": "v"}"#, type: "application/json")
 
-            let clock = ContinuousClock()
-            let start = clock.now
             let report = try await driveSync.index(["emu:Charts"])
-            #expect(clock.now - start < .seconds(20), "the hanging processor is stopped at its timeout")
             #expect(report.indexed == 1, "\(report)")
             #expect(report.failures == ["corrupt": 3, "timeout": 1], "\(report)")
 

@@ -74,7 +74,7 @@ struct NotifyTests {
                     try await jobs.list(JobFilter(kinds: [DriveSync.notifyKind], limit: 100))
                         .filter { $0.summary.contains("tell down") }
                 }
-                let failing = try await eventually {
+                let failing = try await eventually(timeout: .seconds(60)) {
                     let down = try await downJobs()
                     return down.count == 2 && down.allSatisfy { $0.error?.contains("127.0.0.1:9") == true }
                 }

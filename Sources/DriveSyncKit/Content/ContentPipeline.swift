@@ -1,8 +1,10 @@
 public import ContentExtraction
 public import ContentIndex
 public import DriveAPI
+public import DriveSyncCore
 public import Foundation
 import LocalFiles
+import Metrics
 import NIOCore
 
 /// A Drive file the index should hold, as listed or as the changes feed described it.
@@ -20,6 +22,21 @@ public struct IndexableFile: Sendable, Hashable {
     public var size: Int64?
 
     public var name: String { String(path.split(separator: "/").last ?? "") }
+
+    /// A listed node at `path`: its version is the head revision, or a Google document's modification time.
+    public init(node: RemoteNode, account: String, driveID: String = "", path: String) {
+        self.init(
+            account: account,
+            id: node.id,
+            driveID: driveID,
+            path: path,
+            mimeType: node.mimeType,
+            md5: node.md5,
+            revision: node.version,
+            modified: Date(timeIntervalSince1970: Double(node.modified) / 1000),
+            size: node.size
+        )
+    }
 
     public init(
         account: String,
@@ -83,6 +100,8 @@ public struct ContentPipeline: Sendable {
             size: file.size,
             link: "https://drive.google.com/open?id=\(file.id)"
         )
+        let started = ContinuousClock.now
+        defer { Self.record(document, size: file.size, elapsed: ContinuousClock.now - started) }
         for rule in fieldRules {
             document.fields.merge(rule.fields(path: file.path, mimeType: file.mimeType) ?? [:]) { first, _ in first }
         }
@@ -115,6 +134,22 @@ public struct ContentPipeline: Sendable {
             document.failure = IndexedDocument.Failure(reason: failure.reason.name, detail: failure.detail)
         }
         return document
+    }
+
+    /// Files processed by format and outcome (`indexed` or the failure's reason), bytes read, time taken.
+    static func record(_ document: IndexedDocument, size: Int64?, elapsed: Duration) {
+        let format = document.format ?? "none"
+        Counter(
+            label: "drivesync_content_files_total",
+            dimensions: [("format", format), ("outcome", document.failure?.reason ?? "indexed")]
+        ).increment()
+        if let size {
+            Counter(label: "drivesync_content_bytes_total", dimensions: [("format", format)]).increment(by: size)
+        }
+        Metrics.Timer(label: "drivesync_content_extraction_seconds", dimensions: [("format", format)])
+            .recordNanoseconds(
+                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+            )
     }
 
     /// The content a processor reads: the file's bytes, or a Google document's export.

@@ -32,8 +32,16 @@ extension DriveSync {
         database: String? = nil,
         progress: @escaping @Sendable (IndexProgress) -> Void = { _ in }
     ) async throws -> IndexReport {
+        let parsed = try await indexLocations(locations)
+        return try await withServiceDatabase(database) { database in
+            try await index(parsed, into: database.content, progress: progress)
+        }
+    }
+
+    /// `locations` as Drive locations; a local folder is refused, saying what to give instead.
+    func indexLocations(_ locations: [String]) async throws -> [Location] {
         let names = try await accountNames()
-        let parsed = try (locations.isEmpty ? ["drive:"] : locations).map { text -> Location in
+        return try (locations.isEmpty ? ["drive:"] : locations).map { text -> Location in
             let location = try Location(parsing: text, accounts: names)
             guard case .drive = location else {
                 throw DriveSyncError(
@@ -43,13 +51,18 @@ extension DriveSync {
             }
             return location
         }
-        return try await withServiceDatabase(database) { database in
-            var report = IndexReport()
-            for location in parsed {
-                try await index(location, into: database.content, report: &report, progress: progress)
-            }
-            return report
+    }
+
+    func index(
+        _ locations: [Location],
+        into store: ContentIndexStore,
+        progress: @escaping @Sendable (IndexProgress) -> Void = { _ in }
+    ) async throws -> IndexReport {
+        var report = IndexReport()
+        for location in locations {
+            try await index(location, into: store, report: &report, progress: progress)
         }
+        return report
     }
 
     private func index(
@@ -152,18 +165,7 @@ extension DriveSync {
                 let path = parent.isEmpty ? node.name : parent + "/" + node.name
                 paths[node.id] = path
                 if node.isFolder || node.shortcutTarget != nil { continue }
-                files.append(
-                    IndexableFile(
-                        account: account,
-                        id: node.id,
-                        path: path,
-                        mimeType: node.mimeType,
-                        md5: node.md5,
-                        revision: node.version,
-                        modified: Date(timeIntervalSince1970: Double(node.modified) / 1000),
-                        size: node.size
-                    )
-                )
+                files.append(IndexableFile(node: node, account: account, path: path))
             }
             if waiting.count == pending.count { break }
             pending = waiting

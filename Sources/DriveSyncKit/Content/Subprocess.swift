@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import NIOCore
 import SQLDatabase
@@ -38,40 +37,43 @@ struct Subprocess {
         // A program that stops reading early must not take this process down with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
         let running = try Running(executable, arguments, hasInput: input != nil)
-        let timer = DispatchSource.makeTimerSource(queue: .global())
-        timer.schedule(deadline: .now() + Microseconds.seconds(timeout))
-        timer.setEventHandler { running.stop(timedOut: true) }
-        timer.resume()
-        defer { timer.cancel() }
         return try await withTaskCancellationHandler {
-            async let output = blocking { running.readOutput(limit: outputLimit) }
-            async let errorText = blocking { running.readError() }
-            if let input {
-                do {
-                    for try await chunk in input {
-                        try await blocking { try running.write(chunk) }
-                    }
-                } catch let error as CocoaError where error.code == .fileWriteUnknown {
-                    // The program closed its input: it has what it wants.
-                } catch let error as NSError where error.domain == NSPOSIXErrorDomain {
-                    // EPIPE: likewise.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    running.stop(timedOut: true)
                 }
-                running.closeInput()
+                defer { group.cancelAll() }
+                async let output = blocking { running.readOutput(limit: outputLimit) }
+                async let errorText = blocking { running.readError() }
+                if let input {
+                    do {
+                        for try await chunk in input {
+                            try await blocking { try running.write(chunk) }
+                        }
+                    } catch let error as CocoaError where error.code == .fileWriteUnknown {
+                        // The program closed its input: it has what it wants.
+                    } catch let error as NSError where error.domain == NSPOSIXErrorDomain {
+                        // EPIPE: likewise.
+                    }
+                    running.closeInput()
+                }
+                let (bytes, cut) = try await output
+                let error = try await errorText
+                let status = try await blocking { running.wait() }
+                return Outcome(output: bytes, cut: cut, errorText: error, status: status, timedOut: running.timedOut)
             }
-            let (bytes, cut) = try await output
-            let error = try await errorText
-            let status = try await blocking { running.wait() }
-            return Outcome(output: bytes, cut: cut, errorText: error, status: status, timedOut: running.timedOut)
         } onCancel: {
             running.stop(timedOut: false)
         }
     }
 
     /// Runs a call that blocks until the program acts (reads of its output, writes to its input, its exit)
-    /// on a Dispatch thread: NIO's small pool, shared with file work, would be held by waiting programs.
+    /// on a thread of its own: NIO's small pool and Dispatch's shared one would be held by waiting programs,
+    /// starving the file work and timers that need them.
     private static func blocking<T: Sendable>(_ call: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try call() }) }
+            Thread { continuation.resume(with: Result { try call() }) }.start()
         }
     }
 

@@ -17,8 +17,12 @@ extension DriveSync {
         public var pages = 0
         public var changed = 0
         public var removed = 0
+        /// The ids of the files changed or removed, for the content index (not in the job's result).
+        public var files: [String] = []
 
         public init() {}
+
+        enum CodingKeys: String, CodingKey { case pages, changed, removed }
     }
 
     /// Reads the changes feed of `account` (the default account, or the embedded drive, when `nil`) from
@@ -63,6 +67,7 @@ extension DriveSync {
                 applied.pages += 1
                 applied.changed += page.files.count
                 applied.removed += page.removed.count
+                applied.files += page.files.map(\.fileID) + page.removed
                 for file in page.files {
                     await events.publish(
                         file.trashed ? "file.removed" : "file.changed",
@@ -128,7 +133,8 @@ extension DriveSync {
     }
 
     /// The `apply-changes` handler: `{"account": NAME, "drive": ID}`.
-    /// When the feed had changes, the pull pairs reading from that account are queued (one each, however
+    /// When the feed had changes, each changed file of an indexed account (`[service] index`) is queued for
+    /// the content index, and the pull pairs reading from that account are queued (one each, however
     /// many runs ask: a pull reads its own folder's changes, so one that holds none of them costs little).
     func applyChangesHandler(service: ServiceDatabase, events: EventStream) -> JobHandler {
         { execution in
@@ -149,6 +155,9 @@ extension DriveSync {
             )
             if applied.changed + applied.removed > 0 {
                 let account = try await self.accountName(arguments.account) ?? Self.embeddedAccountName
+                if self.configuration.service.indexes(account) {
+                    try await service.queueProcessFiles(account: account, fileIDs: Array(Set(applied.files)))
+                }
                 for pair in try await self.pullPairs(of: account) {
                     var spec = JobSpec(pair: pair.name)
                     spec.uniqueKey = "pull:\(pair.name)"

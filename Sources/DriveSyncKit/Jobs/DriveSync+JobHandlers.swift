@@ -9,13 +9,15 @@ extension DriveSync {
     public static let probeKind = "probe"
 
     /// The handlers of every job kind DriveSync runs: the `JobSpec` kinds, `apply-changes`, `watch-changes`,
-    /// `notify` and `probe`. Each runs the matching command's work, reports progress to the heartbeat and `events`,
+    /// `notify`, `process-file`, `index` and `probe`. Each runs the matching command's work, reports progress to the heartbeat and `events`,
     /// and stops between files when asked (the queue gives the job back, and the next attempt does the rest).
     public func jobHandlers(service: ServiceDatabase, events: EventStream) -> [String: JobHandler] {
         var handlers: [String: JobHandler] = [
             Self.applyChangesKind: applyChangesHandler(service: service, events: events),
             Self.watchChangesKind: watchChangesHandler(service: service),
             Self.notifyKind: notifyHandler(),
+            Self.processFileKind: processFileHandler(service: service),
+            Self.indexKind: indexHandler(service: service),
         ]
         for kind in JobSpec.Kind.allCases {
             handlers[kind.rawValue] = { execution in try await self.runQueued(execution, events: events) }

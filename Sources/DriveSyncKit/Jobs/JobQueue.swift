@@ -9,6 +9,11 @@ public protocol JobQueue: Sendable {
     func cancel(_ id: String) async throws -> JobStatus?
     /// Asks the database; throws when it does not answer.
     func health() async throws -> JobQueueHealth
+    /// The content index's files matching `query`, best first.
+    func search(_ query: String, limit: Int, account: String?) async throws -> [SearchHit]
+    func indexSummary() async throws -> IndexSummary
+    /// Queues an index run of Drive folders (`drive:PATH`, `NAME:PATH`).
+    func queueIndex(_ locations: [String]) async throws -> JobStatus
 }
 
 /// The queue as a readiness probe reports it.
