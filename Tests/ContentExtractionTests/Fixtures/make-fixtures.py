@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Writes the extraction tests' fixtures: real, deflated documents of each ZIP-based format and RTF, and
 hostile ones. Run from this folder; the outputs are committed so the tests need no Python."""
-import zipfile, zlib
+import time, zipfile, zlib
+
+# Fixed entry times, so rerunning writes the same bytes.
+time.time = lambda: 1767225600.0
 
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 A = 'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
@@ -94,6 +97,7 @@ import os, subprocess, tempfile
 with tempfile.TemporaryDirectory() as folder:
     os.makedirs(f"{folder}/word")
     open(f"{folder}/word/document.xml", "w").write("<w:document/>\n")
+    os.utime(f"{folder}/word/document.xml", (1767225600, 1767225600))
     if os.path.exists("encrypted.docx"):
         os.remove("encrypted.docx")
     subprocess.run(["zip", "-q", "-P", "secret", "-r", os.path.abspath("encrypted.docx"), "word"], cwd=folder, check=True)
@@ -103,3 +107,27 @@ import random
 random.seed(16)
 write("picture.docx", docx + [("word/media/image1.png", bytes(random.getrandbits(8) for _ in range(256 << 10)))],
       method=zipfile.ZIP_STORED)
+
+# A one-page PDF, and the same encrypted with a user password (Debian's qpdf; skipped without it).
+def pdf(text):
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+open("plain.pdf", "wb").write(pdf("Secret chart in Bb"))
+import shutil
+if shutil.which("qpdf"):
+    subprocess.run(["qpdf", "--encrypt", "user-password", "owner-password", "256", "--", "plain.pdf", "encrypted.pdf"], check=True)
