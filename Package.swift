@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "drivesync", targets: ["drivesync"]),
         .executable(name: "DriveAPIBenchmark", targets: ["DriveAPIBenchmark"]),
         .executable(name: "QueueBenchmark", targets: ["QueueBenchmark"]),
+        .executable(name: "ContentBenchmark", targets: ["ContentBenchmark"]),
         .library(name: "DriveSyncCore", targets: ["DriveSyncCore"]),
         .library(name: "DriveEmulator", targets: ["DriveEmulator"]),
         .library(name: "DriveAPI", targets: ["DriveAPI"]),
@@ -313,6 +314,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/QueueBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        // Files indexed per second, query latency over generated documents, and memory while extracting.
+        .executableTarget(
+            name: "ContentBenchmark",
+            dependencies: [
+                "ContentExtraction",
+                "ContentIndex",
+                "DriveAPI",
+                "DriveSyncKit",
+                "SQLDatabase",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ContentBenchmark",
             swiftSettings: swiftSettings
         ),
         // Fixtures shared by the test targets: emulator harness, sync pairs, real drivesync processes, HTTP helpers.

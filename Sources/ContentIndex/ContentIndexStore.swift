@@ -201,7 +201,16 @@ public struct ContentIndexStore: Sendable {
     }
 
     /// Adds or replaces `document` with its fields, in one transaction.
-    public func put(_ document: IndexedDocument) async throws {
+    public func put(_ document: IndexedDocument) async throws { try await put([document]) }
+
+    /// Adds or replaces `documents` with their fields, all in one transaction.
+    public func put(_ documents: [IndexedDocument]) async throws {
+        try await backend.transaction { connection in
+            for document in documents { try await put(document, on: connection) }
+        }
+    }
+
+    private func put(_ document: IndexedDocument, on connection: any SQLConnection) async throws {
         let fieldsText = document.fields.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             .joined(separator: "\n")
         let placeholders = Array(repeating: "?", count: 20).joined(separator: ", ")
@@ -229,36 +238,34 @@ public struct ContentIndexStore: Sendable {
             .text(document.failure?.detail), .integer(document.truncated ? 1 : 0), .text(document.text),
             .text(fieldsText), .integer(Microseconds.from(now())),
         ]
-        try await backend.transaction { connection in
-            let rows = try await connection.run(
+        let rows = try await connection.run(
+            SQLStatement(
+                """
+                INSERT INTO content_documents (account, file_id, drive_id, path, folder_key, name, mime_type, format,
+                    md5, revision, modified, size, link, status, reason, detail, truncated, body, fields, updated
+                    \(search)
+                ON CONFLICT (account, file_id) DO UPDATE SET
+                    drive_id = excluded.drive_id, path = excluded.path, folder_key = excluded.folder_key,
+                    name = excluded.name, mime_type = excluded.mime_type, format = excluded.format,
+                    md5 = excluded.md5, revision = excluded.revision, modified = excluded.modified,
+                    size = excluded.size, link = excluded.link, status = excluded.status,
+                    reason = excluded.reason, detail = excluded.detail, truncated = excluded.truncated,
+                    body = excluded.body, fields = excluded.fields, updated = excluded.updated
+                    \(backend.dialect == .postgres ? ", search = excluded.search" : "")
+                RETURNING id
+                """,
+                values + searchValues
+            )
+        )
+        guard let id = rows.first?.integer("id") else { return }
+        try await connection.run(SQLStatement("DELETE FROM content_fields WHERE document_id = ?", [.integer(id)]))
+        for (name, value) in document.fields {
+            try await connection.run(
                 SQLStatement(
-                    """
-                    INSERT INTO content_documents (account, file_id, drive_id, path, folder_key, name, mime_type, format,
-                        md5, revision, modified, size, link, status, reason, detail, truncated, body, fields, updated
-                        \(search)
-                    ON CONFLICT (account, file_id) DO UPDATE SET
-                        drive_id = excluded.drive_id, path = excluded.path, folder_key = excluded.folder_key,
-                        name = excluded.name, mime_type = excluded.mime_type, format = excluded.format,
-                        md5 = excluded.md5, revision = excluded.revision, modified = excluded.modified,
-                        size = excluded.size, link = excluded.link, status = excluded.status,
-                        reason = excluded.reason, detail = excluded.detail, truncated = excluded.truncated,
-                        body = excluded.body, fields = excluded.fields, updated = excluded.updated
-                        \(backend.dialect == .postgres ? ", search = excluded.search" : "")
-                    RETURNING id
-                    """,
-                    values + searchValues
+                    "INSERT INTO content_fields (document_id, name, value) VALUES (?, ?, ?)",
+                    [.integer(id), .text(name.lowercased()), .text(TextFolding.fold(value))]
                 )
             )
-            guard let id = rows.first?.integer("id") else { return }
-            try await connection.run(SQLStatement("DELETE FROM content_fields WHERE document_id = ?", [.integer(id)]))
-            for (name, value) in document.fields {
-                try await connection.run(
-                    SQLStatement(
-                        "INSERT INTO content_fields (document_id, name, value) VALUES (?, ?, ?)",
-                        [.integer(id), .text(name.lowercased()), .text(TextFolding.fold(value))]
-                    )
-                )
-            }
         }
     }
 
