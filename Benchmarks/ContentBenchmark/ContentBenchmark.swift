@@ -58,7 +58,9 @@ struct ContentBenchmark {
             if kind == "docx" {
                 // A real docx: the embedded drive's export of a Google document of about 2 KB of text.
                 let source = try await client.upload(
-                    ByteBuffer(string: (0..<40).map { "Paragraph \($0): \(words(12, seed: $0))" }.joined(separator: "\n")),
+                    ByteBuffer(
+                        string: (0..<40).map { "Paragraph \($0): \(words(12, seed: $0))" }.joined(separator: "\n")
+                    ),
                     metadata: File(name: "source", mimeType: "application/vnd.google-apps.document", parents: ["root"])
                 )
                 for try await chunk in client.export(fileId: source.id!, mimeType: ContentIndexingTypes.docx) {
@@ -76,7 +78,8 @@ struct ContentBenchmark {
                         parents: [folder.id!]
                     )
                 )
-            } absorb: { _ in }
+            } absorb: { _ in
+            }
         }
         let start = ContinuousClock.now
         let report = try await driveSync.index(["drive:Bench"])
@@ -142,7 +145,10 @@ struct ContentBenchmark {
             latencies.sort()
             func percentile(_ p: Double) -> String {
                 let value = latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
-                return String(format: "%.1f ms", Double(value.components.attoseconds) / 1e15 + Double(value.components.seconds) * 1000)
+                return String(
+                    format: "%.1f ms",
+                    Double(value.components.attoseconds) / 1e15 + Double(value.components.seconds) * 1000
+                )
             }
             print(
                 "  \(name): p50 \(percentile(0.5)), p95 \(percentile(0.95)) (\(queries) queries, \(found / max(1, queries)) results each on average)"
@@ -159,7 +165,8 @@ struct ContentBenchmark {
             // Mostly markup, as a large spreadsheet's sheet is: empty cells, a value now and then, so the whole
             // stream is read (its text stays under the text limit).
             chunk = Array(
-                ((0..<400).map { "<row r=\"\($0)\"><c r=\"A\($0)\" s=\"3\"/><c r=\"B\($0)\" s=\"4\"/></row>\n" }.joined()
+                ((0..<400).map { "<row r=\"\($0)\"><c r=\"A\($0)\" s=\"3\"/><c r=\"B\($0)\" s=\"4\"/></row>\n" }
+                    .joined()
                     + "<row><c><is><t>value</t></is></c></row>\n").utf8
             )
         } else {
@@ -237,7 +244,9 @@ struct ContentBenchmark {
     static let vocabulary: [String] = {
         var random = SplitMix64(seed: 42)
         let syllables = ["ka", "lo", "mi", "ra", "te", "su", "no", "vi", "de", "po", "shi", "an", "el", "or", "us"]
-        return (0..<5000).map { _ in (0..<Int.random(in: 2...4, using: &random)).map { _ in syllables.randomElement(using: &random)! }.joined() }
+        return (0..<5000).map { _ in
+            (0..<Int.random(in: 2...4, using: &random)).map { _ in syllables.randomElement(using: &random)! }.joined()
+        }
     }()
 
     /// `count` words, Zipf-like (common words far more often), the same for the same seed.

@@ -100,6 +100,7 @@ struct LineCollector {
     private(set) var lines: [String] = []
     private var current = ""
     private var currentBytes = 0
+    private var lastIsSpace = false
     private var keptBytes = 0
     let limit: Int
     /// Whether text was dropped for the limit: whoever fills it may stop reading.
@@ -111,15 +112,18 @@ struct LineCollector {
 
     mutating func append(_ text: some StringProtocol) {
         guard !isFull else { return }
-        for character in text {
-            if character.isWhitespace {
-                if !current.isEmpty, current.last != " " {
-                    current.append(" ")
+        // By scalar, not by character: grapheme breaking would cost more than everything else here.
+        for scalar in text.unicodeScalars {
+            if scalar.properties.isWhitespace {
+                if !current.isEmpty, !lastIsSpace {
+                    current.unicodeScalars.append(" ")
                     currentBytes += 1
+                    lastIsSpace = true
                 }
             } else {
-                current.append(character)
-                currentBytes += character.utf8.count
+                current.unicodeScalars.append(scalar)
+                currentBytes += UTF8.width(scalar)
+                lastIsSpace = false
             }
             if keptBytes + currentBytes > limit {
                 isFull = true
@@ -129,12 +133,13 @@ struct LineCollector {
     }
 
     mutating func breakLine() {
-        var line = current.last == " " ? String(current.dropLast()) : current
+        var line = lastIsSpace ? String(current.unicodeScalars.dropLast()) : current
         current = ""
         currentBytes = 0
+        lastIsSpace = false
         while keptBytes + line.utf8.count + 1 > limit, !line.isEmpty {
             isFull = true
-            line.removeLast()
+            line.unicodeScalars.removeLast()
         }
         guard !line.isEmpty else { return }
         keptBytes += line.utf8.count + 1

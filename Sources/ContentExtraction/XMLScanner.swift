@@ -4,7 +4,7 @@
 struct XMLScanner {
     enum Event {
         /// `name` is the local name (`w:t` is `t`).
-        case start(name: Substring, attributes: [Substring: String])
+        case start(name: Substring, attributes: Attributes)
         case end(name: Substring)
         case text(String)
     }
@@ -29,8 +29,12 @@ struct XMLScanner {
         _ bytes: some Sequence<UInt8>,
         _ handle: (Event) throws(ExtractionFailure) -> Void
     ) throws(ExtractionFailure) {
-        for byte in bytes {
+        let input = Array(bytes)
+        var index = 0
+        while index < input.count {
             if inMarkup {
+                let byte = input[index]
+                index += 1
                 buffer.append(byte)
                 guard markupEnds(at: byte) else {
                     if buffer.count > Self.tagLimit {
@@ -42,15 +46,22 @@ struct XMLScanner {
                 let markup = buffer
                 buffer.removeAll(keepingCapacity: true)
                 try self.markup(markup.dropFirst().dropLast(), handle)
-            } else if byte == UInt8(ascii: "<") {
-                try flushText(handle)
-                inMarkup = true
-                buffer.append(byte)
             } else {
-                buffer.append(byte)
-                // Long text goes on in pieces, cut between words so no character or entity is split.
-                if buffer.count >= 1 << 16, byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") {
+                // Text up to the next tag, taken in one piece.
+                let start = index
+                while index < input.count, input[index] != UInt8(ascii: "<") { index += 1 }
+                buffer.append(contentsOf: input[start..<index])
+                if index < input.count {
                     try flushText(handle)
+                    inMarkup = true
+                    buffer.append(UInt8(ascii: "<"))
+                    index += 1
+                } else if buffer.count >= 1 << 16, let space = buffer.lastIndex(where: { $0 == 32 || $0 == 10 }) {
+                    // Long text goes on in pieces, cut between words so no character or entity is split.
+                    let rest = Array(buffer[(space + 1)...])
+                    buffer.removeSubrange((space + 1)...)
+                    try flushText(handle)
+                    buffer = rest
                 }
             }
         }
@@ -129,7 +140,7 @@ struct XMLScanner {
             guard open.count <= nesting else {
                 throw ExtractionFailure(.tooLarge, "XML nested more than \(nesting) elements deep")
             }
-            try handle(.start(name: name, attributes: Self.attributes(tag.dropFirst(qualified.count))))
+            try handle(.start(name: name, attributes: Attributes(text: tag.dropFirst(qualified.count))))
             if selfClosing {
                 open.removeLast()
                 try handle(.end(name: name))
@@ -141,20 +152,25 @@ struct XMLScanner {
         qualified.lastIndex(of: ":").map { qualified[qualified.index(after: $0)...] } ?? qualified
     }
 
-    /// `name="value"` pairs (either quote), names as written, values with entities decoded.
-    static func attributes(_ text: Substring) -> [Substring: String] {
-        var result: [Substring: String] = [:]
-        var rest = text
-        while let equals = rest.firstIndex(of: "=") {
-            let name = rest[..<equals].trimmingWhitespace
-            let afterEquals = rest[rest.index(after: equals)...].drop { $0.isWhitespace }
-            guard let quote = afterEquals.first, quote == "\"" || quote == "'" else { break }
-            let value = afterEquals.dropFirst()
-            let end = value.firstIndex(of: quote) ?? value.endIndex
-            result[name] = HTMLText.decodingEntities(value[..<end])
-            rest = end < value.endIndex ? value[value.index(after: end)...] : ""
+    /// A start tag's `name="value"` pairs (either quote), read only when asked for: most tags' attributes are
+    /// never needed.
+    struct Attributes {
+        let text: Substring
+
+        /// The value of `name` (as written, prefix included), entities decoded.
+        subscript(_ name: String) -> String? {
+            var rest = text
+            while let equals = rest.firstIndex(of: "=") {
+                let key = rest[..<equals].trimmingWhitespace
+                let afterEquals = rest[rest.index(after: equals)...].drop { $0.isWhitespace }
+                guard let quote = afterEquals.first, quote == "\"" || quote == "'" else { return nil }
+                let value = afterEquals.dropFirst()
+                let end = value.firstIndex(of: quote) ?? value.endIndex
+                if key == name { return HTMLText.decodingEntities(value[..<end]) }
+                rest = end < value.endIndex ? value[value.index(after: end)...] : ""
+            }
+            return nil
         }
-        return result
     }
 }
 

@@ -31,6 +31,11 @@ struct JobRoutes {
         ) {
             try await jobs.submit(spec)
         }
+        return try Self.accepted(status)
+    }
+
+    /// 202 with the queued job, and where to follow it.
+    static func accepted(_ status: JobStatus) throws -> Response {
         var response = try JSONAnswer.response(status, status: .accepted)
         response.headers[.location] = "/drive/jobs/\(status.id)"
         return response

@@ -55,8 +55,6 @@ struct SearchRoutes {
         ) {
             try await jobs.queueIndex(locations)
         }
-        var response = try JSONAnswer.response(status, status: .accepted)
-        response.headers[.location] = "/drive/jobs/\(status.id)"
-        return response
+        return try JobRoutes.accepted(status)
     }
 }

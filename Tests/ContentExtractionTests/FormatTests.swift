@@ -193,6 +193,22 @@ struct StreamedFormatTests {
         #expect(ContentFormat(mimeType: "image/png", name: "a.png") == nil)
     }
 
+    @Test func aGibibyteTextStreamIsReadOnlyAsFarAsTheTextLimit() async throws {
+        // 1 GiB offered in 64 KiB pieces; with the default limits reading stops after 10 MiB of text, so
+        // what is held never grows with the file (Benchmarks/README.md has the peak RSS).
+        let piece: [UInt8] = Array(repeating: Array("autumn leaves ".utf8), count: 4681).flatMap { $0 } + [10]
+        var offered = 0
+        let gibibyte = AsyncStream<[UInt8]> {
+            guard offered < 1 << 30 else { return nil }
+            offered += piece.count
+            return piece
+        }
+        let result = try await ContentExtractor().text(of: gibibyte, format: .plainText)
+        #expect(result.truncated)
+        #expect(result.text.utf8.count <= ExtractionLimits().textBytes)
+        #expect(offered <= ExtractionLimits().textBytes + 2 * piece.count)
+    }
+
     @Test func aHugeTextFileIsReadOnlyUpToTheLimit() async throws {
         var small = ExtractionLimits()
         small.textBytes = 1000

@@ -26,15 +26,11 @@ extension DriveSync {
     /// The `process-file` handler: `{"account": NAME, "file": ID}`.
     func processFileHandler(service: ServiceDatabase) -> JobHandler {
         { execution in
-            let arguments: ProcessFileArguments
-            do {
-                arguments = try JSONDecoder().decode(
-                    ProcessFileArguments.self,
-                    from: Data(execution.job.arguments.utf8)
-                )
-            } catch {
-                throw PermanentJobFailure("process-file takes {\"account\": NAME, \"file\": ID}: \(error)")
-            }
+            let arguments = try Self.arguments(
+                ProcessFileArguments.self,
+                of: execution,
+                usage: #"{"account": NAME, "file": ID}"#
+            )
             let outcome = try await self.processFile(arguments.file, account: arguments.account, service: service)
             return .completed(result: String(decoding: try JSONEncoder().encode(["outcome": outcome]), as: UTF8.self))
         }
@@ -100,13 +96,16 @@ extension DriveSync {
     /// The `index` handler: `{"locations": ["drive:Charts", ...]}`.
     func indexHandler(service: ServiceDatabase) -> JobHandler {
         { execution in
-            let arguments: IndexArguments
+            let arguments = try Self.arguments(
+                IndexArguments.self,
+                of: execution,
+                usage: #"{"locations": ["drive:PATH", ...]}"#
+            )
             let locations: [Location]
             do {
-                arguments = try JSONDecoder().decode(IndexArguments.self, from: Data(execution.job.arguments.utf8))
                 locations = try await self.indexLocations(arguments.locations)
             } catch {
-                throw PermanentJobFailure("index takes {\"locations\": [\"drive:PATH\", ...]}: \(error)")
+                throw PermanentJobFailure("\(error)")
             }
             let report = try await self.index(locations, into: service.content)
             return .completed(result: String(decoding: try JSONEncoder().encode(report), as: UTF8.self))

@@ -138,15 +138,11 @@ extension DriveSync {
     /// many runs ask: a pull reads its own folder's changes, so one that holds none of them costs little).
     func applyChangesHandler(service: ServiceDatabase, events: EventStream) -> JobHandler {
         { execution in
-            let arguments: ApplyChangesArguments
-            do {
-                arguments = try JSONDecoder().decode(
-                    ApplyChangesArguments.self,
-                    from: Data(execution.job.arguments.utf8)
-                )
-            } catch {
-                throw PermanentJobFailure("apply-changes takes {\"account\": NAME, \"drive\": ID}: \(error)")
-            }
+            let arguments = try Self.arguments(
+                ApplyChangesArguments.self,
+                of: execution,
+                usage: #"{"account": NAME, "drive": ID}"#
+            )
             let applied = try await self.applyChanges(
                 account: arguments.account,
                 driveID: arguments.drive ?? "",

@@ -37,6 +37,16 @@ extension DriveSync {
         return handlers
     }
 
+    /// A job's JSON arguments as `T`; arguments that do not fit fail the job for good (another attempt would
+    /// read the same), saying what the kind takes.
+    static func arguments<T: Decodable>(_: T.Type, of execution: JobExecution, usage: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(execution.job.arguments.utf8))
+        } catch {
+            throw PermanentJobFailure("\(execution.job.kind) takes \(usage): \(error)")
+        }
+    }
+
     private func runQueued(_ execution: JobExecution, events: EventStream) async throws -> JobReturn {
         let job = execution.job
         let spec: JobSpec

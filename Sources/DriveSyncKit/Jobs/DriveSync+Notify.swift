@@ -24,12 +24,11 @@ extension DriveSync {
     /// `Idempotency-Key` (the same for every attempt of one event) and `DriveSync-Event` headers.
     func notifyHandler() -> JobHandler {
         { execution in
-            let arguments: NotifyArguments
-            do {
-                arguments = try JSONDecoder().decode(NotifyArguments.self, from: Data(execution.job.arguments.utf8))
-            } catch {
-                throw PermanentJobFailure("notify takes {\"target\": NAME, \"event\": EVENT}: \(error)")
-            }
+            let arguments = try Self.arguments(
+                NotifyArguments.self,
+                of: execution,
+                usage: #"{"target": NAME, "event": EVENT}"#
+            )
             guard let target = self.configuration.notify.first(where: { $0.name == arguments.target }) else {
                 throw PermanentJobFailure("[notify \(arguments.target)] is no longer configured")
             }
