@@ -133,7 +133,9 @@ struct LineCollector {
     }
 
     mutating func breakLine() {
-        var line = lastIsSpace ? String(current.unicodeScalars.dropLast()) : current
+        // In place: a long line is not copied to drop its trailing space.
+        if lastIsSpace { current.unicodeScalars.removeLast() }
+        var line = current
         current = ""
         currentBytes = 0
         lastIsSpace = false
@@ -146,9 +148,11 @@ struct LineCollector {
         lines.append(line)
     }
 
+    /// The lines joined; the collector is finished (what is pending becomes the last line).
     var text: String {
-        var copy = self
-        copy.breakLine()
-        return copy.lines.joined(separator: "\n")
+        mutating get {
+            breakLine()
+            return lines.count == 1 ? lines[0] : lines.joined(separator: "\n")
+        }
     }
 }
