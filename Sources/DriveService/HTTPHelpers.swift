@@ -11,6 +11,8 @@ enum JSONAnswer {
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // RFC 3339, as the OpenAPI document's date-time says.
+        encoder.dateEncodingStrategy = .iso8601
         return Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8"],

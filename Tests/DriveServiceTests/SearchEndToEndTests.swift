@@ -38,7 +38,9 @@ struct SearchEndToEndTests {
         let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         let (status, body) = try await send(service, .GET, "/drive/search?q=\(encoded)")
         #expect(status == 200)
-        return try JSONDecoder().decode(Results.self, from: body).results.map(\.path)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(Results.self, from: body).results.map(\.path)
     }
 
     @Test(.timeLimit(.minutes(3)))
