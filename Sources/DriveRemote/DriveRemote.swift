@@ -140,11 +140,14 @@ public struct DriveFolderRemote: Remote {
     }
 
     /// The children of a folder ID named `name`, oldest first (Drive allows duplicates; the oldest is the
-    /// one a path means). Equal creation times go by ID, so every process picks the same one.
+    /// one a path means). Equal creation times go by ID, so every process picks the same one. Drive's `name =`
+    /// ignores case, so `Notes` answers for `notes` too: only the exact name counts.
     private func children(of parentID: String, named name: String? = nil) async throws -> [File] {
         var query: Query = .inParents(parentID) && .notTrashed
         if let name { query = query && .name(is: name) }
-        return try await drive.allFiles(query: query, fields: Self.fields, orderBy: "createdTime").sorted {
+        return try await drive.allFiles(query: query, fields: Self.fields, orderBy: "createdTime").filter {
+            name == nil || $0.name?.utf8.elementsEqual(name!.utf8) == true
+        }.sorted {
             ($0.createdTime ?? .distantFuture, $0.id ?? "") < ($1.createdTime ?? .distantFuture, $1.id ?? "")
         }
     }

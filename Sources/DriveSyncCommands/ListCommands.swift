@@ -37,7 +37,10 @@ struct ListJSONCommand: AsyncParsableCommand {
     @Argument(help: "drive:PATH, NAME:PATH or a local folder.")
     var location: String
 
-    @Flag(name: .shortAndLong, help: "Include everything below, not only the folder's own entries.")
+    @Flag(
+        name: [.short, .customShort("R"), .long],
+        help: "Include everything below, not only the folder's own entries (-R too, as rclone)."
+    )
     var recursive = false
 
     struct Item: Encodable {

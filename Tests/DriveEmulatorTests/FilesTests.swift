@@ -216,6 +216,12 @@ struct FilesTests {
             #expect(made.status == 400)
             let q = "name = 'once.txt'".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             #expect((try json(try await drive.send(.GET, "/drive/v3/files?q=\(q)"))["files"] as? [Any])?.count == 1)
+            // As Drive: `name =` ignores case, and an empty `fields=` (rclone sends it) is the defaults.
+            let upper = "name = 'ONCE.TXT'".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            #expect((try json(try await drive.send(.GET, "/drive/v3/files?q=\(upper)"))["files"] as? [Any])?.count == 1)
+            let plain = try await drive.send(.GET, "/drive/v3/files/\(id)?fields=")
+            #expect(plain.status == 200)
+            #expect(try json(plain)["name"] as? String == "once.txt")
         }
     }
 

@@ -86,6 +86,13 @@ struct DriveQueryTests {
         #expect(try query.matches(file(#"it's "x" \ y"#), aliases: [:]))
     }
 
+    @Test func nameEqualityIgnoresCaseButNotNormalisation() throws {
+        #expect(try DriveQuery.parse("name = 'NOTES.md'").matches(file("notes.MD"), aliases: [:]))
+        #expect(try !DriveQuery.parse("name != 'Notes.md'").matches(file("notes.md"), aliases: [:]))
+        #expect(try !DriveQuery.parse("name = 'Cafe\u{301}'").matches(file("Caf\u{E9}"), aliases: [:]))
+        #expect(try !DriveQuery.parse("mimeType = 'TEXT/plain'").matches(file("a"), aliases: [:]))
+    }
+
     @Test func nameContainsMatchesTokenPrefixes() {
         #expect(DriveQuery.nameContains("HelloWorld", "Hello"))
         #expect(!DriveQuery.nameContains("HelloWorld", "World"))

@@ -119,7 +119,9 @@ enum DriveResponse {
         schema: String,
         defaultFields: String?
     ) throws(DriveError) -> FieldMask {
-        guard let text = request.parameter("fields") ?? defaultFields else { return .all }
+        // An empty `fields=` is no selection at all (Drive answers with the defaults; rclone sends it).
+        let given = request.parameter("fields").flatMap { $0.isEmpty ? nil : $0 }
+        guard let text = given ?? defaultFields else { return .all }
         do {
             let mask = try FieldMask.parse(text)
             try mask.validate(schema: schema)

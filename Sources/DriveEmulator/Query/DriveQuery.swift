@@ -325,7 +325,8 @@ extension DriveQuery {
     ) throws(SyntaxError) -> Bool {
         switch field {
         case "name":
-            return try compareString(file.name, op, literal, contains: nameContains)
+            // Drive's `=` on names ignores case, as `contains` does.
+            return try compareString(file.name, op, literal, ignoringCase: true, contains: nameContains)
         case "mimeType":
             return try compareString(file.mimeType, op, literal) { $0.contains($1) }
         case "fullText":
@@ -353,13 +354,18 @@ extension DriveQuery {
         _ actual: String,
         _ op: Operator,
         _ literal: Literal,
+        ignoringCase: Bool = false,
         contains: ((String, String) -> Bool)?
     ) throws(SyntaxError) -> Bool {
         guard case .string(let expected) = literal else { throw SyntaxError(message: "expected a string") }
+        // Code points, not characters: an NFD name is not its NFC twin (Swift's == would say it is).
+        let equal =
+            ignoringCase
+            ? actual.lowercased().utf8.elementsEqual(expected.lowercased().utf8)
+            : actual.utf8.elementsEqual(expected.utf8)
         switch op {
-        // Drive compares names exactly: an NFD name is not its NFC twin (Swift's == would say it is).
-        case .equal: return actual.utf8.elementsEqual(expected.utf8)
-        case .notEqual: return !actual.utf8.elementsEqual(expected.utf8)
+        case .equal: return equal
+        case .notEqual: return !equal
         case .contains:
             guard let contains else { throw SyntaxError(message: "contains is not supported here") }
             return contains(actual, expected)
