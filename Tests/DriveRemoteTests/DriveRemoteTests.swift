@@ -51,6 +51,25 @@ struct DriveRemoteTests {
             #expect(try await remote.list(try RemotePath("new/deep")).count == 8)
         }
     }
+
+    /// Drive's `name =` ignores case: a path still means only the name as written.
+    @Test func namesDifferingInCaseAreDifferentFiles() async throws {
+        try await withRunningEmulator { emulator in
+            let drive = makeDrive(emulator)
+            let remote = try await DriveFolderRemote.atPath(.root, drive: drive)
+            let local = FileManager.default.temporaryDirectory.appendingPathComponent("dr-\(UUID().uuidString)")
+            try Data("x".utf8).write(to: local)
+            defer { try? FileManager.default.removeItem(at: local) }
+            _ = try await remote.upload(from: local.path, to: try RemotePath("Docs/Notes.md"), modified: Date())
+            #expect(try await remote.entry(at: try RemotePath("docs/notes.md")) == nil)
+            #expect(try await remote.entry(at: try RemotePath("Docs/notes.md")) == nil)
+            _ = try await remote.upload(from: local.path, to: try RemotePath("docs/notes.md"), modified: Date())
+            let folders = try await drive.allFiles(query: .isFolder && .notTrashed, fields: "id,name")
+            #expect(folders.compactMap(\.name).sorted() == ["Docs", "docs"])
+            #expect(try await remote.entry(at: try RemotePath("Docs/Notes.md")) != nil)
+            #expect(try await remote.entry(at: try RemotePath("docs/notes.md")) != nil)
+        }
+    }
 }
 
 struct InterruptedUploadTests {
