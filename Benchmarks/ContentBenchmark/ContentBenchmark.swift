@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import NIOCore
 import SQLDatabase
+import Synchronization
 
 /// Figures for the content pipeline and index (Benchmarks/README.md):
 ///   index: files indexed per second by `DriveSync.index` from the embedded drive (small text, or docx);
@@ -192,8 +193,13 @@ struct ContentBenchmark {
         )
     }
 
-    final class Counter: @unchecked Sendable {
-        var value: Int64 = 0
+    /// Bytes handed out so far, read after the stream ends.
+    final class Counter: Sendable {
+        private let bytes = Mutex<Int64>(0)
+        var value: Int64 {
+            get { bytes.withLock { $0 } }
+            set { bytes.withLock { $0 = newValue } }
+        }
     }
 
     /// `total` bytes made of `chunk` repeated, 64 KiB pieces at a time, never all in memory.
@@ -202,7 +208,6 @@ struct ContentBenchmark {
         let total: Int64
         let prefix: [UInt8]
         let suffix: [UInt8]
-        /// Bytes handed out so far (read by one task at a time).
         let read: Counter
 
         struct AsyncIterator: AsyncIteratorProtocol {

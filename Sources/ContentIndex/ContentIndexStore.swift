@@ -79,6 +79,13 @@ public struct IndexedVersion: Sendable, Hashable {
     public var path: String
     public var failed: Bool
 
+    init(_ row: SQLRow) {
+        md5 = row.text("md5")
+        revision = row.text("revision")
+        path = row.text("path") ?? ""
+        failed = row.text("status") == "failed"
+    }
+
     /// Whether a file now at `md5` and `revision` holds other content than was indexed.
     public func differs(md5: String?, revision: String?) -> Bool {
         (md5 ?? "") != (self.md5 ?? "") || (revision ?? "") != (self.revision ?? "")
@@ -304,12 +311,7 @@ public struct ContentIndexStore: Sendable {
         )
         var versions: [String: IndexedVersion] = [:]
         for row in rows {
-            versions[row.text("file_id") ?? ""] = IndexedVersion(
-                md5: row.text("md5"),
-                revision: row.text("revision"),
-                path: row.text("path") ?? "",
-                failed: row.text("status") == "failed"
-            )
+            versions[row.text("file_id") ?? ""] = IndexedVersion(row)
         }
         return versions
     }
@@ -320,14 +322,7 @@ public struct ContentIndexStore: Sendable {
                 "SELECT md5, revision, path, status FROM content_documents WHERE account = ? AND file_id = ?",
                 [.text(account), .text(fileID)]
             )
-        ).first.map {
-            IndexedVersion(
-                md5: $0.text("md5"),
-                revision: $0.text("revision"),
-                path: $0.text("path") ?? "",
-                failed: $0.text("status") == "failed"
-            )
-        }
+        ).first.map(IndexedVersion.init)
     }
 
     public func summary(account: String? = nil) async throws -> IndexSummary {

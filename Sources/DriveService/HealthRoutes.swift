@@ -14,24 +14,7 @@ struct HealthRoutes {
     func register(on router: Router<ServiceRequestContext>) {
         router.get("health/live") { _, _ in try JSONAnswer.response(["status": "ok"]) }
         router.get("health/ready") { _, _ in
-            var checks = await probe.checks()
-            do {
-                let queue = try await jobs.health()
-                checks["database"] = ReadinessProbe.Check(status: "ok", detail: queue.database)
-                checks["workers"] = ReadinessProbe.Check(
-                    status: "ok",
-                    detail:
-                        "\(queue.runningHere) running here, \(queue.running) running in all, \(queue.queued) waiting"
-                )
-                let index = try await jobs.indexSummary()
-                checks["index"] = ReadinessProbe.Check(
-                    status: "ok",
-                    detail: "\(index.indexed) files indexed, \(index.failed) failed"
-                        + (index.lastUpdated.map { ", last at \($0.formatted(.iso8601))" } ?? "")
-                )
-            } catch {
-                checks["database"] = ReadinessProbe.Check(status: "down", detail: OperationFailure(error).message)
-            }
+            let checks = (await probe.checks()).merging(await probe.queueChecks(jobs)) { drive, _ in drive }
             let ready = checks.values.allSatisfy { $0.status == "ok" }
             return try JSONAnswer.response(
                 Readiness(status: ready ? "ok" : "down", checks: checks, streams: streams.current),
@@ -67,7 +50,7 @@ actor ReadinessProbe {
     /// Drops the cached answer: an account changed.
     func forget() { cached = nil }
 
-    /// `database` (does it answer) and `workers` (jobs running and waiting).
+    /// `database` (does it answer), `workers` (jobs running and waiting) and `index` (what it holds).
     func queueChecks(_ jobs: any JobQueue) async -> [String: Check] {
         let now = ContinuousClock.now
         if let cachedQueue, now - cachedQueue.at < Self.queueFreshFor { return cachedQueue.checks }
@@ -78,6 +61,12 @@ actor ReadinessProbe {
             checks["workers"] = Check(
                 status: "ok",
                 detail: "\(queue.runningHere) running here, \(queue.running) running in all, \(queue.queued) waiting"
+            )
+            let index = try await jobs.indexSummary()
+            checks["index"] = Check(
+                status: "ok",
+                detail: "\(index.indexed) files indexed, \(index.failed) failed"
+                    + (index.lastUpdated.map { ", last at \($0.formatted(.iso8601))" } ?? "")
             )
         } catch {
             checks["database"] = Check(status: "down", detail: OperationFailure(error).message)

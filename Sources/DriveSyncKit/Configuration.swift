@@ -114,9 +114,6 @@ public struct Configuration: Sendable, Hashable {
         /// Accounts whose changes the service indexes as they arrive (`index = all`, or names; the
         /// embedded drive is `embedded`); none when empty.
         public var index: Set<String> = []
-
-        /// Whether changes of `account` are indexed.
-        public func indexes(_ account: String) -> Bool { index.contains("all") || index.contains(account) }
         /// Grace for requests and jobs in flight when the service is asked to stop.
         public var shutdownGrace = Duration.seconds(10)
         /// How long Drive metadata read through the service stays fresh, in seconds (0 turns the cache off).
@@ -143,6 +140,9 @@ public struct Configuration: Sendable, Hashable {
         public var jobLease = Duration.seconds(30)
 
         public init() {}
+
+        /// Whether changes of `account` are indexed.
+        public func indexes(_ account: String) -> Bool { index.contains("all") || index.contains(account) }
     }
 
     /// A named job (`[pair NAME]`): what `{"pair": NAME}` runs in the service.
@@ -312,8 +312,7 @@ public struct Configuration: Sendable, Hashable {
                     case "tls_key": service.tlsKey = Self.expandingTilde(value)
                     case "audit_log": service.auditLog = Self.expandingTilde(value)
                     case "index":
-                        service.index = Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-                            .subtracting([""])
+                        service.index = Self.commaSeparated(value)
                     case "cache_ttl":
                         guard let seconds = Double(value), seconds >= 0 else {
                             throw fail(key, "cache_ttl is a number of seconds (0 turns the cache off)")
@@ -383,8 +382,7 @@ public struct Configuration: Sendable, Hashable {
                         }
                         target.secret = value
                     case "events":
-                        target.events = Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-                            .subtracting([""])
+                        target.events = Self.commaSeparated(value)
                     default: throw fail(key, "unknown setting '\(key)' in [notify \(name)]")
                     }
                 }
@@ -517,6 +515,11 @@ public struct Configuration: Sendable, Hashable {
     }
 
     public func account(named name: String) -> Account? { accounts.first { $0.name == name } }
+
+    /// `a, b,,c` as {a, b, c}.
+    static func commaSeparated(_ value: String) -> Set<String> {
+        Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }).subtracting([""])
+    }
 
     /// A command line as words: split at spaces, quotes ("..." or '...') keeping spaces, no shell.
     static func commandWords(_ line: String) -> [String] {

@@ -1,6 +1,7 @@
 import ContentExtraction
 import DriveSyncCore
 import Foundation
+import Synchronization
 import Testing
 
 /// A fixture written by Fixtures/make-fixtures.py.
@@ -24,20 +25,34 @@ struct Pieces: AsyncSequence {
     }
 }
 
+/// A count a stream's producer keeps and the test reads.
+final class Tally: Sendable {
+    private let value = Mutex(0)
+    var total: Int { value.withLock { $0 } }
+
+    /// Adds `amount` unless the total has reached `limit`; whether it did.
+    func add(_ amount: Int, upTo limit: Int) -> Bool {
+        value.withLock { total in
+            guard total < limit else { return false }
+            total += amount
+            return true
+        }
+    }
+}
+
 /// Counts the bytes read through it, to show archives are read in part.
-final class CountingBytes: RandomAccessBytes, @unchecked Sendable {
+struct CountingBytes: RandomAccessBytes {
     let bytes: [UInt8]
-    private let lock = NSLock()
-    private var read = 0
+    private let read = Tally()
     var count: Int64 { Int64(bytes.count) }
-    var bytesRead: Int { lock.withLock { read } }
+    var bytesRead: Int { read.total }
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
     }
 
     func read(_ range: Range<Int64>) async throws -> [UInt8] {
-        lock.withLock { read += range.count }
+        _ = read.add(range.count, upTo: .max)
         return Array(bytes[Int(range.lowerBound)..<Int(range.upperBound)])
     }
 }
@@ -197,30 +212,27 @@ struct StreamedFormatTests {
         // 1 GiB offered in 64 KiB pieces; with the default limits reading stops after 10 MiB of text, so
         // what is held never grows with the file (Benchmarks/README.md has the peak RSS).
         let piece: [UInt8] = Array(repeating: Array("autumn leaves ".utf8), count: 4681).flatMap { $0 } + [10]
-        var offered = 0
+        let offered = Tally()
         let gibibyte = AsyncStream<[UInt8]> {
-            guard offered < 1 << 30 else { return nil }
-            offered += piece.count
-            return piece
+            offered.add(piece.count, upTo: 1 << 30) ? piece : nil
         }
         let result = try await ContentExtractor().text(of: gibibyte, format: .plainText)
         #expect(result.truncated)
         #expect(result.text.utf8.count <= ExtractionLimits().textBytes)
-        #expect(offered <= ExtractionLimits().textBytes + 2 * piece.count)
+        #expect(offered.total <= ExtractionLimits().textBytes + 2 * piece.count)
     }
 
     @Test func aHugeTextFileIsReadOnlyUpToTheLimit() async throws {
         var small = ExtractionLimits()
         small.textBytes = 1000
-        var produced = 0
+        let produced = Tally()
         let endless = AsyncStream<[UInt8]> {
-            produced += 1
-            return Array(repeating: UInt8(ascii: "a"), count: 100) + [UInt8(ascii: "\n")]
+            produced.add(1, upTo: .max) ? Array(repeating: UInt8(ascii: "a"), count: 100) + [UInt8(ascii: "\n")] : nil
         }
         let result = try await ContentExtractor(limits: small).text(of: endless, format: .plainText)
         #expect(result.truncated)
         #expect(result.text.utf8.count <= 1000)
-        #expect(produced < 60)
+        #expect(produced.total < 60)
     }
 }
 

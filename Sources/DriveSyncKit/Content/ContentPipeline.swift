@@ -147,12 +147,11 @@ public struct ContentPipeline: Sendable {
             Counter(label: "drivesync_content_bytes_total", dimensions: [("format", format)]).increment(by: size)
         }
         Metrics.Timer(label: "drivesync_content_extraction_seconds", dimensions: [("format", format)])
-            .recordNanoseconds(
-                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-            )
+            .record(duration: elapsed)
     }
 
-    /// The content a processor reads: the file's bytes, or a Google document's export.
+    /// The file's content, streamed: its bytes (pinned to the revision listed), or a Google document's
+    /// export. Extraction and processors read it alike.
     private func content(of file: IndexableFile) -> DownloadStream {
         if let export = Self.exports[file.mimeType] {
             return client.export(fileId: file.id, mimeType: export.mimeType)
@@ -220,7 +219,7 @@ public struct ContentPipeline: Sendable {
     private func extract(_ file: IndexableFile) async throws -> (ContentFormat, ExtractedText) {
         let extractor = ContentExtractor(limits: limits)
         if let export = Self.exports[file.mimeType] {
-            let bytes = client.export(fileId: file.id, mimeType: export.mimeType).map { $0.readableBytesView }
+            let bytes = content(of: file).map { $0.readableBytesView }
             return (export.format, try await extractor.text(of: bytes, format: export.format))
         }
         guard let format = ContentFormat(mimeType: file.mimeType, name: file.name) else {
@@ -233,8 +232,7 @@ public struct ContentPipeline: Sendable {
             let source = DriveRangeBytes(client: client, file: file)
             return (format, try await extractor.text(of: source, format: format))
         default:
-            let bytes = client.download(fileId: file.id, expectedMD5: nil, headRevisionId: file.revision)
-                .map { $0.readableBytesView }
+            let bytes = content(of: file).map { $0.readableBytesView }
             return (format, try await extractor.text(of: bytes, format: format))
         }
     }
@@ -272,7 +270,7 @@ public struct ContentPipeline: Sendable {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: spool))
         var written: Int64 = 0
         do {
-            for try await chunk in client.download(fileId: file.id, headRevisionId: file.revision) {
+            for try await chunk in content(of: file) {
                 written += Int64(chunk.readableBytes)
                 if written > Self.pdfBytes {
                     throw ExtractionFailure(.tooLarge, "a PDF larger than \(Self.pdfBytes) bytes")

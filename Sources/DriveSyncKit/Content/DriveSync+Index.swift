@@ -185,14 +185,18 @@ extension DriveSync {
         account: String? = nil,
         database: String? = nil
     ) async throws -> [SearchHit] {
-        let parsed: SearchQuery
-        do {
-            parsed = try SearchQuery(parsing: query)
-        } catch {
-            throw DriveSyncError(.invalidArgument, "cannot read the query: \(error)")
-        }
+        let parsed = try Self.searchQuery(query)
         return try await withServiceDatabase(database) { database in
             try await database.content.search(parsed, limit: limit, account: account)
+        }
+    }
+
+    /// `text` in the query language; a query it cannot read is the caller's mistake, said as such.
+    static func searchQuery(_ text: String) throws -> SearchQuery {
+        do {
+            return try SearchQuery(parsing: text)
+        } catch {
+            throw DriveSyncError(.invalidArgument, "cannot read the query: \(error)")
         }
     }
 

@@ -39,8 +39,8 @@ extension DriveSync {
     /// Indexes or removes one file by what Drive says of it now; returns `indexed`, `failed`, `unchanged`,
     /// `removed` or `skipped` (a folder).
     func processFile(_ id: String, account requested: String?, service: ServiceDatabase) async throws -> String {
-        let account = try await accountName(requested) ?? Self.embeddedAccountName
-        return try await withDrive(account: requested) { connection in
+        try await withDrive(account: requested) { connection in
+            let account = connection.account?.name ?? Self.embeddedAccountName
             let client = connection.client
             let file: File
             do {
@@ -139,13 +139,7 @@ extension ServiceDatabase {
 extension DriveJobs {
     /// The files matching `query`, best first.
     public func search(_ query: String, limit: Int, account: String?) async throws -> [SearchHit] {
-        let parsed: SearchQuery
-        do {
-            parsed = try SearchQuery(parsing: query)
-        } catch {
-            throw DriveSyncError(.invalidArgument, "cannot read the query: \(error)")
-        }
-        return try await service.content.search(parsed, limit: limit, account: account)
+        try await service.content.search(DriveSync.searchQuery(query), limit: limit, account: account)
     }
 
     public func indexSummary() async throws -> IndexSummary { try await service.content.summary() }
