@@ -208,8 +208,7 @@ enum ArchiveText {
         _ handle: (XMLScanner.Event) -> Void
     ) async throws {
         var scanner = XMLScanner(nesting: zip.limits.nesting)
-        let data = try await zip.data(entry)
-        try scanner.feed(data, handle)
+        try await zip.read(entry) { (piece) throws(ExtractionFailure) in try scanner.feed(piece, handle) }
         try scanner.finish(handle)
     }
 

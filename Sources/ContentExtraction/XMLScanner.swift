@@ -22,9 +22,6 @@ struct XMLScanner {
         self.nesting = nesting
     }
 
-    /// Local names of the elements open at this point, outermost first.
-    var path: [Substring] { open }
-
     mutating func feed(
         _ bytes: some Sequence<UInt8>,
         _ handle: (Event) throws(ExtractionFailure) -> Void

@@ -110,9 +110,6 @@ struct ZipReader {
 
     func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
 
-    /// Whether the archive holds `name`.
-    func contains(_ name: String) -> Bool { entry(name) != nil }
-
     /// The expanded bytes of `entry`, handed on in pieces.
     mutating func read(
         _ entry: Entry,

@@ -27,10 +27,7 @@ extension ContentIndexStore {
     public func search(_ query: SearchQuery, limit: Int = 20, account: String? = nil) async throws -> [SearchHit] {
         var query = query
         if let account { query.filters.append(.account(account)) }
-        let statement =
-            backend.dialect == .postgres
-            ? Self.postgresSearch(query, limit: limit) : Self.sqliteSearch(query, limit: limit)
-        let rows = try await backend.read(statement)
+        let rows = try await backend.read(Self.searchStatement(query, limit: limit, dialect: backend.dialect))
         let ids = rows.compactMap { $0.integer("id") }
         var fields: [Int64: [String: String]] = [:]
         if !ids.isEmpty {
@@ -112,30 +109,16 @@ extension ContentIndexStore {
         return alternatives.count == 1 ? alternatives[0] : "(\(alternatives.joined(separator: " OR ")))"
     }
 
-    static func sqliteSearch(_ query: SearchQuery, limit: Int) -> SQLStatement {
-        var conditions = filterConditions(query.filters)
-        for clause in query.clauses where clause.excluded {
-            conditions.append(
-                ("d.id NOT IN (SELECT rowid FROM content_fts WHERE content_fts MATCH ?)", [.text(fts5(clause))])
-            )
-        }
-        let positive = query.clauses.filter { !$0.excluded }.map(fts5).joined(separator: " AND ")
+    /// The ranked search on SQLite: FTS5 matches, `bm25` (name 10, text 1, fields 4), `snippet()`.
+    static func sqliteRanked(_ match: String, _ conditions: [(String, [SQLValue])], limit: Int) -> SQLStatement {
         let rank = "bm25(content_fts, 10.0, 1.0, 4.0)"
-        if positive.isEmpty {
-            return statement(
-                "SELECT \(hitColumns), '0' AS score, substr(d.body, 1, 160) AS snippet FROM content_documents d",
-                conditions,
-                order: "d.modified DESC, d.id",
-                limit: limit
-            )
-        }
         return statement(
             """
             SELECT \(hitColumns), CAST(-\(rank) AS TEXT) AS score,
                 snippet(content_fts, -1, '\(snippetStart)', '\(snippetEnd)', '…', 16) AS snippet
             FROM content_fts JOIN content_documents d ON d.id = content_fts.rowid
             """,
-            [("content_fts MATCH ?", [.text(positive)])] + conditions,
+            [("content_fts MATCH ?", [.text(match)])] + conditions,
             order: "\(rank), d.id",
             limit: limit
         )
@@ -161,21 +144,9 @@ extension ContentIndexStore {
         return alternatives.count == 1 ? alternatives[0] : "(\(alternatives.joined(separator: " | ")))"
     }
 
-    static func postgresSearch(_ query: SearchQuery, limit: Int) -> SQLStatement {
-        var conditions = filterConditions(query.filters)
-        for clause in query.clauses where clause.excluded {
-            conditions.append(("NOT (d.search @@ to_tsquery('simple', ?))", [.text(tsquery(clause))]))
-        }
-        let positive = query.clauses.filter { !$0.excluded }.map(tsquery).joined(separator: " & ")
-        if positive.isEmpty {
-            return statement(
-                "SELECT \(hitColumns), '0' AS score, left(d.body, 160) AS snippet FROM content_documents d",
-                conditions,
-                order: "d.modified DESC, d.id",
-                limit: limit
-            )
-        }
-        return statement(
+    /// The ranked search on PostgreSQL: `@@` on the weighted `tsvector`, `ts_rank`, `ts_headline`.
+    static func postgresRanked(_ match: String, _ conditions: [(String, [SQLValue])], limit: Int) -> SQLStatement {
+        statement(
             """
             SELECT \(hitColumns), ts_rank(d.search, q)::TEXT AS score,
                 ts_headline('simple', left(d.body, \(postgresTextLimit)), q,
@@ -184,10 +155,36 @@ extension ContentIndexStore {
             FROM content_documents d, to_tsquery('simple', ?) q
             """,
             [("d.search @@ q", [])] + conditions,
-            prefixValues: [.text(positive)],
+            prefixValues: [.text(match)],
             order: "ts_rank(d.search, q) DESC, d.id",
             limit: limit
         )
+    }
+
+    // MARK: Both
+
+    /// The query as one statement: filters and exclusions as conditions, the terms matched and ranked in
+    /// the dialect's full-text search, or, with no terms, the filtered files newest first.
+    static func searchStatement(_ query: SearchQuery, limit: Int, dialect: SQLDialect) -> SQLStatement {
+        let postgres = dialect == .postgres
+        let term: (SearchQuery.Clause) -> String = postgres ? { tsquery($0) } : { fts5($0) }
+        let exclusion =
+            postgres
+            ? "NOT (d.search @@ to_tsquery('simple', ?))"
+            : "d.id NOT IN (SELECT rowid FROM content_fts WHERE content_fts MATCH ?)"
+        var conditions = filterConditions(query.filters)
+        for clause in query.clauses where clause.excluded { conditions.append((exclusion, [.text(term(clause))])) }
+        let match = query.clauses.filter { !$0.excluded }.map(term).joined(separator: postgres ? " & " : " AND ")
+        guard !match.isEmpty else {
+            return statement(
+                "SELECT \(hitColumns), '0' AS score, substr(d.body, 1, 160) AS snippet FROM content_documents d",
+                conditions,
+                order: "d.modified DESC, d.id",
+                limit: limit
+            )
+        }
+        return postgres
+            ? postgresRanked(match, conditions, limit: limit) : sqliteRanked(match, conditions, limit: limit)
     }
 
     private static func statement(
