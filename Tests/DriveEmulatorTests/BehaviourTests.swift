@@ -330,6 +330,30 @@ struct BatchTests {
         }
     }
 
+    @Test func batchSendsMediaToTheDownloadService() async throws {
+        try await withRunningEmulator { drive in
+            let id = try await drive.upload("m.txt", content: "media bytes")["id"] as! String
+            let body = [
+                "--b", "Content-Type: application/http", "Content-ID: <m + 1>", "",
+                "GET /drive/v3/files/\(id)?alt=media&supportsAllDrives=true HTTP/1.1", "", "", "--b--", "",
+            ]
+            let reply = try await drive.send(
+                .POST,
+                "/batch/drive/v3",
+                headers: [("Content-Type", "multipart/mixed; boundary=b")],
+                body: ByteBuffer(string: body.joined(separator: "\r\n"))
+            )
+            #expect(reply.text.contains("HTTP/1.1 302 Found"))
+            #expect(!reply.text.contains("media bytes"), "no media inside a batch")
+            let location = "\(drive.baseURL)/download/drive/v3/files/\(id)?alt=media&supportsAllDrives=true"
+            #expect(reply.text.contains("Location: \(location)\r\n"))
+            let download = try await drive.send(.GET, location)
+            #expect(download.status == 200)
+            #expect(download.text == "media bytes")
+            #expect(try await drive.send(.POST, "/download/drive/v3/files/\(id)?alt=media").status == 404)
+        }
+    }
+
     @Test func batchRefusesMoreThanOneHundredCalls() async throws {
         try await withRunningEmulator { drive in
             let part = "--b\r\nContent-Type: application/http\r\n\r\nGET /drive/v3/about?fields=user HTTP/1.1\r\n\r\n"

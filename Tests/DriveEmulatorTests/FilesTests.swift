@@ -198,6 +198,55 @@ struct FilesTests {
         }
     }
 
+    @Test func contentUpdatesArePatchNotPut() async throws {
+        try await withRunningEmulator { drive in
+            let id = try await drive.upload("f.txt", content: "old")["id"] as! String
+            let multipart = [("Content-Type", "multipart/related; boundary=BOUNDARY")]
+            let body = multipartBody(metadata: "{}", media: "new")
+            let put = try await drive.send(
+                .PUT,
+                "/upload/drive/v3/files/\(id)?uploadType=multipart",
+                headers: multipart,
+                body: body
+            )
+            #expect(put.status == 404)
+            #expect(
+                try await drive.send(.PUT, "/upload/drive/v3/files/\(id)?uploadType=media", body: body).status == 404
+            )
+            #expect(try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media").text == "old", "nothing written")
+
+            let patch = try await drive.send(
+                .PATCH,
+                "/upload/drive/v3/files/\(id)?uploadType=multipart&fields=size",
+                headers: multipart,
+                body: body
+            )
+            #expect(patch.status == 200)
+            #expect(try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media").text == "new")
+            let session = try await drive.send(.PUT, "/upload/drive/v3/files/\(id)?uploadType=resumable")
+            #expect(session.status == 200, "older documentation starts update sessions with PUT")
+            #expect(session.header("Location")?.contains("upload_id=") == true)
+        }
+    }
+
+    @Test func dateHeaderIsTheCurrentSecond() async throws {
+        let (clock, control) = EmulatorClock.manual(startingAt: Date(timeIntervalSince1970: 1_767_225_600.9))
+        try await withRunningEmulator(configuration: .init(clock: clock)) { drive in
+            let created = try await drive.send(
+                .POST,
+                "/drive/v3/files?fields=modifiedTime",
+                body: ByteBuffer(string: "{}")
+            )
+            #expect(try json(created)["modifiedTime"] as? String == "2026-01-01T00:00:00.900Z")
+            #expect(created.header("Date") == "Thu, 01 Jan 2026 00:00:00 GMT")
+            control.advance(by: 0.2)
+            #expect(
+                try await drive.send(.GET, "/drive/v3/about?fields=user").header("Date")
+                    == "Thu, 01 Jan 2026 00:00:01 GMT"
+            )
+        }
+    }
+
     @Test func generatedIdsMakeCreatesIdempotent() async throws {
         try await withRunningEmulator { drive in
             let generated = try json(try await drive.send(.GET, "/drive/v3/files/generateIds?count=2"))

@@ -109,6 +109,9 @@ extension DriveError {
         )
     }
 
+    /// What Drive answers for a method and path it does not serve.
+    static let noSuchRoute = DriveError(.notFound, reason: "notFound", message: "Not Found")
+
     static func notFound(_ what: String, location: String) -> DriveError {
         DriveError(
             .notFound,

@@ -66,6 +66,10 @@ public func buildEmulatorApplication(
     logger: Logger? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
+    let clock = emulator.store.clock
+    let http1 = HTTPServerBuilder.http1(
+        configuration: .init(additionalChannelHandlers: [CurrentDateHandler(clock: clock)])
+    )
     let server: HTTPServerBuilder
     if let tls {
         let certificates = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map {
@@ -76,9 +80,9 @@ public func buildEmulatorApplication(
             certificateChain: certificates,
             privateKey: .privateKey(key)
         )
-        server = try .tls(.http1(), tlsConfiguration: configuration)
+        server = try .tls(http1, tlsConfiguration: configuration)
     } else {
-        server = .http1()
+        server = http1
     }
     return Application(
         responder: EmulatorResponder(emulator: emulator, scheme: tls == nil ? "http" : "https"),
@@ -97,7 +101,7 @@ extension DriveEmulator {
     /// Handles one request: route, count, inject faults, authenticate, apply limits, dispatch.
     func respond(to request: EmulatorRequest, connection: (any Channel)?) async -> Response {
         guard let endpoint = Endpoint.route(method: request.method, segments: request.segments) else {
-            return DriveError(.notFound, reason: "notFound", message: "Not Found").response(pretty: request.pretty)
+            return DriveError.noSuchRoute.response(pretty: request.pretty)
         }
         if case .admin(let path) = endpoint {
             return await respondToAdmin(path: path, request: request)

@@ -132,6 +132,14 @@ enum Endpoint: Equatable, Sendable {
                 segments[4] == "files"
             else { return nil }
             return uploadRoute(m, Array(segments.dropFirst(5)))
+        case "download":
+            // Google's media download service: where a batch sends `alt=media` parts.
+            guard m == .get, segments.count >= 4, segments[1] == "drive", segments[2] == "v3" else { return nil }
+            switch driveRoute(m, Array(segments.dropFirst(3))) {
+            case .filesGet(let id): return .filesGet(id)
+            case .revisionsGet(let fileId, let id): return .revisionsGet(fileId, id)
+            default: return nil
+            }
         case "batch":
             return m == .post && segments == ["batch", "drive", "v3"] ? .batch : nil
         case "uc":

@@ -32,6 +32,8 @@ extension DriveEmulator {
                 response = DriveError.badRequest("Media upload is not supported in batch requests.").response(
                     pretty: part.request.pretty
                 )
+            } else if part.request.method == .get, part.request.parameter("alt") == "media" {
+                response = Self.mediaRedirect(part.request)
             } else {
                 response = await respond(to: part.request, connection: nil)
             }
@@ -54,6 +56,15 @@ extension DriveEmulator {
                 .contentLength: String(output.readableBytes),
             ],
             body: ResponseBody(byteBuffer: output)
+        )
+    }
+
+    /// Drive serves no media inside a batch: it sends the part to the download service instead.
+    static func mediaRedirect(_ request: EmulatorRequest) -> Response {
+        let query = QueryEncoding.queryString(request.parameters.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        return Response(
+            status: .found,
+            headers: [.location: "\(request.origin.base)/download\(request.path)?\(query)", .contentLength: "0"]
         )
     }
 

@@ -62,7 +62,7 @@ extension DriveEmulator {
         case .drivesDelete(let id): return try deleteDrive(request, id: id, user: user)
         case .admin, .batch, .oauthAuthorize, .oauthToken, .oauthDeviceCode, .oauthDeviceVerification, .oauthRevoke,
             .oauthTokenInfo:
-            throw DriveError(.notFound, reason: "notFound", message: "Not Found")
+            throw DriveError.noSuchRoute
         }
     }
 

@@ -29,6 +29,9 @@ extension DriveEmulator {
         if request.segments.first == "resumable" { uploadType = "resumable" }
         // aiogoogle omits uploadType and relies on the content type.
         if uploadType == nil { uploadType = contentType.lowercased().hasPrefix("multipart/") ? "multipart" : "media" }
+        // PUT carries session chunks and, as older documentation has it, starts an update session; Drive
+        // serves simple and multipart uploads only on POST (create) and PATCH (update).
+        guard request.method != .put || uploadType == "resumable" else { throw DriveError.noSuchRoute }
         try limiter.admitUpload(user: user, now: store.clock.milliseconds)
         switch uploadType {
         case "resumable": return try await initiateResumable(request, fileId: fileId, user: user)
@@ -217,7 +220,7 @@ extension DriveEmulator {
         connection: (any Channel)?
     ) async throws -> Response {
         guard request.method == .put || request.method == .post else {
-            throw DriveError(.notFound, reason: "notFound", message: "Not Found")
+            throw DriveError.noSuchRoute
         }
         guard var session = store.read({ $0.uploads[sessionId] }), !session.expired, session.user == user else {
             throw DriveError(.notFound, reason: "notFound", message: "Upload session not found or expired.")

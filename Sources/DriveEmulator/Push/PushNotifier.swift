@@ -165,7 +165,10 @@ public final class PushNotifier: Service, Sendable {
         request.headers.add(name: "X-Goog-Resource-ID", value: channel.resourceId)
         request.headers.add(name: "X-Goog-Resource-State", value: notification.state)
         request.headers.add(name: "X-Goog-Resource-URI", value: channel.resourceUri)
-        request.headers.add(name: "X-Goog-Channel-Expiration", value: Self.httpDate(milliseconds: channel.expiration))
+        request.headers.add(
+            name: "X-Goog-Channel-Expiration",
+            value: CurrentDateHandler.httpDate(milliseconds: channel.expiration)
+        )
         if let token = channel.token { request.headers.add(name: "X-Goog-Channel-Token", value: token) }
         if let changed = notification.changed { request.headers.add(name: "X-Goog-Changed", value: changed) }
         request.headers.add(name: "Content-Length", value: "0")
@@ -183,18 +186,6 @@ public final class PushNotifier: Service, Sendable {
             }
             try? await Task.sleep(for: .milliseconds(100 << attempt))
         }
-    }
-
-    /// `Fri, 15 Jul 2022 18:06:18 GMT`.
-    static func httpDate(milliseconds: Int64) -> String {
-        let iso = DriveTimestamp.format(milliseconds: milliseconds)
-        let days = Int((milliseconds / 1000).quotientAndRemainder(dividingBy: 86_400).quotient)
-        let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][((days % 7) + 7) % 7]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let parts = iso.split(separator: "T")
-        let date = parts[0].split(separator: "-")
-        let month = months[(Int(date[1]) ?? 1) - 1]
-        return "\(weekday), \(date[2]) \(month) \(date[0]) \(parts[1].prefix(8)) GMT"
     }
 }
 
