@@ -24,10 +24,15 @@ public struct TokenBucket: Sendable, Equatable {
         return .seconds((1 - tokens) / rate)
     }
 
-    /// Changes the rate (the adaptive write limit), keeping the tokens earned so far.
-    public mutating func setRate(_ newRate: Double, now: Duration) {
+    /// Changes the rate (the adaptive write limit), keeping the tokens earned so far, and optionally
+    /// the burst (never below one token).
+    public mutating func setRate(_ newRate: Double, capacity newCapacity: Double? = nil, now: Duration) {
         refill(now: now)
         rate = max(newRate, 0.001)
+        if let newCapacity {
+            capacity = max(newCapacity, 1)
+            tokens = min(tokens, capacity)
+        }
     }
 
     /// Empties the bucket: after a rate-limit answer nobody should fire at once.
@@ -64,5 +69,38 @@ public struct AdaptiveRate: Sendable, Equatable {
     }
 
     public mutating func recordSuccess() { current = min(maximum, current + increase) }
-    public mutating func recordRateLimited() { current = max(minimum, current * decreaseFactor) }
+
+    /// Cuts the rate below what the server was seen to accept (`measured`, per second), when that is
+    /// known: halving an unpaced client's nominal rate would take dozens of refusals to mean anything.
+    public mutating func recordRateLimited(measured: Double? = nil) {
+        current = max(minimum, min(current, measured ?? current) * decreaseFactor)
+    }
+}
+
+/// Events per second in the last whole second (or in the current one, once it has seen more), counted
+/// in two one-second windows: what the write pacer measures the server accepting.
+public struct RateMeter: Sendable, Equatable {
+    private var window: Int64 = 0
+    private var current = 0
+    private var previous = 0
+
+    public init() {}
+
+    public mutating func record(now: Duration) {
+        roll(to: now)
+        current += 1
+    }
+
+    public mutating func rate(now: Duration) -> Double {
+        roll(to: now)
+        return Double(max(previous, current))
+    }
+
+    private mutating func roll(to now: Duration) {
+        let index = now.components.seconds
+        guard index != window else { return }
+        previous = index == window + 1 ? current : 0
+        current = 0
+        window = index
+    }
 }

@@ -74,6 +74,16 @@ struct RetryTests {
         }
     }
 
+    @Test func anErrorAnswerCutShortIsRetriedLikeADroppedConnection() async throws {
+        try await withRunningEmulator { emulator in
+            let drive = makeClient(emulator)
+            emulator.emulator.faults.add(FaultRule(method: "files.get", count: 2, action: .dropResponse))
+            let error = await #expect(throws: DriveAPIError.self) { try await drive.getFile("NOPE", fields: "id") }
+            #expect(error?.status == 404, "the whole answer, once a try reads it")
+            #expect(emulator.emulator.faults.callCounts["files.get"] == 3)
+        }
+    }
+
     @Test func honoursRetryAfterAndParsesHTMLErrors() async throws {
         try await withRunningEmulator { emulator in
             let clock = RecordingClock()
@@ -167,6 +177,30 @@ struct PacerTests {
                 try await group.waitForAll()
             }
             #expect(emulator.emulator.faults.callCounts["files.create"] == 15, "no call was refused and retried")
+        }
+    }
+
+    @Test func anUnpacedClientAdaptsSoNoCallFailsForRateLimitsAlone() async throws {
+        let limits = EmulatorConfiguration.Limits(writesPerSecond: 5, writeBurst: 5)
+        try await withRunningEmulator(configuration: .init(limits: limits)) { emulator in
+            let pacer = RequestPacer(configuration: .unlimited)
+            // Backoff in milliseconds: only the pacer's adaptation can keep six attempts enough.
+            let drive = DriveClient(
+                httpClient: .shared,
+                tokens: FixedAccessToken(emulator.token),
+                configuration: .init(baseURL: emulator.baseURL, retry: fastRetries),
+                pacer: pacer
+            )
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<16 {
+                    group.addTask {
+                        for round in 0..<2 { _ = try await drive.createFile(File(name: "u\(index)-\(round)")) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await drive.allFiles().count == 32)
+            #expect(await pacer.writesPerSecond < 10)
         }
     }
 

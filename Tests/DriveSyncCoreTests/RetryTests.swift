@@ -75,5 +75,19 @@ struct TokenBucketTests {
         #expect(abs(rate.current - 2.0) < 1e-9)
         for _ in 0..<10 { rate.recordRateLimited() }
         #expect(rate.current == 0.5)
+
+        var unpaced = AdaptiveRate(initial: 1e9, minimum: 0.2, maximum: 1e9, increase: 0.05)
+        unpaced.recordRateLimited(measured: 12)
+        #expect(unpaced.current == 6, "below what the server was seen to accept, not half of 1e9")
+    }
+
+    @Test func rateMeterCountsTheLastWholeSecond() {
+        var meter = RateMeter()
+        for tenth in 0..<5 { meter.record(now: .milliseconds(100 * tenth)) }
+        #expect(meter.rate(now: .milliseconds(900)) == 5)
+        meter.record(now: .milliseconds(1_100))
+        #expect(meter.rate(now: .milliseconds(1_200)) == 5, "the last whole second")
+        #expect(meter.rate(now: .milliseconds(2_500)) == 1)
+        #expect(meter.rate(now: .seconds(5)) == 0, "nothing for seconds")
     }
 }

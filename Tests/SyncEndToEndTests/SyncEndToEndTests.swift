@@ -165,23 +165,28 @@ struct SyncEndToEndTests {
         }
     }
 
-    @Test func injectedFaultsLeaveAnIdenticalTreeWithoutDuplicates() async throws {
+    /// Server errors, rate limits and dropped connections at 10%, five refused creates and three chunks
+    /// cut mid-way: one run absorbs them all, for each seed.
+    @Test(arguments: 1...5) func oneRunAbsorbsInjectedFaultsWithoutDuplicates(seed: UInt64) async throws {
         try await withRunningEmulator { emulator in
-            let pair = try DrivePair(emulator, maxAttempts: 4)
+            let pair = try DrivePair(emulator, maxAttempts: 10)
             defer { pair.cleanUp() }
             try writeTree(in: pair, files: 300, folders: 12)
             try pair.write("big.bin", String(repeating: "0123456789abcdef", count: 400_000))  // 6.4 MB: resumable
-            emulator.emulator.faults.setRandomFailures(.mixed(rate: 0.10, seed: 42))
-            var runs = 0
-            var outcome = try await pair.sync(transfers: 8)
-            runs += 1
-            while outcome.report?.failures.isEmpty == false, runs < 10 {
-                outcome = try await pair.sync(transfers: 8)
-                runs += 1
-            }
-            emulator.emulator.faults.setRandomFailures(nil)
-            #expect(outcome.report?.failures.isEmpty == true)
-            #expect(try await pair.remoteDigests() == (try pair.localTree()), "identical after \(runs) runs")
+            let faults = emulator.emulator.faults
+            faults.add(
+                FaultRule(
+                    method: "files.create",
+                    count: 5,
+                    action: .status(code: 429, reason: "rateLimitExceeded", message: nil, retryAfter: nil, html: nil)
+                )
+            )
+            faults.add(FaultRule(method: "PUT", path: "/upload/", count: 3, action: .dropRequest))
+            faults.setRandomFailures(.mixed(rate: 0.10, seed: seed))
+            let outcome = try await pair.sync(transfers: 8)
+            faults.setRandomFailures(nil)
+            #expect(outcome.report?.failures.isEmpty == true, "\(outcome.report?.failures ?? [])")
+            #expect(try await pair.remoteDigests() == (try pair.localTree()))
             #expect(try await pair.sync().plan.isEmpty)
         }
     }
@@ -190,7 +195,7 @@ struct SyncEndToEndTests {
         try await withRunningEmulator { emulator in
             let pair = try DrivePair(emulator)
             defer { pair.cleanUp() }
-            try writeTree(in: pair, files: 200, folders: 10)
+            try writeTree(in: pair, files: 800, folders: 40)
             var generator = SplitMix64(seed: 0xC0FFEE)
             for _ in 0..<6 {
                 // Killed after a seeded number of finished actions: a point in the run, not in time.

@@ -78,6 +78,11 @@ public struct DriveAPIError: Error, CustomStringConvertible, Sendable {
         RetryClassification.Failure(status: code == .transport ? nil : status, reason: reason, retryAfter: retryAfter)
     }
 
+    /// The connection closed while an answer's body was being read.
+    static func cutShort(_ method: DriveMethod, cause: any Error) -> DriveAPIError {
+        DriveAPIError(code: .transport, message: "the answer was cut short", method: method, cause: cause)
+    }
+
     /// Parses an error answer: Google's JSON (`{"error": {"code", "message", "errors": [{"reason", "domain"}]}}`),
     /// its newer `details` form, the OAuth shape, or anything else (Drive can answer 429 with HTML).
     static func from(status: Int, headers: [(String, String)], body: [UInt8], method: DriveMethod?) -> DriveAPIError {

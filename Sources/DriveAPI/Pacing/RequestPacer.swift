@@ -37,14 +37,15 @@ public struct PacingConfiguration: Sendable {
 
     /// Drive's documented limits.
     public static let drive = PacingConfiguration()
-    /// No pacing: for the embedded local drive and tests of other things.
+    /// No pacing until the server refuses writes: then the rate falls below what it was seen to accept
+    /// and adapts as `drive` does. For the embedded local drive, accounts with an `endpoint`, and tests.
     public static let unlimited = PacingConfiguration(
         readsPerSecond: 1e9,
         readBurst: 1e9,
         initialWritesPerSecond: 1e9,
-        minimumWritesPerSecond: 1e9,
+        minimumWritesPerSecond: 0.2,
         maximumWritesPerSecond: 1e9,
-        writeIncrease: 0,
+        writeIncrease: 0.05,
         writeBurst: 1e9
     )
 }
@@ -61,12 +62,16 @@ public actor RequestPacer<C: Clock> where C.Duration == Duration {
     private var reads: TokenBucket
     private var writes: TokenBucket
     private var writeRate: AdaptiveRate
+    private var acceptedWrites = RateMeter()
+    private var lastDecrease: Duration?
+    private let writeBurst: Double
 
     public init(configuration: Configuration = .drive, clock: C) {
         self.clock = clock
         self.origin = clock.now
         reads = TokenBucket(rate: configuration.readsPerSecond, capacity: configuration.readBurst)
         writes = TokenBucket(rate: configuration.initialWritesPerSecond, capacity: configuration.writeBurst)
+        writeBurst = configuration.writeBurst
         writeRate = AdaptiveRate(
             initial: configuration.initialWritesPerSecond,
             minimum: configuration.minimumWritesPerSecond,
@@ -96,19 +101,27 @@ public actor RequestPacer<C: Clock> where C.Duration == Duration {
 
     public func recordSuccess(_ kind: RequestKind) {
         guard kind == .write else { return }
+        let now = elapsed
+        acceptedWrites.record(now: now)
         writeRate.recordSuccess()
-        writes.setRate(writeRate.current, now: elapsed)
+        writes.setRate(writeRate.current, now: now)
     }
 
-    /// Slows down after a 403 rate-limit or 429 answer.
+    /// Slows down after a 403 rate-limit or 429 answer: at most one cut a second, since the answers to
+    /// calls sent before a cut took effect say nothing new, with the burst held to a second's worth.
     public func recordRateLimited(_ kind: RequestKind) {
+        let now = elapsed
         switch kind {
         case .read:
-            reads.drain(now: elapsed)
+            reads.drain(now: now)
         case .write:
-            writeRate.recordRateLimited()
-            writes.setRate(writeRate.current, now: elapsed)
-            writes.drain(now: elapsed)
+            if lastDecrease.map({ now - $0 >= .seconds(1) }) ?? true {
+                // With nothing accepted in the last second, assume one write a second went through.
+                writeRate.recordRateLimited(measured: max(acceptedWrites.rate(now: now), 1))
+                writes.setRate(writeRate.current, capacity: min(writeBurst, writeRate.current), now: now)
+                lastDecrease = now
+            }
+            writes.drain(now: now)
         }
     }
 }

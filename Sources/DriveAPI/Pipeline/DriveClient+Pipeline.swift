@@ -39,12 +39,7 @@ extension DriveClient {
                 } catch let error as CancellationError {
                     throw error
                 } catch {
-                    throw DriveAPIError(
-                        code: .transport,
-                        message: "the answer was cut short",
-                        method: request.method,
-                        cause: error
-                    )
+                    throw DriveAPIError.cutShort(request.method, cause: error)
                 }
             } catch let error as DriveAPIError {
                 failure = error
@@ -115,7 +110,17 @@ extension DriveClient {
                 await pacer.recordSuccess(request.kind)
                 return response
             }
-            let body = try await response.body.collect(upTo: min(configuration.maxResponseBytes, 1 << 20))
+            let body: ByteBuffer
+            do {
+                body = try await response.body.collect(upTo: min(configuration.maxResponseBytes, 1 << 20))
+            } catch is NIOTooManyBytesError {
+                body = ByteBuffer()  // judged by its status alone
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                // An error answer cut short is a failed attempt like any other dropped connection.
+                throw DriveAPIError.cutShort(request.method, cause: error)
+            }
             let error = DriveAPIError.from(
                 status: status,
                 headers: response.headers.map { ($0.name, $0.value) },

@@ -114,6 +114,19 @@ extension DriveEmulator {
             }
         }
         let fault = faults.decide(method: endpoint.method, httpMethod: request.method.rawValue, path: request.path)
+        let response = await answer(request, endpoint: endpoint, fault: fault, connection: connection)
+        // Error answers are cut short too: clients must treat a broken error body as a dropped connection.
+        if case .dropResponse = fault, let connection { return Self.truncated(response, connection: connection) }
+        return response
+    }
+
+    /// Applies the fault, then authenticates, applies limits and dispatches.
+    private func answer(
+        _ request: EmulatorRequest,
+        endpoint: Endpoint,
+        fault: FaultAction?,
+        connection: (any Channel)?
+    ) async -> Response {
         do {
             var chunkFault: FaultAction?
             switch fault {
@@ -145,7 +158,7 @@ extension DriveEmulator {
                 isWrite: endpoint.isWrite && !Self.isChunk(request),
                 now: store.clock.milliseconds
             )
-            let response = try await RequestApp.$creator.withValue(clientId) {
+            return try await RequestApp.$creator.withValue(clientId) {
                 try await RequestApp.$restriction.withValue(RequestApp.restriction(scopes: scopes, clientId: clientId))
                 {
                     try await dispatch(
@@ -157,8 +170,6 @@ extension DriveEmulator {
                     )
                 }
             }
-            if case .dropResponse = fault, let connection { return Self.truncated(response, connection: connection) }
-            return response
         } catch let error as DriveError {
             return error.response(pretty: request.pretty)
         } catch is ConnectionDropped {
