@@ -59,7 +59,7 @@ struct AccountSelection: ParsableArguments {
     func resolve() async throws -> (DriveSync, String?) {
         let driveSync = try global.driveSync()
         guard
-            case .drive(let name, _) = try Location(
+            case .drive(let name, _, _) = try Location(
                 parsing: account.hasSuffix(":") ? account : account + ":",
                 accounts: try await driveSync.accountNames()
             )

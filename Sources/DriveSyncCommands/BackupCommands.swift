@@ -268,10 +268,14 @@ struct BackupCommand: AsyncParsableCommand {
 
         @OptionGroup var target: PushTarget
 
+        @Option(help: "The shared drive (its name or ID) the backup was pushed to.")
+        var sharedDrive: String?
+
         func run() async throws {
             try await reportingErrors {
                 let driveSync = try target.global.driveSync()
                 var request = try await target.request(driveSync)
+                request.destination = try request.destination.inSharedDrive(sharedDrive)
                 request.dryRun = true
                 let source = URL(fileURLWithPath: request.source).standardizedFileURL.path
                 let tracked = try await driveSync.statistics().first {

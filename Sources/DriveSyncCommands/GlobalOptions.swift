@@ -94,13 +94,17 @@ struct TransferOptions: ParsableArguments {
     @Flag(help: "Compare every file by MD5, not only those whose size or time changed.")
     var checksum = false
 
+    @Option(help: "Send to this shared drive (its name or ID): the destination's path starts at its top.")
+    var sharedDrive: String?
+
     func validate() throws {
         if let transfers, transfers < 1 { throw ValidationError("--transfers must be at least 1.") }
         if let checkers, checkers < 1 { throw ValidationError("--checkers must be at least 1.") }
         if json && !dryRun { throw ValidationError("--json prints a plan: use it with --dry-run.") }
     }
 
-    func apply(to request: inout DriveSync.SyncRequest) {
+    func apply(to request: inout DriveSync.SyncRequest) throws {
+        request.destination = try request.destination.inSharedDrive(sharedDrive)
         request.dryRun = dryRun
         request.note = note
         if !tags.isEmpty { request.tags = tags }  // a command's own default tags stay unless --tag is given

@@ -118,7 +118,7 @@ extension TransferOptions {
     ) async throws -> DriveSync.SyncOutcome {
         let driveSync = try global.driveSync(projectFolder: projectFolder, home: home)
         var request = try await build(driveSync)
-        apply(to: &request)
+        try apply(to: &request)
         if let progress { request.progress = progress.handle }
         request.stop = stop
         return try await driveSync.sync(request)

@@ -58,8 +58,9 @@ extension DriveSync {
         let logs = self.logs
         let pairName =
             request.sharedDrive.map { "\(request.source) (shared drive \($0))" } ?? request.source.description
+        let source = try request.source.inSharedDrive(request.sharedDrive)
         return try await withPair(source: pairName, destination: .local(destination)) { state in
-            try await withRemote(request.source, state: state, sharedDrive: request.sharedDrive) { remote in
+            try await withRemote(source, state: state) { remote in
                 guard let tree = remote as? any RemoteTree else {
                     throw DriveSyncError(.wrongKind, "\(request.source) cannot be pulled: it is not a Drive folder")
                 }

@@ -167,13 +167,12 @@ public struct DriveSync: Sendable {
     }
 
     /// Runs `body` with a `Remote` for a location. With `create`, a missing folder is made; with a
-    /// `state`, resumable sessions and create intents are kept in it; with `sharedDrive` (a name or an
-    /// ID), a Drive path starts at that shared drive instead of My Drive.
+    /// `state`, resumable sessions and create intents are kept in it. A Drive location in a shared drive
+    /// starts at that drive's top instead of My Drive.
     public func withRemote<Result: Sendable>(
         _ location: Location,
         create: Bool = false,
         state: StateStore? = nil,
-        sharedDrive: String? = nil,
         _ body: @escaping @Sendable (any Remote) async throws -> Result
     ) async throws -> Result {
         switch location {
@@ -183,7 +182,7 @@ public struct DriveSync: Sendable {
                 throw DriveSyncError(.wrongKind, "\(path) is not a folder")
             }
             return try await body(try LocalFolderRemote(root: path))
-        case .drive(let account, let path):
+        case .drive(let account, let path, let sharedDrive):
             return try await withDrive(account: account) { connection in
                 var full = sharedDrive == nil ? connection.root : .root
                 for component in path.components { full = try full.appending(component) }
@@ -413,12 +412,13 @@ extension DriveSync {
         _ body: @escaping @Sendable (any Remote, RemotePath) async throws -> Result
     ) async throws -> Result {
         switch location {
-        case .drive(let account, let path):
+        case .drive(let account, let path, let sharedDrive):
             guard let parent = path.parent else {
                 throw DriveSyncError(.wrongKind, "\(location) is a folder; name a file")
             }
             let name = try RemotePath(path.name)
-            return try await withRemote(.drive(account: account, path: parent)) { remote in try await body(remote, name)
+            return try await withRemote(.drive(account: account, path: parent, sharedDrive: sharedDrive)) { remote in
+                try await body(remote, name)
             }
         case .local(let path):
             let url = URL(fileURLWithPath: path)

@@ -182,6 +182,67 @@ struct SyncCommandTests {
         }
     }
 
+    @Test func syncsAndPushesBackupsIntoASharedDrive() async throws {
+        try await withRunningEmulator { emulator in
+            let scratch = Scratch()
+            defer { scratch.cleanUp() }
+            try scratch.write("notes/a.md", "alpha")
+            let config = try scratch.config(for: emulator)
+            let created = try await emulator.send(
+                .POST,
+                "/drive/v3/drives?requestId=r1",
+                body: ByteBuffer(string: #"{"name":"Engineering"}"#)
+            )
+            let driveId = try #require(try Self.object(created)["id"] as? String)
+            /// Names below `query` in the shared drive, or in My Drive.
+            func names(inSharedDrive: Bool) async throws -> [String] {
+                let scope =
+                    inSharedDrive
+                    ? "&corpora=drive&driveId=\(driveId)&includeItemsFromAllDrives=true&supportsAllDrives=true" : ""
+                let reply = try await emulator.send(.GET, "/drive/v3/files?q=trashed%20%3D%20false\(scope)")
+                return ((try Self.object(reply)["files"] as? [[String: Any]]) ?? []).compactMap {
+                    $0["name"] as? String
+                }
+                .sorted()
+            }
+            let sync: SyncCommand = try parse([
+                "sync", scratch.source, "emu:Reports", "--shared-drive", "Engineering", "--config", config,
+            ])
+            #expect(try await sync.perform(home: scratch.home).report?.failures.isEmpty == true)
+            #expect(try await names(inSharedDrive: true) == ["Reports", "a.md", "notes"])
+            #expect(try await names(inSharedDrive: false).isEmpty, "nothing in My Drive")
+            #expect(try await sync.perform(home: scratch.home).plan.isEmpty)
+
+            // Written as a location with the drive's ID it is another pair, which adopts what is there.
+            let byID: SyncCommand = try parse([
+                "sync", scratch.source, "emu,shared_drive=\(driveId):Reports", "--config", config,
+            ])
+            #expect(try await byID.perform(home: scratch.home).report?.uploadedBytes == 0)
+            #expect(try await names(inSharedDrive: true) == ["Reports", "a.md", "notes"])
+
+            let push: BackupCommand.Push = try parse([
+                "backup", "push", scratch.source, "--project", "emu:Backups", "--shared-drive", "Engineering",
+                "--config", config,
+            ])
+            let pushed = try await push.transfer.perform(
+                push.target.global,
+                projectFolder: nil,
+                home: scratch.home,
+                progress: nil
+            ) { driveSync in try await push.target.request(driveSync) }
+            #expect(pushed.report?.failures.isEmpty == true)
+            #expect(try await names(inSharedDrive: true) == ["Backups", "Reports", "a.md", "a.md", "notes", "notes"])
+            #expect(try await names(inSharedDrive: false).isEmpty)
+
+            let local: CopyCommand = try parse(["copy", scratch.source, scratch.home + "/copy", "--shared-drive", "X"])
+            await #expect(throws: Location.Invalid.self) { _ = try await local.perform(home: scratch.home) }
+        }
+    }
+
+    static func object(_ reply: RunningEmulator.Reply) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [String: Any])
+    }
+
     @Test func missingCredentialsStopEverythingAndAreLogged() async throws {
         try await withRunningEmulator { emulator in
             let scratch = Scratch()

@@ -114,6 +114,17 @@ struct ConfigurationTests {
         #expect(throws: Location.Invalid.self) { try Location(parsing: "s3:bucket") }
         #expect(throws: Location.Invalid.self) { try Location(parsing: "drive:../etc") }
         #expect(throws: Location.Invalid.self) { try Location(parsing: "") }
+
+        let shared = try Location(parsing: "work,shared_drive=Eng, Ops:Notes", accounts: ["work"])
+        #expect(shared == .drive(account: "work", path: try RemotePath("Notes"), sharedDrive: "Eng, Ops"))
+        #expect(try Location(parsing: shared.description, accounts: ["work"]) == shared, "it reads back")
+        #expect(
+            try Location(parsing: "drive:Notes").inSharedDrive("0AX")
+                == (try Location(parsing: "drive,shared_drive=0AX:Notes"))
+        )
+        #expect(throws: Location.Invalid.self) { try Location(parsing: "drive,shared_drive=:Notes") }
+        #expect(throws: Location.Invalid.self) { try Location(parsing: "/tmp/x").inSharedDrive("Eng") }
+        #expect(throws: Location.Invalid.self) { try Location(parsing: "drive:x").inSharedDrive("a:b") }
     }
 
     @Test func parsesDeletionLimits() {

@@ -43,10 +43,17 @@ extension DriveSync {
         let names = try await accountNames()
         return try (locations.isEmpty ? ["drive:"] : locations).map { text -> Location in
             let location = try Location(parsing: text, accounts: names)
-            guard case .drive = location else {
+            guard case .drive(_, _, let sharedDrive) = location else {
                 throw DriveSyncError(
                     .invalidArgument,
                     "\(text) is a local folder; index reads Drive: give drive:PATH or NAME:PATH"
+                )
+            }
+            // The index keys documents by account and My Drive path, where a shared drive's would collide.
+            guard sharedDrive == nil else {
+                throw DriveSyncError(
+                    .invalidArgument,
+                    "\(text) is in a shared drive, which index does not read yet; give a My Drive path"
                 )
             }
             return location
@@ -71,7 +78,7 @@ extension DriveSync {
         report: inout IndexReport,
         progress: @escaping @Sendable (IndexProgress) -> Void
     ) async throws {
-        guard case .drive(let requested, let folder) = location else { return }
+        guard case .drive(let requested, let folder, _) = location else { return }
         let account = try await accountName(requested) ?? Self.embeddedAccountName
         // The client lives as long as the remote does (the embedded drive is served only meanwhile).
         let part = try await withRemote(location) { remote in

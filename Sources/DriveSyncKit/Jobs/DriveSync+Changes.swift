@@ -119,7 +119,7 @@ extension DriveSync {
         let names = try await accountNames()
         let fallback = try await defaultAccountName() ?? Self.embeddedAccountName
         return configuration.pairs.filter { pair in
-            guard pair.kind == .pull, case .drive(let name, _) = try? Location(parsing: pair.source, accounts: names)
+            guard pair.kind == .pull, case .drive(let name, _, _) = try? Location(parsing: pair.source, accounts: names)
             else { return false }
             return (name ?? fallback) == account
         }
