@@ -191,8 +191,14 @@ struct TransferSummary {
         }
         if !report.failures.isEmpty {
             Swift.print("Failed files are recorded; run drivesync retry to send them again.")
-            throw ExitCode(.someFilesFailed)
         }
+        if let resume = report.uploadsResumeAt {
+            printError(
+                "Drive's daily upload limit was reached: \(report.uploadsDeferred) uploads wait; they can go after \(DriveTimestamp.format(resume)) (run the same command again then)"
+            )
+            throw ExitCode(.uploadLimit)
+        }
+        if !report.failures.isEmpty { throw ExitCode(.someFilesFailed) }
     }
 }
 

@@ -1,6 +1,7 @@
 public import ContentExtraction
 public import DriveSyncCore
 public import Foundation
+public import SyncState
 
 /// DriveSync's settings: accounts and defaults, from a hand-editable INI file in the user's config folder
 /// (`--config` or `DRIVESYNC_CONFIG` choose another), with a project's `.drivesync.ini` over it.
@@ -25,6 +26,7 @@ public import Foundation
 /// pacing = drive                      # or none: Drive's request limits (default for every remote endpoint)
 /// default = true
 /// watch = true                        # the service follows its changes; watch_drives = ID, ID for shared drives
+/// daily_upload_limit = 750G           # Drive's cap per rolling 24 hours (0: none); uploads wait past it
 ///
 /// [service]
 /// index = all                         # index every watched account's changes as they arrive (or: NAME, NAME)
@@ -60,6 +62,8 @@ public struct Configuration: Sendable, Hashable {
         public var watch = true
         /// Shared drives (by id) whose changes the service follows too, each with its own channel.
         public var watchDrives: [String] = []
+        /// Bytes the account may upload per rolling 24 hours (Drive's 750 GB cap); `nil` for no limit.
+        public var dailyUploadLimit: Int64? = UploadLedger.driveDailyLimit
 
         public init(
             name: String,
@@ -483,6 +487,11 @@ public struct Configuration: Sendable, Hashable {
                     case "pacing":
                         guard let pacing = Pacing(rawValue: value) else { throw fail(key, "pacing is drive or none") }
                         account.pacing = pacing
+                    case "daily_upload_limit":
+                        guard let bytes = Self.byteSize(value) else {
+                            throw fail(key, "daily_upload_limit is a size such as 750G or 500GiB, or 0 for none")
+                        }
+                        account.dailyUploadLimit = bytes == 0 ? nil : bytes
                     case "watch":
                         guard let flag = Bool(value) else { throw fail(key, "watch is true or false") }
                         account.watch = flag
@@ -515,6 +524,23 @@ public struct Configuration: Sendable, Hashable {
     }
 
     public func account(named name: String) -> Account? { accounts.first { $0.name == name } }
+
+    /// `750G` (decimal, as Google states its limits), `500GiB` (binary), `1024`: bytes, or `nil`.
+    static func byteSize(_ text: String) -> Int64? {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        let digits = text.prefix { $0.isASCII && $0.isNumber }
+        guard let number = Int64(digits) else { return nil }
+        let units: [String: Int64] = [
+            "": 1, "B": 1, "K": 1_000, "KB": 1_000, "M": 1_000_000, "MB": 1_000_000, "G": 1_000_000_000,
+            "GB": 1_000_000_000, "T": 1_000_000_000_000, "TB": 1_000_000_000_000, "KIB": 1 << 10, "MIB": 1 << 20,
+            "GIB": 1 << 30, "TIB": 1 << 40,
+        ]
+        guard let unit = units[text.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).uppercased()] else {
+            return nil
+        }
+        let (bytes, overflow) = number.multipliedReportingOverflow(by: unit)
+        return overflow ? nil : bytes
+    }
 
     /// `a, b,,c` as {a, b, c}.
     static func commaSeparated(_ value: String) -> Set<String> {

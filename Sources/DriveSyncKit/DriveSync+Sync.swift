@@ -1,5 +1,6 @@
 public import DriveSyncCore
 import Foundation
+import LocalFiles
 public import SyncEngine
 public import SyncState
 
@@ -57,7 +58,7 @@ extension DriveSync {
         case .fraction(let fraction)?: planner.maxDeleteFraction = fraction
         case nil: break
         }
-        let executor = SyncExecutor.Options(
+        var executor = SyncExecutor.Options(
             transfers: request.transfers ?? configuration.transfers,
             archiveRoot: configuration.archiveFolder,
             removeToTrash: configuration.removals == .trash,
@@ -68,6 +69,8 @@ extension DriveSync {
             progress: request.progress,
             stop: request.stop
         )
+        executor.uploadLedger = try await uploadLedger(for: request.destination)
+        let executorOptions = executor
         let plannerOptions = planner
         let scanner = LocalScanner(options: .init(extraIgnores: configuration.ignore))
         let checkers = request.checkers ?? configuration.checkers
@@ -79,7 +82,7 @@ extension DriveSync {
                         remote: remote,
                         state: state,
                         planner: SyncPlanner(options: plannerOptions),
-                        executorOptions: executor,
+                        executorOptions: executorOptions,
                         scanner: scanner,
                         checkers: checkers,
                         logger: logger
@@ -102,6 +105,24 @@ extension DriveSync {
                 note: request.note
             )
             throw error
+        }
+    }
+
+    /// The ledger of the account a location uploads to, in the data folder: none for local folders, the
+    /// embedded drive, or an account with `daily_upload_limit = 0`.
+    func uploadLedger(for location: Location) async throws -> UploadLedger? {
+        guard case .drive(let requested, _, _) = location, let name = try await accountName(requested) else {
+            return nil
+        }
+        let configured = configuration.account(named: name)
+        guard let limit = configured == nil ? UploadLedger.driveDailyLimit : configured?.dailyUploadLimit else {
+            return nil
+        }
+        let folder = home + "/ledgers"
+        let path = folder + "/" + Self.fileName(for: name) + ".sqlite"
+        return try await offload {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            return try UploadLedger(path: path, limit: limit)
         }
     }
 

@@ -230,9 +230,12 @@ public struct DriveSync: Sendable {
 
     /// The state file of a pair (without its `.sqlite`/`.lock` extension).
     public func stateLocation(source: String, destination: Location) -> String {
-        let key = SHA256.hash(data: Data("\(source)\n\(destination)".utf8)).prefix(8).map { String(format: "%02x", $0) }
-            .joined()
-        return home + "/state/" + key
+        home + "/state/" + Self.fileName(for: "\(source)\n\(destination)")
+    }
+
+    /// A file name for `text` (a pair, an account name) that cannot leave its folder: a hash prefix.
+    static func fileName(for text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Runs `body` holding the pair's lock, with its state open.

@@ -1,5 +1,6 @@
 public import DriveSyncCore
 public import SyncState
+import Synchronization
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
@@ -36,6 +37,10 @@ public struct SyncReport: Sendable {
     public var stopped = false
     /// Bookkeeping that failed without failing a file.
     public var warnings: [String] = []
+    /// Uploads left for a later run because the daily upload cap was reached (counted in `notStarted`).
+    public var uploadsDeferred = 0
+    /// Set when the cap was reached: when uploads can resume.
+    public var uploadsResumeAt: Date?
 }
 
 /// What a progress display is told while a plan runs.
@@ -69,6 +74,8 @@ public struct SyncExecutor: Sendable {
         public var logs: SyncLogs
         /// Once requested, no new action starts; those in flight finish.
         public var stop: StopRequest?
+        /// The account's uploads of the last 24 hours: no upload starts once it holds the daily cap.
+        public var uploadLedger: UploadLedger?
 
         public init(
             transfers: Int = 4,
@@ -119,6 +126,16 @@ public struct SyncExecutor: Sendable {
         case failed(SyncReport.Failure, CredentialProblem?, unrecorded: [String])
         /// Cancelled in flight: not a failure, nothing recorded.
         case interrupted
+        /// An upload not started (or refused) because the daily upload cap was reached.
+        case deferred
+    }
+
+    /// Once the daily upload cap is reached, no upload starts for the rest of the run; everything else
+    /// goes on.
+    final class UploadHold: Sendable {
+        private let resumeAt = Mutex<Int64?>(nil)
+        var resumesAt: Int64? { resumeAt.withLock { $0 } }
+        func hold(until time: Int64) { resumeAt.withLock { $0 = max($0 ?? time, time) } }
     }
 
     public func run(_ plan: SyncPlan, local: [LocalItem]) async -> SyncReport {
@@ -150,8 +167,11 @@ public struct SyncExecutor: Sendable {
                 report.warnings += unrecorded
             case .interrupted:
                 report.stopped = true
+            case .deferred:
+                report.uploadsDeferred += 1
             }
         }
+        let hold = UploadHold()
         func keepStarting() -> Bool {
             guard report.credentialProblem == nil else { return false }
             if Task.isCancelled || options.stop?.isRequested == true { report.stopped = true }
@@ -171,17 +191,18 @@ public struct SyncExecutor: Sendable {
         }
         for action in folders {
             guard keepStarting() else { break }
-            absorb(await perform(action, items: items, earlierAttempts: earlierAttempts))
+            absorb(await perform(action, items: items, earlierAttempts: earlierAttempts, hold: hold))
         }
         await forEachConcurrently(transfers, limit: options.transfers, while: keepStarting) { action in
-            await perform(action, items: items, earlierAttempts: earlierAttempts)
+            await perform(action, items: items, earlierAttempts: earlierAttempts, hold: hold)
         } absorb: {
             absorb($0)
         }
         for action in folderRemovals {
             guard keepStarting() else { break }
-            absorb(await perform(action, items: items, earlierAttempts: earlierAttempts))
+            absorb(await perform(action, items: items, earlierAttempts: earlierAttempts, hold: hold))
         }
+        report.uploadsResumeAt = hold.resumesAt.map { Date(timeIntervalSince1970: Double($0) / 1000) }
         report.notStarted = plan.actions.count - report.completed.count - report.failures.count
         // A run that ran to its end needs no create intents but those of failed files (whose creates may
         // have landed); a stopped or killed run leaves them all for the next one.
@@ -202,9 +223,11 @@ public struct SyncExecutor: Sendable {
     private func perform(
         _ action: SyncAction,
         items: [RemotePath: LocalItem],
-        earlierAttempts: [RemotePath: Int]
+        earlierAttempts: [RemotePath: Int],
+        hold: UploadHold
     ) async -> Outcome {
         let path = Self.path(of: action)
+        if Self.isUpload(action), await isHeld(hold) { return .deferred }
         do {
             var archived: SyncReport.Archived?
             var bytes: Int64 = 0
@@ -302,10 +325,18 @@ public struct SyncExecutor: Sendable {
                 try await state.items.forget(path)
             }
             options.progress?(.finished(action, bytes: bytes, failed: false))
+            // The ledger is an estimate kept for the next runs: failing to write it fails no file.
+            try? await options.uploadLedger?.record(bytes: bytes, at: DriveTimestamp.milliseconds(of: now()))
             return .done(action, archived: archived, bytes: bytes)
         } catch {
             // Cancellation is not a failure: no attempt is counted and the next run does the action again.
             if Task.isCancelled || isCancellation(error) { return .interrupted }
+            if isUploadCap(error) {
+                let now = DriveTimestamp.milliseconds(of: now())
+                let resume = try? await options.uploadLedger?.resumeAfterRefusal(at: now)
+                hold.hold(until: resume ?? now + 86_400_000)
+                return .deferred
+            }
             options.progress?(.finished(action, bytes: 0, failed: true))
             let problem = (error as? any CredentialAwareError)?.credentialProblem
             var unrecorded: [String] = []
@@ -336,6 +367,16 @@ public struct SyncExecutor: Sendable {
             }
             return .failed(.init(path: path, action: action, message: "\(error)"), problem, unrecorded: unrecorded)
         }
+    }
+
+    /// Whether uploads are held for the rest of the run, the ledger consulted first.
+    private func isHeld(_ hold: UploadHold) async -> Bool {
+        if hold.resumesAt != nil { return true }
+        guard let ledger = options.uploadLedger,
+            let until = try? await ledger.blockedUntil(at: DriveTimestamp.milliseconds(of: now()))
+        else { return false }
+        hold.hold(until: until)
+        return true
     }
 
     private static func isUpload(_ action: SyncAction) -> Bool {

@@ -54,6 +54,16 @@ struct RetryTests {
         (status(403, "rateLimitExceeded"), true),
         (FaultAction.dropResponse, true),
         (status(403, "storageQuotaExceeded"), false),
+        // The daily upload cap: a rate limit told apart by its message, not worth retrying for a day.
+        (
+            FaultAction.status(
+                code: 403,
+                reason: "userRateLimitExceeded",
+                message: "User rate limit exceeded.",
+                retryAfter: nil,
+                html: nil
+            ), false
+        ),
         (status(403, "insufficientFilePermissions"), false),
         (status(404, "notFound"), false),
         (status(400, "badRequest"), false),

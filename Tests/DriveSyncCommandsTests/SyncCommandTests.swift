@@ -1,4 +1,5 @@
 import ArgumentParser
+import DriveEmulator
 import DriveSyncCore
 import DriveSyncKit
 import DriveSyncTestSupport
@@ -241,6 +242,55 @@ struct SyncCommandTests {
 
     static func object(_ reply: RunningEmulator.Reply) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [String: Any])
+    }
+
+    @Test func theDailyUploadLimitHoldsUploadsAndTheNextRunSendsThem() async throws {
+        let limits = EmulatorConfiguration.Limits(dailyUploadBytes: 10)
+        try await withRunningEmulator(configuration: .init(limits: limits)) { emulator in
+            let scratch = Scratch()
+            defer { scratch.cleanUp() }
+            try scratch.write("a.txt", "12345678")
+            try scratch.write("old.txt", "x")
+            let config = try scratch.config(for: emulator)
+            let arguments = ["sync", scratch.source, "emu:Up", "--delete", "--transfers", "1", "--config", config]
+            let sync: SyncCommand = try parse(arguments)
+            #expect(try await sync.perform(home: scratch.home).report?.failures.isEmpty == true)
+
+            // b crosses the cap and completes, as on Drive; c is refused; d is not tried; old.txt still goes.
+            for name in ["b", "c", "d"] { try scratch.write("\(name).txt", "12345678") }
+            try FileManager.default.removeItem(atPath: scratch.source + "/old.txt")
+            emulator.emulator.faults.resetCallCounts()
+            let held = try await sync.perform(home: scratch.home)
+            let report = try #require(held.report)
+            #expect(report.failures.isEmpty, "a held upload is not a failure")
+            #expect(report.uploadsDeferred == 2 && report.uploadsResumeAt != nil)
+            #expect(report.completed.contains(.removeRemote(try RemotePath("old.txt"))))
+            #expect(throws: ExitCode(.uploadLimit)) {
+                try TransferSummary(outcome: held, json: false, destination: "emu:Up").print()
+            }
+            #expect(
+                emulator.emulator.faults.callCounts["files.create"] == 3,
+                "b, the archive folder, and c once: the refusal is not retried"
+            )
+
+            emulator.emulator.setLimits(.init())
+            let resumed = try await sync.perform(home: scratch.home)
+            #expect(resumed.report?.failures.isEmpty == true && resumed.report?.uploadsResumeAt == nil)
+            #expect(try await sync.perform(home: scratch.home).plan.isEmpty)
+
+            // The ledger alone holds uploads once it has seen the account's limit (33 bytes so far).
+            let capped = try scratch.config(for: emulator)
+            try (try String(contentsOfFile: capped, encoding: .utf8) + "\ndaily_upload_limit = 33\n").write(
+                toFile: capped,
+                atomically: true,
+                encoding: .utf8
+            )
+            try scratch.write("e.txt", "e")
+            emulator.emulator.faults.resetCallCounts()
+            let ledgerHeld = try await sync.perform(home: scratch.home)
+            #expect(ledgerHeld.report?.uploadsDeferred == 1)
+            #expect(emulator.emulator.faults.callCounts["files.create"] == nil, "nothing sent")
+        }
     }
 
     @Test func missingCredentialsStopEverythingAndAreLogged() async throws {

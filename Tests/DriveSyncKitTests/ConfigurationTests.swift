@@ -1,8 +1,9 @@
 import DriveAuth
 import DriveSyncCore
-import DriveSyncKit
 import Foundation
 import Testing
+
+@testable import DriveSyncKit
 
 struct ConfigurationTests {
     @Test func readsDefaultsAndAccounts() throws {
@@ -125,6 +126,23 @@ struct ConfigurationTests {
         #expect(throws: Location.Invalid.self) { try Location(parsing: "drive,shared_drive=:Notes") }
         #expect(throws: Location.Invalid.self) { try Location(parsing: "/tmp/x").inSharedDrive("Eng") }
         #expect(throws: Location.Invalid.self) { try Location(parsing: "drive:x").inSharedDrive("a:b") }
+    }
+
+    @Test func parsesByteSizes() throws {
+        #expect(Configuration.byteSize("750G") == 750_000_000_000)
+        #expect(Configuration.byteSize("500 GiB") == 500 << 30)
+        #expect(Configuration.byteSize("1024") == 1024)
+        #expect(Configuration.byteSize("0") == 0)
+        for bad in ["", "G", "12X", "-1G", "99999999999T"] { #expect(Configuration.byteSize(bad) == nil, "\(bad)") }
+        let text = "[account a]\ndaily_upload_limit = 1T\n[account b]\ndaily_upload_limit = 0\n[account c]\n"
+        var configuration = Configuration()
+        try configuration.apply(text, from: "t.ini")
+        #expect(configuration.account(named: "a")?.dailyUploadLimit == 1_000_000_000_000)
+        #expect(configuration.account(named: "b")?.dailyUploadLimit == nil)
+        #expect(configuration.account(named: "c")?.dailyUploadLimit == 750_000_000_000)
+        #expect(throws: Configuration.Invalid.self) {
+            try configuration.apply("[account d]\ndaily_upload_limit = lots\n", from: "t.ini")
+        }
     }
 
     @Test func parsesDeletionLimits() {

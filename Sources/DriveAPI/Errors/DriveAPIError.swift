@@ -75,7 +75,11 @@ public struct DriveAPIError: Error, CustomStringConvertible, Sendable {
     }
 
     var retryFacts: RetryClassification.Failure {
-        RetryClassification.Failure(status: code == .transport ? nil : status, reason: reason, retryAfter: retryAfter)
+        RetryClassification.Failure(
+            status: code == .transport ? nil : status,
+            reason: isUploadCap ? "dailyUploadLimitReached" : reason,
+            retryAfter: retryAfter
+        )
     }
 
     /// The connection closed while an answer's body was being read.
@@ -155,4 +159,13 @@ extension DriveAPIError: WrappingError {
 extension DriveAPIError: CredentialAwareError {
     /// Drive answers 401 when the token is missing, expired beyond refresh or revoked.
     public var credentialProblem: CredentialProblem? { status == 401 ? .rejected : nil }
+}
+
+extension DriveAPIError: UploadCapAwareError {
+    /// Drive answers its daily upload cap as a rate limit told apart only by its message (rclone's
+    /// `--drive-stop-on-upload-limit` reads it the same way); retrying it for a day helps nobody.
+    public var isUploadCap: Bool {
+        status == 403 && reason.map(RetryClassification.rateLimitReasons.contains) == true
+            && message == "User rate limit exceeded."
+    }
 }

@@ -24,6 +24,8 @@ public struct ExitStatus: Hashable, Sendable, CustomStringConvertible {
     public static let differences = ExitStatus(code: 4)
     /// Credentials are missing or were refused.
     public static let credentials = ExitStatus(code: 5)
+    /// The daily upload cap was reached: everything but the waiting uploads was done; run again later.
+    public static let uploadLimit = ExitStatus(code: 6)
     /// The command line was wrong (sysexits' EX_USAGE).
     public static let usage = ExitStatus(code: 64)
 
@@ -49,4 +51,17 @@ public func isCancellation(_ error: any Error) -> Bool {
 /// An error that keeps the error that caused it, so callers can still inspect the cause.
 public protocol WrappingError: Error {
     var underlyingError: (any Error)? { get }
+}
+
+/// An error that may be the storage service's daily upload cap (Drive: 750 GB per user per rolling 24
+/// hours), after which uploads wait for a later run while everything else goes on.
+public protocol UploadCapAwareError: Error {
+    var isUploadCap: Bool { get }
+}
+
+/// Whether an error, or one it wraps, is the daily upload cap.
+public func isUploadCap(_ error: any Error) -> Bool {
+    if (error as? any UploadCapAwareError)?.isUploadCap == true { return true }
+    if let wrapped = error as? any WrappingError, let cause = wrapped.underlyingError { return isUploadCap(cause) }
+    return false
 }
