@@ -165,29 +165,40 @@ public struct DriveFolderRemote: Remote {
         guard let parent = path.parent else { return rootID }
         guard let parentID = try await folderID(parent, create: create) else { return nil }
         let drive = self.drive
+        let folders = self.folders
+        // In a folder this remote made, only what it put there exists: no lookup, no twin to settle.
+        let parentIsNew = await folders.isFree(path.name, in: parent) == true
         return try await folders.id(for: path) {
-            if let found = try await self.children(of: parentID, named: path.name).first {
+            if !parentIsNew, let found = try await self.children(of: parentID, named: path.name).first {
                 guard found.isFolder else { throw RemoteError(.notAFolder, path, "a file is in the way") }
+                await folders.resolved(found, at: path, madeHere: false)
                 return found.id
             }
             guard create else { return nil }
             let created = try await self.create(path, in: parentID) { id in
-                try await drive.createFolder(named: path.name, in: parentID, id: id, fields: .id)
+                try await drive.createFolder(named: path.name, in: parentID, id: id, fields: Self.fields)
             } existing: { id in
                 File(id: id)  // an earlier attempt of this create succeeded
-            }.id
-            return try await self.settle(created, named: path.name, in: parentID)
+            }
+            guard !parentIsNew else {
+                await folders.resolved(created, at: path, madeHere: true)
+                return created.id
+            }
+            return try await self.settle(created, at: path, in: parentID)
         }
     }
 
     /// Another process (a worker on another machine) may have made the same folder at the same time:
     /// every maker keeps the oldest (by creation time, then ID) and trashes its own empty twin, so all
     /// of them put their files in one folder, the one path lookups find.
-    private func settle(_ created: String?, named name: String, in parentID: String) async throws -> String? {
-        guard let created else { return nil }
-        let oldest = try await children(of: parentID, named: name).first { $0.isFolder }
-        guard let winner = oldest?.id, winner != created else { return created }
-        _ = try? await drive.trashFile(created, fields: .id)
+    private func settle(_ created: File, at path: RemotePath, in parentID: String) async throws -> String? {
+        guard let createdID = created.id else { return nil }
+        let oldest = try await children(of: parentID, named: path.name).first { $0.isFolder }
+        guard let winner = oldest?.id, winner != createdID else {
+            await folders.resolved(oldest ?? created, at: path, madeHere: true)
+            return createdID
+        }
+        _ = try? await drive.trashFile(createdID, fields: .id)
         return winner
     }
 
@@ -217,6 +228,9 @@ public struct DriveFolderRemote: Remote {
         guard let id = try await folderID(path, create: true) else {
             throw RemoteError(.io, path, "the folder could not be made")
         }
+        if let known = await folders.resolvedFile(path), known.id == id, known.modifiedTime != nil {
+            return entry(for: known, at: path)
+        }
         return entry(for: try await drive.getFile(id, fields: Self.fields), at: path)
     }
 
@@ -233,6 +247,19 @@ public struct DriveFolderRemote: Remote {
         guard let parent = path.parent else { throw RemoteError(.isAFolder, path, "cannot write the root") }
         guard let parentID = try await folderID(parent, create: true) else { throw RemoteError(.notFound, parent) }
         var metadata = File(modifiedTime: modified)
+        if expecting == .unknown, let id = await folders.cachedFileID(path) {
+            do {
+                let file = try await drive.uploadFile(
+                    at: localFile,
+                    metadata: metadata,
+                    replacing: id,
+                    options: uploadOptions(path)
+                )
+                return entry(for: file, at: path)
+            } catch let error as DriveAPIError where error.status == 404 {
+                await folders.invalidate(path)
+            }
+        }
         if expecting == .unknown, let existing = try await children(of: parentID, named: path.name).first {
             guard !existing.isFolder, let id = existing.id else { throw RemoteError(.isAFolder, path) }
             return entry(
@@ -260,6 +287,7 @@ public struct DriveFolderRemote: Remote {
                 options: options
             )
         }
+        await folders.placed(path.name, in: parent, fileID: file.id)
         return entry(for: file, at: path)
     }
 
@@ -274,23 +302,29 @@ public struct DriveFolderRemote: Remote {
     }
 
     public func move(_ path: RemotePath, to destination: RemotePath) async throws -> RemoteEntry {
-        guard let source = try await file(at: path), let id = source.id else { throw RemoteError(.notFound, path) }
-        guard try await file(at: destination) == nil else { throw RemoteError(.alreadyExists, destination) }
         guard let parent = destination.parent, let parentID = try await folderID(parent, create: false) else {
             throw RemoteError(.notFound, destination.parent ?? .root, "the destination folder does not exist")
         }
+        let taken: Bool
+        switch await folders.isFree(destination.name, in: parent) {
+        case .some(let free): taken = !free
+        case nil: taken = try await !children(of: parentID, named: destination.name).isEmpty
+        }
+        guard !taken else { throw RemoteError(.alreadyExists, destination) }
         var rename = File()
         rename.name = destination.name
-        let oldParents = source.parents ?? []
-        let moved = try await drive.updateFile(
-            id,
-            rename,
-            addParents: oldParents.contains(parentID) ? [] : [parentID],
-            removeParents: oldParents.contains(parentID) ? [] : oldParents,
-            fields: Self.fields
-        )
+        let moved = try await withFileID(at: path) { id, oldParents in
+            try await drive.updateFile(
+                id,
+                rename,
+                addParents: oldParents.contains(parentID) ? [] : [parentID],
+                removeParents: oldParents.contains(parentID) ? [] : oldParents,
+                fields: Self.fields
+            )
+        }
         await folders.invalidate(path)
-        if moved.isFolder { await folders.store(id, for: destination) }
+        await folders.placed(destination.name, in: parent, fileID: moved.isFolder ? nil : moved.id)
+        if moved.isFolder, let id = moved.id { await folders.store(id, for: destination) }
         return entry(for: moved, at: destination)
     }
 
@@ -299,10 +333,34 @@ public struct DriveFolderRemote: Remote {
 
     public func remove(_ path: RemotePath, toTrash: Bool) async throws {
         guard !path.isRoot else { throw RemoteError(.permissionDenied, path, "the root cannot be removed") }
-        guard let file = try await file(at: path), let id = file.id else { throw RemoteError(.notFound, path) }
-        if toTrash { _ = try await drive.trashFile(id, fields: .id) } else { try await drive.deleteFile(id) }
+        try await withFileID(at: path) { id, _ in
+            if toTrash { _ = try await drive.trashFile(id, fields: .id) } else { try await drive.deleteFile(id) }
+        }
         await folders.invalidate(path)
     }
+
+    /// Runs `body` with the ID and parents of the item at `path`: a remembered file's first, and when
+    /// Drive no longer knows it (404), what a lookup finds.
+    private func withFileID<Result>(
+        at path: RemotePath,
+        _ body: (_ id: String, _ parents: [String]) async throws -> Result
+    ) async throws -> Result {
+        if let id = await folders.cachedFileID(path), let parent = path.parent,
+            let parentID = await folders.cachedID(parent)
+        {
+            do {
+                return try await body(id, [parentID])
+            } catch let error as DriveAPIError where error.status == 404 {
+                await folders.invalidate(path)
+            }
+        }
+        guard let file = try await file(at: path), let id = file.id else { throw RemoteError(.notFound, path) }
+        return try await body(id, file.parents ?? [])
+    }
+}
+
+extension DriveFolderRemote: PathCachingRemote {
+    public func remember(_ entries: [RemoteEntry]) async { await folders.remember(entries) }
 }
 
 extension DriveFolderRemote: ChangeTrackingRemote {
@@ -329,13 +387,21 @@ extension DriveFolderRemote: ChangeTrackingRemote {
 }
 
 extension DriveFolderRemote: RevisionKeepingRemote {
-    public func pinCurrentRevision(of path: RemotePath) async throws -> String {
+    public func pinCurrentRevision(of path: RemotePath) async throws -> PinnedRevision {
+        // The run's view of the file names its head revision: pinning it is one call.
+        if let known = await folders.cachedFile(path), let id = known.id, let revision = known.revision {
+            do {
+                _ = try await drive.keepRevisionForever(fileId: id, id: revision)
+                return PinnedRevision(id: revision, md5: known.md5)
+            } catch let error as DriveAPIError where error.status == 404 {
+                await folders.invalidate(path)
+            }
+        }
         guard let file = try await file(at: path), let id = file.id else { throw RemoteError(.notFound, path) }
-        let head = try await drive.getFile(id, fields: .headRevision)
-        guard let revision = head.headRevisionId else {
+        guard let revision = file.headRevisionId else {
             throw RemoteError(.io, path, "Drive keeps no revisions of this file")
         }
         _ = try await drive.keepRevisionForever(fileId: id, id: revision)
-        return revision
+        return PinnedRevision(id: revision, md5: file.md5Checksum)
     }
 }

@@ -477,15 +477,14 @@ public struct SyncExecutor: Sendable {
         _ path: RemotePath,
         on remote: any RevisionKeepingRemote
     ) async throws -> SyncReport.Archived {
-        let current = try await remote.entry(at: path)
         let revision = try await remote.pinCurrentRevision(of: path)
-        let archivedAs = "\(path)@revision:\(revision)"
+        let archivedAs = "\(path)@revision:\(revision.id)"
         try await options.logs.archives?.append(
             ArchiveLogEntry(
                 timestamp: timestamp(),
                 file: path.description,
                 archived_as: archivedAs,
-                input_hash: current?.md5,
+                input_hash: revision.md5,
                 reason: "replaced"
             )
         )

@@ -78,6 +78,7 @@ public struct SyncSession: Sendable {
         let intents = try await state.intents.pendingIntents()
         endPhase("state")
         let (remoteEntries, view, nextCursor) = try await remoteSide(state: synced, skipping: archive)
+        if let caching = remote as? any PathCachingRemote { await caching.remember(remoteEntries) }
         endPhase(view == .listed ? "remote listing" : "changes feed")
         var items = scan.items.filter { !archive.contains($0.path) }  // the remote archive is DriveSync's own
         let needed = planner.hashesNeeded(local: items, state: synced, remote: remoteEntries, intents: intents)

@@ -18,7 +18,13 @@ struct DrivePair: Sendable {
     let drive: DriveClient
     let target: RemotePath
 
-    init(_ emulator: RunningEmulator, target: String = "MemoryVDB", maxAttempts: Int = 8, token: String? = nil) throws {
+    init(
+        _ emulator: RunningEmulator,
+        target: String = "MemoryVDB",
+        maxAttempts: Int = 8,
+        token: String? = nil,
+        pacing: PacingConfiguration = .unlimited
+    ) throws {
         self.emulator = emulator
         root = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -35,7 +41,7 @@ struct DrivePair: Sendable {
                     jitter: .zero
                 )
             ),
-            pacer: RequestPacer(configuration: .unlimited),
+            pacer: RequestPacer(configuration: pacing),
             logger: Self.quietLogger
         )
         self.target = try RemotePath(target)

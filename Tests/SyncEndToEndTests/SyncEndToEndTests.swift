@@ -41,6 +41,35 @@ struct SyncEndToEndTests {
         }
     }
 
+    /// An incremental run after the changes feed stood in for a listing: folders the state knows cost
+    /// no lookups, an archive folder is looked up or made once per run.
+    @Test(arguments: [false, true]) func changedFilesCostFewCalls(revisionsAndTrash: Bool) async throws {
+        try await withRunningEmulator { emulator in
+            let pair = try DrivePair(emulator)
+            defer { pair.cleanUp() }
+            try writeTree(in: pair, files: 200, folders: 10)
+            _ = try await pair.sync()
+            for index in 0..<40 { try pair.write("d\(index % 10)/f\(index).txt", "edited \(index)\n") }
+            for index in 40..<60 {
+                try FileManager.default.removeItem(atPath: pair.root + "/d\(index % 10)/f\(index).txt")
+            }
+            for index in 0..<20 { try pair.write("d\(index % 10)/new\(index).txt", "new \(index)\n") }
+            emulator.emulator.faults.resetCallCounts()
+            let options = SyncExecutor.Options(
+                transfers: 4,
+                removeToTrash: revisionsAndTrash,
+                keepReplacedAsRevision: revisionsAndTrash
+            )
+            let outcome = try await pair.sync(delete: true, options: options)
+            #expect(outcome.remoteView == .fromChangesFeed)
+            #expect(outcome.report?.failures.isEmpty == true)
+            let counts = emulator.emulator.faults.callCounts
+            // One write per upload, move, pin or trash, and the archive's ten folders once: no lookups.
+            #expect(counts["files.list"].map { $0 <= 3 } ?? true, "\(counts)")
+            #expect(counts.values.reduce(0, +) <= (revisionsAndTrash ? 125 : 138), "\(counts)")
+        }
+    }
+
     @Test func localEditsRenamesAndDeletesAreMirrored() async throws {
         try await withRunningEmulator { emulator in
             let pair = try DrivePair(emulator)
@@ -169,7 +198,10 @@ struct SyncEndToEndTests {
     /// cut mid-way: one run absorbs them all, for each seed.
     @Test(arguments: 1...5) func oneRunAbsorbsInjectedFaultsWithoutDuplicates(seed: UInt64) async throws {
         try await withRunningEmulator { emulator in
-            let pair = try DrivePair(emulator, maxAttempts: 10)
+            // Rate-limit answers drawn at random are noise, not a rate to find: the pacer keeps a high floor.
+            var pacing = PacingConfiguration.unlimited
+            pacing.minimumWritesPerSecond = 200
+            let pair = try DrivePair(emulator, maxAttempts: 10, pacing: pacing)
             defer { pair.cleanUp() }
             try writeTree(in: pair, files: 300, folders: 12)
             try pair.write("big.bin", String(repeating: "0123456789abcdef", count: 400_000))  // 6.4 MB: resumable

@@ -45,6 +45,24 @@ public struct RemoteChange: Hashable, Sendable {
 /// A remote that keeps versions of a file (Drive revisions): a replaced copy can be kept as a pinned
 /// revision of the same file instead of a copy in the archive folder.
 public protocol RevisionKeepingRemote: Remote {
-    /// Pins the current content of `path` so it is never pruned; returns the revision's ID.
-    func pinCurrentRevision(of path: RemotePath) async throws -> String
+    /// Pins the current content of `path` so it is never pruned.
+    func pinCurrentRevision(of path: RemotePath) async throws -> PinnedRevision
+}
+
+/// A revision kept forever: its ID and the MD5 of the content it holds, when known.
+public struct PinnedRevision: Sendable, Hashable {
+    public var id: String
+    public var md5: String?
+
+    public init(id: String, md5: String?) {
+        self.id = id
+        self.md5 = md5
+    }
+}
+
+/// A remote that resolves paths to IDs one folder level at a time and can be told what a run already
+/// knows: the folders of its view of the remote (from the sync state when the changes feed stood in for
+/// a listing), so paths below them resolve without lookups.
+public protocol PathCachingRemote: Remote {
+    func remember(_ entries: [RemoteEntry]) async
 }
