@@ -369,7 +369,7 @@ extension DriveFolderRemote: ChangeTrackingRemote {
     public func changes(since cursor: String) async throws -> (changes: [RemoteChange], next: String) {
         // Only small summaries are kept: a feed can hold every file of a large first sync.
         let fields: Fields =
-            "nextPageToken,newStartPageToken,changes(removed,fileId,file(id,name,mimeType,parents,md5Checksum,trashed))"
+            "nextPageToken,newStartPageToken,changes(removed,fileId,file(id,name,mimeType,parents,md5Checksum,trashed,size,modifiedTime,headRevisionId))"
         let (changes, next) = try await drive.changes(since: cursor, fields: fields) { change -> RemoteChange? in
             guard let id = change.fileId ?? change.file?.id else { return nil }  // shared-drive changes
             let file = change.file
@@ -379,7 +379,11 @@ extension DriveFolderRemote: ChangeTrackingRemote {
                 name: file?.name,
                 parentIDs: file?.parents ?? [],
                 isFolder: file?.isFolder ?? false,
-                md5: file?.md5Checksum
+                md5: file?.md5Checksum,
+                size: file?.size,
+                modified: file?.modifiedTime,
+                mimeType: file?.mimeType,
+                revision: file?.headRevisionId
             )
         }
         return (changes, next)

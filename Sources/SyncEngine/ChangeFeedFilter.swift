@@ -55,4 +55,69 @@ public enum ChangeFeedFilter {
             )
         }
     }
+
+    /// `view` (the remote as the state last saw it) with the feed's changes taken in, in the listing's
+    /// order, leaving out `archive`; `nil` when only a listing can tell (a folder moved with what is in
+    /// it, two items under one name, a change without the metadata a listing gives).
+    public static func apply(
+        _ changes: [RemoteChange],
+        to view: [RemoteEntry],
+        rootID: String,
+        skipping archive: RemotePath
+    ) -> [RemoteEntry]? {
+        var entries = Dictionary(view.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        var paths: [String: RemotePath] = [rootID: .root]
+        for entry in view { if let id = entry.id { paths[id] = entry.path } }
+        func remove(below path: RemotePath) {
+            for key in entries.keys where path.contains(key) {
+                if let id = entries[key]?.id { paths[id] = nil }
+                entries[key] = nil
+            }
+        }
+        // A change names its parent by ID, and a new folder's own change may come after its children's:
+        // rounds until nothing more can be placed; what is left is outside the tree.
+        var pending = changes
+        while !pending.isEmpty {
+            var unplaced: [RemoteChange] = []
+            for change in pending where change.id != rootID {  // the root's own metadata is not the tree
+                let current = paths[change.id]
+                if change.removed {
+                    if let current { remove(below: current) }
+                    continue
+                }
+                guard let parent = change.parentIDs.lazy.compactMap({ paths[$0] }).first,
+                    entries[parent]?.isFolder ?? parent.isRoot
+                else {
+                    unplaced.append(change)
+                    continue
+                }
+                guard let name = change.name, let path = try? parent.appending(name),
+                    change.isFolder || change.modified != nil
+                else { return nil }
+                if let current, current != path {
+                    if change.isFolder { return nil }
+                    remove(below: current)
+                }
+                if let taken = entries[path], taken.id != change.id { return nil }
+                entries[path] = RemoteEntry(
+                    path: path,
+                    kind: change.isFolder ? .folder : .file,
+                    size: change.size ?? 0,
+                    modified: change.modified ?? entries[path]?.modified ?? Date(timeIntervalSince1970: 0),
+                    md5: change.md5,
+                    id: change.id,
+                    mimeType: change.mimeType,
+                    revision: change.revision
+                )
+                paths[change.id] = path
+            }
+            guard unplaced.count < pending.count else {
+                // Moved out of the tree (or never in it): gone from this view.
+                for change in unplaced { if let current = paths[change.id] { remove(below: current) } }
+                break
+            }
+            pending = unplaced
+        }
+        return entries.values.filter { !archive.contains($0.path) }.sorted { $0.path < $1.path }
+    }
 }

@@ -131,8 +131,13 @@ public struct SyncSession: Sendable {
         if let cursor = try await state.tree.cursor(), !synced.isEmpty, ChangeFeedFilter.coversTree(synced) {
             do {
                 let (changes, next) = try await tracking.changes(since: cursor)
+                let view = ChangeFeedFilter.remoteView(from: synced)
                 if ChangeFeedFilter.relevant(changes, state: synced, rootID: tracking.rootID).isEmpty {
-                    return (ChangeFeedFilter.remoteView(from: synced), .fromChangesFeed, next)
+                    return (view, .fromChangesFeed, next)
+                }
+                // N remote changes cost the feed's pages, not a listing, unless only a listing can tell.
+                if let applied = ChangeFeedFilter.apply(changes, to: view, rootID: tracking.rootID, skipping: archive) {
+                    return (applied, .fromChangesFeed, next)
                 }
                 return (try await remote.listRecursively(skipping: archive), .listed, next)
             } catch  where !Task.isCancelled && !isCancellation(error) {

@@ -79,6 +79,10 @@ struct DriveQueryTests {
         #expect(try query.matches(file("a.txt", parents: ["B"]), aliases: [:]))
         #expect(try !query.matches(file("a.txt", parents: ["C"]), aliases: [:]))
         #expect(try !query.matches(file("b.txt", parents: ["A"]), aliases: [:]))
+        // The search reads only those folders' children.
+        #expect(DriveState.requiredParents(in: query) == ["A", "B"])
+        let either = try DriveQuery.parse("'A' in parents or name = 'x'")
+        #expect(DriveState.requiredParents(in: either) == nil, "a match may be anywhere")
     }
 
     @Test func decodesEscapedQuotesAndBackslashes() throws {

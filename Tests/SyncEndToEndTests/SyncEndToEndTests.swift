@@ -127,7 +127,7 @@ struct SyncEndToEndTests {
             }
             try pair.write("doc.txt", "local edit", modified: 1_700_000_600)
             let outcome = try await pair.sync(at: 1_714_566_896)
-            #expect(outcome.remoteView == .listed, "the feed showed changes in the tree")
+            #expect(outcome.remoteView == .fromChangesFeed, "the feed's changes were taken in without a listing")
             #expect(outcome.plan.actions == [.resolveConflict(try RemotePath("doc.txt"))])
             #expect(outcome.plan.notices == [.remoteChangedOnly(try RemotePath("theirs.txt"))])
             let tree = try await pair.remoteDigests()

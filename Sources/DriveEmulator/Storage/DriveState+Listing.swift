@@ -42,8 +42,10 @@ extension DriveState {
     ) throws(DriveError) -> [FileRecord] {
         let aliases = ["root": resolve("root", for: user), "appDataFolder": resolve("appDataFolder", for: user)]
         var candidates: [FileRecord]
-        if let query, let parent = Self.requiredParent(in: query) {
-            candidates = (children[aliases[parent] ?? parent] ?? []).compactMap { files[$0] }
+        if let query, let parents = Self.requiredParents(in: query) {
+            var seen: Set<String> = []
+            candidates = parents.flatMap { children[aliases[$0] ?? $0] ?? [] }.filter { seen.insert($0).inserted }
+                .compactMap { files[$0] }
         } else {
             candidates = Array(files.values)
         }
@@ -75,11 +77,15 @@ extension DriveState {
         return results
     }
 
-    /// A parent every match must have (`'X' in parents and ...`), to search only that folder's children.
-    static func requiredParent(in query: DriveQuery) -> String? {
+    /// Parents one of which every match must have (`'X' in parents and ...`, or `'A' in parents or 'B' in
+    /// parents` as rclone's --fast-list and DriveSync's pull send), to search only those folders' children.
+    static func requiredParents(in query: DriveQuery) -> [String]? {
         switch query {
-        case .membership(let value, "parents"): return value
-        case .and(let left, let right): return requiredParent(in: left) ?? requiredParent(in: right)
+        case .membership(let value, "parents"): return [value]
+        case .and(let left, let right): return requiredParents(in: left) ?? requiredParents(in: right)
+        case .or(let left, let right):
+            guard let left = requiredParents(in: left), let right = requiredParents(in: right) else { return nil }
+            return left + right
         default: return nil
         }
     }

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+public import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 
 /// A remote that can say what changed since a cursor (Drive's changes feed), so a sync need not list
@@ -24,6 +24,12 @@ public struct RemoteChange: Hashable, Sendable {
     public var parentIDs: [String]
     public var isFolder: Bool
     public var md5: String?
+    /// What a listing would say of it, when the feed gave it: a run can then take the change into its
+    /// view of the remote instead of listing.
+    public var size: Int64?
+    public var modified: Date?
+    public var mimeType: String?
+    public var revision: String?
 
     public init(
         id: String,
@@ -31,7 +37,11 @@ public struct RemoteChange: Hashable, Sendable {
         name: String? = nil,
         parentIDs: [String] = [],
         isFolder: Bool = false,
-        md5: String? = nil
+        md5: String? = nil,
+        size: Int64? = nil,
+        modified: Date? = nil,
+        mimeType: String? = nil,
+        revision: String? = nil
     ) {
         self.id = id
         self.removed = removed
@@ -39,6 +49,10 @@ public struct RemoteChange: Hashable, Sendable {
         self.parentIDs = parentIDs
         self.isFolder = isFolder
         self.md5 = md5
+        self.size = size
+        self.modified = modified
+        self.mimeType = mimeType
+        self.revision = revision
     }
 }
 
