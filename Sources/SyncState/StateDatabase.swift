@@ -13,6 +13,11 @@ public enum StateDatabase {
     /// The state at `path` (created and migrated), or an in-memory one when `path` is `nil`. Open one
     /// writer per database file per process (GRDB's rule); share it.
     public static func open(path: String?) throws -> any DatabaseWriter {
+        try open(path: path, migrator: migrator)
+    }
+
+    /// A database at `path` (or in memory) that waits for other processes' writes, migrated by `migrator`.
+    static func open(path: String?, migrator: DatabaseMigrator) throws -> any DatabaseWriter {
         let writer: any DatabaseWriter
         if let path {
             var configuration = Configuration()

@@ -16,18 +16,10 @@ public struct UploadLedger: Sendable {
     /// The ledger at `path` (created when missing), or in memory when `path` is `nil`.
     public init(path: String?, limit: Int64 = Self.driveDailyLimit) throws {
         self.limit = limit
-        writer = try Self.open(path: path)
+        writer = try StateDatabase.open(path: path, migrator: Self.migrator)
     }
 
-    private static func open(path: String?) throws -> any DatabaseWriter {
-        let writer: any DatabaseWriter
-        if let path {
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(5)
-            writer = try DatabaseQueue(path: path, configuration: configuration)
-        } else {
-            writer = try DatabaseQueue()
-        }
+    private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.create(table: "upload") { table in
@@ -35,8 +27,7 @@ public struct UploadLedger: Sendable {
                 table.column("bytes", .integer).notNull()
             }
         }
-        try migrator.migrate(writer)
-        return writer
+        return migrator
     }
 
     /// Records a finished upload; entries older than the window are dropped.

@@ -195,12 +195,7 @@ struct PacerTests {
         try await withRunningEmulator(configuration: .init(limits: limits)) { emulator in
             let pacer = RequestPacer(configuration: .unlimited)
             // Backoff in milliseconds: only the pacer's adaptation can keep six attempts enough.
-            let drive = DriveClient(
-                httpClient: .shared,
-                tokens: FixedAccessToken(emulator.token),
-                configuration: .init(baseURL: emulator.baseURL, retry: fastRetries),
-                pacer: pacer
-            )
+            let drive = makeClient(emulator, pacer: pacer)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<16 {
                     group.addTask {
@@ -225,12 +220,7 @@ struct PacerTests {
                     writeBurst: 2
                 )
             )
-            let drive = DriveClient(
-                httpClient: .shared,
-                tokens: FixedAccessToken(emulator.token),
-                configuration: .init(baseURL: emulator.baseURL, retry: fastRetries),
-                pacer: pacer
-            )
+            let drive = makeClient(emulator, pacer: pacer)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<12 { group.addTask { _ = try await drive.createFile(File(name: "f\(index)")) } }
                 try await group.waitForAll()

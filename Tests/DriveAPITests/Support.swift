@@ -17,7 +17,8 @@ func makeClient(
     chunkSize: Int = 256 * 1024,
     multipartCutoff: Int64 = 256 * 1024,
     retry: RetryPolicy = fastRetries,
-    pacing: PacingConfiguration = .unlimited
+    pacing: PacingConfiguration = .unlimited,
+    pacer: RequestPacer<ContinuousClock>? = nil
 ) -> DriveClient {
     DriveClient(
         httpClient: HTTPClient.shared,
@@ -28,7 +29,7 @@ func makeClient(
             chunkSize: chunkSize,
             retry: retry
         ),
-        pacer: RequestPacer(configuration: pacing)
+        pacer: pacer ?? RequestPacer(configuration: pacing)
     )
 }
 

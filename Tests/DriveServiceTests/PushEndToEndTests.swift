@@ -169,7 +169,6 @@ struct PushEndToEndTests {
             defer { service.fixture.remove() }
             emulator.emulator.setNotificationFaults(NotificationFaults(drop: 0.1, duplicate: 0.1, seed: 1500))
             let drive = Self.drive(emulator)
-            let start = try await drive.startPageToken()
             var serve = try await service.start()
             defer { serve.send(SIGKILL) }
             let database = try await DriveSync(home: service.folder + "/data").openServiceDatabase()
