@@ -131,11 +131,19 @@ public struct SyncExecutor: Sendable {
     }
 
     /// Once the daily upload cap is reached, no upload starts for the rest of the run; everything else
-    /// goes on.
+    /// goes on. The ledger is read once a run; the run's own uploads are counted here.
     final class UploadHold: Sendable {
-        private let resumeAt = Mutex<Int64?>(nil)
-        var resumesAt: Int64? { resumeAt.withLock { $0 } }
-        func hold(until time: Int64) { resumeAt.withLock { $0 = max($0 ?? time, time) } }
+        private struct State {
+            var resumeAt: Int64?
+            var bytes: Int64
+        }
+        private let state: Mutex<State>
+        init(usedBefore: Int64) { state = Mutex(State(resumeAt: nil, bytes: usedBefore)) }
+        var resumesAt: Int64? { state.withLock { $0.resumeAt } }
+        /// Bytes uploaded in the last 24 hours as far as this run knows.
+        var used: Int64 { state.withLock { $0.bytes } }
+        func hold(until time: Int64) { state.withLock { $0.resumeAt = max($0.resumeAt ?? time, time) } }
+        func uploaded(_ bytes: Int64) { state.withLock { $0.bytes += bytes } }
     }
 
     public func run(_ plan: SyncPlan, local: [LocalItem]) async -> SyncReport {
@@ -171,7 +179,9 @@ public struct SyncExecutor: Sendable {
                 report.uploadsDeferred += 1
             }
         }
-        let hold = UploadHold()
+        let hold = UploadHold(
+            usedBefore: (try? await options.uploadLedger?.usage(at: DriveTimestamp.milliseconds(of: now()))) ?? 0
+        )
         func keepStarting() -> Bool {
             guard report.credentialProblem == nil else { return false }
             if Task.isCancelled || options.stop?.isRequested == true { report.stopped = true }
@@ -327,6 +337,7 @@ public struct SyncExecutor: Sendable {
             options.progress?(.finished(action, bytes: bytes, failed: false))
             // The ledger is an estimate kept for the next runs: failing to write it fails no file.
             try? await options.uploadLedger?.record(bytes: bytes, at: DriveTimestamp.milliseconds(of: now()))
+            hold.uploaded(bytes)
             return .done(action, archived: archived, bytes: bytes)
         } catch {
             // Cancellation is not a failure: no attempt is counted and the next run does the action again.
@@ -369,10 +380,11 @@ public struct SyncExecutor: Sendable {
         }
     }
 
-    /// Whether uploads are held for the rest of the run, the ledger consulted first.
+    /// Whether uploads are held for the rest of the run: the ledger is asked when it resumes only once
+    /// the run's count reaches the limit.
     private func isHeld(_ hold: UploadHold) async -> Bool {
         if hold.resumesAt != nil { return true }
-        guard let ledger = options.uploadLedger,
+        guard let ledger = options.uploadLedger, hold.used >= ledger.limit,
             let until = try? await ledger.blockedUntil(at: DriveTimestamp.milliseconds(of: now()))
         else { return false }
         hold.hold(until: until)
