@@ -131,11 +131,13 @@ public struct SyncExecutor: Sendable {
     }
 
     /// Once the daily upload cap is reached, no upload starts for the rest of the run; everything else
-    /// goes on. The ledger is read once a run; the run's own uploads are counted here.
+    /// goes on. The ledger is read once a run and written every 100 uploads or 1 GiB (and at the end):
+    /// the run counts its own uploads here.
     final class UploadHold: Sendable {
         private struct State {
             var resumeAt: Int64?
             var bytes: Int64
+            var unrecorded: (uploads: Int, bytes: Int64) = (0, 0)
         }
         private let state: Mutex<State>
         init(usedBefore: Int64) { state = Mutex(State(resumeAt: nil, bytes: usedBefore)) }
@@ -143,7 +145,26 @@ public struct SyncExecutor: Sendable {
         /// Bytes uploaded in the last 24 hours as far as this run knows.
         var used: Int64 { state.withLock { $0.bytes } }
         func hold(until time: Int64) { state.withLock { $0.resumeAt = max($0.resumeAt ?? time, time) } }
-        func uploaded(_ bytes: Int64) { state.withLock { $0.bytes += bytes } }
+
+        /// Counts an upload; returns the bytes to write to the ledger now, if it is time.
+        func uploaded(_ bytes: Int64) -> Int64? {
+            state.withLock { state in
+                state.bytes += bytes
+                state.unrecorded.uploads += 1
+                state.unrecorded.bytes += bytes
+                guard state.unrecorded.uploads >= 100 || state.unrecorded.bytes >= 1 << 30 else { return nil }
+                defer { state.unrecorded = (0, 0) }
+                return state.unrecorded.bytes
+            }
+        }
+
+        /// What is left to write to the ledger at the end of the run.
+        func takeUnrecorded() -> Int64 {
+            state.withLock { state in
+                defer { state.unrecorded = (0, 0) }
+                return state.unrecorded.bytes
+            }
+        }
     }
 
     public func run(_ plan: SyncPlan, local: [LocalItem]) async -> SyncReport {
@@ -213,6 +234,7 @@ public struct SyncExecutor: Sendable {
             absorb(await perform(action, items: items, earlierAttempts: earlierAttempts, hold: hold))
         }
         report.uploadsResumeAt = hold.resumesAt.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+        await recordInLedger(hold.takeUnrecorded())
         report.notStarted = plan.actions.count - report.completed.count - report.failures.count
         // A run that ran to its end needs no create intents but those of failed files (whose creates may
         // have landed); a stopped or killed run leaves them all for the next one.
@@ -335,9 +357,7 @@ public struct SyncExecutor: Sendable {
                 try await state.items.forget(path)
             }
             options.progress?(.finished(action, bytes: bytes, failed: false))
-            // The ledger is an estimate kept for the next runs: failing to write it fails no file.
-            try? await options.uploadLedger?.record(bytes: bytes, at: DriveTimestamp.milliseconds(of: now()))
-            hold.uploaded(bytes)
+            if bytes > 0, let due = hold.uploaded(bytes) { await recordInLedger(due) }
             return .done(action, archived: archived, bytes: bytes)
         } catch {
             // Cancellation is not a failure: no attempt is counted and the next run does the action again.
@@ -378,6 +398,11 @@ public struct SyncExecutor: Sendable {
             }
             return .failed(.init(path: path, action: action, message: "\(error)"), problem, unrecorded: unrecorded)
         }
+    }
+
+    /// The ledger is an estimate kept for the next runs: failing to write it fails no file.
+    private func recordInLedger(_ bytes: Int64) async {
+        try? await options.uploadLedger?.record(bytes: bytes, at: DriveTimestamp.milliseconds(of: now()))
     }
 
     /// Whether uploads are held for the rest of the run: the ledger is asked when it resumes only once
