@@ -381,7 +381,7 @@ struct PushNotificationTests {
         )
     }
 
-    @Test(.timeLimit(.minutes(1))) func changesChannelSendsSyncThenChange() async throws {
+    @Test(.timeLimit(.minutes(3))) func changesChannelSendsSyncThenChange() async throws {
         try await withRunningEmulator { drive in
             try await withWebhookReceiver { address, notifications in
                 var iterator = notifications.makeAsyncIterator()
@@ -430,7 +430,7 @@ struct PushNotificationTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func notificationFaultsDuplicateDelayAndEndChannelsFromTheAdminEndpoint()
+    @Test(.timeLimit(.minutes(3))) func notificationFaultsDuplicateDelayAndEndChannelsFromTheAdminEndpoint()
         async throws
     {
         try await withRunningEmulator { drive in
@@ -474,7 +474,7 @@ struct PushNotificationTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func fileChannelReportsUpdateTrashAndExpiry() async throws {
+    @Test(.timeLimit(.minutes(3))) func fileChannelReportsUpdateTrashAndExpiry() async throws {
         let (clock, control) = EmulatorClock.manual(startingAt: Date())
         try await withRunningEmulator(configuration: .init(clock: clock)) { drive in
             try await withWebhookReceiver { address, notifications in
