@@ -27,8 +27,6 @@ actor DirectoryIDCache {
 
     func cachedID(_ path: RemotePath) -> String? { known[path] }
 
-    func cachedFileID(_ path: RemotePath) -> String? { files[path]?.id }
-
     /// A file as the caller remembered it (its head revision and MD5 included), until something changes it.
     func cachedFile(_ path: RemotePath) -> RemoteEntry? { files[path] }
 

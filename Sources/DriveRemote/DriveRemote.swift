@@ -167,9 +167,9 @@ public struct DriveFolderRemote: Remote {
         let drive = self.drive
         let folders = self.folders
         // In a folder this remote made, only what it put there exists: no lookup, no twin to settle.
-        let parentIsNew = await folders.isFree(path.name, in: parent) == true
+        let freeInAFolderMadeHere = await folders.isFree(path.name, in: parent) == true
         return try await folders.id(for: path) {
-            if !parentIsNew, let found = try await self.children(of: parentID, named: path.name).first {
+            if !freeInAFolderMadeHere, let found = try await self.children(of: parentID, named: path.name).first {
                 guard found.isFolder else { throw RemoteError(.notAFolder, path, "a file is in the way") }
                 await folders.resolved(found, at: path, madeHere: false)
                 return found.id
@@ -180,7 +180,7 @@ public struct DriveFolderRemote: Remote {
             } existing: { id in
                 File(id: id)  // an earlier attempt of this create succeeded
             }
-            guard !parentIsNew else {
+            guard !freeInAFolderMadeHere else {
                 await folders.resolved(created, at: path, madeHere: true)
                 return created.id
             }
@@ -247,18 +247,20 @@ public struct DriveFolderRemote: Remote {
         guard let parent = path.parent else { throw RemoteError(.isAFolder, path, "cannot write the root") }
         guard let parentID = try await folderID(parent, create: true) else { throw RemoteError(.notFound, parent) }
         var metadata = File(modifiedTime: modified)
-        if expecting == .unknown, let id = await folders.cachedFileID(path) {
-            do {
-                let file = try await drive.uploadFile(
-                    at: localFile,
-                    metadata: metadata,
-                    replacing: id,
-                    options: uploadOptions(path)
-                )
-                return entry(for: file, at: path)
-            } catch let error as DriveAPIError where error.status == 404 {
-                await folders.invalidate(path)
-            }
+        if expecting == .unknown,
+            let file = try await usingRemembered(
+                path,
+                { _, id in
+                    try await drive.uploadFile(
+                        at: localFile,
+                        metadata: metadata,
+                        replacing: id,
+                        options: uploadOptions(path)
+                    )
+                }
+            )
+        {
+            return entry(for: file, at: path)
         }
         if expecting == .unknown, let existing = try await children(of: parentID, named: path.name).first {
             guard !existing.isFolder, let id = existing.id else { throw RemoteError(.isAFolder, path) }
@@ -340,22 +342,34 @@ public struct DriveFolderRemote: Remote {
     }
 
     /// Runs `body` with the ID and parents of the item at `path`: a remembered file's first, and when
-    /// Drive no longer knows it (404), what a lookup finds.
+    /// Drive no longer knows it, what a lookup finds.
     private func withFileID<Result>(
         at path: RemotePath,
         _ body: (_ id: String, _ parents: [String]) async throws -> Result
     ) async throws -> Result {
-        if let id = await folders.cachedFileID(path), let parent = path.parent,
-            let parentID = await folders.cachedID(parent)
+        if let parent = path.parent, let parentID = await folders.cachedID(parent),
+            let result = try await usingRemembered(path, { _, id in try await body(id, [parentID]) })
         {
-            do {
-                return try await body(id, [parentID])
-            } catch let error as DriveAPIError where error.status == 404 {
-                await folders.invalidate(path)
-            }
+            return result
         }
         guard let file = try await file(at: path), let id = file.id else { throw RemoteError(.notFound, path) }
         return try await body(id, file.parents ?? [])
+    }
+
+    /// `body`'s answer for the file at `path` as the run remembered it (`remember`); `nil` when nothing
+    /// is remembered, `body` gives none, or Drive no longer knows the ID (404: it is forgotten), so the
+    /// caller looks the path up instead.
+    private func usingRemembered<Result>(
+        _ path: RemotePath,
+        _ body: (_ file: RemoteEntry, _ id: String) async throws -> Result?
+    ) async throws -> Result? {
+        guard let known = await folders.cachedFile(path), let id = known.id else { return nil }
+        do {
+            return try await body(known, id)
+        } catch let error as DriveAPIError where error.status == 404 {
+            await folders.invalidate(path)
+            return nil
+        }
     }
 }
 
@@ -393,14 +407,12 @@ extension DriveFolderRemote: ChangeTrackingRemote {
 extension DriveFolderRemote: RevisionKeepingRemote {
     public func pinCurrentRevision(of path: RemotePath) async throws -> PinnedRevision {
         // The run's view of the file names its head revision: pinning it is one call.
-        if let known = await folders.cachedFile(path), let id = known.id, let revision = known.revision {
-            do {
-                _ = try await drive.keepRevisionForever(fileId: id, id: revision)
-                return PinnedRevision(id: revision, md5: known.md5)
-            } catch let error as DriveAPIError where error.status == 404 {
-                await folders.invalidate(path)
-            }
+        let pinned = try await usingRemembered(path) { known, id -> PinnedRevision? in
+            guard let revision = known.revision else { return nil }
+            _ = try await drive.keepRevisionForever(fileId: id, id: revision)
+            return PinnedRevision(id: revision, md5: known.md5)
         }
+        if let pinned { return pinned }
         guard let file = try await file(at: path), let id = file.id else { throw RemoteError(.notFound, path) }
         guard let revision = file.headRevisionId else {
             throw RemoteError(.io, path, "Drive keeps no revisions of this file")

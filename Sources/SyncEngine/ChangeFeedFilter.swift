@@ -69,7 +69,9 @@ public enum ChangeFeedFilter {
         var paths: [String: RemotePath] = [rootID: .root]
         for entry in view { if let id = entry.id { paths[id] = entry.path } }
         func remove(below path: RemotePath) {
-            for key in entries.keys where path.contains(key) {
+            // Only a folder has anything below it: a file goes without a pass over the whole view.
+            let keys = entries[path]?.isFolder == true ? entries.keys.filter(path.contains) : [path]
+            for key in keys {
                 if let id = entries[key]?.id { paths[id] = nil }
                 entries[key] = nil
             }

@@ -365,7 +365,7 @@ public struct SyncExecutor: Sendable {
             if isUploadCap(error) {
                 let now = DriveTimestamp.milliseconds(of: now())
                 let resume = try? await options.uploadLedger?.resumeAfterRefusal(at: now)
-                hold.hold(until: resume ?? now + 86_400_000)
+                hold.hold(until: resume ?? now + UploadLedger.window)
                 return .deferred
             }
             options.progress?(.finished(action, bytes: 0, failed: true))

@@ -7,7 +7,8 @@ public import GRDB
 public struct UploadLedger: Sendable {
     /// Drive's cap: 750 GB (decimal, as Google states it).
     public static let driveDailyLimit: Int64 = 750_000_000_000
-    static let window: Int64 = 86_400_000
+    /// The rolling window, in milliseconds.
+    public static let window: Int64 = 86_400_000
 
     /// Bytes per rolling 24 hours.
     public let limit: Int64

@@ -19,6 +19,20 @@ func makeDrive(_ emulator: RunningEmulator) -> DriveClient {
     )
 }
 
+/// A remote at the top of My Drive on a running emulator, and a one-byte local file to upload from.
+func withRootRemote(
+    _ body: @escaping @Sendable (DriveClient, DriveFolderRemote, _ localFile: String) async throws -> Void
+) async throws {
+    try await withRunningEmulator { emulator in
+        let drive = makeDrive(emulator)
+        let remote = try await DriveFolderRemote.atPath(.root, drive: drive)
+        let local = FileManager.default.temporaryDirectory.appendingPathComponent("dr-\(UUID().uuidString)")
+        try Data("x".utf8).write(to: local)
+        defer { try? FileManager.default.removeItem(at: local) }
+        try await body(drive, remote, local.path)
+    }
+}
+
 struct DriveRemoteTests {
     @Test func driveFolderConforms() async throws {
         try await withRunningEmulator { emulator in
@@ -28,17 +42,12 @@ struct DriveRemoteTests {
     }
 
     @Test func concurrentUploadsIntoANewFolderMakeItOnce() async throws {
-        try await withRunningEmulator { emulator in
-            let drive = makeDrive(emulator)
-            let remote = try await DriveFolderRemote.atPath(.root, drive: drive)
-            let local = FileManager.default.temporaryDirectory.appendingPathComponent("dr-\(UUID().uuidString)")
-            try Data("x".utf8).write(to: local)
-            defer { try? FileManager.default.removeItem(at: local) }
+        try await withRootRemote { drive, remote, local in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<8 {
                     group.addTask {
                         _ = try await remote.upload(
-                            from: local.path,
+                            from: local,
                             to: try RemotePath("new/deep/f\(index).txt"),
                             modified: Date()
                         )
@@ -54,16 +63,11 @@ struct DriveRemoteTests {
 
     /// Drive's `name =` ignores case: a path still means only the name as written.
     @Test func namesDifferingInCaseAreDifferentFiles() async throws {
-        try await withRunningEmulator { emulator in
-            let drive = makeDrive(emulator)
-            let remote = try await DriveFolderRemote.atPath(.root, drive: drive)
-            let local = FileManager.default.temporaryDirectory.appendingPathComponent("dr-\(UUID().uuidString)")
-            try Data("x".utf8).write(to: local)
-            defer { try? FileManager.default.removeItem(at: local) }
-            _ = try await remote.upload(from: local.path, to: try RemotePath("Docs/Notes.md"), modified: Date())
+        try await withRootRemote { drive, remote, local in
+            _ = try await remote.upload(from: local, to: try RemotePath("Docs/Notes.md"), modified: Date())
             #expect(try await remote.entry(at: try RemotePath("docs/notes.md")) == nil)
             #expect(try await remote.entry(at: try RemotePath("Docs/notes.md")) == nil)
-            _ = try await remote.upload(from: local.path, to: try RemotePath("docs/notes.md"), modified: Date())
+            _ = try await remote.upload(from: local, to: try RemotePath("docs/notes.md"), modified: Date())
             let folders = try await drive.allFiles(query: .isFolder && .notTrashed, fields: "id,name")
             #expect(folders.compactMap(\.name).sorted() == ["Docs", "docs"])
             #expect(try await remote.entry(at: try RemotePath("Docs/Notes.md")) != nil)

@@ -42,10 +42,15 @@ extension CredentialAwareError {
 
 /// Whether an error only says the work was cancelled (Ctrl-C, SIGTERM past the grace period, a cancelled
 /// task). Cancellation is not a failure: nothing is recorded as failed because of it.
-public func isCancellation(_ error: any Error) -> Bool {
-    if error is CancellationError { return true }
-    if let wrapped = error as? any WrappingError, let cause = wrapped.underlyingError { return isCancellation(cause) }
-    return false
+public func isCancellation(_ error: any Error) -> Bool { error.isOrWraps { $0 is CancellationError } }
+
+extension Error {
+    /// Whether this error, or one it wraps (`WrappingError`), passes `test`.
+    public func isOrWraps(_ test: (any Error) -> Bool) -> Bool {
+        if test(self) { return true }
+        guard let cause = (self as? any WrappingError)?.underlyingError else { return false }
+        return cause.isOrWraps(test)
+    }
 }
 
 /// An error that keeps the error that caused it, so callers can still inspect the cause.
@@ -61,7 +66,5 @@ public protocol UploadCapAwareError: Error {
 
 /// Whether an error, or one it wraps, is the daily upload cap.
 public func isUploadCap(_ error: any Error) -> Bool {
-    if (error as? any UploadCapAwareError)?.isUploadCap == true { return true }
-    if let wrapped = error as? any WrappingError, let cause = wrapped.underlyingError { return isUploadCap(cause) }
-    return false
+    error.isOrWraps { ($0 as? any UploadCapAwareError)?.isUploadCap == true }
 }

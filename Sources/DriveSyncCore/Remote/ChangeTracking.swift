@@ -75,8 +75,8 @@ public struct PinnedRevision: Sendable, Hashable {
 }
 
 /// A remote that resolves paths to IDs one folder level at a time and can be told what a run already
-/// knows: the folders of its view of the remote (from the sync state when the changes feed stood in for
-/// a listing), so paths below them resolve without lookups.
+/// knows: its view of the remote (from the sync state when the changes feed stood in for a listing), so
+/// paths resolve, and files are moved, removed or pinned by ID, without lookups.
 public protocol PathCachingRemote: Remote {
     func remember(_ entries: [RemoteEntry]) async
 }
