@@ -11,23 +11,34 @@ trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 # Runs a command quietly; prints its wall-clock seconds.
 timed() { /usr/bin/time -f '%e' -o "$work/time" "$@" >/dev/null; cat "$work/time"; }
 
-# Starts `drivesync emulator` (arguments: --in-memory or --data DIR, --limits drive) with user bench, token
-# bench; sets $server and $url and writes $work/config.ini naming it as account bench, paced as $pacing
-# says (default none: the emulator runs without Drive's limits unless asked, so throughput is measured).
+# Starts `drivesync emulator` (arguments: --in-memory or --data DIR, --limits drive, --tls-cert/--tls-key)
+# with user bench, token bench; sets $server and $url and writes $work/config.ini naming it as account
+# bench, paced as $pacing says (default none: the emulator runs without Drive's limits unless asked, so
+# throughput is measured), trusting $ca_certificate when set.
 start_emulator() {
     "$binary" emulator "$@" --user bench@example.com --token bench >"$work/out" 2>&1 &
     server=$!
     for _ in $(seq 100); do [ -s "$work/out" ] && break; sleep 0.1; done
     url=$(head -1 "$work/out")
     printf '[account bench]\nendpoint = %s\naccess_token = bench\npacing = %s\n' "$url" "${pacing:-none}" >"$work/config.ini"
+    [ -z "${ca_certificate:-}" ] || printf 'ca_certificate = %s\n' "$ca_certificate" >>"$work/config.ini"
 }
 
 # The Drive API calls the emulator has answered since they were last reset, as JSON by method.
-calls_by_method() { curl -sS "$url/emulator/admin/calls"; }
+calls_by_method() { curl -sS ${ca_certificate:+--cacert "$ca_certificate"} "$url/emulator/admin/calls"; }
 
 # The Drive API calls the emulator has answered since they were last reset (reset_calls).
 calls() { calls_by_method | python3 -c 'import json,sys; print(sum(json.load(sys.stdin).values()))'; }
-reset_calls() { curl -sS -X DELETE "$url/emulator/admin/calls" >/dev/null; }
+reset_calls() { curl -sS ${ca_certificate:+--cacert "$ca_certificate"} -X DELETE "$url/emulator/admin/calls" >/dev/null; }
+
+# The write calls among them (what Drive's write limit counts).
+writes() {
+    calls_by_method | python3 -c '
+import json, sys
+counts = json.load(sys.stdin)
+write_methods = {"files.create", "files.update", "files.delete", "files.copy", "files.emptyTrash"}
+print(sum(n for method, n in counts.items() if method in write_methods or method.startswith("upload")))'
+}
 
 # Writes FILES random files of 1–8 KiB spread over FOLDERS folders (100 per group) below DIR.
 #   generate_small_files DIR FILES FOLDERS

@@ -26,11 +26,7 @@ DRIVESYNC_LOG_LEVEL=info "$binary" sync "$work/tree" bench:Bench --config "$work
     >"$work/sync.out" 2>"$work/sync.err" || status=$?
 end=$(date +%s.%N)
 seconds=$(echo "$end - $start" | bc -l)
-writes=$(calls_by_method | python3 -c '
-import json, sys
-counts = json.load(sys.stdin)
-write_methods = {"files.create", "files.update", "files.delete", "files.copy", "files.emptyTrash", "upload"}
-print(sum(n for method, n in counts.items() if method in write_methods or method.startswith("upload")))')
+writes=$(writes)
 rate_limited=$(grep 'retrying' "$work/sync.err" | grep -c -E 'RateLimitExceeded|rateLimitExceeded|429' || true)
 failed=$(grep -c '"status":"fail"' "$work/home/logs/uploads.jsonl" 2>/dev/null || true)
 

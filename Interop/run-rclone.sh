@@ -10,11 +10,8 @@ work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=DriveSync test CA" -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=www.googleapis.com" -keyout "$work/server.key" -out "$work/server.csr" 2>/dev/null
-printf 'subjectAltName=DNS:www.googleapis.com,DNS:oauth2.googleapis.com,DNS:accounts.google.com,IP:127.0.0.1\n' >"$work/san.ext"
-openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 1 \
-    -extfile "$work/san.ext" -out "$work/server.pem" 2>/dev/null
+source Interop/test-ca.sh
+make_test_ca "$work"
 
 .build/debug/drivesync emulator --in-memory --user rclone@example.com --token rclone-token \
     --tls-cert "$work/server.pem" --tls-key "$work/server.key" >"$work/emulator.out" 2>&1 &

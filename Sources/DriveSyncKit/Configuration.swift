@@ -24,6 +24,7 @@ public import SyncState
 /// client_secret = ...
 /// remote_root = Team/Notes            # drive paths start here (default: My Drive)
 /// pacing = drive                      # or none: Drive's request limits (default for every remote endpoint)
+/// ca_certificate = ~/corp-ca.pem      # PEM certificates trusted besides the system's (a proxy, an emulator)
 /// default = true
 /// watch = true                        # the service follows its changes; watch_drives = ID, ID for shared drives
 /// daily_upload_limit = 750G           # Drive's cap per rolling 24 hours (0: none); uploads wait past it
@@ -64,6 +65,9 @@ public struct Configuration: Sendable, Hashable {
         public var watchDrives: [String] = []
         /// Bytes the account may upload per rolling 24 hours (Drive's 750 GB cap); `nil` for no limit.
         public var dailyUploadLimit: Int64? = UploadLedger.driveDailyLimit
+        /// A PEM file of certificate authorities trusted besides the system's, for an endpoint behind a
+        /// private CA (a company proxy, an emulator with its own certificate).
+        public var caCertificateFile: String?
 
         public init(
             name: String,
@@ -474,6 +478,7 @@ public struct Configuration: Sendable, Hashable {
                         let trimmed = value.hasSuffix("/") ? String(value.dropLast()) : value
                         if key == "endpoint" { account.endpoint = trimmed } else { account.uploadEndpoint = trimmed }
                     case "access_token": account.accessToken = value
+                    case "ca_certificate": account.caCertificateFile = Self.expandingTilde(value)
                     case "client_id": account.clientID = value
                     case "client_secret": account.clientSecret = value
                     case "remote_root":

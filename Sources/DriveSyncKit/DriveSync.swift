@@ -100,7 +100,8 @@ public struct DriveSync: Sendable {
         let client = OAuthClient(
             endpoints: credential.oauthEndpoints,
             clientID: credential.clientID ?? configured?.clientID ?? environmentClient.id,
-            clientSecret: credential.clientSecret ?? configured?.clientSecret ?? environmentClient.secret
+            clientSecret: credential.clientSecret ?? configured?.clientSecret ?? environmentClient.secret,
+            httpClient: try DriveHTTPClients.client(trusting: configured?.caCertificateFile)
         )
         return (
             RefreshingTokenProvider(credential: credential, store: credentialStore, client: client),
@@ -147,7 +148,7 @@ public struct DriveSync: Sendable {
         let account = configuration.account(named: name) ?? Configuration.Account(name: name)
         let (tokens, endpoint) = try await self.tokens(for: name)
         let client = DriveClient(
-            httpClient: .shared,
+            httpClient: try DriveHTTPClients.client(trusting: account.caCertificateFile),
             tokens: tokens,
             configuration: .init(
                 baseURL: endpoint ?? "https://www.googleapis.com",

@@ -26,6 +26,9 @@ public struct DriveAPIError: Error, CustomStringConvertible, Sendable {
         public static let invalidRequest = Code(name: "invalidRequest")
         /// The file changed on Drive while it was being read: the bytes would mix two versions.
         public static let contentChanged = Code(name: "contentChanged")
+        /// The server's TLS certificate was refused (an authority the client does not trust, another
+        /// host's name): asking again gets the same certificate, so it is never retried.
+        public static let untrustedServer = Code(name: "untrustedServer")
     }
 
     public var code: Code

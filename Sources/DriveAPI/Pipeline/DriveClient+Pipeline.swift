@@ -3,6 +3,7 @@ import DriveSyncCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -65,6 +66,19 @@ extension DriveClient {
         try decode(T.self, from: try await perform(request), method: request.method)
     }
 
+    /// Whether a connection failed because this client refused the server's certificate, which it
+    /// would refuse again.
+    static func refusesCertificate(_ error: any Error) -> Bool {
+        switch error {
+        case NIOSSLError.handshakeFailed(.sslError), NIOSSLError.unableToValidateCertificate:
+            true
+        case let error as NIOSSLExtraError:
+            error == .failedToValidateHostname || error == .serverHostnameImpossibleToMatch
+        default:
+            false
+        }
+    }
+
     /// One attempt: paced, authorized, measured and logged. Accepted statuses return the response with its
     /// body unread; others throw `DriveAPIError` from the (bounded) error body. A 401 refreshes the token
     /// and sends once more.
@@ -93,6 +107,15 @@ extension DriveClient {
                 throw error
             } catch {
                 metrics.record(method: request.method, status: nil, duration: ContinuousClock.now - started)
+                if Self.refusesCertificate(error) {
+                    throw DriveAPIError(
+                        code: .untrustedServer,
+                        message:
+                            "the server's TLS certificate is not trusted; if a private authority signed it, trust that authority",
+                        method: request.method,
+                        cause: error
+                    )
+                }
                 throw DriveAPIError(code: .transport, message: "no answer", method: request.method, cause: error)
             }
             let status = Int(response.status.code)
