@@ -34,7 +34,7 @@ public final class DriveEmulator: Sendable {
     ) throws {
         self.configuration = configuration
         self.logger = logger
-        let database: EmulatorDatabase
+        let database: EmulatorDatabase?
         let blobs: BlobStore
         switch configuration.storage {
         case .directory(let path):
@@ -42,7 +42,7 @@ public final class DriveEmulator: Sendable {
             database = try EmulatorDatabase(path: "\(path)/metadata.sqlite")
             blobs = try BlobStore(root: path, temporary: false)
         case .inMemory:
-            database = try EmulatorDatabase(path: nil)
+            database = nil
             let root = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "drivesync-emulator-\(BlobStore.newIdentifier())"
             ).path

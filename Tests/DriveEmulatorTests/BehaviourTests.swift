@@ -294,6 +294,45 @@ struct PersistenceTests {
             #expect((changes["changes"] as? [[String: String]])?.map { $0["fileId"]! } == [id])
         }
     }
+
+    /// Writes reach SQLite after the state lock, many in one commit: each acknowledged write is there
+    /// after a restart, and a file's later write is never overtaken by its earlier one.
+    @Test func concurrentWritesSurviveRestartInTheirOrder() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-\(UUID().uuidString)")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let configuration = EmulatorConfiguration(
+            storage: .directory(directory),
+            users: [.init(email: "p@example.com", token: "p")]
+        )
+        let ids = try await withRunningEmulator(configuration: configuration) { drive in
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<24 {
+                    group.addTask {
+                        let id = try await drive.upload("file\(index).txt", content: "\(index)")["id"] as! String
+                        for round in 1...3 {
+                            let renamed = try await drive.send(
+                                .PATCH,
+                                "/drive/v3/files/\(id)",
+                                body: ByteBuffer(string: #"{"name":"file\#(index)-\#(round).txt"}"#)
+                            )
+                            #expect(renamed.status == 200)
+                        }
+                        return id
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+        }
+        try await withRunningEmulator(configuration: configuration) { drive in
+            let listed = try json(try await drive.send(.GET, "/drive/v3/files?pageSize=100&fields=files(id,name)"))
+            let names = Dictionary(
+                uniqueKeysWithValues: (listed["files"] as! [[String: String]]).map { ($0["id"]!, $0["name"]!) }
+            )
+            #expect(Set(names.keys) == Set(ids))
+            #expect(Set(names.values) == Set((0..<24).map { "file\($0)-3.txt" }))
+        }
+    }
 }
 
 struct BatchTests {

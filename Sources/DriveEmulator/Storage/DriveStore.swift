@@ -55,8 +55,9 @@ struct DriveState: Sendable {
     var nextChangeSequence: Int64 { (changes.last?.sequence ?? 0) + 1 }
 }
 
-/// Writes made by one mutation, persisted together in one transaction.
+/// Writes made by one mutation, persisted together. An emulator kept in memory records none.
 struct Journal {
+    private let persistent: Bool
     private(set) var writes: [EmulatorDatabase.Write] = []
     /// Blobs no longer referenced once the mutation is durable.
     var blobsToRemove: [String] = []
@@ -64,33 +65,45 @@ struct Journal {
 
     private static let encoder = JSONEncoder()
 
+    init(persistent: Bool) { self.persistent = persistent }
+
     mutating func save(_ collection: EmulatorDatabase.Collection, _ id: String, _ value: some Encodable) {
-        writes.append(.init(collection: collection, id: id, document: try? Self.encoder.encode(value)))
         if collection == .change { recordedChanges = true }
+        guard persistent else { return }
+        writes.append(.init(collection: collection, id: id, document: try? Self.encoder.encode(value)))
     }
 
     mutating func delete(_ collection: EmulatorDatabase.Collection, _ id: String) {
+        guard persistent else { return }
         writes.append(.init(collection: collection, id: id, document: nil))
     }
 }
 
-/// The emulator's storage: in-memory state behind a lock, SQLite for durability, a blob store for content.
+/// The emulator's storage: in-memory state behind a lock, SQLite for durability (unless the emulator is
+/// kept in memory), a blob store for content.
 ///
 /// Mutations run under the lock and must validate before they change anything: a mutation that throws
-/// must leave the state as it found it.
+/// must leave the state as it found it. Their writes reach SQLite after the lock is released, in the
+/// order the mutations happened, so reads and other mutations do not wait for the disk; a mutation
+/// returns once its writes are committed, and one transaction commits every journal waiting by then.
 final class DriveStore: Sendable {
     private let state: Mutex<DriveState>
-    private let database: EmulatorDatabase
+    private let database: EmulatorDatabase?
+    /// Journals not yet in SQLite, oldest first, and how many were ever queued (a journal's ticket).
+    private let uncommitted = Mutex<(journals: [[EmulatorDatabase.Write]], queued: Int)>(([], 0))
+    /// How many queued journals are in SQLite; held while committing, so commits run one at a time.
+    private let committed = Mutex(0)
     let blobs: BlobStore
     let clock: EmulatorClock
     /// Called after a mutation that recorded changes, outside the lock (wakes push delivery).
     private let onChange: Mutex<(@Sendable () -> Void)?> = Mutex(nil)
 
-    init(database: EmulatorDatabase, blobs: BlobStore, clock: EmulatorClock) throws {
+    /// - Parameter database: where the state is kept, or `nil` for an emulator that lives in memory.
+    init(database: EmulatorDatabase?, blobs: BlobStore, clock: EmulatorClock) throws {
         self.database = database
         self.blobs = blobs
         self.clock = clock
-        self.state = Mutex(try Self.load(from: database))
+        self.state = Mutex(try database.map(Self.load) ?? DriveState())
     }
 
     func setChangeObserver(_ observer: @escaping @Sendable () -> Void) {
@@ -107,16 +120,42 @@ final class DriveStore: Sendable {
 
     func write<Result: Sendable>(_ body: (inout DriveState, inout Journal) throws -> Result) throws -> Result {
         let now = clock.milliseconds
-        let (result, journal) = try state.withLock { state throws -> (Result, Journal) in
+        let (result, journal, ticket) = try state.withLock { state throws -> (Result, Journal, Int?) in
             state.now = now
-            var journal = Journal()
+            var journal = Journal(persistent: database != nil)
             let result = try body(&state, &journal)
-            try database.apply(journal.writes)
-            return (result, journal)
+            guard !journal.writes.isEmpty else { return (result, journal, nil) }
+            let ticket = uncommitted.withLock {
+                $0.journals.append(journal.writes)
+                $0.queued += 1
+                return $0.queued
+            }
+            return (result, journal, ticket)
         }
+        if let ticket { try commit(through: ticket) }
         for blob in journal.blobsToRemove { blobs.remove(blob) }
         if journal.recordedChanges, let observer = onChange.withLock({ $0 }) { observer() }
         return result
+    }
+
+    /// Returns once the journal with `ticket`, and every one before it, is in SQLite.
+    private func commit(through ticket: Int) throws {
+        guard let database else { return }
+        try committed.withLock { committed in
+            guard committed < ticket else { return }
+            let journals = uncommitted.withLock { uncommitted in
+                defer { uncommitted.journals.removeAll() }
+                return uncommitted.journals
+            }
+            do {
+                try database.apply(journals.flatMap { $0 })
+            } catch {
+                // Kept first in line: the next commit tries them again, so none is skipped.
+                uncommitted.withLock { $0.journals.insert(contentsOf: journals, at: 0) }
+                throw error
+            }
+            committed += journals.count
+        }
     }
 
     private static func load(from database: EmulatorDatabase) throws -> DriveState {

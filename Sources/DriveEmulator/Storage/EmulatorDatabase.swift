@@ -8,8 +8,8 @@ import Foundation
 
 /// The emulator's metadata in SQLite: one table of JSON documents keyed by collection and id.
 ///
-/// The emulator keeps its working set in memory and writes every mutation through here in one
-/// transaction, so a restart reloads exactly what was acknowledged.
+/// The emulator keeps its working set in memory and writes every mutation through here before answering,
+/// so a restart reloads exactly what was acknowledged.
 struct EmulatorDatabase: Sendable {
     enum Collection: String, CaseIterable, Sendable {
         case user, file, revision, permission, drive, change, upload, issuedId, accessToken, refreshToken, channel
@@ -25,15 +25,14 @@ struct EmulatorDatabase: Sendable {
 
     private let writer: any DatabaseWriter
 
-    /// Opens (or creates) the database file; `nil` path keeps it in memory.
-    init(path: String?) throws {
-        if let path {
-            var configuration = Configuration()
-            configuration.journalMode = .wal
-            writer = try DatabaseQueue(path: path, configuration: configuration)
-        } else {
-            writer = try DatabaseQueue()
-        }
+    /// Opens (or creates) the database file.
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        // With WAL, NORMAL survives a crash of the process (what a restart must reload) and spares an
+        // fsync per commit; only a power cut can lose the last commits.
+        configuration.prepareDatabase { try $0.execute(sql: "PRAGMA synchronous = NORMAL") }
+        writer = try DatabaseQueue(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(
