@@ -84,13 +84,9 @@ public struct DriveFolderRemote: Remote {
         _ make: (String) async throws -> File,
         existing: (String) async throws -> File
     ) async throws -> File {
-        var id: String
-        if let intended = try await journal?.intendedID(for: path) {
-            id = intended
-        } else {
-            id = try await ids.next()
-            try await journal?.recordIntent(id, for: path)
-        }
+        let newID = try await ids.next()
+        var id = try await journal?.claimID(for: path, newID: newID) ?? newID
+        if id != newID { await ids.giveBack(newID) }
         let file: File
         do {
             file = try await make(id)

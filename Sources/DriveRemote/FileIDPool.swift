@@ -43,4 +43,7 @@ actor FileIDPool {
         }
         return available.removeLast()
     }
+
+    /// Returns an ID that was not used after all (a create that resumed an earlier one's ID).
+    func giveBack(_ id: String) { available.append(id) }
 }

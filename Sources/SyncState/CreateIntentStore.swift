@@ -34,13 +34,19 @@ public struct CreateIntentStore: Sendable {
 }
 
 extension CreateIntentStore: CreateJournal {
-    public func intendedID(for path: RemotePath) async throws -> String? {
-        try await writer.read { db in try IntentRecord.fetchOne(db, key: path.description)?.remoteId }
+    public func claimID(for path: RemotePath, newID: String) async throws -> String {
+        let now = DriveTimestamp.milliseconds(of: Date())
+        return try await writer.write { db in
+            if let intended = try IntentRecord.fetchOne(db, key: path.description) { return intended.remoteId }
+            try IntentRecord(path: path.description, remoteId: newID, recorded: now).insert(db)
+            return newID
+        }
     }
 
     public func recordIntent(_ id: String, for path: RemotePath) async throws {
         let now = DriveTimestamp.milliseconds(of: Date())
-        try await writer.write { db in try IntentRecord(path: path.description, remoteId: id, recorded: now).upsert(db)
+        try await writer.write { db in
+            try IntentRecord(path: path.description, remoteId: id, recorded: now).insert(db, onConflict: .replace)
         }
     }
 

@@ -27,7 +27,7 @@ public struct RemoteTreeStore: Sendable {
             } else {
                 _ = try NodeRecord.deleteAll(db)
             }
-            for node in upserted { try NodeRecord(node).upsert(db) }
+            for node in upserted { try NodeRecord(node).insert(db, onConflict: .replace) }
             try CursorRecord(name: "changes", value: cursor).upsert(db)
         }
     }

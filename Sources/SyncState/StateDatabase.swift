@@ -22,6 +22,9 @@ public enum StateDatabase {
         if let path {
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
+            // The pool's WAL with NORMAL survives a killed process without an fsync per commit; a power
+            // cut can lose the last commits, which the next run finds again on the remote.
+            configuration.prepareDatabase { try $0.execute(sql: "PRAGMA synchronous = NORMAL") }
             writer = try DatabasePool(path: path, configuration: configuration)
         } else {
             writer = try DatabaseQueue()

@@ -25,7 +25,7 @@ public struct SyncedItemStore: Sendable {
     /// Records a completed transfer and clears its create intent and any failure, together.
     public func recordSynced(_ item: SyncedItem) async throws {
         try await writer.write { db in
-            try SyncedItemRecord(item).upsert(db)
+            try SyncedItemRecord(item).insert(db, onConflict: .replace)
             _ = try IntentRecord.deleteOne(db, key: item.path.description)
             _ = try FailureRecord.deleteOne(db, key: item.path.description)
         }

@@ -34,8 +34,8 @@ struct StateStoreTests {
     @Test func intentsClearWhenTheTransferIsRecorded() async throws {
         let store = try StateStore(path: nil)
         let path = try RemotePath("new.txt")
-        try await store.intents.recordIntent("pre-generated", for: path)
-        #expect(try await store.intents.intendedID(for: path) == "pre-generated")
+        #expect(try await store.intents.claimID(for: path, newID: "pre-generated") == "pre-generated")
+        #expect(try await store.intents.claimID(for: path, newID: "another") == "pre-generated", "the noted ID wins")
         #expect(try await store.intents.pendingIntents() == [path: "pre-generated"])
         try await store.items.recordSynced(item("new.txt", remoteID: "pre-generated"))
         #expect(try await store.intents.pendingIntents().isEmpty)

@@ -1,8 +1,9 @@
 /// Where a remote notes the ID of a create before making it. A create repeated after a crash reuses the
 /// ID, so the server refuses a second copy instead of making a duplicate.
 public protocol CreateJournal: Sendable {
-    /// The ID an unfinished create of `path` was using.
-    func intendedID(for path: RemotePath) async throws -> String?
+    /// The ID a create of `path` is to use: the one an unfinished create noted, else `newID`, noted now.
+    func claimID(for path: RemotePath, newID: String) async throws -> String
+    /// Notes `id` for `path`, replacing what was noted.
     func recordIntent(_ id: String, for path: RemotePath) async throws
     func clearIntent(for path: RemotePath) async throws
 }
