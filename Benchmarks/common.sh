@@ -31,6 +31,12 @@ calls_by_method() { curl -sS ${ca_certificate:+--cacert "$ca_certificate"} "$url
 calls() { calls_by_method | python3 -c 'import json,sys; print(sum(json.load(sys.stdin).values()))'; }
 reset_calls() { curl -sS ${ca_certificate:+--cacert "$ca_certificate"} -X DELETE "$url/emulator/admin/calls" >/dev/null; }
 
+# The calls the emulator refused for Drive's rate limits since the counters were last reset.
+refusals() {
+    curl -sS ${ca_certificate:+--cacert "$ca_certificate"} "$url/emulator/admin/refusals" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["rateLimit"])'
+}
+
 # The write calls among them (what Drive's write limit counts).
 writes() {
     calls_by_method | python3 -c '

@@ -27,7 +27,7 @@ DRIVESYNC_LOG_LEVEL=info "$binary" sync "$work/tree" bench:Bench --config "$work
 end=$(date +%s.%N)
 seconds=$(echo "$end - $start" | bc -l)
 writes=$(writes)
-rate_limited=$(grep 'retrying' "$work/sync.err" | grep -c -E 'RateLimitExceeded|rateLimitExceeded|429' || true)
+rate_limited=$(refusals)
 failed=$(grep -c '"status":"fail"' "$work/home/logs/uploads.jsonl" 2>/dev/null || true)
 
 printf 'build: %s, tree: %d files in %d folders; emulator --limits drive; pacing = %s\n' "$configuration" "$files" "$folders" "$pacing"

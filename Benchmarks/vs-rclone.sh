@@ -74,7 +74,9 @@ start_tls_emulator --in-memory
 echo "tree: $files files in $folders folders, $(($(du -sb "$work/tree" | cut -f1) / 1048576)) MiB; build: $configuration; --transfers $transfers"
 printf '%-26s %-9s %9s %9s %9s %8s %10s  %s\n' phase tool time CPU "peak RSS" calls "emu CPU" status
 both "first sync" "$work/tree" tree
+# The first no-change run reads the feed's record of both first syncs; the second is the steady state.
 both "no-change re-sync" "$work/tree" tree
+both "no-change, steady" "$work/tree" tree
 
 # 100 files edited, 50 removed, 50 added, spread over the tree.
 python3 - "$work/tree" <<'PY'
@@ -102,21 +104,20 @@ if [ "$large_gib" -gt 0 ]; then
 fi
 
 # Under Drive's limits each tool paces as it would against Google: DriveSync's pacing = drive, rclone's
-# own pacer. Rate-limit answers are counted from each tool's log of its retries.
+# own pacer. The emulator counts the calls it refused for the limits.
 pacing=drive start_tls_emulator --in-memory --limits drive
 generate_small_files "$work/limited" "$limited_files" 20
-measure "$limited_files files, limits on" drivesync env DRIVESYNC_LOG_LEVEL=info "${drivesync_sync[@]}" \
-    "$work/limited" bench:DriveSync/limited
-drivesync_writes=$(writes)
-drivesync_seconds=$(tail -1 "$work/time" | cut -d' ' -f1)
-drivesync_refused=$(grep 'retrying' "$work/drivesync.err" | grep -c -E 'ateLimitExceeded|429' || true)
-measure "$limited_files files, limits on" rclone "${rclone_sync[@]}" "$work/limited" emu:rclone/limited --log-level DEBUG
-rclone_writes=$(writes)
-rclone_seconds=$(tail -1 "$work/time" | cut -d' ' -f1)
-rclone_refused=$(grep 'low level retry' "$work/rclone.err" | grep -c -E 'ateLimitExceeded|Rate Limit Exceeded|429' || true)
-for tool in drivesync rclone; do
-    writes_var=${tool}_writes seconds_var=${tool}_seconds refused_var=${tool}_refused
-    accepted=$((${!writes_var} - ${!refused_var}))
-    printf '  %-9s %d rate-limit answers; %d writes accepted, %.2f writes/s\n' "$tool" "${!refused_var}" "$accepted" \
-        "$(echo "$accepted / ${!seconds_var}" | bc -l)"
-done
+# limited TOOL COMMAND...: a row, then the tool's refusals and the rate of writes the emulator accepted.
+limited() {
+    local tool=$1
+    shift
+    measure "$limited_files files, limits on" "$tool" "$@"
+    local refused accepted seconds
+    refused=$(refusals)
+    accepted=$(($(writes) - refused))
+    seconds=$(tail -1 "$work/time" | cut -d' ' -f1)
+    printf '  %-9s %d rate-limit answers; %d writes accepted, %.2f writes/s\n' "$tool" "$refused" "$accepted" \
+        "$(echo "$accepted / $seconds" | bc -l)"
+}
+limited drivesync "${drivesync_sync[@]}" "$work/limited" bench:DriveSync/limited
+limited rclone "${rclone_sync[@]}" "$work/limited" emu:rclone/limited

@@ -163,6 +163,10 @@ struct LimitsTests {
             #expect(try await drive.send(.GET, "/drive/v3/files").status == 200, "reads are not writes")
             control.advance(by: 0.34)
             #expect(try await drive.send(.POST, "/drive/v3/files", body: ByteBuffer(string: "{}")).status == 200)
+            // Benchmarks count each tool's refusals here rather than in its log.
+            #expect(try json(try await drive.send(.GET, "/emulator/admin/refusals"))["rateLimit"] as? Int == 1)
+            _ = try await drive.send(.DELETE, "/emulator/admin/calls")
+            #expect(drive.emulator.faults.rateLimitRefusals == 0)
         }
     }
 

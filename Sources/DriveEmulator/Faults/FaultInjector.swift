@@ -84,6 +84,7 @@ public final class FaultInjector: Sendable {
         var random: RandomFaults?
         var generator = SplitMix64(seed: 0)
         var counts: [String: Int] = [:]
+        var rateLimitRefusals = 0
     }
 
     private let state = Mutex(State())
@@ -115,7 +116,17 @@ public final class FaultInjector: Sendable {
     /// Calls received, by Drive method (`files.list`, `files.create`, ...).
     public var callCounts: [String: Int] { state.withLock { $0.counts } }
 
-    public func resetCallCounts() { state.withLock { $0.counts.removeAll() } }
+    /// Calls refused for Drive's per-user rate limits (`--limits drive`), whoever sent them.
+    public var rateLimitRefusals: Int { state.withLock { $0.rateLimitRefusals } }
+
+    func countRateLimitRefusal() { state.withLock { $0.rateLimitRefusals += 1 } }
+
+    public func resetCallCounts() {
+        state.withLock {
+            $0.counts.removeAll()
+            $0.rateLimitRefusals = 0
+        }
+    }
 
     /// Counts the call and returns the fault to apply, if any; consumes one use of the matching rule.
     func decide(method: DriveMethod, httpMethod: String, path: String) -> FaultAction? {

@@ -153,11 +153,16 @@ extension DriveEmulator {
             if endpoint.isOAuth { return await respondToOAuth(endpoint, request: request) }
             let (user, scopes, clientId) = try authenticate(request)
             try Self.checkScopes(scopes, isWrite: endpoint.isWrite)
-            try limiter.admit(
-                user: user,
-                isWrite: endpoint.isWrite && !Self.isChunk(request),
-                now: store.clock.milliseconds
-            )
+            do {
+                try limiter.admit(
+                    user: user,
+                    isWrite: endpoint.isWrite && !Self.isChunk(request),
+                    now: store.clock.milliseconds
+                )
+            } catch {
+                faults.countRateLimitRefusal()
+                throw error
+            }
             return try await RequestApp.$creator.withValue(clientId) {
                 try await RequestApp.$restriction.withValue(RequestApp.restriction(scopes: scopes, clientId: clientId))
                 {

@@ -43,6 +43,11 @@ extension DriveEmulator {
                     JSONMember($0.key, .int(Int64($0.value)))
                 }
                 return DriveResponse.json(.object(counts), pretty: true)
+            case (.get, ["refusals"]):
+                return DriveResponse.json(
+                    .object([JSONMember("rateLimit", .int(Int64(faults.rateLimitRefusals)))]),
+                    pretty: true
+                )
             case (.delete, ["calls"]):
                 faults.resetCallCounts()
                 return DriveResponse.empty()
