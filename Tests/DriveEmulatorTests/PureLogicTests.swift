@@ -1,5 +1,7 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 import Testing
 
 @testable import DriveEmulator
@@ -130,5 +132,23 @@ struct RangeTests {
         #expect(DriveEmulator.parseRange("bytes=-24", size: 1024) == 1000..<1024)
         #expect(DriveEmulator.parseRange("bytes=2000-", size: 1024) == nil)
         #expect(DriveEmulator.parseRange("items=1-2", size: 1024) == nil)
+    }
+}
+
+struct ChangeObserverTests {
+    /// What a change wakes is called as directly after many changes as after one: the cost of a request
+    /// must not grow with the changes before it.
+    @Test func wakingOnAChangeDoesNotDeepenWithEachChange() throws {
+        let emulator = try DriveEmulator(configuration: .init(users: [.init(email: "d@example.com", token: "d")]))
+        let depths = Mutex<[Int]>([])
+        emulator.store.setChangeObserver { depths.withLock { $0.append(Thread.callStackSymbols.count) } }
+        for index in 0..<50 {
+            try emulator.store.write { state, journal in
+                state.recordChange(fileId: "file\(index)", audience: [], driveId: nil, journal: &journal)
+            }
+        }
+        let recorded = depths.withLock { $0 }
+        #expect(recorded.count == 50)
+        #expect(recorded.first == recorded.last, "\(recorded)")
     }
 }

@@ -55,6 +55,13 @@ struct DriveState: Sendable {
     var nextChangeSequence: Int64 { (changes.last?.sequence ?? 0) + 1 }
 }
 
+/// What a change wakes. A closure kept in a `Mutex` directly is re-wrapped in a reabstraction thunk on
+/// every `withLock` that reads it (the `inout` value is converted back and forth), so calls got deeper
+/// with every change and each request cost more than the last; inside a struct it is stored as it is.
+struct ChangeObserver: Sendable {
+    var notify: (@Sendable () -> Void)?
+}
+
 /// Writes made by one mutation, persisted together. An emulator kept in memory records none.
 struct Journal {
     private let persistent: Bool
@@ -96,7 +103,7 @@ final class DriveStore: Sendable {
     let blobs: BlobStore
     let clock: EmulatorClock
     /// Called after a mutation that recorded changes, outside the lock (wakes push delivery).
-    private let onChange: Mutex<(@Sendable () -> Void)?> = Mutex(nil)
+    private let onChange = Mutex(ChangeObserver())
 
     /// - Parameter database: where the state is kept, or `nil` for an emulator that lives in memory.
     init(database: EmulatorDatabase?, blobs: BlobStore, clock: EmulatorClock) throws {
@@ -107,7 +114,7 @@ final class DriveStore: Sendable {
     }
 
     func setChangeObserver(_ observer: @escaping @Sendable () -> Void) {
-        onChange.withLock { $0 = observer }
+        onChange.withLock { $0.notify = observer }
     }
 
     func read<Result: Sendable>(_ body: (DriveState) throws -> Result) rethrows -> Result {
@@ -134,7 +141,7 @@ final class DriveStore: Sendable {
         }
         if let ticket { try commit(through: ticket) }
         for blob in journal.blobsToRemove { blobs.remove(blob) }
-        if journal.recordedChanges, let observer = onChange.withLock({ $0 }) { observer() }
+        if journal.recordedChanges, let notify = onChange.withLock({ $0.notify }) { notify() }
         return result
     }
 
