@@ -23,6 +23,8 @@ public struct DriveFolderRemote: Remote {
     public let journal: (any CreateJournal)?
     private let folders: DirectoryIDCache
     private let ids: FileIDPool
+    /// Uploads are sent kept forever (`pinningUploads()`).
+    private var pinsUploads = false
     private static let fields: Fields =
         "id,name,mimeType,size,md5Checksum,modifiedTime,createdTime,parents,headRevisionId"
 
@@ -109,7 +111,12 @@ public struct DriveFolderRemote: Remote {
 
     /// Upload options: a resumable session is kept per remote path.
     private func uploadOptions(_ path: RemotePath) -> UploadOptions {
-        UploadOptions(fields: Self.fields, sessionStore: sessionStore, sessionKey: "\(rootID):\(path)")
+        UploadOptions(
+            fields: Self.fields,
+            keepRevisionForever: pinsUploads,
+            sessionStore: sessionStore,
+            sessionKey: "\(rootID):\(path)"
+        )
     }
 
     public var capabilities: RemoteCapabilities {
@@ -256,12 +263,12 @@ public struct DriveFolderRemote: Remote {
                 }
             )
         {
-            return entry(for: file, at: path)
+            return uploaded(file, at: path)
         }
         if expecting == .unknown, let existing = try await children(of: parentID, named: path.name).first {
             guard !existing.isFolder, let id = existing.id else { throw RemoteError(.isAFolder, path) }
-            return entry(
-                for: try await drive.uploadFile(
+            return uploaded(
+                try await drive.uploadFile(
                     at: localFile,
                     metadata: metadata,
                     replacing: id,
@@ -286,7 +293,14 @@ public struct DriveFolderRemote: Remote {
             )
         }
         await folders.placed(path.name, in: parent, fileID: file.id)
-        return entry(for: file, at: path)
+        return uploaded(file, at: path)
+    }
+
+    /// An uploaded file's entry, its revision kept when this remote pins uploads.
+    private func uploaded(_ file: File, at path: RemotePath) -> RemoteEntry {
+        var uploaded = entry(for: file, at: path)
+        uploaded.revisionKept = pinsUploads && uploaded.revision != nil
+        return uploaded
     }
 
     public func read<Result: Sendable>(
@@ -401,11 +415,18 @@ extension DriveFolderRemote: ChangeTrackingRemote {
 }
 
 extension DriveFolderRemote: RevisionKeepingRemote {
+    public func pinningUploads() -> DriveFolderRemote {
+        var pinning = self
+        pinning.pinsUploads = true
+        return pinning
+    }
+
     public func pinCurrentRevision(of path: RemotePath) async throws -> PinnedRevision {
-        // The run's view of the file names its head revision: pinning it is one call.
+        // The run's view of the file names its head revision: pinning it is one call, or none when it
+        // was uploaded pinned.
         let pinned = try await usingRemembered(path) { known, id -> PinnedRevision? in
             guard let revision = known.revision else { return nil }
-            _ = try await drive.keepRevisionForever(fileId: id, id: revision)
+            if !known.revisionKept { _ = try await drive.keepRevisionForever(fileId: id, id: revision) }
             return PinnedRevision(id: revision, md5: known.md5)
         }
         if let pinned { return pinned }

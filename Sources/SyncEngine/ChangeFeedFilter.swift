@@ -51,7 +51,8 @@ public enum ChangeFeedFilter {
                 modified: Date(timeIntervalSince1970: Double(item.remoteModified ?? item.modified) / 1000),
                 md5: item.remoteMD5,
                 id: item.remoteID,
-                revision: item.headRevision
+                revision: item.headRevision,
+                revisionKept: item.headKept
             )
         }
     }
@@ -101,15 +102,19 @@ public enum ChangeFeedFilter {
                     remove(below: current)
                 }
                 if let taken = entries[path], taken.id != change.id { return nil }
+                let known = entries[path]
                 entries[path] = RemoteEntry(
                     path: path,
                     kind: change.isFolder ? .folder : .file,
                     size: change.size ?? 0,
-                    modified: change.modified ?? entries[path]?.modified ?? Date(timeIntervalSince1970: 0),
+                    modified: change.modified ?? known?.modified ?? Date(timeIntervalSince1970: 0),
                     md5: change.md5,
                     id: change.id,
                     mimeType: change.mimeType,
-                    revision: change.revision
+                    revision: change.revision,
+                    // A change that is the same version (this tool's own upload) keeps what is known of it.
+                    revisionKept: known?.revisionKept == true && change.revision != nil
+                        && known?.revision == change.revision
                 )
                 paths[change.id] = path
             }

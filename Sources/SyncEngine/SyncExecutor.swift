@@ -113,7 +113,12 @@ public struct SyncExecutor: Sendable {
         options: Options = .init(),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.remote = remote
+        // Replaced copies kept as revisions: every upload lands pinned, so replacing it later costs one call.
+        if options.keepReplacedAsRevision, let versioned = remote as? any RevisionKeepingRemote {
+            self.remote = versioned.pinningUploads()
+        } else {
+            self.remote = remote
+        }
         self.state = state
         self.localRoot = localRoot
         self.options = options
@@ -474,6 +479,7 @@ public struct SyncExecutor: Sendable {
                 remoteMD5: entry.md5,
                 remoteModified: DriveTimestamp.milliseconds(of: entry.modified),
                 headRevision: entry.revision,
+                headKept: entry.revisionKept,
                 lastSynced: DriveTimestamp.milliseconds(of: now())
             )
         )

@@ -109,6 +109,12 @@ public enum StateDatabase {
                 table.add(column: "kind", .text).notNull().defaults(to: RemoteNode.Kind.file.rawValue)
             }
         }
+        // Whether the synced head revision was uploaded kept forever: replacing it then needs no pin.
+        migrator.registerMigration("v6") { db in
+            try db.alter(table: "syncedItem") { table in
+                table.add(column: "headKept", .boolean).notNull().defaults(to: false)
+            }
+        }
         return migrator
     }
 }

@@ -13,6 +13,8 @@ public struct SyncedItem: Hashable, Sendable {
     public var remoteModified: Int64?
     /// The remote content version that was synced (Drive's head revision).
     public var headRevision: String?
+    /// Whether that version was uploaded kept forever (`replaced = revision`).
+    public var headKept: Bool
     /// When this file was last synced, in epoch milliseconds.
     public var lastSynced: Int64?
 
@@ -26,6 +28,7 @@ public struct SyncedItem: Hashable, Sendable {
         remoteMD5: String?,
         remoteModified: Int64?,
         headRevision: String? = nil,
+        headKept: Bool = false,
         lastSynced: Int64? = nil
     ) {
         self.path = path
@@ -37,6 +40,7 @@ public struct SyncedItem: Hashable, Sendable {
         self.remoteMD5 = remoteMD5
         self.remoteModified = remoteModified
         self.headRevision = headRevision
+        self.headKept = headKept
         self.lastSynced = lastSynced
     }
 }

@@ -60,6 +60,7 @@ struct SyncedItemRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var remoteMD5: String?
     var remoteModified: Int64?
     var headRevision: String?
+    var headKept: Bool
     var lastSynced: Int64?
 
     init(_ item: SyncedItem) {
@@ -72,6 +73,7 @@ struct SyncedItemRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
         remoteMD5 = item.remoteMD5
         remoteModified = item.remoteModified
         headRevision = item.headRevision
+        headKept = item.headKept
         lastSynced = item.lastSynced
     }
 
@@ -87,6 +89,7 @@ struct SyncedItemRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
             remoteMD5: remoteMD5,
             remoteModified: remoteModified,
             headRevision: headRevision,
+            headKept: headKept,
             lastSynced: lastSynced
         )
     }

@@ -47,26 +47,28 @@ struct SyncEndToEndTests {
         try await withRunningEmulator { emulator in
             let pair = try DrivePair(emulator)
             defer { pair.cleanUp() }
+            let options = SyncExecutor.Options(
+                transfers: 4,
+                removeToTrash: revisionsAndTrash,
+                keepReplacedAsRevision: revisionsAndTrash
+            )
             try writeTree(in: pair, files: 200, folders: 10)
-            _ = try await pair.sync()
+            _ = try await pair.sync(options: options)
             for index in 0..<40 { try pair.write("d\(index % 10)/f\(index).txt", "edited \(index)\n") }
             for index in 40..<60 {
                 try FileManager.default.removeItem(atPath: pair.root + "/d\(index % 10)/f\(index).txt")
             }
             for index in 0..<20 { try pair.write("d\(index % 10)/new\(index).txt", "new \(index)\n") }
             emulator.emulator.faults.resetCallCounts()
-            let options = SyncExecutor.Options(
-                transfers: 4,
-                removeToTrash: revisionsAndTrash,
-                keepReplacedAsRevision: revisionsAndTrash
-            )
             let outcome = try await pair.sync(delete: true, options: options)
             #expect(outcome.remoteView == .fromChangesFeed)
             #expect(outcome.report?.failures.isEmpty == true)
             let counts = emulator.emulator.faults.callCounts
-            // One write per upload, move, pin or trash, and the archive's ten folders once: no lookups.
+            // One write per upload, move or trash, and the archive's ten folders once: no lookups. Uploads
+            // kept as revisions land pinned, so replacing them pins nothing more.
             #expect(counts["files.list"].map { $0 <= 3 } ?? true, "\(counts)")
-            #expect(counts.values.reduce(0, +) <= (revisionsAndTrash ? 125 : 138), "\(counts)")
+            #expect(counts["revisions.update"] == nil, "\(counts)")
+            #expect(counts.values.reduce(0, +) <= (revisionsAndTrash ? 88 : 138), "\(counts)")
         }
     }
 
@@ -134,6 +136,24 @@ struct SyncEndToEndTests {
             #expect(tree[try RemotePath("doc_conflict_20240501T123456Z.txt")] == (try md5(edit)))
             #expect(tree[try RemotePath("doc.txt")] == (try md5(pair.root + "/doc.txt")))
             #expect(tree[try RemotePath("theirs.txt")] == (try md5(edit)), "a remote-only change is left alone")
+        }
+    }
+
+    /// A copy uploaded before `replaced = revision` was chosen (so not pinned as it landed) is pinned
+    /// when it is replaced.
+    @Test func aCopyUploadedUnpinnedIsPinnedWhenReplaced() async throws {
+        try await withRunningEmulator { emulator in
+            let pair = try DrivePair(emulator)
+            defer { pair.cleanUp() }
+            try pair.write("doc.md", "version one", modified: 1_700_000_000)
+            _ = try await pair.sync()
+            let id = try #require(try await pair.remoteTree()[try RemotePath("doc.md")]?.id)
+            try pair.write("doc.md", "version two", modified: 1_700_000_100)
+            let outcome = try await pair.sync(options: SyncExecutor.Options(keepReplacedAsRevision: true))
+            #expect(outcome.report?.failures.isEmpty == true)
+            var revisions: [Revision] = []
+            for try await page in pair.drive.listRevisions(fileId: id) { revisions += page.revisions ?? [] }
+            #expect(revisions.map(\.keepForever) == [true, true], "the replaced one pinned, the new one landed pinned")
         }
     }
 

@@ -61,6 +61,9 @@ public struct RemoteChange: Hashable, Sendable {
 public protocol RevisionKeepingRemote: Remote {
     /// Pins the current content of `path` so it is never pruned.
     func pinCurrentRevision(of path: RemotePath) async throws -> PinnedRevision
+    /// This remote with every upload pinned as it lands: a copy replaced later is already kept, and
+    /// pinning it costs no call.
+    func pinningUploads() -> Self
 }
 
 /// A revision kept forever: its ID and the MD5 of the content it holds, when known.

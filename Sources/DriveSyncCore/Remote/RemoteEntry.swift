@@ -23,6 +23,8 @@ public struct RemoteEntry: Hashable, Sendable {
     public var mimeType: String?
     /// The remote's identifier of this content version (Drive's `headRevisionId`), when it keeps versions.
     public var revision: String?
+    /// Whether that version is known to be kept forever (uploaded pinned), so keeping it costs nothing.
+    public var revisionKept: Bool
 
     public init(
         path: RemotePath,
@@ -32,7 +34,8 @@ public struct RemoteEntry: Hashable, Sendable {
         md5: String? = nil,
         id: String? = nil,
         mimeType: String? = nil,
-        revision: String? = nil
+        revision: String? = nil,
+        revisionKept: Bool = false
     ) {
         self.path = path
         self.kind = kind
@@ -42,6 +45,7 @@ public struct RemoteEntry: Hashable, Sendable {
         self.id = id
         self.mimeType = mimeType
         self.revision = revision
+        self.revisionKept = revisionKept
     }
 
     public var isFolder: Bool { kind == .folder }
