@@ -277,64 +277,116 @@ struct FaultTests {
 }
 
 struct PersistenceTests {
-    @Test func metadataAndContentSurviveRestart() async throws {
+    /// An emulator kept in a fresh folder, removed afterwards: what it holds survives a restart.
+    private func withEmulatorFolder(_ body: (EmulatorConfiguration) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-\(UUID().uuidString)")
             .path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let configuration = EmulatorConfiguration(
-            storage: .directory(directory),
-            users: [.init(email: "p@example.com", token: "p")]
+        try await body(
+            EmulatorConfiguration(storage: .directory(directory), users: [.init(email: "p@example.com", token: "p")])
         )
-        let (id, cursor) = try await withRunningEmulator(configuration: configuration) { drive in
-            let cursor =
-                try json(try await drive.send(.GET, "/drive/v3/changes/startPageToken"))["startPageToken"] as! String
-            return (try await drive.upload("keep.txt", content: "persisted")["id"] as! String, cursor)
+    }
+
+    @Test func metadataAndContentSurviveRestart() async throws {
+        try await withEmulatorFolder { configuration in
+            let (id, cursor) = try await withRunningEmulator(configuration: configuration) { drive in
+                let cursor =
+                    try json(try await drive.send(.GET, "/drive/v3/changes/startPageToken"))["startPageToken"]
+                    as! String
+                return (try await drive.upload("keep.txt", content: "persisted")["id"] as! String, cursor)
+            }
+            try await withRunningEmulator(configuration: configuration) { drive in
+                #expect(try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media").text == "persisted")
+                let changes = try json(
+                    try await drive.send(.GET, "/drive/v3/changes?pageToken=\(cursor)&fields=changes(fileId)")
+                )
+                #expect((changes["changes"] as? [[String: String]])?.map { $0["fileId"]! } == [id])
+            }
         }
-        try await withRunningEmulator(configuration: configuration) { drive in
-            #expect(try await drive.send(.GET, "/drive/v3/files/\(id)?alt=media").text == "persisted")
-            let changes = try json(
-                try await drive.send(.GET, "/drive/v3/changes?pageToken=\(cursor)&fields=changes(fileId)")
-            )
-            #expect((changes["changes"] as? [[String: String]])?.map { $0["fileId"]! } == [id])
+    }
+
+    /// Drive reports SHA-1 and SHA-256; the emulator computes them when an answer first asks, in every
+    /// answer that carries files, and keeps them with the file until its content changes.
+    @Test func shaDigestsAreThereWhenAskedForAndFollowTheContent() async throws {
+        let hello = (
+            sha1: "2aae6c35c94fcfb415dbe95f408b9ce91ee846ed",
+            sha256: "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
+        )
+        let bye = (
+            sha1: "78c9a53e2f28b543ea62c8266acfdf36d5c63e61",
+            sha256: "b49f425a7e1f9cff3856329ada223f2f9d368f15a00cf48df16ca95986137fe8"
+        )
+        try await withEmulatorFolder { configuration in
+            let id = try await withRunningEmulator(configuration: configuration) { drive in
+                let cursor =
+                    try json(try await drive.send(.GET, "/drive/v3/changes/startPageToken"))["startPageToken"]
+                    as! String
+                let created = try json(
+                    try await drive.send(
+                        .POST,
+                        "/upload/drive/v3/files?uploadType=multipart&fields=id,sha1Checksum,sha256Checksum",
+                        headers: [("Content-Type", "multipart/related; boundary=BOUNDARY")],
+                        body: multipartBody(metadata: #"{"name":"h.txt"}"#, media: "hello world")
+                    )
+                )
+                #expect(created["sha1Checksum"] as? String == hello.sha1)
+                #expect(created["sha256Checksum"] as? String == hello.sha256)
+                let id = try #require(created["id"] as? String)
+                let listed = try json(try await drive.send(.GET, "/drive/v3/files?fields=files(id,sha256Checksum)"))
+                #expect((listed["files"] as? [[String: String]])?.first?["sha256Checksum"] == hello.sha256)
+                let path = "/upload/drive/v3/files/\(id)?uploadType=media&fields=id,md5Checksum"
+                let updated = try json(try await drive.send(.PATCH, path, body: ByteBuffer(string: "bye")))
+                #expect(updated["sha1Checksum"] == nil, "only what fields selects")
+                let changes = try json(
+                    try await drive.send(
+                        .GET,
+                        "/drive/v3/changes?pageToken=\(cursor)&fields=changes(file(sha1Checksum))"
+                    )
+                )
+                #expect(
+                    (changes["changes"] as? [[String: [String: String]]])?.first?["file"]?["sha1Checksum"] == bye.sha1
+                )
+                return id
+            }
+            try await withRunningEmulator(configuration: configuration) { drive in
+                let file = try json(try await drive.send(.GET, "/drive/v3/files/\(id)?fields=*"))
+                #expect(file["sha1Checksum"] as? String == bye.sha1)
+                #expect(file["sha256Checksum"] as? String == bye.sha256)
+            }
         }
     }
 
     /// Writes reach SQLite after the state lock, many in one commit: each acknowledged write is there
     /// after a restart, and a file's later write is never overtaken by its earlier one.
     @Test func concurrentWritesSurviveRestartInTheirOrder() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-\(UUID().uuidString)")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let configuration = EmulatorConfiguration(
-            storage: .directory(directory),
-            users: [.init(email: "p@example.com", token: "p")]
-        )
-        let ids = try await withRunningEmulator(configuration: configuration) { drive in
-            try await withThrowingTaskGroup(of: String.self) { group in
-                for index in 0..<24 {
-                    group.addTask {
-                        let id = try await drive.upload("file\(index).txt", content: "\(index)")["id"] as! String
-                        for round in 1...3 {
-                            let renamed = try await drive.send(
-                                .PATCH,
-                                "/drive/v3/files/\(id)",
-                                body: ByteBuffer(string: #"{"name":"file\#(index)-\#(round).txt"}"#)
-                            )
-                            #expect(renamed.status == 200)
+        try await withEmulatorFolder { configuration in
+            let ids = try await withRunningEmulator(configuration: configuration) { drive in
+                try await withThrowingTaskGroup(of: String.self) { group in
+                    for index in 0..<24 {
+                        group.addTask {
+                            let id = try await drive.upload("file\(index).txt", content: "\(index)")["id"] as! String
+                            for round in 1...3 {
+                                let renamed = try await drive.send(
+                                    .PATCH,
+                                    "/drive/v3/files/\(id)",
+                                    body: ByteBuffer(string: #"{"name":"file\#(index)-\#(round).txt"}"#)
+                                )
+                                #expect(renamed.status == 200)
+                            }
+                            return id
                         }
-                        return id
                     }
+                    return try await group.reduce(into: [String]()) { $0.append($1) }
                 }
-                return try await group.reduce(into: [String]()) { $0.append($1) }
             }
-        }
-        try await withRunningEmulator(configuration: configuration) { drive in
-            let listed = try json(try await drive.send(.GET, "/drive/v3/files?pageSize=100&fields=files(id,name)"))
-            let names = Dictionary(
-                uniqueKeysWithValues: (listed["files"] as! [[String: String]]).map { ($0["id"]!, $0["name"]!) }
-            )
-            #expect(Set(names.keys) == Set(ids))
-            #expect(Set(names.values) == Set((0..<24).map { "file\($0)-3.txt" }))
+            try await withRunningEmulator(configuration: configuration) { drive in
+                let listed = try json(try await drive.send(.GET, "/drive/v3/files?pageSize=100&fields=files(id,name)"))
+                let names = Dictionary(
+                    uniqueKeysWithValues: (listed["files"] as! [[String: String]]).map { ($0["id"]!, $0["name"]!) }
+                )
+                #expect(Set(names.keys) == Set(ids))
+                #expect(Set(names.values) == Set((0..<24).map { "file\($0)-3.txt" }))
+            }
         }
     }
 }

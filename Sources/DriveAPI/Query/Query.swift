@@ -56,7 +56,7 @@ public struct Fields: Sendable, Hashable, ExpressibleByStringLiteral, CustomStri
 
     /// What a sync tool reads about a file.
     public static let syncFile: Fields =
-        "id,name,mimeType,parents,size,md5Checksum,sha256Checksum,modifiedTime,createdTime,trashed,version,headRevisionId,appProperties,driveId,shortcutDetails,exportLinks"
+        "id,name,mimeType,parents,size,md5Checksum,modifiedTime,createdTime,trashed,version,headRevisionId,appProperties,driveId,shortcutDetails,exportLinks"
     /// A changes page with the sync fields of each changed file.
     public static let changePage = Fields(
         "nextPageToken,newStartPageToken,changes(changeType,time,removed,fileId,driveId,file(\(syncFile)))"

@@ -11,7 +11,7 @@ extension DriveEmulator {
         connection: (any Channel)?
     ) async throws -> Response {
         switch endpoint {
-        case .filesList: return try listFiles(request, user: user)
+        case .filesList: return try await listFiles(request, user: user)
         case .filesCreate: return try await createFile(request, user: user)
         case .filesGenerateIds: return try generateIds(request, user: user)
         case .filesEmptyTrash: return try emptyTrash(request, user: user)
@@ -36,7 +36,7 @@ extension DriveEmulator {
                 chunkFault: chunkFault,
                 connection: connection
             )
-        case .changesList: return try listChanges(request, user: user)
+        case .changesList: return try await listChanges(request, user: user)
         case .changesStartPageToken: return try startPageToken(request, user: user)
         case .changesWatch: return try await watch(request, fileId: nil, user: user)
         case .filesWatch(let id): return try await watch(request, fileId: id, user: user)
@@ -75,15 +75,34 @@ extension DriveEmulator {
         request: EmulatorRequest,
         user: String,
         status: HTTPResponse.Status = .ok
-    ) throws -> Response {
-        let rendered = store.read { $0.render(file, for: user, origin: request.origin) }
-        return try DriveResponse.json(
-            rendered,
-            for: request,
-            schema: "File",
-            defaultFields: Self.defaultFileFields,
-            status: status
-        )
+    ) async throws -> Response {
+        let mask = try DriveResponse.fieldMask(request, schema: "File", defaultFields: Self.defaultFileFields)
+        let files = try await withDigests([file], if: mask.selectsAny(of: Self.digestFields))
+        let rendered = store.read { $0.render(files[0], for: user, origin: request.origin) }
+        return DriveResponse.json(mask.apply(to: rendered), status: status, pretty: request.pretty)
+    }
+
+    static let digestFields = ["sha1Checksum", "sha256Checksum"]
+
+    /// Fills in the SHA digests of content files that lack them when the answer asks for them (see
+    /// `ContentHasher`), and records them so each blob is hashed once.
+    func withDigests(_ files: [FileRecord], if wanted: Bool) async throws -> [FileRecord] {
+        guard wanted else { return files }
+        var result = files
+        var computed: [(file: FileRecord, digests: SHADigests)] = []
+        for (index, file) in files.enumerated() where file.sha1Checksum == nil && file.md5Checksum != nil {
+            // Without its blob the content was replaced meanwhile: the answer describes what was read.
+            guard let blobId = file.blobId, let digests = try? await store.blobs.shaDigests(blobId) else { continue }
+            result[index].sha1Checksum = digests.sha1
+            result[index].sha256Checksum = digests.sha256
+            computed.append((file, digests))
+        }
+        if !computed.isEmpty {
+            try store.write { state, journal in
+                for (file, digests) in computed { state.recordDigests(digests, of: file, journal: &journal) }
+            }
+        }
+        return result
     }
 
     func pageSize(_ request: EmulatorRequest, default defaultValue: Int, maximum: Int) throws(DriveError) -> Int {

@@ -4,7 +4,7 @@ import Hummingbird
 import NIOCore
 
 extension DriveEmulator {
-    func listFiles(_ request: EmulatorRequest, user: String) throws -> Response {
+    func listFiles(_ request: EmulatorRequest, user: String) async throws -> Response {
         var scope = ListingSearch(
             driveId: request.parameter("driveId") ?? request.parameter("teamDriveId"),
             includeItemsFromAllDrives: request.includeItemsFromAllDrives,
@@ -51,14 +51,16 @@ extension DriveEmulator {
             schema: "FileList",
             defaultFields: "kind,incompleteSearch,nextPageToken,files(kind,id,name,mimeType)"
         )
-        let rendered: JSONValue = try store.read { state in
+        let (found, more) = try store.read { state in
             let matches = try state.search(user: user, query: query, scope: scope, orderBy: orderBy)
-            let page = matches.dropFirst(offset).prefix(size)
+            let page = Array(matches.dropFirst(offset).prefix(size))
+            return (page, offset + page.count < matches.count)
+        }
+        let page = try await withDigests(found, if: mask.selectsAny(of: Self.digestFields, at: ["files"]))
+        let rendered: JSONValue = store.read { state in
             var object = JSONObjectBuilder()
             object.add("kind", "drive#fileList")
-            if offset + page.count < matches.count {
-                object.add("nextPageToken", Self.pageToken(offset: offset + page.count))
-            }
+            if more { object.add("nextPageToken", Self.pageToken(offset: offset + page.count)) }
             object.add("incompleteSearch", false)
             object.add("files", JSONValue.array(page.map { state.render($0, for: user, origin: request.origin) }))
             return object.value
@@ -72,7 +74,7 @@ extension DriveEmulator {
         let file = try store.write { state, journal in
             try state.createFile(user: user, input: input, content: nil, scope: request.driveScope, journal: &journal)
         }
-        return try fileResponse(file, request: request, user: user)
+        return try await fileResponse(file, request: request, user: user)
     }
 
     func generateIds(_ request: EmulatorRequest, user: String) throws -> Response {
@@ -123,7 +125,7 @@ extension DriveEmulator {
             guard file.canDownload(as: role) else { throw DriveError.cannotDownload }
             return try media(blobId: file.blobId ?? "", size: file.size ?? 0, mimeType: file.mimeType, request: request)
         }
-        return try fileResponse(file, request: request, user: user)
+        return try await fileResponse(file, request: request, user: user)
     }
 
     /// Streams content, honouring `Range` with 206 and `Content-Range` as Drive does.
@@ -196,7 +198,7 @@ extension DriveEmulator {
                 journal: &journal
             )
         }
-        return try fileResponse(file, request: request, user: user)
+        return try await fileResponse(file, request: request, user: user)
     }
 
     static func idList(_ text: String?) -> [String] {
@@ -226,7 +228,7 @@ extension DriveEmulator {
             )
         }
         limiter.recordUpload(user: user, bytes: file.size ?? 0, now: store.clock.milliseconds)
-        return try fileResponse(file, request: request, user: user)
+        return try await fileResponse(file, request: request, user: user)
     }
 
     /// `files.export` (10 MB cap) and `exportLinks` downloads (no cap).

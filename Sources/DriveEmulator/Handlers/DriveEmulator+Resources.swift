@@ -15,7 +15,7 @@ extension DriveEmulator {
         return try DriveResponse.json(object.value, for: request, schema: "StartPageToken", defaultFields: nil)
     }
 
-    func listChanges(_ request: EmulatorRequest, user: String) throws -> Response {
+    func listChanges(_ request: EmulatorRequest, user: String) async throws -> Response {
         guard let tokenText = request.parameter("pageToken") else { throw DriveError.requiredParameter("pageToken") }
         guard let start = Int64(tokenText), start >= 1 else { throw DriveError.invalidParameter("pageToken") }
         let size = try pageSize(request, default: 100, maximum: 1000)
@@ -33,8 +33,8 @@ extension DriveEmulator {
             defaultFields:
                 "kind,nextPageToken,newStartPageToken,changes(kind,changeType,time,removed,fileId,driveId,file(kind,id,name,mimeType))"
         )
-        let rendered: JSONValue = store.read { state in
-            let page = state.changes(
+        var page = store.read { state in
+            state.changes(
                 for: user,
                 from: start,
                 pageSize: size,
@@ -44,6 +44,15 @@ extension DriveEmulator {
                 includeRemoved: request.flag("includeRemoved", default: true),
                 spaces: spaces
             )
+        }
+        var filled = try await withDigests(
+            page.changes.compactMap(\.file),
+            if: mask.selectsAny(of: Self.digestFields, at: ["changes", "file"])
+        )[...]
+        for index in page.changes.indices where page.changes[index].file != nil {
+            page.changes[index].file = filled.popFirst()
+        }
+        let rendered: JSONValue = store.read { state in
             var object = JSONObjectBuilder()
             object.add("kind", "drive#changeList")
             object.add("nextPageToken", page.nextPageToken.map { String($0) })

@@ -111,7 +111,7 @@ extension DriveEmulator {
             blob: blob,
             mediaType: contentType
         )
-        return try fileResponse(file, request: request, user: user)
+        return try await fileResponse(file, request: request, user: user)
     }
 
     // MARK: Multipart
@@ -131,7 +131,7 @@ extension DriveEmulator {
         let input = try FileMetadataInput(json: metadata)
         let blob = try await store.blobs.store(reader.media())
         let file = try commit(request, fileId: fileId, user: user, input: input, blob: blob, mediaType: mediaType)
-        return try fileResponse(file, request: request, user: user)
+        return try await fileResponse(file, request: request, user: user)
     }
 
     // MARK: Resumable
@@ -394,7 +394,7 @@ extension DriveEmulator {
         uploadHashers.withLock { $0[session.id] = nil }
         var finalRequest = request
         finalRequest.parameters = session.parameters
-        return try fileResponse(
+        return try await fileResponse(
             file,
             request: finalRequest,
             user: user,

@@ -38,6 +38,13 @@ struct FieldMask: Sendable, Equatable {
         }
     }
 
+    /// Whether any of `names` is selected in the object at `path` (`["files"]` in a file list).
+    func selectsAny(of names: [String], at path: ArraySlice<String> = []) -> Bool {
+        if selectsAll { return true }
+        guard let first = path.first else { return names.contains { members[$0] != nil } }
+        return members[first]?.selectsAny(of: names, at: path.dropFirst()) ?? false
+    }
+
     /// Keeps only the selected members, recursively; arrays apply the mask to each element.
     func apply(to value: JSONValue) -> JSONValue {
         guard !selectsAll else { return value }

@@ -14,35 +14,29 @@ struct BlobInfo: Sendable, Equatable {
     var blobId: String
     var size: Int64
     var md5: String
-    var sha1: String
-    var sha256: String
 }
 
-/// MD5, SHA-1 and SHA-256 computed together while bytes stream past.
+/// The MD5 of content, computed while the bytes stream past. Drive's SHA-1 and SHA-256 are computed only
+/// when a response asks for them (`BlobStore.shaDigests`): few clients do, and hashing every upload three
+/// ways made hashing most of the emulator's time on large uploads.
 struct ContentHasher: Sendable {
     private var md5 = Insecure.MD5()
-    private var sha1 = Insecure.SHA1()
-    private var sha256 = SHA256()
     private(set) var count: Int64 = 0
 
     mutating func update(_ buffer: ByteBuffer) {
-        buffer.withUnsafeReadableBytes { bytes in
-            md5.update(bufferPointer: bytes)
-            sha1.update(bufferPointer: bytes)
-            sha256.update(bufferPointer: bytes)
-        }
+        buffer.withUnsafeReadableBytes { md5.update(bufferPointer: $0) }
         count += Int64(buffer.readableBytes)
     }
 
     func finalize(blobId: String) -> BlobInfo {
-        BlobInfo(
-            blobId: blobId,
-            size: count,
-            md5: Hex.lowercase(md5.finalize()),
-            sha1: Hex.lowercase(sha1.finalize()),
-            sha256: Hex.lowercase(sha256.finalize())
-        )
+        BlobInfo(blobId: blobId, size: count, md5: Hex.lowercase(md5.finalize()))
     }
+}
+
+/// A blob's SHA-1 and SHA-256, as Drive reports them.
+struct SHADigests: Sendable, Equatable {
+    var sha1: String
+    var sha256: String
 }
 
 /// File content on disk. Every transfer streams through fixed-size chunks, so memory does not grow with
@@ -134,6 +128,21 @@ final class BlobStore: Sendable {
         try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(blobPath(blobId))) { handle in
             try await handle.readToEnd(maximumSizeAllowed: .bytes(Int64(limit)))
         }
+    }
+
+    /// Reads a blob once, hashing each buffer with SHA-1 and SHA-256.
+    func shaDigests(_ blobId: String) async throws -> SHADigests {
+        var sha1 = Insecure.SHA1()
+        var sha256 = SHA256()
+        try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(blobPath(blobId))) { handle in
+            for try await chunk in handle.readChunks(chunkLength: Self.chunkLength) {
+                chunk.withUnsafeReadableBytes { bytes in
+                    sha1.update(bufferPointer: bytes)
+                    sha256.update(bufferPointer: bytes)
+                }
+            }
+        }
+        return SHADigests(sha1: Hex.lowercase(sha1.finalize()), sha256: Hex.lowercase(sha256.finalize()))
     }
 
     // MARK: Resumable sessions

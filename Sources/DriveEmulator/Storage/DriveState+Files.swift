@@ -203,6 +203,15 @@ extension DriveState {
         journal.save(.file, file.id, file)
     }
 
+    /// Notes the SHA digests of a file's content, unless the content changed since it was read.
+    mutating func recordDigests(_ digests: SHADigests, of read: FileRecord, journal: inout Journal) {
+        guard var file = files[read.id], file.blobId == read.blobId else { return }
+        file.sha1Checksum = digests.sha1
+        file.sha256Checksum = digests.sha256
+        files[file.id] = file
+        journal.save(.file, file.id, file)
+    }
+
     /// Makes new content the file's head revision.
     private mutating func attach(
         _ content: IncomingContent,
@@ -218,8 +227,6 @@ extension DriveState {
             keepForever: content.keepRevisionForever,
             size: content.blob.size,
             md5Checksum: file.isWorkspaceDocument ? nil : content.blob.md5,
-            sha1Checksum: file.isWorkspaceDocument ? nil : content.blob.sha1,
-            sha256Checksum: file.isWorkspaceDocument ? nil : content.blob.sha256,
             blobId: content.blob.blobId,
             originalFilename: file.originalFilename,
             lastModifyingUser: user
@@ -236,16 +243,15 @@ extension DriveState {
         journal.save(.revision, revision.id, revision)
         file.blobId = content.blob.blobId
         file.size = content.blob.size
+        // SHA digests are filled in when first asked for (`recordDigests`).
+        file.sha1Checksum = nil
+        file.sha256Checksum = nil
         if file.isWorkspaceDocument {
             file.headRevisionId = nil
             file.md5Checksum = nil
-            file.sha1Checksum = nil
-            file.sha256Checksum = nil
         } else {
             file.headRevisionId = revision.id
             file.md5Checksum = content.blob.md5
-            file.sha1Checksum = content.blob.sha1
-            file.sha256Checksum = content.blob.sha256
         }
     }
 
@@ -408,9 +414,7 @@ extension DriveState {
                 blob: BlobInfo(
                     blobId: newBlob,
                     size: source.size ?? 0,
-                    md5: source.md5Checksum ?? "",
-                    sha1: source.sha1Checksum ?? "",
-                    sha256: source.sha256Checksum ?? ""
+                    md5: source.md5Checksum ?? ""
                 ),
                 mimeType: source.mimeType,
                 keepRevisionForever: keepRevisionForever

@@ -139,12 +139,12 @@ extension DriveState {
 
     // MARK: Changes
 
-    struct ChangeView {
+    struct ChangeView: Sendable {
         var change: ChangeRecord
         var file: FileRecord?
     }
 
-    struct ChangePage {
+    struct ChangePage: Sendable {
         var changes: [ChangeView]
         var nextPageToken: Int64?
         var newStartPageToken: Int64?

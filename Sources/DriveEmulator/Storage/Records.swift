@@ -38,6 +38,7 @@ struct FileRecord: Codable, Sendable, Equatable {
     var headRevisionId: String?
     var size: Int64?
     var md5Checksum: String?
+    /// Computed when a response first asks for them; `nil` until then.
     var sha1Checksum: String?
     var sha256Checksum: String?
     /// Content of the head revision in the blob store.
@@ -69,8 +70,6 @@ struct RevisionRecord: Codable, Sendable, Equatable {
     var keepForever: Bool
     var size: Int64
     var md5Checksum: String?
-    var sha1Checksum: String?
-    var sha256Checksum: String?
     var blobId: String
     var originalFilename: String?
     var lastModifyingUser: String?
