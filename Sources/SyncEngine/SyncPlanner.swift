@@ -146,15 +146,15 @@ public struct SyncPlanner: Sendable {
         remote: [RemoteEntry],
         intents: [RemotePath: String] = [:]
     ) -> Set<RemotePath> {
-        let synced = Dictionary(state.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        let remoteByPath = Dictionary(remote.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let joined = PathJoin(local: local, state: state, remote: remote)
         var needed: Set<RemotePath> = []
-        for item in local where item.kind == .file && item.md5 == nil {
+        for row in joined.rows {
+            guard let item = row.local.map({ joined.local[$0] }), item.kind == .file, item.md5 == nil else { continue }
             if options.alwaysChecksum || intents[item.path] != nil {
                 needed.insert(item.path)
-            } else if let record = synced[item.path] {
+            } else if let record = row.synced.map({ joined.state[$0] }) {
                 if localChanged(item, record), item.size == record.size, record.md5 != nil { needed.insert(item.path) }
-            } else if let other = remoteByPath[item.path], other.kind == .file, other.size == item.size,
+            } else if let other = row.remote.map({ joined.remote[$0] }), other.kind == .file, other.size == item.size,
                 other.md5 != nil
             {
                 needed.insert(item.path)
@@ -165,20 +165,20 @@ public struct SyncPlanner: Sendable {
 
     /// Remote folders that a mirrored deletion empties: recorded, gone locally, and holding only entries
     /// that are themselves removed. A folder holding anything DriveSync did not put there stays.
-    private func removableFolders(
-        local: [RemotePath: LocalItem],
-        state: [RemotePath: SyncedItem],
-        remote: [RemoteEntry]
-    ) -> Set<RemotePath> {
+    private func removableFolders(_ joined: PathJoin) -> Set<RemotePath> {
+        // Only a path recorded and gone locally can go: most runs have none.
+        guard joined.rows.contains(where: { $0.local == nil && $0.synced != nil }) else { return [] }
         var blocked: Set<RemotePath> = []
-        for entry in remote where local[entry.path] != nil || state[entry.path] == nil {
+        for row in joined.rows where row.remote != nil && (row.local != nil || row.synced == nil) {
             // This entry stays: none of its ancestors can go.
-            var ancestor = entry.path.parent
+            var ancestor = row.path.parent
             while let folder = ancestor, !folder.isRoot, blocked.insert(folder).inserted { ancestor = folder.parent }
         }
         return Set(
-            remote.filter {
-                $0.isFolder && local[$0.path] == nil && state[$0.path] != nil && !blocked.contains($0.path)
+            joined.rows.filter { row in
+                guard let remote = row.remote else { return false }
+                return joined.remote[remote].isFolder && row.local == nil && row.synced != nil
+                    && !blocked.contains(row.path)
             }.map(\.path)
         )
     }
@@ -195,20 +195,17 @@ public struct SyncPlanner: Sendable {
         scanComplete: Bool = true,
         intents: [RemotePath: String] = [:]
     ) throws -> SyncPlan {
-        let localByPath = Dictionary(local.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        let synced = Dictionary(state.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        let remoteByPath = Dictionary(remote.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let joined = PathJoin(local: local, state: state, remote: remote)
         var actions: [SyncAction] = []
         var notices: [SyncNotice] = []
         var removals = 0
-        let removable =
-            options.delete && scanComplete ? removableFolders(local: localByPath, state: synced, remote: remote) : []
+        let removable = options.delete && scanComplete ? removableFolders(joined) : []
 
-        let paths = Set(localByPath.keys).union(synced.keys).union(remoteByPath.keys).filter { !$0.isRoot }.sorted()
-        for path in paths {
-            let item = localByPath[path]
-            let record = synced[path]
-            let other = remoteByPath[path]
+        for row in joined.rows where !row.path.isRoot {
+            let path = row.path
+            let item = row.local.map { joined.local[$0] }
+            let record = row.synced.map { joined.state[$0] }
+            let other = row.remote.map { joined.remote[$0] }
             switch (item, other) {
             case (let item?, let other?) where item.kind != other.kind:
                 notices.append(.kindMismatch(path))
@@ -305,5 +302,75 @@ extension SyncNotice: CustomStringConvertible {
             "\(path) was deleted locally; the remote copy stays (use --delete to mirror deletions)"
         case .kindMismatch(let path): "\(path) is a file on one side and a folder on the other; left alone"
         }
+    }
+}
+
+/// What the planner lines up by path.
+protocol PathKeyed { var path: RemotePath { get } }
+extension LocalItem: PathKeyed {}
+extension SyncedItem: PathKeyed {}
+extension RemoteEntry: PathKeyed {}
+
+/// The three sides lined up by path: each path once, in path order, with where each side holds it (the
+/// first of any duplicates). A merge of the sides sorted by path, so a run of tens of thousands of
+/// unchanged files costs comparisons, not dictionaries.
+struct PathJoin {
+    struct Row {
+        var path: RemotePath
+        var local: Int?
+        var synced: Int?
+        var remote: Int?
+    }
+
+    let local: [LocalItem]
+    let state: [SyncedItem]
+    let remote: [RemoteEntry]
+    private(set) var rows: [Row] = []
+
+    init(local: [LocalItem], state: [SyncedItem], remote: [RemoteEntry]) {
+        self.local = Self.sortedByPath(local)
+        self.state = Self.sortedByPath(state)
+        self.remote = Self.sortedByPath(remote)
+        rows.reserveCapacity(max(local.count, state.count, remote.count))
+        var next = (local: 0, synced: 0, remote: 0)
+        while true {
+            var smallest = Self.head(of: self.local, at: next.local)
+            Self.keepSmaller(&smallest, Self.head(of: self.state, at: next.synced))
+            Self.keepSmaller(&smallest, Self.head(of: self.remote, at: next.remote))
+            guard let path = smallest else { break }
+            rows.append(
+                Row(
+                    path: path,
+                    local: Self.take(path, from: self.local, at: &next.local),
+                    synced: Self.take(path, from: self.state, at: &next.synced),
+                    remote: Self.take(path, from: self.remote, at: &next.remote)
+                )
+            )
+        }
+    }
+
+    private static func head(of items: [some PathKeyed], at index: Int) -> RemotePath? {
+        index < items.count ? items[index].path : nil
+    }
+
+    private static func keepSmaller(_ smallest: inout RemotePath?, _ candidate: RemotePath?) {
+        guard let candidate else { return }
+        if let current = smallest, RemotePath.order(current, candidate) <= 0 { return }
+        smallest = candidate
+    }
+
+    /// The position of `path` in `items` when it is next, stepping past it and any duplicates.
+    private static func take(_ path: RemotePath, from items: [some PathKeyed], at index: inout Int) -> Int? {
+        guard index < items.count, RemotePath.order(items[index].path, path) == 0 else { return nil }
+        let found = index
+        repeat { index += 1 } while index < items.count && RemotePath.order(items[index].path, path) == 0
+        return found
+    }
+
+    /// Sides usually arrive sorted (scans and listings are); the sort is stable, so the first of
+    /// duplicates stays first.
+    private static func sortedByPath<Item: PathKeyed>(_ items: [Item]) -> [Item] {
+        let sorted = zip(items, items.dropFirst()).allSatisfy { RemotePath.order($0.path, $1.path) <= 0 }
+        return sorted ? items : items.sorted { RemotePath.order($0.path, $1.path) < 0 }
     }
 }

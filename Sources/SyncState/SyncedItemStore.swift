@@ -15,7 +15,9 @@ public struct SyncedItemStore: Sendable {
     public init(_ writer: any DatabaseWriter) { self.writer = writer }
 
     public func syncedItems() async throws -> [SyncedItem] {
-        try await writer.read { db in try SyncedItemRecord.order(Column("path")).fetchAll(db).compactMap(\.item) }
+        try await writer.read { db in
+            try Array(SyncedItemRecord.order(Column("path")).fetchCursor(db).compactMap(\.item))
+        }
     }
 
     public func syncedItem(at path: RemotePath) async throws -> SyncedItem? {
@@ -49,8 +51,17 @@ public struct SyncedItemStore: Sendable {
     }
 }
 
-struct SyncedItemRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+/// A state row. Read and written column by column: a sync reads every row each run and writes one per
+/// file it transfers, and Codable's keyed containers cost more than the rest of that work.
+struct SyncedItemRecord: FetchableRecord, PersistableRecord, Sendable {
     static let databaseTableName = "syncedItem"
+    static var databaseSelection: [any SQLSelectable] { Columns.allCases.map { Column($0.rawValue) } }
+
+    /// In the order `databaseSelection` reads them.
+    enum Columns: String, CaseIterable {
+        case path, kind, size, modified, md5, remoteId, remoteMD5, remoteModified, headRevision, headKept, lastSynced
+    }
+
     var path: String
     var kind: String
     var size: Int64
@@ -75,6 +86,34 @@ struct SyncedItemRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
         headRevision = item.headRevision
         headKept = item.headKept
         lastSynced = item.lastSynced
+    }
+
+    init(row: Row) {
+        path = row[0]
+        kind = row[1]
+        size = row[2]
+        modified = row[3]
+        md5 = row[4]
+        remoteId = row[5]
+        remoteMD5 = row[6]
+        remoteModified = row[7]
+        headRevision = row[8]
+        headKept = row[9]
+        lastSynced = row[10]
+    }
+
+    func encode(to container: inout PersistenceContainer) {
+        container[Columns.path.rawValue] = path
+        container[Columns.kind.rawValue] = kind
+        container[Columns.size.rawValue] = size
+        container[Columns.modified.rawValue] = modified
+        container[Columns.md5.rawValue] = md5
+        container[Columns.remoteId.rawValue] = remoteId
+        container[Columns.remoteMD5.rawValue] = remoteMD5
+        container[Columns.remoteModified.rawValue] = remoteModified
+        container[Columns.headRevision.rawValue] = headRevision
+        container[Columns.headKept.rawValue] = headKept
+        container[Columns.lastSynced.rawValue] = lastSynced
     }
 
     var item: SyncedItem? {

@@ -96,6 +96,24 @@ struct SyncPlannerTests {
         #expect(theirs.actions == [.resolveConflict(Self.p("a.txt"))])
     }
 
+    /// The sides are lined up by path whatever order they come in (the state's rows come in SQLite's
+    /// byte order, where `a.b` sorts before `a/x.txt`), and the first of duplicate entries counts.
+    @Test func sidesInAnyOrderArePlannedInPathOrder() throws {
+        let plan = try SyncPlanner(options: .init(delete: true)).plan(
+            local: [Self.file("a/x.txt", size: 11), Self.file("a.b"), Self.file("z.txt")],
+            state: [Self.synced("a.b"), Self.synced("a/x.txt"), Self.synced("gone.txt")],
+            remote: [
+                Self.remote("gone.txt"), Self.remote("a/x.txt"), Self.remote("a.b"), Self.remote("a.b", md5: "m2"),
+            ]
+        )
+        #expect(
+            plan.actions == [
+                .replace(Self.p("a/x.txt")), .removeRemote(Self.p("gone.txt")), .upload(Self.p("z.txt"), reason: .new),
+            ]
+        )
+        #expect(plan.notices.isEmpty)
+    }
+
     @Test func unchangedMeansNothingToDo() throws {
         let plan = try SyncPlanner().plan(
             local: [Self.file("a.txt")],
