@@ -13,16 +13,18 @@ import Foundation
 /// archive or trash have left the tree.
 public enum ChangeFeedFilter {
     public static func relevant(_ changes: [RemoteChange], state: [SyncedItem], rootID: String) -> [RemoteChange] {
-        var byID: [String: SyncedItem] = [:]
+        // A quiet feed (the common re-sync) needs no index of the state.
+        guard !changes.isEmpty else { return [] }
+        var byID: [String: Int] = [:]
         var folderIDs: [RemotePath: String] = [.root: rootID]
-        for item in state {
+        for (index, item) in state.enumerated() {
             guard let id = item.remoteID else { continue }
-            byID[id] = item
+            byID[id] = index
             if item.kind == .folder { folderIDs[item.path] = id }
         }
         let treeFolders = Set(folderIDs.values)
         return changes.filter { change in
-            guard let record = byID[change.id] else {
+            guard let record = byID[change.id].map({ state[$0] }) else {
                 return !change.removed && !treeFolders.isDisjoint(with: change.parentIDs)
             }
             if change.removed || !(change.name ?? "").utf8.elementsEqual(record.path.name.utf8) { return true }

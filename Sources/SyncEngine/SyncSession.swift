@@ -78,7 +78,6 @@ public struct SyncSession: Sendable {
         let intents = try await state.intents.pendingIntents()
         endPhase("state")
         let (remoteEntries, view, nextCursor) = try await remoteSide(state: synced, skipping: archive)
-        if let caching = remote as? any PathCachingRemote { await caching.remember(remoteEntries) }
         endPhase(view == .listed ? "remote listing" : "changes feed")
         var items = scan.items.filter { !archive.contains($0.path) }  // the remote archive is DriveSync's own
         let needed = planner.hashesNeeded(local: items, state: synced, remote: remoteEntries, intents: intents)
@@ -95,6 +94,10 @@ public struct SyncSession: Sendable {
         endPhase("plan")
         guard !dryRun else {
             return Outcome(plan: plan, report: nil, warnings: scan.warnings, remoteView: view, phases: phases)
+        }
+        // What the run learned of the remote spares the executor lookups; a run with nothing to do needs none.
+        if !plan.actions.isEmpty, let caching = remote as? any PathCachingRemote {
+            await caching.remember(remoteEntries)
         }
         let report = await SyncExecutor(
             remote: remote,

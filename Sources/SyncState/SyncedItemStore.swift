@@ -16,7 +16,11 @@ public struct SyncedItemStore: Sendable {
 
     public func syncedItems() async throws -> [SyncedItem] {
         try await writer.read { db in
-            try Array(SyncedItemRecord.order(Column("path")).fetchCursor(db).compactMap(\.item))
+            var items: [SyncedItem] = []
+            items.reserveCapacity(try SyncedItemRecord.fetchCount(db))  // read whole each run: no regrowth
+            let records = try SyncedItemRecord.order(Column("path")).fetchCursor(db)
+            while let record = try records.next() { if let item = record.item { items.append(item) } }
+            return items
         }
     }
 
