@@ -42,6 +42,28 @@ struct UploadTests {
         }
     }
 
+    /// Bodies over 512 KiB go out in slices (TLS would otherwise encrypt a whole chunk at once): chunks
+    /// and multipart bodies arrive byte for byte, and a chunk cut mid-way is sent again from its slices.
+    @Test func bodiesSentInSlicesArriveIntactAndAreResent() async throws {
+        try await withRunningEmulator { emulator in
+            let drive = makeClient(emulator, chunkSize: 1 << 20, multipartCutoff: 1 << 20)
+            let (url, data) = try temporaryFile(size: (2 << 20) + 1234, seed: 5)
+            defer { try? FileManager.default.removeItem(at: url) }
+            emulator.emulator.faults.add(
+                FaultRule(method: "PUT", path: "/upload/", count: 1, action: .latency(milliseconds: 0))
+            )
+            emulator.emulator.faults.add(FaultRule(method: "PUT", path: "/upload/", count: 1, action: .dropRequest))
+            let chunked = try await drive.uploadFile(at: url.path, metadata: File(name: "sliced.bin"))
+            #expect(chunked.md5Checksum == md5Hex(data))
+            #expect(try await collect(drive.download(chunked)) == data)
+            let (smallURL, smallData) = try temporaryFile(size: 800_000, seed: 6)
+            defer { try? FileManager.default.removeItem(at: smallURL) }
+            let multipart = try await drive.uploadFile(at: smallURL.path, metadata: File(name: "multipart.bin"))
+            #expect(multipart.md5Checksum == md5Hex(smallData))
+            #expect(try await collect(drive.download(multipart)) == smallData)
+        }
+    }
+
     @Test func expiredSessionStartsOver() async throws {
         try await withRunningEmulator { emulator in
             let drive = makeClient(emulator)

@@ -79,6 +79,22 @@ extension DriveClient {
         }
     }
 
+    /// A large body goes out in slices of its own storage. TLS encrypts a write whole before the socket
+    /// takes any of it, so an 8 MiB chunk written at once held 16 MiB of ciphertext; slices are written as
+    /// the connection drains, so what waits encrypted stays small.
+    static func requestBody(_ body: ByteBuffer) -> HTTPClientRequest.Body {
+        let sliceLength = 512 << 10
+        guard body.readableBytes > sliceLength else { return .bytes(body) }
+        let slices = AsyncStream(ByteBuffer.self) { continuation in
+            for start in stride(from: 0, to: body.readableBytes, by: sliceLength) {
+                let length = min(sliceLength, body.readableBytes - start)
+                if let slice = body.getSlice(at: body.readerIndex + start, length: length) { continuation.yield(slice) }
+            }
+            continuation.finish()
+        }
+        return .stream(slices, length: .known(Int64(body.readableBytes)))
+    }
+
     /// One attempt: paced, authorized, measured and logged. Accepted statuses return the response with its
     /// body unread; others throw `DriveAPIError` from the (bounded) error body. A 401 refreshes the token
     /// and sends once more.
@@ -92,7 +108,7 @@ extension DriveClient {
             outgoing.headers = request.headers
             outgoing.headers.replaceOrAdd(name: "Authorization", value: "Bearer \(token)")
             if let body = request.body {
-                outgoing.body = .bytes(body)
+                outgoing.body = Self.requestBody(body)
             } else if request.verb == .POST || request.verb == .PUT || request.verb == .PATCH {
                 outgoing.headers.replaceOrAdd(name: "Content-Length", value: "0")
             }
