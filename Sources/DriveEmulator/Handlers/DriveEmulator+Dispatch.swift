@@ -78,7 +78,7 @@ extension DriveEmulator {
     ) async throws -> Response {
         let mask = try DriveResponse.fieldMask(request, schema: "File", defaultFields: Self.defaultFileFields)
         let files = try await withDigests([file], if: mask.selectsAny(of: Self.digestFields))
-        let rendered = store.read { $0.render(files[0], for: user, origin: request.origin) }
+        let rendered = store.read { $0.render(files[0], for: user, origin: request.origin, selecting: mask) }
         return DriveResponse.json(mask.apply(to: rendered), status: status, pretty: request.pretty)
     }
 

@@ -62,7 +62,11 @@ extension DriveEmulator {
             object.add("kind", "drive#fileList")
             if more { object.add("nextPageToken", Self.pageToken(offset: offset + page.count)) }
             object.add("incompleteSearch", false)
-            object.add("files", JSONValue.array(page.map { state.render($0, for: user, origin: request.origin) }))
+            let selection = mask.child("files")
+            object.add(
+                "files",
+                JSONValue.array(page.map { state.render($0, for: user, origin: request.origin, selecting: selection) })
+            )
             return object.value
         }
         return DriveResponse.json(mask.apply(to: rendered), pretty: request.pretty)

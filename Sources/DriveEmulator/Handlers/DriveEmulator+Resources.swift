@@ -52,6 +52,7 @@ extension DriveEmulator {
         for index in page.changes.indices where page.changes[index].file != nil {
             page.changes[index].file = filled.popFirst()
         }
+        let selection = mask.child("changes").child("file")
         let rendered: JSONValue = store.read { state in
             var object = JSONObjectBuilder()
             object.add("kind", "drive#changeList")
@@ -69,7 +70,10 @@ extension DriveEmulator {
                         change.add("fileId", view.change.fileId)
                         change.add("driveId", view.change.driveId)
                         change.add("teamDriveId", view.change.driveId)
-                        change.add("file", view.file.map { state.render($0, for: user, origin: request.origin) })
+                        change.add(
+                            "file",
+                            view.file.map { state.render($0, for: user, origin: request.origin, selecting: selection) }
+                        )
                         return change.value
                     }
                 )

@@ -38,6 +38,9 @@ struct FieldMask: Sendable, Equatable {
         }
     }
 
+    /// The selection inside member `name` (nothing when it is not selected).
+    func child(_ name: String) -> FieldMask { selectsAll ? .all : members[name] ?? FieldMask() }
+
     /// Whether any of `names` is selected in the object at `path` (`["files"]` in a file list).
     func selectsAny(of names: [String], at path: ArraySlice<String> = []) -> Bool {
         if selectsAll { return true }

@@ -83,20 +83,31 @@ struct JSONMember: Sendable, Equatable {
 /// Builds an object, dropping members whose value is absent.
 struct JSONObjectBuilder {
     private(set) var members: [JSONMember] = []
+    /// The members to build (`nil`: all); the others are never computed.
+    private let selection: FieldMask?
 
-    mutating func add(_ key: String, _ value: JSONValue?) {
-        if let value { members.append(JSONMember(key, value)) }
+    init(selecting selection: FieldMask? = nil) { self.selection = selection }
+
+    private func wants(_ key: String) -> Bool { selection.map { $0.selectsAll || $0.members[key] != nil } ?? true }
+
+    mutating func add(_ key: String, _ value: @autoclosure () -> JSONValue?) {
+        guard wants(key), let value = value() else { return }
+        members.append(JSONMember(key, value))
     }
 
-    mutating func add(_ key: String, _ value: String?) { add(key, value.map(JSONValue.string)) }
-    mutating func add(_ key: String, _ value: Bool?) { add(key, value.map(JSONValue.bool)) }
+    mutating func add(_ key: String, _ value: @autoclosure () -> String?) { add(key, value().map(JSONValue.string)) }
+    mutating func add(_ key: String, _ value: @autoclosure () -> Bool?) { add(key, value().map(JSONValue.bool)) }
     /// int64 on the wire: a JSON string.
-    mutating func addInt64(_ key: String, _ value: Int64?) { add(key, value.map { JSONValue.string(String($0)) }) }
-    mutating func addInt(_ key: String, _ value: Int?) { add(key, value.map { JSONValue.int(Int64($0)) }) }
-    mutating func add(_ key: String, map: [String: String]?) {
+    mutating func addInt64(_ key: String, _ value: @autoclosure () -> Int64?) {
+        add(key, value().map { JSONValue.string(String($0)) })
+    }
+    mutating func addInt(_ key: String, _ value: @autoclosure () -> Int?) {
+        add(key, value().map { JSONValue.int(Int64($0)) })
+    }
+    mutating func add(_ key: String, map: @autoclosure () -> [String: String]?) {
         add(
             key,
-            map.map { JSONValue.object($0.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string($0.value)) }) }
+            map().map { JSONValue.object($0.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string($0.value)) }) }
         )
     }
 

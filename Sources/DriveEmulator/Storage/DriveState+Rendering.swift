@@ -19,10 +19,18 @@ extension DriveState {
         return object.value
     }
 
-    /// A file with every field the emulator knows, in Drive's order; `fields` masks it afterwards.
-    func render(_ file: FileRecord, for user: String, origin: RequestOrigin) -> JSONValue {
-        let role = role(of: user, on: file) ?? .reader
-        var object = JSONObjectBuilder()
+    /// A file with the fields the emulator knows, in Drive's order: those `selection` names (`nil`: all),
+    /// so an answer asking for a few fields does not build permissions and capabilities; `fields` masks
+    /// what is inside them afterwards.
+    func render(
+        _ file: FileRecord,
+        for user: String,
+        origin: RequestOrigin,
+        selecting selection: FieldMask? = nil
+    )
+        -> JSONValue
+    {
+        var object = JSONObjectBuilder(selecting: selection)
         object.add("kind", "drive#file")
         object.add("id", file.id)
         object.add("name", file.name)
@@ -59,7 +67,7 @@ extension DriveState {
         object.add("teamDriveId", file.driveId)
         object.add("shared", !(permissions[file.id] ?? []).isEmpty)
         object.add("ownedByMe", file.owner == user)
-        object.add("capabilities", capabilities(of: file, role: role))
+        object.add("capabilities", capabilities(of: file, role: role(of: user, on: file) ?? .reader))
         object.add("viewersCanCopyContent", true)
         object.add("copyRequiresWriterPermission", file.copyRequiresWriterPermission ?? false)
         object.add("writersCanShare", file.writersCanShare)
