@@ -216,6 +216,9 @@ extension DriveClient {
                         method: name
                     )
                 }
+                // Hashed while it travels, so the next chunk does not wait for it; taken once Drive holds it all.
+                let hashedBefore = hasher
+                async let hashedThroughChunk = Self.md5(hashedBefore, updatedWith: chunk)
                 let answer: ResumableUploadStateMachine.Answer<File>
                 do {
                     answer = try await sendChunk(chunk, at: offset, size: size, session: uri, name: name)
@@ -236,10 +239,14 @@ extension DriveClient {
                 case .finished: confirmed = size
                 case .committed(let committed): confirmed = min(max(committed, offset), offset + Int64(length))
                 }
-                if confirmed > offset {
+                if confirmed == offset + Int64(length) {
+                    hasher = await hashedThroughChunk
+                } else if confirmed > offset {
                     chunk.getSlice(at: chunk.readerIndex, length: Int(confirmed - offset))?.withUnsafeReadableBytes {
                         hasher.update(bufferPointer: $0)
                     }
+                }
+                if confirmed > offset {
                     hashed = confirmed
                     metrics.uploadedBytes.increment(by: confirmed - offset)
                     retry.reset()
@@ -255,6 +262,12 @@ extension DriveClient {
                 throw DriveAPIError(code: .invalidResponse, message: Self.describe(failure), method: name)
             }
         }
+    }
+
+    private static func md5(_ hasher: Insecure.MD5, updatedWith chunk: ByteBuffer) -> Insecure.MD5 {
+        var hasher = hasher
+        chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+        return hasher
     }
 
     private static func describe(_ failure: ResumableUploadStateMachine.Failure) -> String {
