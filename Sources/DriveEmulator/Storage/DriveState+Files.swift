@@ -485,6 +485,7 @@ extension DriveState {
             audience: audience.sorted()
         )
         changes.append(change)
+        if let fileId { latestChange[fileId] = change.sequence }
         journal.save(.change, String(change.sequence), change)
     }
 }

@@ -161,17 +161,20 @@ extension DriveState {
         includeRemoved: Bool,
         spaces: Set<String> = ["drive"]
     ) -> ChangePage {
-        let firstIndex = changes.firstIndex { $0.sequence >= start } ?? changes.endIndex
-        var latest: [String: Int64] = [:]
-        for change in changes[firstIndex...] {
-            if let fileId = change.fileId { latest[fileId] = change.sequence }
+        // Sequences ascend: the page's first change is found by bisection, not by a pass over the feed.
+        var low = changes.startIndex
+        var high = changes.endIndex
+        while low < high {
+            let middle = (low + high) / 2
+            if changes[middle].sequence < start { low = middle + 1 } else { high = middle }
         }
+        let firstIndex = low
         var page: [ChangeView] = []
         var index = firstIndex
         while index < changes.endIndex, page.count < pageSize {
             let change = changes[index]
             index += 1
-            guard let fileId = change.fileId, latest[fileId] == change.sequence else { continue }
+            guard let fileId = change.fileId, latestChange[fileId] == change.sequence else { continue }
             if let driveId {
                 guard change.driveId == driveId else { continue }
             } else if change.driveId != nil, !includeItemsFromAllDrives || restrictToMyDrive {

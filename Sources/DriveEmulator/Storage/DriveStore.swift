@@ -45,6 +45,8 @@ struct DriveState: Sendable {
     var drives: [String: SharedDriveRecord] = [:]
     var driveRequests: [String: String] = [:]
     var changes: [ChangeRecord] = []
+    /// Each file's newest change: a feed page shows a file once, at its newest change.
+    var latestChange: [String: Int64] = [:]
     var uploads: [String: UploadSessionRecord] = [:]
     var issuedIds: Set<String> = []
     var accessTokens: [String: AccessTokenRecord] = [:]
@@ -193,6 +195,7 @@ final class DriveStore: Sendable {
             state.driveRequests[drive.requestId] = drive.id
         }
         state.changes = try all(.change, ChangeRecord.self).sorted { $0.sequence < $1.sequence }
+        for change in state.changes { if let fileId = change.fileId { state.latestChange[fileId] = change.sequence } }
         for upload in try all(.upload, UploadSessionRecord.self) { state.uploads[upload.id] = upload }
         state.issuedIds = Set(try all(.issuedId, String.self))
         for token in try all(.accessToken, AccessTokenRecord.self) { state.accessTokens[token.token] = token }
