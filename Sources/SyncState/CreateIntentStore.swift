@@ -11,14 +11,9 @@ import Foundation
 /// instead of creating again.
 public struct CreateIntentStore: Sendable {
     let writer: any DatabaseWriter
-    /// Claims from concurrent transfers share transactions.
-    private let claims: GroupCommit
 
     /// The store over a migrated state database (`StateDatabase.open`).
-    public init(_ writer: any DatabaseWriter) {
-        self.writer = writer
-        claims = GroupCommit(writer)
-    }
+    public init(_ writer: any DatabaseWriter) { self.writer = writer }
 
     /// Intents a killed run left behind: path to the ID it was creating.
     public func pendingIntents() async throws -> [RemotePath: String] {
@@ -41,7 +36,7 @@ public struct CreateIntentStore: Sendable {
 extension CreateIntentStore: CreateJournal {
     public func claimID(for path: RemotePath, newID: String) async throws -> String {
         let now = DriveTimestamp.milliseconds(of: Date())
-        return try await claims.write { db in
+        return try await writer.write { db in
             if let intended = try IntentRecord.fetchOne(db, key: path.description) { return intended.remoteId }
             try IntentRecord(path: path.description, remoteId: newID, recorded: now).insert(db)
             return newID

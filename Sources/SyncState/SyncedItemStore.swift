@@ -10,14 +10,9 @@ import Foundation
 /// What the last syncs and pulls recorded, file by file and folder by folder.
 public struct SyncedItemStore: Sendable {
     let writer: any DatabaseWriter
-    /// Transfers finishing together share transactions.
-    private let records: GroupCommit
 
     /// The store over a migrated state database (`StateDatabase.open`).
-    public init(_ writer: any DatabaseWriter) {
-        self.writer = writer
-        records = GroupCommit(writer)
-    }
+    public init(_ writer: any DatabaseWriter) { self.writer = writer }
 
     public func syncedItems() async throws -> [SyncedItem] {
         try await writer.read { db in
@@ -35,7 +30,7 @@ public struct SyncedItemStore: Sendable {
 
     /// Records a completed transfer and clears its create intent and any failure, together.
     public func recordSynced(_ item: SyncedItem) async throws {
-        try await records.write { db in
+        try await writer.write { db in
             try SyncedItemRecord(item).insert(db, onConflict: .replace)
             _ = try IntentRecord.deleteOne(db, key: item.path.description)
             _ = try FailureRecord.deleteOne(db, key: item.path.description)

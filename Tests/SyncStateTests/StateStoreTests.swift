@@ -1,7 +1,6 @@
 import DriveSyncCore
 import Foundation
 import GRDB
-import Synchronization
 import Testing
 
 @testable import SyncState
@@ -123,44 +122,5 @@ struct StateStoreTests {
         let store = StateStore(writer)
         #expect(try await store.tree.remoteNodes().isEmpty, "the next pull lists the tree again, with kinds")
         #expect(try await store.tree.cursor() == nil)
-    }
-}
-
-struct GroupCommitTests {
-    struct Refused: Error {}
-
-    /// Many concurrent writes: each caller gets its own result once committed, a write that throws rolls
-    /// back alone, and the writes share transactions.
-    @Test func concurrentWritesShareTransactionsAndFailAlone() async throws {
-        let writer = try DatabaseQueue()
-        try await writer.write { db in try db.execute(sql: "CREATE TABLE t (n INTEGER PRIMARY KEY)") }
-        let counter = CommitCounter()
-        writer.add(transactionObserver: counter, extent: .databaseLifetime)
-        let group = GroupCommit(writer)
-        let outcomes = await withTaskGroup(of: (Int, Int?).self) { tasks in
-            for n in 0..<200 {
-                tasks.addTask {
-                    let written = try? await group.write { db in
-                        try db.execute(sql: "INSERT INTO t (n) VALUES (?)", arguments: [n])
-                        if n % 10 == 3 { throw Refused() }
-                        return n * 2
-                    }
-                    return (n, written)
-                }
-            }
-            return await tasks.reduce(into: [Int: Int?]()) { $0[$1.0] = $1.1 }
-        }
-        for n in 0..<200 { #expect(outcomes[n] == (n % 10 == 3 ? nil : n * 2)) }
-        let stored = try await writer.read { db in try Int.fetchAll(db, sql: "SELECT n FROM t ORDER BY n") }
-        #expect(stored == (0..<200).filter { $0 % 10 != 3 })
-        #expect(counter.commits.withLock { $0 } < 200, "writes waiting together commit together")
-    }
-
-    private final class CommitCounter: TransactionObserver, Sendable {
-        let commits = Mutex(0)
-        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
-        func databaseDidChange(with event: DatabaseEvent) {}
-        func databaseDidCommit(_ db: Database) { commits.withLock { $0 += 1 } }
-        func databaseDidRollback(_ db: Database) {}
     }
 }
