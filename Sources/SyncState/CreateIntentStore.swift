@@ -37,8 +37,16 @@ extension CreateIntentStore: CreateJournal {
     public func claimID(for path: RemotePath, newID: String) async throws -> String {
         let now = DriveTimestamp.milliseconds(of: Date())
         return try await writer.write { db in
-            if let intended = try IntentRecord.fetchOne(db, key: path.description) { return intended.remoteId }
-            try IntentRecord(path: path.description, remoteId: newID, recorded: now).insert(db)
+            // Statements prepared once per connection: a sync claims one ID a file.
+            let table = IntentRecord.databaseTableName
+            let key = path.description
+            let intended = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT remoteId FROM \(table) WHERE path = ?"),
+                arguments: [key]
+            )
+            if let intended { return intended }
+            try db.cachedStatement(sql: "INSERT INTO \(table) (path, remoteId, recorded) VALUES (?, ?, ?)")
+                .execute(arguments: [key, newID, now])
             return newID
         }
     }

@@ -118,3 +118,10 @@ public enum StateDatabase {
         return migrator
     }
 }
+
+extension Database {
+    /// Deletes the row at `path` with a statement prepared once per connection (writes made for each file).
+    func deleteRow(in table: String, path: String) throws {
+        try cachedStatement(sql: "DELETE FROM \(table) WHERE path = ?").execute(arguments: [path])
+    }
+}

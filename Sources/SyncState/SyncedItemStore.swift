@@ -31,9 +31,9 @@ public struct SyncedItemStore: Sendable {
     /// Records a completed transfer and clears its create intent and any failure, together.
     public func recordSynced(_ item: SyncedItem) async throws {
         try await writer.write { db in
-            try SyncedItemRecord(item).insert(db, onConflict: .replace)
-            _ = try IntentRecord.deleteOne(db, key: item.path.description)
-            _ = try FailureRecord.deleteOne(db, key: item.path.description)
+            try SyncedItemRecord(item).replace(in: db)
+            try db.deleteRow(in: IntentRecord.databaseTableName, path: item.path.description)
+            try db.deleteRow(in: FailureRecord.databaseTableName, path: item.path.description)
         }
     }
 
@@ -104,6 +104,19 @@ struct SyncedItemRecord: FetchableRecord, PersistableRecord, Sendable {
         headRevision = row[8]
         headKept = row[9]
         lastSynced = row[10]
+    }
+
+    private static let replaceSQL = """
+        INSERT OR REPLACE INTO \(databaseTableName) (\(Columns.allCases.map(\.rawValue).joined(separator: ", ")))
+        VALUES (\(Array(repeating: "?", count: Columns.allCases.count).joined(separator: ", ")))
+        """
+
+    /// Inserts or replaces the row with a statement prepared once per connection: a sync writes one a file.
+    func replace(in db: Database) throws {
+        let values: [(any DatabaseValueConvertible)?] = [
+            path, kind, size, modified, md5, remoteId, remoteMD5, remoteModified, headRevision, headKept, lastSynced,
+        ]
+        try db.cachedStatement(sql: Self.replaceSQL).execute(arguments: StatementArguments(values))
     }
 
     func encode(to container: inout PersistenceContainer) {
