@@ -57,11 +57,11 @@ public struct SyncedItemStore: Sendable {
 
 /// A state row. Read and written column by column: a sync reads every row each run and writes one per
 /// file it transfers, and Codable's keyed containers cost more than the rest of that work.
-struct SyncedItemRecord: FetchableRecord, PersistableRecord, Sendable {
+struct SyncedItemRecord: FetchableRecord, TableRecord, Sendable {
     static let databaseTableName = "syncedItem"
     static var databaseSelection: [any SQLSelectable] { Columns.allCases.map { Column($0.rawValue) } }
 
-    /// In the order `databaseSelection` reads them.
+    /// In the order `databaseSelection` reads them and `replace(in:)` writes them.
     enum Columns: String, CaseIterable {
         case path, kind, size, modified, md5, remoteId, remoteMD5, remoteModified, headRevision, headKept, lastSynced
     }
@@ -117,20 +117,6 @@ struct SyncedItemRecord: FetchableRecord, PersistableRecord, Sendable {
             path, kind, size, modified, md5, remoteId, remoteMD5, remoteModified, headRevision, headKept, lastSynced,
         ]
         try db.cachedStatement(sql: Self.replaceSQL).execute(arguments: StatementArguments(values))
-    }
-
-    func encode(to container: inout PersistenceContainer) {
-        container[Columns.path.rawValue] = path
-        container[Columns.kind.rawValue] = kind
-        container[Columns.size.rawValue] = size
-        container[Columns.modified.rawValue] = modified
-        container[Columns.md5.rawValue] = md5
-        container[Columns.remoteId.rawValue] = remoteId
-        container[Columns.remoteMD5.rawValue] = remoteMD5
-        container[Columns.remoteModified.rawValue] = remoteModified
-        container[Columns.headRevision.rawValue] = headRevision
-        container[Columns.headKept.rawValue] = headKept
-        container[Columns.lastSynced.rawValue] = lastSynced
     }
 
     var item: SyncedItem? {

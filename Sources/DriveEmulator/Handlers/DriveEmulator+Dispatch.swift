@@ -77,17 +77,15 @@ extension DriveEmulator {
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let mask = try DriveResponse.fieldMask(request, schema: "File", defaultFields: Self.defaultFileFields)
-        let files = try await withDigests([file], if: mask.selectsAny(of: Self.digestFields))
+        let files = try await withDigests([file], selecting: mask)
         let rendered = store.read { $0.render(files[0], for: user, origin: request.origin, selecting: mask) }
         return DriveResponse.json(mask.apply(to: rendered), status: status, pretty: request.pretty)
     }
 
-    static let digestFields = ["sha1Checksum", "sha256Checksum"]
-
-    /// Fills in the SHA digests of content files that lack them when the answer asks for them (see
-    /// `ContentHasher`), and records them so each blob is hashed once.
-    func withDigests(_ files: [FileRecord], if wanted: Bool) async throws -> [FileRecord] {
-        guard wanted else { return files }
+    /// Fills in the SHA digests of content files that lack them when `selection` (what the answer shows
+    /// of each file) asks for them (see `ContentHasher`), and records them so each blob is hashed once.
+    func withDigests(_ files: [FileRecord], selecting selection: FieldMask) async throws -> [FileRecord] {
+        guard selection.selects("sha1Checksum") || selection.selects("sha256Checksum") else { return files }
         var result = files
         var computed: [(file: FileRecord, digests: SHADigests)] = []
         for (index, file) in files.enumerated() where file.sha1Checksum == nil && file.md5Checksum != nil {

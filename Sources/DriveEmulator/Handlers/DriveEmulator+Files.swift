@@ -56,13 +56,13 @@ extension DriveEmulator {
             let page = Array(matches.dropFirst(offset).prefix(size))
             return (page, offset + page.count < matches.count)
         }
-        let page = try await withDigests(found, if: mask.selectsAny(of: Self.digestFields, at: ["files"]))
+        let selection = mask.child("files")
+        let page = try await withDigests(found, selecting: selection)
         let rendered: JSONValue = store.read { state in
             var object = JSONObjectBuilder()
             object.add("kind", "drive#fileList")
             if more { object.add("nextPageToken", Self.pageToken(offset: offset + page.count)) }
             object.add("incompleteSearch", false)
-            let selection = mask.child("files")
             object.add(
                 "files",
                 JSONValue.array(page.map { state.render($0, for: user, origin: request.origin, selecting: selection) })

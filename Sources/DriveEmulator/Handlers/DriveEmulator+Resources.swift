@@ -45,14 +45,11 @@ extension DriveEmulator {
                 spaces: spaces
             )
         }
-        var filled = try await withDigests(
-            page.changes.compactMap(\.file),
-            if: mask.selectsAny(of: Self.digestFields, at: ["changes", "file"])
-        )[...]
+        let selection = mask.child("changes").child("file")
+        var filled = try await withDigests(page.changes.compactMap(\.file), selecting: selection)[...]
         for index in page.changes.indices where page.changes[index].file != nil {
             page.changes[index].file = filled.popFirst()
         }
-        let selection = mask.child("changes").child("file")
         let rendered: JSONValue = store.read { state in
             var object = JSONObjectBuilder()
             object.add("kind", "drive#changeList")

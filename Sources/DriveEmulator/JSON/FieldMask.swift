@@ -41,12 +41,8 @@ struct FieldMask: Sendable, Equatable {
     /// The selection inside member `name` (nothing when it is not selected).
     func child(_ name: String) -> FieldMask { selectsAll ? .all : members[name] ?? FieldMask() }
 
-    /// Whether any of `names` is selected in the object at `path` (`["files"]` in a file list).
-    func selectsAny(of names: [String], at path: ArraySlice<String> = []) -> Bool {
-        if selectsAll { return true }
-        guard let first = path.first else { return names.contains { members[$0] != nil } }
-        return members[first]?.selectsAny(of: names, at: path.dropFirst()) ?? false
-    }
+    /// Whether member `name` is selected.
+    func selects(_ name: String) -> Bool { selectsAll || members[name] != nil }
 
     /// Keeps only the selected members, recursively; arrays apply the mask to each element.
     func apply(to value: JSONValue) -> JSONValue {

@@ -88,7 +88,7 @@ struct JSONObjectBuilder {
 
     init(selecting selection: FieldMask? = nil) { self.selection = selection }
 
-    private func wants(_ key: String) -> Bool { selection.map { $0.selectsAll || $0.members[key] != nil } ?? true }
+    private func wants(_ key: String) -> Bool { selection?.selects(key) ?? true }
 
     mutating func add(_ key: String, _ value: @autoclosure () -> JSONValue?) {
         guard wants(key), let value = value() else { return }
